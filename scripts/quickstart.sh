@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The README's two commands: `app` installs everything and runs hnet; `test` installs what the
+# tests need and runs the whole suite. Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "quickstart: installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+node_ok() {
+  command -v node >/dev/null && node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)'
+}
+
+install_app() {
+  node_ok || apt_install nodejs npm
+  node_ok || { echo "quickstart: hnet needs Node.js >= 20.19 (found $(node --version 2>/dev/null || echo none))" >&2; exit 1; }
+  # g++/make/python3 build our own native addon; iproute2 lets the root helper configure hnet0.
+  apt_install ca-certificates g++ make python3 iproute2
+  npm ci --no-audit --no-fund
+  npm run build
+}
+
+case "${1:-}" in
+  app)
+    install_app
+    exec npm start
+    ;;
+  test)
+    install_app
+    apt_install nftables iperf3 iputils-ping procps chromium
+    exec npm test
+    ;;
+  *)
+    echo "usage: scripts/quickstart.sh app|test" >&2
+    exit 2
+    ;;
+esac
