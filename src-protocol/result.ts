@@ -16,7 +16,10 @@ export type ProtocolErrorKind =
   | 'DecryptFailed'
   | 'Replayed'
   | 'HandshakeMismatch'
-  | 'NotWhitelisted';
+  | 'NotWhitelisted'
+  | 'NoSession'
+  | 'QueueFull'
+  | 'BadSecret';
 
 export interface ProtocolError {
   kind: ProtocolErrorKind;

@@ -1,0 +1,26 @@
+// Identities and seeded randomness for the security layer's tests (not used by the library itself).
+import { createHash } from 'node:crypto';
+import type { Identity } from '../identity.js';
+import { addressFromPublicKey } from '../address.js';
+import { sodium } from '../crypto.js';
+import type { FillRandom } from './random.js';
+
+/** A qualifying identity: about one key in 1311 owns an fc94 address. */
+export function testIdentity(): Identity {
+  for (;;) {
+    const pair = sodium.crypto_sign_keypair();
+    const address = addressFromPublicKey(pair.publicKey);
+    if (address) return { address, publicKey: pair.publicKey, secretKey: pair.privateKey };
+  }
+}
+
+/** A deterministic random source (SHA-256 in counter mode), so a failing run can be replayed. */
+export function seededRandom(seed: string): FillRandom {
+  let counter = 0;
+  return (into) => {
+    for (let at = 0; at < into.length; at += 32) {
+      const block = createHash('sha256').update(`${seed}:${counter++}`).digest();
+      into.set(block.subarray(0, Math.min(32, into.length - at)), at);
+    }
+  };
+}
