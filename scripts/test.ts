@@ -1,7 +1,7 @@
 // The whole suite: format, lint, types, native build, unit tests, then network tests.
 // Usage: npm test [-- unit|e2e|checks] [substring filters…]
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -19,6 +19,7 @@ const failedSteps: string[] = [];
 
 function findTests(dir: string): string[] {
   const out: string[] = [];
+  if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name === 'dist' || name === 'build') continue;
     const path = join(dir, name);
