@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { recoverJournal, removeStaleTempFiles, replaceFile } from './atomic-file.js';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hnet-atomic-'));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+const journal = (data: string): Buffer =>
+  Buffer.from(`hnet-journal-v1 ${data.length} ${createHash('sha256').update(data).digest('hex')}\n${data}`);
+
+test('a replaced file has the new content and no temp file is left', async () => {
+  const file = join(dir, 'plain');
+  await writeFile(file, 'old');
+  assert.equal(await replaceFile(file, Buffer.from('new content')), 'renamed');
+  assert.equal(await readFile(file, 'utf8'), 'new content');
+  assert.deepEqual(await readdir(dir), ['plain']);
+});
+
+test('a crash during an in-place write is completed from the journal at the next start', async () => {
+  const file = join(dir, 'torn');
+  await writeFile(file, 'new contold content that was longer');
+  await writeFile(join(dir, '.torn.hnet-journal'), journal('new content'));
+  assert.equal(await recoverJournal(file), true);
+  assert.equal(await readFile(file, 'utf8'), 'new content');
+  assert.deepEqual(await readdir(dir), ['plain', 'torn']);
+});
+
+test('a journal cut short by the crash is discarded and the file left as it was', async () => {
+  const file = join(dir, 'early');
+  await writeFile(file, 'old content');
+  await writeFile(join(dir, '.early.hnet-journal'), journal('new content').subarray(0, 80));
+  assert.equal(await recoverJournal(file), false);
+  assert.equal(await readFile(file, 'utf8'), 'old content');
+  assert.ok(!(await readdir(dir)).includes('.early.hnet-journal'));
+});
+
+test('temp files of a helper killed before its rename are removed', async () => {
+  const file = join(dir, 'hosts');
+  await writeFile(file, 'x');
+  await writeFile(join(dir, '.hosts.hnet-0123456789ab.tmp'), 'half');
+  await writeFile(join(dir, '.other.hnet-0123456789ab.tmp'), 'not ours');
+  await removeStaleTempFiles(file);
+  assert.deepEqual((await readdir(dir)).sort(), [
+    '.other.hnet-0123456789ab.tmp',
+    'early',
+    'hosts',
+    'plain',
+    'torn',
+  ]);
+});

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { loadHelperConfig } from './config.js';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hnet-config-'));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+async function load(content: string): Promise<ReturnType<typeof loadHelperConfig>> {
+  const path = join(dir, 'helper.json');
+  await writeFile(path, content);
+  return loadHelperConfig(path);
+}
+
+test('without a config file only root may call, on the standard paths', async () => {
+  assert.deepEqual(await loadHelperConfig(join(dir, 'absent.json')), {
+    socketPath: '/run/hnet/helper.sock',
+    hostsFile: '/etc/hosts',
+    stateFile: '/run/hnet/helper-state.json',
+    allowedGid: undefined,
+    allowedUids: [],
+  });
+});
+
+test('a group is named or numbered, and names are looked up in /etc/group', async () => {
+  assert.equal((await load('{"group":"root"}')).allowedGid, 0);
+  assert.equal((await load('{"group":4242,"uids":[1000,1001]}')).allowedGid, 4242);
+  await assert.rejects(load('{"group":"no-such-group-here"}'), /does not exist; create it with "groupadd/);
+});
+
+test('mistakes in the file are reported with the file name and what to fix', async () => {
+  await assert.rejects(load('{"group":'), /helper\.json is not valid JSON/);
+  await assert.rejects(load('{"groups":"hnet"}'), /unknown key "groups"/);
+  await assert.rejects(load('{"socketPath":"run/helper.sock"}'), /"socketPath" must be an absolute path/);
+  await assert.rejects(load('{"uids":[1000,1001]}'), /also name a "group"/);
+});

@@ -1,0 +1,102 @@
+// The helper's configuration file (default /etc/hnet/helper.json), root-owned like the helper:
+//   { "group": "hnet", "uids": [1000], "socketPath": …, "hostsFile": …, "stateFile": … }
+// Who may call the helper: root, members of `group` (supplementary groups count) and `uids`.
+// The socket file is root:<group> 0660 (or, with no group, owned by the one allowed uid, 0600), so
+// only they can even connect; peer credentials are checked again on every connection.
+import { readFile } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import {
+  integer,
+  list,
+  object,
+  optional,
+  parsed,
+  text,
+  type Infer,
+  type Validator,
+} from '../src-main/engine/validate.js';
+import { DEFAULT_SOCKET_PATH } from './protocol.js';
+
+export const DEFAULT_CONFIG_PATH = '/etc/hnet/helper.json';
+
+export interface HelperConfig {
+  socketPath: string;
+  hostsFile: string;
+  stateFile: string;
+  /** gid whose members may call; undefined = root and `allowedUids` only. */
+  allowedGid: number | undefined;
+  allowedUids: number[];
+}
+
+const absolutePath: Validator<string> = parsed('an absolute path', (value) =>
+  isAbsolute(value) && !value.includes('\0') ? value : undefined,
+);
+const id = integer(0, 2 ** 32 - 2);
+const groupRef: Validator<string | number> = (value, path) =>
+  typeof value === 'number' ? id(value, path) : text({ nonEmpty: true, maxLength: 64 })(value, path);
+
+const configFileValidator = object({
+  group: optional(groupRef),
+  uids: optional(list(id, 64)),
+  socketPath: optional(absolutePath),
+  hostsFile: optional(absolutePath),
+  stateFile: optional(absolutePath),
+});
+type ConfigFile = Infer<typeof configFileValidator>;
+
+/** gid of a group name, from /etc/group (Node has no getgrnam). */
+export async function lookupGroup(name: string, groupFile = '/etc/group'): Promise<number | undefined> {
+  const content = await readFile(groupFile, 'utf8');
+  for (const line of content.split('\n')) {
+    const [groupName, , gid] = line.split(':');
+    if (groupName === name && gid !== undefined && /^\d+$/.test(gid)) return Number(gid);
+  }
+  return undefined;
+}
+
+async function resolveGroup(
+  group: string | number | undefined,
+  configPath: string,
+): Promise<number | undefined> {
+  if (group === undefined || typeof group === 'number') return group;
+  const gid = await lookupGroup(group);
+  if (gid === undefined) {
+    throw new Error(
+      `group "${group}" named in ${configPath} does not exist; create it with "groupadd ${group}"`,
+    );
+  }
+  return gid;
+}
+
+/** Reads the config; a missing file means defaults (root only, standard paths). */
+export async function loadHelperConfig(path: string): Promise<HelperConfig> {
+  let file: ConfigFile = {};
+  let content: string | undefined;
+  try {
+    content = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (content !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(content);
+    } catch (error) {
+      throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
+    }
+    const checked = configFileValidator(json, '');
+    if (!checked.ok) throw new Error(`${path}: ${checked.error}`);
+    file = checked.value;
+  }
+  // Without a group the socket can be owned by one allowed user only (server.ts).
+  if (file.group === undefined && (file.uids?.length ?? 0) > 1) {
+    throw new Error(`${path}: with several "uids", also name a "group" they belong to`);
+  }
+  return {
+    socketPath: file.socketPath ?? DEFAULT_SOCKET_PATH,
+    hostsFile: file.hostsFile ?? '/etc/hosts',
+    stateFile: file.stateFile ?? '/run/hnet/helper-state.json',
+    allowedGid: await resolveGroup(file.group, path),
+    allowedUids: file.uids ?? [],
+  };
+}

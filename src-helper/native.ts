@@ -1,0 +1,100 @@
+// Typed loader for the hnet N-API addon (src-helper/native). The addon is loaded lazily, on the
+// first call, so modules that merely import this file still load where the addon is not built.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+
+export interface PeerCredentials {
+  pid: number;
+  uid: number;
+  gid: number;
+  /** Supplementary groups of the peer at connect time (SO_PEERGROUPS / LOCAL_PEERCRED). */
+  groups: number[];
+}
+
+export interface TunReaderHandle {
+  /** One write() (or Wintun send); false when the kernel queue was full or the reader has ended. */
+  write(packet: Uint8Array): boolean;
+  /** Stops the reader thread; onEnd(null) follows once it has stopped and the device is closed. */
+  close(): void;
+}
+
+/** The raw addon surface; see src-helper/native/src/addon.cc. */
+export interface NativeAddon {
+  peerCredentials(fd: number): PeerCredentials;
+  /** Creates (or attaches to) a TUN device; the caller owns the returned fd. */
+  openTun(name: string): { fd: number; name: string };
+  /** One sendmsg() of payload with fd attached (SCM_RIGHTS); returns the bytes sent. */
+  sendWithFd(socketFd: number, payload: Uint8Array, fd: number): number;
+  /** Connects, sends, reads until the peer closes; fd is -1 when none was passed. */
+  requestWithFd(
+    socketPath: string,
+    request: Uint8Array,
+    timeoutMs: number,
+  ): Promise<{ response: Buffer; fd: number }>;
+  /** device: a TUN fd (the reader owns it from then on) or, on Windows, a Wintun adapter name. */
+  TunReader: new (
+    device: number | string,
+    onBatch: (data: ArrayBuffer, ends: Uint32Array) => void,
+    onEnd: (error: NativeError | null) => void,
+  ) => TunReaderHandle;
+}
+
+/** Errors thrown by the addon carry the errno name (EBUSY, EPERM…) in `code`. */
+export interface NativeError extends Error {
+  code: string;
+  errno?: number;
+  syscall?: string;
+}
+
+export function isNativeError(error: unknown): error is NativeError {
+  return error instanceof Error && typeof (error as Partial<NativeError>).code === 'string';
+}
+
+// Where the addon may be: set explicitly (a packaged app keeps it outside the asar archive; the
+// installed helper next to itself), beside this file when run from source, or back in the source
+// tree when this file was compiled into dist/.
+const BUILT = 'native/build/Release/hnet_native.node';
+const candidates = [
+  process.env.HNET_NATIVE_ADDON,
+  new URL(`./${BUILT}`, import.meta.url).pathname,
+  new URL(`../../src-helper/${BUILT}`, import.meta.url).pathname,
+].filter((path): path is string => path !== undefined);
+const addonPath = candidates.find((path) => existsSync(path)) ?? candidates[0]!;
+
+let addon: NativeAddon | undefined;
+
+export function loadNative(): NativeAddon {
+  if (addon) return addon;
+  try {
+    addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
+  } catch (error) {
+    throw new Error(
+      `The hnet native addon could not be loaded from ${addonPath}; build it with ` +
+        `"node --import tsx scripts/build-native.ts". (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+  return addon;
+}
+
+/**
+ * The file descriptor behind a connected net.Socket. Node exposes it only on the internal handle;
+ * it is -1 on Windows (named pipes), where the addon's Unix-socket functions do not apply.
+ */
+export function socketFd(socket: Socket): number {
+  const handle = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle;
+  const fd = handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) {
+    throw new Error('The socket has no file descriptor (it is closed or not a Unix socket).');
+  }
+  return fd;
+}
+
+/**
+ * Who connected to a Unix socket server: pid, uid and gid as recorded by the kernel at connect
+ * time (SO_PEERCRED on Linux, getpeereid + LOCAL_PEERPID on macOS). Unforgeable by the client.
+ */
+export function peerCredentials(socket: Socket): PeerCredentials {
+  return loadNative().peerCredentials(socketFd(socket));
+}

@@ -1,0 +1,30 @@
+{
+  "targets": [
+    {
+      "target_name": "hnet_native",
+      "sources": [
+        "src/addon.cc",
+        "src/errors.cc",
+        "src/peer-credentials.cc",
+        "src/fd-passing.cc",
+        "src/tun-open.cc",
+        "src/tun-reader.cc",
+        "src/fd-source.cc",
+        "src/wintun-source.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "MACOSX_DEPLOYMENT_TARGET": "11.0"
+      },
+      "msvs_settings": {
+        "VCCLCompilerTool": { "ExceptionHandling": 1 }
+      }
+    }
+  ]
+}

@@ -1,0 +1,24 @@
+// The hnet native addon: the few things Node cannot do itself (peer credentials, TUN open,
+// passing file descriptors, blocking TUN reads off the main thread). Pure N-API so one build
+// serves both Node and Electron.
+#include <napi.h>
+
+#include "fd-passing.h"
+#include "peer-credentials.h"
+#include "tun-open.h"
+#include "tun-reader.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("peerCredentials", Napi::Function::New(env, hnet::PeerCredentials, "peerCredentials"));
+  exports.Set("openTun", Napi::Function::New(env, hnet::OpenTun, "openTun"));
+  exports.Set("sendWithFd", Napi::Function::New(env, hnet::SendWithFd, "sendWithFd"));
+  exports.Set("requestWithFd", Napi::Function::New(env, hnet::RequestWithFd, "requestWithFd"));
+  hnet::InitTunReader(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(hnet_native, Init)

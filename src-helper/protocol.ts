@@ -1,0 +1,190 @@
+// The root helper's wire protocol, declared once: the helper validates every request with it and
+// helper-client.ts builds requests and checks replies with the same validators.
+//
+// Framing: one request per connection. The client sends one JSON object and a newline; the helper
+// replies with one JSON object and a newline and closes. An `openTun` reply carries the TUN file
+// descriptor (SCM_RIGHTS) on its first byte.
+import { formatAddress, parseOverlayAddress } from '../src-protocol/address.js';
+import {
+  boolean,
+  integer,
+  list,
+  object,
+  oneOf,
+  parsed,
+  text,
+  type Checked,
+  type Infer,
+  type Validator,
+} from '../src-main/engine/validate.js';
+
+export const DEFAULT_SOCKET_PATH = '/run/hnet/helper.sock';
+/** Bounds what one /etc/hosts rewrite may contain (the engine's host table has the same limit). */
+export const MAX_HOSTS_ENTRIES = 4096;
+/** Large enough for MAX_HOSTS_ENTRIES entries of the longest hostname; anything longer is hostile. */
+export const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
+export const MANAGED_MARKER = '# managed by hnet';
+
+// Linux IFNAMSIZ is 16 including the NUL; restricting to [a-z0-9] keeps names from being options
+// or paths when they reach `ip`.
+const TUN_NAME = /^[a-z0-9]{1,15}$/;
+// No leading "-" or "." so a name can never look like an option or a relative domain.
+const HOSTNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$/;
+
+export const tunNameValidator: Validator<string> = parsed(
+  'an interface name of 1 to 15 lowercase letters and digits',
+  (value) => (TUN_NAME.test(value) ? value : undefined),
+);
+
+export const hostnameValidator: Validator<string> = parsed(
+  'a hostname of letters, digits, "_", "." and "-" (1 to 253 characters, not starting with "-" or ".")',
+  (value) => (HOSTNAME.test(value) ? value : undefined),
+);
+
+/** Accepts any IPv6 spelling inside fc94::/16 and yields Husarnet's full eight-group form. */
+export const overlayAddressValidator: Validator<string> = parsed(
+  'an hnet address inside fc94::/16',
+  (value) => {
+    const bytes = parseOverlayAddress(value);
+    return bytes ? formatAddress(bytes) : undefined;
+  },
+);
+
+export const hostsEntryValidator = object({ address: overlayAddressValidator, hostname: hostnameValidator });
+export type HostsEntry = Infer<typeof hostsEntryValidator>;
+
+const requestValidators = {
+  openTun: object({
+    op: oneOf(['openTun'] as const),
+    name: tunNameValidator,
+    address: overlayAddressValidator,
+    mtu: integer(1280, 9000),
+  }),
+  closeTun: object({ op: oneOf(['closeTun'] as const), name: tunNameValidator }),
+  writeHosts: object({
+    op: oneOf(['writeHosts'] as const),
+    entries: list(hostsEntryValidator, MAX_HOSTS_ENTRIES),
+  }),
+  status: object({ op: oneOf(['status'] as const) }),
+};
+
+export const tunInfoValidator = object({
+  name: tunNameValidator,
+  address: overlayAddressValidator,
+  mtu: integer(1280, 9000),
+  ownerUid: integer(0, 2 ** 32 - 1),
+  ownerPid: integer(0, 2 ** 32 - 1),
+});
+export type TunInfo = Infer<typeof tunInfoValidator>;
+
+const resultValidators = {
+  openTun: object({ name: tunNameValidator, address: overlayAddressValidator, mtu: integer(1280, 9000) }),
+  closeTun: object({ name: tunNameValidator, removed: boolean }),
+  writeHosts: object({
+    written: integer(0, MAX_HOSTS_ENTRIES),
+    // How the file was replaced: in place means a bind-mounted file (atomic-file.ts).
+    method: oneOf(['renamed', 'in-place', 'unchanged'] as const),
+  }),
+  status: object({
+    version: text({ maxLength: 64 }),
+    tuns: list(tunInfoValidator, 64),
+    hostsFile: text({ maxLength: 4096 }),
+    managedEntries: integer(0, MAX_HOSTS_ENTRIES),
+  }),
+};
+
+export type Operation = keyof typeof requestValidators;
+export type RequestOf<K extends Operation> = Infer<(typeof requestValidators)[K]>;
+export type ResultOf<K extends Operation> = Infer<(typeof resultValidators)[K]>;
+export type HelperRequest = { [K in Operation]: RequestOf<K> }[Operation];
+
+export const OPERATIONS = Object.keys(requestValidators) as Operation[];
+
+export type HelperErrorKind =
+  | 'NotAuthorised'
+  | 'BadRequest'
+  | 'UnknownOperation'
+  | 'TooLarge'
+  | 'TunFailed'
+  | 'HostsFailed'
+  | 'HelperNotRunning'
+  | 'Timeout'
+  | 'BadReply'
+  | 'Internal';
+
+export interface HelperError {
+  kind: HelperErrorKind;
+  message: string;
+}
+
+export type HelperReply<T> = { ok: true; result: T } | { ok: false; error: HelperError };
+
+const isOperation = (value: unknown): value is Operation =>
+  typeof value === 'string' && Object.hasOwn(requestValidators, value);
+
+/** Checks untrusted request bytes; the error is what the helper sends back. */
+export function parseRequest(line: string): HelperReply<HelperRequest> {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { ok: false, error: { kind: 'BadRequest', message: 'the request is not valid JSON' } };
+  }
+  const op = (value as { op?: unknown } | null)?.op;
+  if (!isOperation(op)) {
+    return {
+      ok: false,
+      error: {
+        kind: 'UnknownOperation',
+        message: `the helper only performs ${OPERATIONS.join(', ')}; refused ${JSON.stringify(op ?? null).slice(0, 40)}`,
+      },
+    };
+  }
+  const checked: Checked<HelperRequest> = requestValidators[op](value, '');
+  return checked.ok
+    ? { ok: true, result: checked.value }
+    : { ok: false, error: { kind: 'BadRequest', message: `refused ${op}: ${checked.error}` } };
+}
+
+const helperErrorValidator = object({
+  kind: oneOf([
+    'NotAuthorised',
+    'BadRequest',
+    'UnknownOperation',
+    'TooLarge',
+    'TunFailed',
+    'HostsFailed',
+    'HelperNotRunning',
+    'Timeout',
+    'BadReply',
+    'Internal',
+  ] as const satisfies readonly HelperErrorKind[]),
+  message: text({ maxLength: 4096 }),
+});
+
+/** Checks a reply for operation `op` (client side: catches a helper of another version). */
+export function parseReply<K extends Operation>(op: K, line: string): HelperReply<ResultOf<K>> {
+  const badReply = (why: string): HelperReply<never> => ({
+    ok: false,
+    error: {
+      kind: 'BadReply',
+      message: `the helper's reply to ${op} was not understood (${why}); reinstall it`,
+    },
+  });
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return badReply('not JSON');
+  }
+  const reply = value as { ok?: unknown; result?: unknown; error?: unknown } | null;
+  if (reply?.ok === false) {
+    const error = helperErrorValidator(reply.error, 'error');
+    return error.ok ? { ok: false, error: error.value } : badReply(error.error);
+  }
+  if (reply?.ok !== true) return badReply('no "ok" field');
+  const result = (resultValidators[op] as Validator<ResultOf<K>>)(reply.result, 'result');
+  return result.ok ? { ok: true, result: result.value } : badReply(result.error);
+}
+
+export const encodeLine = (value: unknown): Buffer => Buffer.from(`${JSON.stringify(value)}\n`);

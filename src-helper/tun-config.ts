@@ -1,0 +1,106 @@
+// Configuring the TUN device once it exists: IPv6 on, address <addr>/16, MTU, routes, link up.
+//
+// We run iproute2's `ip` (absolute path, argv array, no shell, empty environment) rather than
+// speaking rtnetlink ourselves: it is present wherever TUN is, it is the tool admins use to check
+// the result, and it keeps a netlink message encoder out of a root process. The cost, a few
+// fork/execs, is paid only when the device is opened. Arguments are validated before they get
+// here (protocol.ts) and are never options: names are [a-z0-9], addresses are canonical hex.
+import { execFile } from 'node:child_process';
+import { access, writeFile } from 'node:fs/promises';
+
+export const OVERLAY_PREFIX = 'fc94::/16';
+/** The overlay's multicast range (PROTOCOL.md); sent through the TUN like unicast. */
+export const MULTICAST_PREFIX = 'ff15:f2d3:a389::/48';
+
+export interface TunSettings {
+  name: string;
+  address: string;
+  mtu: number;
+}
+
+const IP_CANDIDATES = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'];
+
+async function findIp(): Promise<string> {
+  for (const candidate of IP_CANDIDATES) {
+    try {
+      await access(candidate);
+      return candidate;
+    } catch {
+      continue;
+    }
+  }
+  throw new Error('iproute2 is not installed (no "ip" command); install the iproute2 package');
+}
+
+function run(command: string, argv: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(command, argv, { env: {}, timeout: 10_000 }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`${command} ${argv.join(' ')}: ${stderr.trim() || error.message}`));
+      else resolve();
+    });
+  });
+}
+
+/** The `ip` invocations, in order; exported so tests can read the plan without root. */
+export function linuxPlan(settings: TunSettings): string[][] {
+  const dev = ['dev', settings.name];
+  return [
+    ['link', 'set', ...dev, 'mtu', String(settings.mtu)],
+    // nodad: the address is ours by construction (derived from our key), and DAD would keep it
+    // "tentative" for a second, during which the engine cannot bind to it.
+    ['-6', 'addr', 'replace', `${settings.address}/16`, ...dev, 'nodad', 'noprefixroute'],
+    // Routes need the link up (the kernel refuses a nexthop on a down device).
+    ['link', 'set', ...dev, 'up'],
+    ['-6', 'route', 'replace', OVERLAY_PREFIX, ...dev],
+    // The local table already has ff00::/8 on every interface; a longer prefix there wins.
+    ['-6', 'route', 'replace', 'multicast', MULTICAST_PREFIX, ...dev, 'table', 'local'],
+  ];
+}
+
+async function configureLinux(settings: TunSettings): Promise<void> {
+  // IPv6 may be disabled by default (sysctl net.ipv6.conf.default.disable_ipv6=1); the address
+  // cannot be added until it is enabled on this device.
+  await writeFile(`/proc/sys/net/ipv6/conf/${settings.name}/disable_ipv6`, '0');
+  const ip = await findIp();
+  for (const argv of linuxPlan(settings)) await run(ip, argv);
+}
+
+// Untested: no macOS machine here. utun takes a point-to-point style configuration.
+async function configureMac(settings: TunSettings): Promise<void> {
+  const dev = settings.name;
+  await run('/sbin/ifconfig', [
+    dev,
+    'inet6',
+    settings.address,
+    'prefixlen',
+    '16',
+    'mtu',
+    String(settings.mtu),
+    'up',
+  ]);
+  await run('/sbin/route', ['-q', '-n', 'add', '-inet6', OVERLAY_PREFIX, '-interface', dev]);
+  await run('/sbin/route', ['-q', '-n', 'add', '-inet6', MULTICAST_PREFIX, '-interface', dev]);
+}
+
+export async function configureTun(settings: TunSettings): Promise<void> {
+  if (process.platform === 'linux') return configureLinux(settings);
+  if (process.platform === 'darwin') return configureMac(settings);
+  throw new Error(`configuring a TUN device is not implemented on ${process.platform}`);
+}
+
+/** Deletes the device; false when it was already gone. */
+export async function deleteTun(name: string): Promise<boolean> {
+  if (process.platform !== 'linux') throw new Error(`closeTun is not implemented on ${process.platform}`);
+  if (!(await tunExists(name))) return false;
+  await run(await findIp(), ['link', 'delete', 'dev', name]);
+  return true;
+}
+
+export async function tunExists(name: string): Promise<boolean> {
+  try {
+    await access(`/sys/class/net/${name}`);
+    return true;
+  } catch {
+    return false;
+  }
+}

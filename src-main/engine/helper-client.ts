@@ -1,0 +1,96 @@
+// The engine's side of the root helper protocol (src-helper/protocol.ts). Each call is one
+// connection; the exchange runs in the native addon's threadpool worker so that the TUN fd the
+// helper attaches to its openTun reply is received with recvmsg() (Node's own reads would drop it).
+import { closeSync } from 'node:fs';
+import { loadNative, isNativeError } from '../../src-helper/native.js';
+import {
+  DEFAULT_SOCKET_PATH,
+  encodeLine,
+  parseReply,
+  type HelperError,
+  type HelperReply,
+  type HelperRequest,
+  type HostsEntry,
+  type ResultOf,
+} from '../../src-helper/protocol.js';
+
+const CALL_TIMEOUT_MS = 15_000;
+
+/** A helper call that failed, thrown by the convenience methods; `error.kind` says why. */
+export class HelperFailure extends Error {
+  constructor(readonly error: HelperError) {
+    super(error.message);
+  }
+}
+
+function transportError(socketPath: string, error: unknown): HelperError {
+  const code = isNativeError(error) ? error.code : '';
+  if (code === 'ENOENT' || code === 'ECONNREFUSED') {
+    return {
+      kind: 'HelperNotRunning',
+      message: `the hnet helper is not running (no one listens on ${socketPath}); start it with "systemctl start hnet-helper"`,
+    };
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return {
+      kind: 'NotAuthorised',
+      message: `not allowed to connect to the hnet helper at ${socketPath}; add this user to the hnet group and log in again`,
+    };
+  }
+  if (code === 'ETIMEDOUT') return { kind: 'Timeout', message: 'the hnet helper did not answer within 15 s' };
+  return { kind: 'Internal', message: `talking to the hnet helper failed: ${String(error)}` };
+}
+
+export class HelperClient {
+  constructor(readonly socketPath: string = DEFAULT_SOCKET_PATH) {}
+
+  /** One call; the reply is checked against the protocol. `fd` is set only for openTun. */
+  async call<R extends HelperRequest>(request: R): Promise<HelperReply<ResultOf<R['op']>> & { fd?: number }> {
+    const op: R['op'] = request.op;
+    let exchange: { response: Buffer; fd: number };
+    try {
+      exchange = await loadNative().requestWithFd(this.socketPath, encodeLine(request), CALL_TIMEOUT_MS);
+    } catch (error) {
+      return { ok: false, error: transportError(this.socketPath, error) };
+    }
+    const reply = parseReply(op, exchange.response.toString('utf8').trimEnd());
+    if (exchange.fd >= 0) {
+      if (reply.ok && op === 'openTun') return { ...reply, fd: exchange.fd };
+      closeSync(exchange.fd);
+    }
+    if (reply.ok && op === 'openTun') {
+      return {
+        ok: false,
+        error: { kind: 'BadReply', message: 'the helper opened the TUN device but passed no fd' },
+      };
+    }
+    return reply;
+  }
+
+  private async expect<R extends HelperRequest>(request: R): Promise<ResultOf<R['op']>> {
+    const reply = await this.call(request);
+    if (!reply.ok) throw new HelperFailure(reply.error);
+    return reply.result;
+  }
+
+  /** Creates and configures the device; the returned fd belongs to the caller (see tun-io.ts). */
+  async openTun(name: string, address: string, mtu = 1350): Promise<{ fd: number; name: string }> {
+    const reply = await this.call({ op: 'openTun', name, address, mtu });
+    if (!reply.ok) throw new HelperFailure(reply.error);
+    // call() turns an openTun success without an fd into BadReply, so fd is set here.
+    return { fd: reply.fd ?? -1, name: reply.result.name };
+  }
+
+  closeTun(name: string): Promise<ResultOf<'closeTun'>> {
+    return this.expect({ op: 'closeTun', name });
+  }
+
+  /** Replaces the managed lines of /etc/hosts; fits hosts-sync.ts's WriteHosts. */
+  async writeHosts(entries: readonly HostsEntry[]): Promise<void> {
+    await this.expect({ op: 'writeHosts', entries: [...entries] });
+  }
+
+  status(): Promise<ResultOf<'status'>> {
+    return this.expect({ op: 'status' });
+  }
+}

@@ -1,0 +1,96 @@
+// Packets in and out of the TUN device whose fd the root helper passed us.
+//
+// Reading never polls from JavaScript: the addon's reader thread sleeps in poll() and hands over
+// whole batches (one ArrayBuffer + packet end offsets); each packet reaches `onPacket` as a
+// Uint8Array view into that batch, valid only during the call (copy it to keep it). Writes are one
+// direct write() each from the addon: the fd is non-blocking, so a full kernel queue drops the
+// packet (counted) instead of stalling the event loop. On Windows the same reader runs in the
+// helper over a Wintun session (device = adapter name).
+import { loadNative, type NativeError, type TunReaderHandle } from '../../src-helper/native.js';
+
+export interface TunStats {
+  packetsRead: number;
+  bytesRead: number;
+  batchesRead: number;
+  packetsWritten: number;
+  bytesWritten: number;
+  /** Writes the kernel refused with EAGAIN/ENOBUFS (its queue was full). */
+  writesDropped: number;
+}
+
+export interface TunIoHandlers {
+  onPacket(packet: Uint8Array): void;
+  /** The device stopped: error is null after close(), else why (e.g. the device was deleted). */
+  onEnd?(error: NativeError | null): void;
+}
+
+export class TunIo {
+  readonly stats: TunStats = {
+    packetsRead: 0,
+    bytesRead: 0,
+    batchesRead: 0,
+    packetsWritten: 0,
+    bytesWritten: 0,
+    writesDropped: 0,
+  };
+  /** Settles once the reader thread has stopped and the fd is closed. */
+  readonly ended: Promise<NativeError | null>;
+  private readonly reader: TunReaderHandle;
+  private open = true;
+
+  /** Takes ownership of the device (a TUN fd): it is closed when the reader ends. */
+  constructor(device: number | string, handlers: TunIoHandlers) {
+    const native = loadNative();
+    let settle: (error: NativeError | null) => void = () => undefined;
+    this.ended = new Promise((resolve) => (settle = resolve));
+    this.reader = new native.TunReader(
+      device,
+      (data, ends) => this.deliver(data, ends, handlers.onPacket),
+      (error) => {
+        this.open = false;
+        settle(error);
+        handlers.onEnd?.(error);
+      },
+    );
+  }
+
+  private deliver(data: ArrayBuffer, ends: Uint32Array, onPacket: (packet: Uint8Array) => void): void {
+    let start = 0;
+    for (const end of ends) {
+      onPacket(new Uint8Array(data, start, end - start));
+      start = end;
+    }
+    this.stats.batchesRead++;
+    this.stats.packetsRead += ends.length;
+    this.stats.bytesRead += start;
+  }
+
+  /**
+   * Sends one IP packet into the kernel; false when it was dropped: queue full, device closed, or
+   * the kernel rejected it (a malformed packet, a deleted device — then onEnd tells why).
+   */
+  write(packet: Uint8Array): boolean {
+    let written = false;
+    try {
+      written = this.open && this.reader.write(packet);
+    } catch {
+      written = false;
+    }
+    if (!written) {
+      this.stats.writesDropped++;
+      return false;
+    }
+    this.stats.packetsWritten++;
+    this.stats.bytesWritten += packet.length;
+    return true;
+  }
+
+  /** Stops reading, closes the fd; resolves when both are done. */
+  close(): Promise<NativeError | null> {
+    if (this.open) {
+      this.open = false;
+      this.reader.close();
+    }
+    return this.ended;
+  }
+}
