@@ -141,8 +141,13 @@ describe('root helper in a namespace', () => {
     const tun = await client.openTun('hnet0', ADDRESS, 1350);
     const io = new TunIo(tun.fd, { onPacket: () => undefined });
     try {
-      const [link] = (await ipJson('link', 'show', 'dev', 'hnet0')) as { mtu: number; flags: string[] }[];
+      const [link] = (await ipJson('link', 'show', 'dev', 'hnet0')) as {
+        mtu: number;
+        txqlen: number;
+        flags: string[];
+      }[];
       assert.equal(link?.mtu, 1350);
+      assert.equal(link?.txqlen, 4096, 'a queue deep enough for bursts while the reader is scheduled late');
       assert.ok(link?.flags.includes('UP'), `hnet0 is not up: ${link?.flags.join(',')}`);
       const [addr] = (await ipJson('-6', 'addr', 'show', 'dev', 'hnet0', 'scope', 'global')) as {
         addr_info: { local?: string; prefixlen?: number }[];

@@ -35,7 +35,8 @@ case "${1:-}" in
     ;;
   test)
     install_app
-    apt_install nftables iperf3 iputils-ping procps chromium
+    # Network lab, UI tests, benchmark reference and the PostgreSQL store tests.
+    apt_install nftables iperf3 iputils-ping procps chromium wireguard-go wireguard-tools postgresql
     exec npm test
     ;;
   *)

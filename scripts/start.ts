@@ -1,7 +1,8 @@
 // `npm start`: the desktop app where Electron's binary exists, otherwise the same UI served by
 // the engine on localhost.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -14,25 +15,61 @@ function electronBinary(): string | undefined {
   return existsSync(binary) ? binary : undefined;
 }
 
+/** The UI is built on first use, so a fresh clone starts with one command. */
+function ensureRendererBuilt(): void {
+  if (existsSync(join(root, 'src-renderer', 'dist', 'index.html'))) return;
+  console.log('hnet: building the UI (first start)…');
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  const built = spawnSync(
+    process.execPath,
+    [vite, 'build', '--config', 'src-renderer/vite.config.ts', '--logLevel', 'warn'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+  if (built.status !== 0) {
+    console.error('hnet: cannot build the UI (see above)');
+    process.exit(1);
+  }
+}
+
+/**
+ * Without root, the engine keeps its state and socket where the user may write (root's hnetd uses
+ * /var/lib/hnet and /run/hnet). Settings the user gave explicitly win.
+ */
+function userEnvironment(): NodeJS.ProcessEnv {
+  if (process.getuid?.() === 0) return process.env;
+  const dataHome = process.env['XDG_DATA_HOME'] || join(homedir(), '.local', 'share');
+  const runtime = process.env['XDG_RUNTIME_DIR'] || dataHome;
+  return {
+    HNET_STATE_DIR: join(dataHome, 'hnet', 'state'),
+    HNET_CONTROL_SOCKET: join(runtime, 'hnet', 'control.sock'),
+    ...process.env,
+  };
+}
+
 const shellEntry = join(root, 'dist', 'src-main', 'electron', 'main.js');
 const browserEntry = join(root, 'src-main', 'cli', 'hnetd.ts');
 const electron = electronBinary();
 
+ensureRendererBuilt();
 if (electron && existsSync(shellEntry)) {
   const child = spawn(electron, [shellEntry, ...process.argv.slice(2)], { stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   console.log(
     electron
-      ? 'hnet: the desktop shell is not built (src-main/electron), so the UI is served in your browser instead'
+      ? 'hnet: the desktop shell is not built (npm run build), so the UI is served in your browser instead'
       : 'hnet: Electron binary not installed (offline install), so the UI is served in your browser instead',
   );
-  if (!existsSync(browserEntry)) {
-    console.error('hnet: cannot start: the engine (src-main/engine, hnetd) is not part of this build yet');
-    process.exit(1);
-  }
   const child = spawn(process.execPath, ['--import', 'tsx', browserEntry, '--ui', ...process.argv.slice(2)], {
     stdio: 'inherit',
+    env: userEnvironment(),
   });
+  // Ctrl-C reaches the engine too (same process group); other signals are passed on. Either way
+  // we wait for it to shut down cleanly.
+  process.on('SIGINT', () => undefined);
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
   child.on('exit', (code) => process.exit(code ?? 0));
 }

@@ -83,6 +83,20 @@ async function testFiles(name: string, files: string[], concurrency: number): Pr
   if (code !== 0) failedSteps.push(name);
 }
 
+// `*.lab.test.ts` beside the code they test need root and namespaces: they run with the network tests.
+const isLabTest = (file: string) => file.endsWith('.lab.test.ts');
+const sourceDirs = [
+  'src-protocol',
+  'src-main',
+  'src-helper',
+  'src-server',
+  'src-renderer',
+  'scripts',
+  'bench',
+];
+const unitTests = () => sourceDirs.flatMap((d) => findTests(join(root, d))).filter((f) => !isLabTest(f));
+const labTestsOutsideE2e = () => sourceDirs.flatMap((d) => findTests(join(root, d))).filter(isLabTest);
+
 const bin = (tool: string) => join(root, 'node_modules', '.bin', tool);
 
 if (stage === 'all' || stage === 'checks') {
@@ -94,14 +108,11 @@ if (stage === 'all' || stage === 'unit' || stage === 'e2e') {
   await step('native build', process.execPath, ['--import', 'tsx', 'scripts/build-native.ts']);
 }
 if (stage === 'all' || stage === 'unit') {
-  const unit = ['src-protocol', 'src-main', 'src-helper', 'src-server', 'src-renderer', 'scripts'].flatMap(
-    (d) => findTests(join(root, d)),
-  );
-  await testFiles('unit tests', unit, 2);
+  await testFiles('unit tests', unitTests(), 2);
 }
 if (stage === 'all' || stage === 'e2e') {
   // Network scenarios build namespaces and measure gaps in time: one file at a time keeps them honest.
-  await testFiles('network and UI tests', findTests(join(root, 'e2e')), 1);
+  await testFiles('network and UI tests', [...findTests(join(root, 'e2e')), ...labTestsOutsideE2e()], 1);
 }
 
 console.log('');

@@ -41,11 +41,15 @@ function run(command: string, argv: readonly string[]): Promise<void> {
   });
 }
 
+const TX_QUEUE_PACKETS = 4096;
+
 /** The `ip` invocations, in order; exported so tests can read the plan without root. */
 export function linuxPlan(settings: TunSettings): string[][] {
   const dev = ['dev', settings.name];
   return [
-    ['link', 'set', ...dev, 'mtu', String(settings.mtu)],
+    // A TUN's default queue of 500 overflows in bursts while the engine's reader is scheduled late
+    // on a busy machine; every overflow is a TCP retransmit inside the tunnel.
+    ['link', 'set', ...dev, 'mtu', String(settings.mtu), 'txqueuelen', String(TX_QUEUE_PACKETS)],
     // nodad: the address is ours by construction (derived from our key), and DAD would keep it
     // "tentative" for a second, during which the engine cannot bind to it.
     ['-6', 'addr', 'replace', `${settings.address}/16`, ...dev, 'nodad', 'noprefixroute'],

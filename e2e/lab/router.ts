@@ -10,6 +10,11 @@ import { NetNode, type ProcessRegistry } from './net-node.js';
  * - `symmetric`: masquerade random; every new destination gets a different public port.
  * - `udpBlocked`: cone, but UDP forwarded from the LAN is dropped (TCP still passes), like a
  *   network that only allows web traffic.
+ *
+ * Every mode also firewalls the router itself, as home routers do: new inbound connections from
+ * the WAN are dropped. Without that, a peer's HELLO reaching the public port before our side has
+ * sent anything leaves a conntrack entry that pushes our later outbound mapping to another port,
+ * and two cone NATs could never punch through.
  */
 export type NatMode = 'cone' | 'symmetric' | 'udpBlocked';
 
@@ -35,6 +40,10 @@ export function natRuleset(mode: NatMode): string {
     '  chain forward {',
     '    type filter hook forward priority filter; policy accept;',
     ...forward,
+    '  }',
+    '  chain input {',
+    '    type filter hook input priority filter; policy accept;',
+    `    iifname "${wanInterface}" ct state new drop`,
     '  }',
     '}',
     '',

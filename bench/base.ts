@@ -1,0 +1,250 @@
+// Base server benchmark: relay throughput (1350-byte payloads, sender → base → receiver over UDP,
+// and to a receiver that only has TCP), then the cost of many idle clients (TCP + NAT_INIT, INFO
+// every 25 s): the server's RSS and how long STATE answers take.
+//
+//   node --import tsx bench/base.ts [--clients 10000] [--idle-seconds 60] [--relay-seconds 5]
+//
+// The server runs as its own process (the real `hnet-server base`); the relay load comes from this
+// one, the idle clients from bench/base-idle-load.ts processes.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { initCrypto } from '../src-protocol/crypto.js';
+import { formatEndpoint, parseEndpoint, type Endpoint } from '../src-protocol/endpoint.js';
+import type { Identity } from '../src-protocol/identity.js';
+import { BaseClient } from '../e2e/clients/base-client.js';
+import type { IdleLoadSummary } from './base-idle-load.js';
+import { identityPool } from './identity-pool.js';
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '10000' },
+    'idle-seconds': { type: 'string', default: '60' },
+    'info-interval': { type: 'string', default: '25' },
+    'relay-seconds': { type: 'string', default: '5' },
+  },
+});
+const clientCount = Number(values.clients);
+const idleSeconds = Number(values['idle-seconds']);
+const infoIntervalMs = Number(values['info-interval']) * 1000;
+const relaySeconds = Number(values['relay-seconds']);
+const PAYLOAD = 1350;
+/** Each idle client holds a TCP and a UDP socket in its load process, a TCP socket in the server. */
+const SOCKETS_PER_CLIENT = 2;
+
+const repoRoot = new URL('..', import.meta.url).pathname;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+interface RunningServer {
+  child: ChildProcess;
+  tcp: Endpoint;
+  metricsUrl: string;
+}
+
+async function startServer(): Promise<RunningServer> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src-server/cli.ts',
+      'base',
+      '--tcp',
+      '127.0.0.1:0',
+      '--udp',
+      '127.0.0.1:0',
+      '--metrics',
+      '127.0.0.1:0',
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  process.on('exit', () => child.kill('SIGKILL'));
+  let output = '';
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      const match = /listening on TCP (\S+) .*metrics on (http:\S+)\/metrics/.exec(output);
+      if (match) resolve(match[0]);
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`the server exited (${code}) before listening:\n${output}`)),
+    );
+  });
+  const [, tcpText, metricsBase] = /listening on TCP (\S+) .*metrics on (http:\S+)\/metrics/.exec(line)!;
+  const tcp = parseEndpoint(tcpText!);
+  if (!tcp.ok) throw new Error(tcp.error.message);
+  return { child, tcp: tcp.value, metricsUrl: `${metricsBase}/metrics` };
+}
+
+async function metric(server: RunningServer, name: string): Promise<number> {
+  const text = await (await fetch(server.metricsUrl)).text();
+  const match = new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : NaN;
+}
+
+/** User + system CPU seconds the server process has used (Linux /proc, clock ticks of 1/100 s). */
+function cpuSeconds(server: RunningServer): number {
+  const fields = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function measureRelay(server: RunningServer, ids: Identity[], receiverOnUdp: boolean): Promise<void> {
+  const connectAt = (i: number) =>
+    BaseClient.connect({ identity: ids[i]!, base: server.tcp, localIp: '127.0.0.1', keep: 0 });
+  const [sender, receiver] = await Promise.all([connectAt(0), connectAt(1)]);
+  await Promise.all([sender.register(), receiver.register()]);
+  await sender.natInitUntilOk();
+  if (receiverOnUdp) await receiver.natInitUntilOk();
+
+  // Self-clocked: at most `window` packets in flight, so the figure is what gets through, not
+  // what the kernel drops on the floor. The receiver only counts: decoding here would make this
+  // process, not the server, the bottleneck.
+  const window = 512;
+  let delivered = 0;
+  let forgiven = 0;
+  receiver.udp.setRecvBufferSize(4 * 1024 * 1024);
+  receiver.udp.removeAllListeners('message');
+  receiver.udp.on('message', () => delivered++);
+  if (!receiverOnUdp) receiver.listen(() => delivered++);
+  const message = sender.encode({
+    kind: 'data',
+    source: ids[0]!.address,
+    target: ids[1]!.address,
+    packet: new Uint8Array(PAYLOAD),
+  });
+  const base = sender.state[0]!;
+  const path = receiverOnUdp ? 'udp' : 'tcp';
+  const relayedBefore = await metric(server, `hnet_base_relayed_packets_total{path="${path}"}`);
+  const cpuBefore = cpuSeconds(server);
+  let sent = 0;
+  const started = performance.now();
+  const end = started + relaySeconds * 1000;
+  while (performance.now() < end) {
+    while (sent - delivered - forgiven < window) {
+      sender.udp.send(message, base.port, base.ip);
+      sent++;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    // A lost packet would hold its slot for good: give stuck slots back after a short wait.
+    if (sent - delivered - forgiven >= window) {
+      await sleep(1);
+      if (sent - delivered - forgiven >= window) forgiven += window / 2;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuSeconds(server) - cpuBefore;
+  const relayed = (await metric(server, `hnet_base_relayed_packets_total{path="${path}"}`)) - relayedBefore;
+  const pps = relayed / seconds;
+  console.log(
+    `relay to a receiver on ${path.toUpperCase()}: ${fmt(pps)} packets/s, ${fmt((pps * PAYLOAD * 8) / 1e6, 1)} Mbit/s of payload` +
+      ` (${fmt(relayed)} relayed, ${fmt(delivered)} delivered in ${fmt(seconds, 1)} s);` +
+      ` server CPU ${fmt((cpu / relayed) * 1e6, 1)} µs per packet, ${fmt((cpu / seconds) * 100)}% of a core` +
+      ` → one core would relay ${fmt(((relayed / cpu) * PAYLOAD * 8) / 1e6)} Mbit/s`,
+  );
+  sender.close();
+  receiver.close();
+}
+
+/** Runs one load process and resolves with its summary; reports its ramp-up through `onRegistered`. */
+function idleLoad(
+  server: RunningServer,
+  first: number,
+  count: number,
+  onRegistered: (seconds: number) => void,
+): Promise<IdleLoadSummary> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'bench/base-idle-load.ts',
+      ...['--base', formatEndpoint(server.tcp), '--first', String(first), '--count', String(count)],
+      ...['--seconds', String(idleSeconds), '--interval-ms', String(infoIntervalMs)],
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  process.on('exit', () => child.kill('SIGKILL'));
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      const ramp = /^registered \d+ ([\d.]+)$/m.exec(output);
+      if (ramp) {
+        onRegistered(Number(ramp[1]));
+        output = output.replace(ramp[0], '');
+      }
+    });
+    child.once('exit', (code) => {
+      const last = output.trim().split('\n').at(-1) ?? '';
+      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as IdleLoadSummary);
+      else reject(new Error(`a load process exited with ${code}: ${output}`));
+    });
+  });
+}
+
+async function measureIdle(server: RunningServer): Promise<void> {
+  // One process may hold only so many descriptors (and cannot raise its hard limit), so the
+  // clients are spread over as many load processes as that takes.
+  const limit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim());
+  const perProcess = Math.floor((limit - 500) / SOCKETS_PER_CLIENT);
+  const processes = Math.ceil(clientCount / perProcess);
+  let registered = 0;
+  let rampSeconds = 0;
+  let ramped!: () => void;
+  const allRegistered = new Promise<void>((resolve) => (ramped = resolve));
+  const loads = Array.from({ length: processes }, (_, i) => {
+    const first = 2 + Math.floor((clientCount * i) / processes);
+    const count = 2 + Math.floor((clientCount * (i + 1)) / processes) - first;
+    return idleLoad(server, first, count, (seconds) => {
+      rampSeconds = Math.max(rampSeconds, seconds);
+      if (++registered === processes) ramped();
+    });
+  });
+  await Promise.race([allRegistered, Promise.all(loads)]);
+  const rssAfterRamp = await metric(server, 'process_resident_memory_bytes');
+  console.log(
+    `idle clients: ${fmt(await metric(server, 'hnet_base_clients'))} registered (TCP + INFO/STATE + NAT_INIT/NAT_OK) ` +
+      `from ${processes} load processes in ${fmt(rampSeconds, 1)} s; server RSS ${fmt(rssAfterRamp / 2 ** 20)} MiB`,
+  );
+
+  let peakRss = rssAfterRamp;
+  let connected = 0;
+  let onUdp = 0;
+  const sampler = setInterval(() => {
+    void (async () => {
+      peakRss = Math.max(peakRss, await metric(server, 'process_resident_memory_bytes'));
+      connected = await metric(server, 'hnet_base_clients');
+      onUdp = await metric(server, 'hnet_base_clients_udp');
+    })();
+  }, 5000);
+  const summaries = await Promise.all(loads);
+  clearInterval(sampler);
+
+  const latencies = summaries.flatMap((s) => s.latencies).sort((x, y) => x - y);
+  const missing = summaries.reduce((sum, s) => sum + s.missing, 0);
+  const late = latencies.filter((ms) => ms > 1000).length;
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  console.log(
+    `steady state over ${idleSeconds} s (INFO + NAT_INIT every ${infoIntervalMs / 1000} s per client): ` +
+      `${fmt(connected)} clients connected, ${fmt(onUdp)} with a fresh UDP mapping; server RSS peak ${fmt(peakRss / 2 ** 20)} MiB`,
+  );
+  console.log(
+    `STATE latency over ${fmt(latencies.length)} INFOs: median ${fmt(at(0.5), 1)} ms, p99 ${fmt(at(0.99), 1)} ms, ` +
+      `worst ${fmt(latencies.at(-1) ?? NaN, 1)} ms; over 1 s: ${late}; unanswered: ${missing}`,
+  );
+}
+
+await initCrypto();
+const ids = await identityPool(clientCount + 2, (line) => console.log(line));
+console.log(`base server benchmark: ${fmt(clientCount)} idle clients, relay for ${relaySeconds} s per path`);
+const server = await startServer();
+try {
+  await measureRelay(server, ids, true);
+  await measureRelay(server, ids, false);
+  await measureIdle(server);
+} finally {
+  server.child.kill('SIGTERM');
+}

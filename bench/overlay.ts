@@ -1,0 +1,157 @@
+// Overlay benchmark, one table with every row measured in the same run on the same lab:
+//   node --import tsx bench/overlay.ts [--json] [--seconds 5] [--rounds 3] [--pings 500]   (root)
+// Rows: the bare underlay of each path (plain veth + bridges + NATs), then each overlay on each
+// path. Figures go from host a to host b. Progress goes to stderr, the table (or JSON) to stdout.
+import { cpus, loadavg, release } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Lab } from '../e2e/lab/index.js';
+import { buildBenchLab, type HostPair } from './overlay/bench-lab.js';
+import {
+  measureFailoverGap,
+  measureRtt,
+  measureMedianThroughput,
+  timeToFirstPing,
+  type FailoverOptions,
+} from './overlay/measure.js';
+import type { Throughput } from './overlay/iperf-output.js';
+import type { OverlayUnderTest } from './overlay/overlay-under-test.js';
+import type { RttPercentiles } from './overlay/ping-output.js';
+import { formatTable, type Row } from './overlay/table.js';
+import { overlayMtu, wireguardGo } from './overlay/wireguard-go.js';
+
+interface OverlayOnPath {
+  readonly overlay: OverlayUnderTest;
+  /** Only for overlays with another path to fall back on when the direct one is cut. */
+  readonly failover?: FailoverOptions;
+}
+
+/** One path through the lab: its bare underlay row, then a row for each overlay on it. */
+interface PathRows {
+  readonly pair: HostPair;
+  readonly overlays: readonly OverlayOnPath[];
+}
+
+interface Underlay {
+  readonly throughput: Throughput;
+  readonly rtt: RttPercentiles;
+}
+
+const { values: options } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    seconds: { type: 'string', default: '5' },
+    pings: { type: 'string', default: '500' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
+const seconds = Number(options.seconds);
+const pings = Number(options.pings);
+const rounds = Number(options.rounds);
+if (!(seconds >= 1 && pings >= 100 && Number.isInteger(rounds) && rounds >= 1))
+  throw new Error(
+    'use --seconds 1 or more (iperf3 run length), --pings 100 or more (for a p99), --rounds 1 or more (iperf3 runs per row)',
+  );
+if (process.getuid?.() !== 0) throw new Error('bench/overlay.ts needs root: it builds network namespaces');
+
+const progress = (text: string): void => void process.stderr.write(`${text}\n`);
+
+async function measureUnderlay(pair: HostPair): Promise<Underlay> {
+  progress(`underlay, ${pair.path}`);
+  const { node, ip } = pair.underlay;
+  const throughput = await measureMedianThroughput(pair.a, node, ip, { seconds, rounds });
+  return { throughput, rtt: await measureRtt(pair.a, ip, pings) };
+}
+
+function underlayRow(pair: HostPair, underlay: Underlay): Row {
+  return {
+    overlay: 'underlay',
+    path: pair.path,
+    throughputMbit: underlay.throughput.mbitPerSecond,
+    tcpRetransmits: underlay.throughput.retransmits ?? null,
+    ofUnderlayPercent: null,
+    rttP50Ms: underlay.rtt.p50Ms,
+    rttP99Ms: underlay.rtt.p99Ms,
+    addedP50Ms: null,
+    addedP99Ms: null,
+    firstPingMs: null,
+    failoverGapMs: null,
+  };
+}
+
+async function measureOverlay(
+  pair: HostPair,
+  { overlay, failover }: OverlayOnPath,
+  underlay: Underlay,
+): Promise<Row> {
+  progress(`${overlay.name}, ${pair.path}`);
+  const startedAt = performance.now();
+  const running = await overlay.start(pair);
+  try {
+    const target = running.addressOf(pair.b);
+    const firstPingMs = await timeToFirstPing(pair.a, target, startedAt);
+    const throughput = await measureMedianThroughput(pair.a, pair.b, target, { seconds, rounds });
+    const rtt = await measureRtt(pair.a, target, pings);
+    const gap = failover && (await measureFailoverGap(pair.a, target, () => pair.cutDirect(), failover));
+    return {
+      overlay: overlay.name,
+      path: pair.path,
+      throughputMbit: throughput.mbitPerSecond,
+      tcpRetransmits: throughput.retransmits ?? null,
+      ofUnderlayPercent: (throughput.mbitPerSecond / underlay.throughput.mbitPerSecond) * 100,
+      rttP50Ms: rtt.p50Ms,
+      rttP99Ms: rtt.p99Ms,
+      addedP50Ms: rtt.p50Ms - underlay.rtt.p50Ms,
+      addedP99Ms: rtt.p99Ms - underlay.rtt.p99Ms,
+      firstPingMs,
+      failoverGapMs: gap ? gap.gapMs : null,
+    };
+  } finally {
+    await running.stop();
+  }
+}
+
+const loadAtStart = loadavg()[0] ?? 0;
+const lab = await Lab.create();
+try {
+  const bench = await buildBenchLab(lab);
+  const wireguard = await wireguardGo();
+  const paths: PathRows[] = [
+    { pair: bench.sameLan, overlays: [{ overlay: wireguard }] },
+    { pair: bench.coneNats, overlays: [{ overlay: wireguard }] },
+  ];
+
+  const rows: Row[] = [];
+  for (const { pair, overlays } of paths) {
+    const underlay = await measureUnderlay(pair);
+    rows.push(underlayRow(pair, underlay));
+    for (const entry of overlays) rows.push(await measureOverlay(pair, entry, underlay));
+  }
+
+  const conditions = {
+    date: new Date().toISOString(),
+    cpus: cpus().length,
+    kernel: release(),
+    iperf3: `one TCP stream, ${seconds} s after 1 s left out, median of ${rounds} runs`,
+    ping: `${pings} echo requests 10 ms apart`,
+    overlayMtu,
+    underlayMtu: 1500,
+    loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
+  };
+  if (options.json) console.log(JSON.stringify({ conditions, rows }, null, 2));
+  else {
+    console.log(formatTable(rows));
+    console.log(
+      [
+        '',
+        `${conditions.date}, ${conditions.cpus} CPUs, Linux ${conditions.kernel}; overlay MTU ${overlayMtu}, underlay MTU 1500.`,
+        `TCP: ${conditions.iperf3}. RTT: ${conditions.ping}; "added" = overlay minus underlay, per percentile.`,
+        `Underlay through NATs: to the far NAT's public address, which forwards ping and iperf3 to b.`,
+        `Load average (1 min) at start ${conditions.loadAverage.start.toFixed(1)}, at end ${conditions.loadAverage.end.toFixed(1)}: other work on the machine shows up here.`,
+        'First ping: from starting both ends to the first reply, pinging every 100 ms.',
+        'Failover gap: longest run of lost replies x 100 ms after the direct path is cut; "-" where no fallback exists.',
+      ].join('\n'),
+    );
+  }
+} finally {
+  await lab.destroy();
+}

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatTable, type Row } from './table.js';
+
+const underlay: Row = {
+  overlay: 'underlay',
+  path: 'same LAN',
+  throughputMbit: 12462.4,
+  tcpRetransmits: 0,
+  ofUnderlayPercent: null,
+  rttP50Ms: 0.0381,
+  rttP99Ms: 0.053,
+  addedP50Ms: null,
+  addedP99Ms: null,
+  firstPingMs: null,
+  failoverGapMs: null,
+};
+const overlay: Row = {
+  ...underlay,
+  overlay: 'wireguard-go v0.0.20220316',
+  throughputMbit: 314.2,
+  tcpRetransmits: 1520,
+  ofUnderlayPercent: 2.52,
+  rttP50Ms: 0.312,
+  rttP99Ms: 76.1,
+  addedP50Ms: 0.2739,
+  addedP99Ms: 76.047,
+  firstPingMs: 72.4,
+};
+
+test('every row lines up under the header, figures rounded, missing ones shown as "-"', () => {
+  const lines = formatTable([underlay, overlay]).split('\n');
+  assert.equal(lines.length, 4);
+  const [header, rule, first, second] = lines as [string, string, string, string];
+  assert.match(rule, /^-+$/);
+  assert.equal(rule.length, header.length);
+  // Right-aligned columns end where their titles end.
+  const end = (title: string): number => header.indexOf(title) + title.length;
+  assert.equal(first.indexOf('12462') + 5, end('TCP Mbit/s'));
+  assert.equal(second.indexOf('314 ') + 3, end('TCP Mbit/s'));
+  assert.equal(second.indexOf('1520') + 4, end('TCP resent'));
+  assert.equal(second.indexOf('3%') + 2, end('of underlay'));
+  assert.equal(second.indexOf('0.274') + 5, end('added p50 ms'));
+  assert.ok(first.startsWith('underlay  '));
+  assert.match(first, /0\.038\s+0\.053\s+-\s+-\s+-\s+-$/);
+  assert.match(second, /76\.047\s+72\s+-$/);
+});

@@ -1,0 +1,64 @@
+/** One line of the benchmark table: an overlay (or none) on one path, every figure from a to b. */
+export interface Row {
+  /** `underlay` for the bare path, else the overlay's name and version. */
+  readonly overlay: string;
+  readonly path: string;
+  readonly throughputMbit: number;
+  /** TCP segments the iperf3 sender resent; null where the kernel did not say. */
+  readonly tcpRetransmits: number | null;
+  /** Throughput as a share of the bare path's in the same run; null for the underlay itself. */
+  readonly ofUnderlayPercent: number | null;
+  readonly rttP50Ms: number;
+  readonly rttP99Ms: number;
+  /** Overlay RTT minus underlay RTT, percentile by percentile; null for the underlay itself. */
+  readonly addedP50Ms: number | null;
+  readonly addedP99Ms: number | null;
+  readonly firstPingMs: number | null;
+  /** Null where the overlay has no other path to fall back on, or for the underlay. */
+  readonly failoverGapMs: number | null;
+}
+
+interface Column {
+  readonly title: string;
+  readonly cell: (row: Row) => string;
+  readonly alignLeft?: boolean;
+}
+
+const fixed = (value: number | null, digits: number): string =>
+  value === null ? '-' : value.toFixed(digits);
+
+const columns: readonly Column[] = [
+  { title: 'overlay', cell: (row) => row.overlay, alignLeft: true },
+  { title: 'path', cell: (row) => row.path, alignLeft: true },
+  { title: 'TCP Mbit/s', cell: (row) => fixed(row.throughputMbit, 0) },
+  { title: 'TCP resent', cell: (row) => fixed(row.tcpRetransmits, 0) },
+  {
+    title: 'of underlay',
+    cell: (row) => (row.ofUnderlayPercent === null ? '-' : `${fixed(row.ofUnderlayPercent, 0)}%`),
+  },
+  { title: 'RTT p50 ms', cell: (row) => fixed(row.rttP50Ms, 3) },
+  { title: 'RTT p99 ms', cell: (row) => fixed(row.rttP99Ms, 3) },
+  { title: 'added p50 ms', cell: (row) => fixed(row.addedP50Ms, 3) },
+  { title: 'added p99 ms', cell: (row) => fixed(row.addedP99Ms, 3) },
+  { title: 'first ping ms', cell: (row) => fixed(row.firstPingMs, 0) },
+  { title: 'failover gap ms', cell: (row) => fixed(row.failoverGapMs, 0) },
+];
+
+/** A plain-text table with a header, a rule, and one line per row; numbers right-aligned. */
+export function formatTable(rows: readonly Row[]): string {
+  const cells = [
+    columns.map((column) => column.title),
+    ...rows.map((row) => columns.map((c) => c.cell(row))),
+  ];
+  const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i]?.length ?? 0)));
+  const render = (line: readonly string[]): string =>
+    line
+      .map((text, i) => {
+        const width = widths[i] ?? 0;
+        return columns[i]?.alignLeft ? text.padEnd(width) : text.padStart(width);
+      })
+      .join('  ')
+      .trimEnd();
+  const [header, ...body] = cells.map(render);
+  return [header, '-'.repeat(header?.length ?? 0), ...body].join('\n');
+}

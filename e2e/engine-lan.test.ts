@@ -1,0 +1,186 @@
+// Two hnet nodes on one LAN and no base server at all: LAN beacons tell each the other's endpoint,
+// a signed HELLO confirms it, and a ping by hostname works directly. Then a third machine floods
+// one node's UDP port with garbage: the ping keeps working and the drops are counted in status.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Lab, type Host } from './lab/index.js';
+import {
+  introduce,
+  makeScratch,
+  removeScratch,
+  pingsReceived,
+  startNode,
+  waitForStatus,
+  type HnetNode,
+} from './engine-node.js';
+
+/**
+ * Random datagrams, some shaped like DATA and HELLOs, as fast as one Node process sends them. The
+ * HELLO-sized ones claim to come from a whitelisted peer (its real id and key, which are public),
+ * so they get as far as the expensive signature check.
+ */
+const garbageSender = `
+const dgram = require('node:dgram');
+const { randomFillSync } = require('node:crypto');
+const [ip, port, seconds, claimedIdAndKey, target] = process.argv.slice(1);
+const forged = Buffer.from(claimedIdAndKey + target, 'hex');
+const socket = dgram.createSocket('udp4');
+const end = Date.now() + Number(seconds) * 1000;
+let sent = 0;
+function burst() {
+  for (let i = 0; i < 200; i++) {
+    const size = [1, 17, 145, 300, 1400][sent % 5];
+    const bytes = randomFillSync(Buffer.alloc(size));
+    bytes[0] = sent % 4;
+    if (size === 145) forged.copy(bytes, 1);
+    socket.send(bytes, Number(port), ip);
+    sent++;
+  }
+  if (Date.now() < end) setImmediate(burst);
+  else socket.close(() => console.log('sent ' + sent));
+}
+burst();
+`;
+
+/** A group inside ff15:f2d3:a389::/48, which the helper routes into hnet0 as stock Linux peers do. */
+const OVERLAY_GROUP = 'ff15:f2d3:a389::7';
+const multicastListener = `
+const socket = require('node:dgram').createSocket({ type: 'udp6', reuseAddr: true });
+socket.bind(5599, () => {
+  socket.addMembership(process.argv[1], '::%hnet0');
+  console.log('listening');
+});
+socket.on('message', (message, from) => console.log(message.toString() + ' from ' + from.address));
+`;
+const multicastSender = `
+const socket = require('node:dgram').createSocket('udp6');
+socket.bind(() => {
+  socket.setMulticastInterface('::%hnet0');
+  let n = 0;
+  const timer = setInterval(() => {
+    socket.send('hello', 5599, process.argv[1]);
+    if (++n === 5) { clearInterval(timer); socket.close(); }
+  }, 200);
+});
+`;
+
+/** The 32 hex digits of an fc94 address. */
+const canonicalHex = (address: string): string =>
+  address
+    .split(':')
+    .map((group) => group.padStart(4, '0'))
+    .join('');
+
+/** Waits until hnetd has logged a line matching `pattern` at least `times` times. */
+async function waitForLog(node: HnetNode, pattern: RegExp, times: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const count = () => node.daemon.stderr.split('\n').filter((line) => pattern.test(line)).length;
+  while (count() < times) {
+    if (Date.now() > deadline)
+      throw new Error(`hnetd did not log ${pattern} ${times} times:\n${node.daemon.stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('two nodes on one LAN without a base server', () => {
+  let lab: Lab;
+  let scratch: string;
+  let a: HnetNode;
+  let b: HnetNode;
+  let mallory: Host;
+
+  before(async () => {
+    lab = await Lab.create();
+    scratch = await makeScratch();
+    const lan = await lab.segment('lan');
+    const [hostA, hostB] = [await lab.host('alpha', { on: lan }), await lab.host('bravo', { on: lan })];
+    mallory = await lab.host('mallory', { on: lan });
+    [a, b] = await Promise.all([
+      startNode(hostA, scratch, { baseServers: [] }),
+      startNode(hostB, scratch, { baseServers: [] }),
+    ]);
+    await introduce([a, b]);
+  });
+
+  after(async () => {
+    await lab?.destroy();
+    if (scratch) await removeScratch(scratch);
+  });
+
+  test('they find each other by LAN beacons and ping by hostname', async () => {
+    const { stdout } = await a.host.exec(['ping', '-6', '-c', '3', '-i', '0.2', '-w', '10', 'bravo']);
+    assert.ok(pingsReceived(stdout) >= 3, stdout);
+    const peer = await waitForStatus(
+      a,
+      (status) => status.peers.find((p) => p.address === b.address && p.path === 'direct'),
+      5_000,
+    );
+    // Beacons go out over IPv4 and IPv6 link-local; whichever answered first carries the traffic.
+    const ipv4 = b.host.ip.replaceAll('.', '\\.');
+    assert.match(peer.endpoint ?? '', new RegExp(`^(${ipv4}|\\[fe80::[0-9a-f:]+%eth0\\]):5582$`));
+    assert.match(peer.reason, /\(LAN, rtt/);
+    const status = await a.status();
+    assert.equal(status.base.state, 'offline');
+  });
+
+  test('multicast to the overlay group reaches the whitelisted peer, sent from our overlay address', async () => {
+    const listener = b.host.spawn(['node', '-e', multicastListener, OVERLAY_GROUP]);
+    await listener.waitForOutput(/listening/);
+    await a.host.exec(['node', '-e', multicastSender, OVERLAY_GROUP]);
+    const [, from] = await listener.waitForOutput(/hello from (\S+)/, 5_000);
+    assert.equal(from, a.address.replace(/(^|:)0+(?=[0-9a-f])/g, '$1'));
+    await listener.stop();
+  });
+
+  test('a flood of garbage UDP at a node leaves its peer unaffected, and the drops are counted', async (t) => {
+    const [, publicKey] = (await readFile(join(scratch, 'bravo', 'state', 'id'), 'utf8')).split(' ');
+    const hex = (address: string) => canonicalHex(address);
+    const claimed = hex(b.address) + publicKey!;
+    const flood = mallory.exec([
+      'node',
+      '-e',
+      garbageSender,
+      a.host.ip,
+      '5582',
+      '4',
+      claimed,
+      hex(a.address),
+    ]);
+    const { stdout } = await b.host.exec(['ping', '-6', '-c', '15', '-i', '0.2', '-w', '10', 'alpha']);
+    const { stdout: sent } = await flood;
+    assert.match(sent, /sent \d+/);
+    assert.ok(pingsReceived(stdout) >= 15, stdout);
+    const { drops = {} } = await a.status();
+    const total = Object.values(drops).reduce((sum, n) => sum + n, 0);
+    t.diagnostic(`${sent.trim()}; counted as dropped: ${JSON.stringify(drops)}`);
+    assert.ok(total > 1000, `drops counted: ${JSON.stringify(drops)}`);
+    assert.ok((drops['p2p-data-without-hello'] ?? 0) > 0, 'DATA from a source without a HELLO is refused');
+    assert.ok(
+      (drops['p2p-hello-over-budget'] ?? 0) > 0,
+      'forged HELLOs beyond the budget are not even verified',
+    );
+    assert.equal(a.daemon.running, true);
+  });
+
+  test('when hnet0 disappears, the engine opens it again through the helper and traffic resumes', async () => {
+    await a.host.exec(['ip', 'link', 'del', 'hnet0']);
+    await waitForLog(a, /event=tun-opened/, 2, 10_000);
+    const { stdout } = await b.host.exec(['ping', '-6', '-c', '3', '-i', '0.2', '-w', '10', 'alpha']);
+    assert.ok(pingsReceived(stdout) >= 3, stdout);
+  });
+
+  test('a peer removed from the whitelist loses its session: it leaves the status and pings stop', async () => {
+    const refusedBefore = (await a.status()).drops?.['p2p-data-without-hello'] ?? 0;
+    await a.hnet(['whitelist', 'rm', b.address]);
+    const status = await a.status();
+    assert.equal(
+      status.peers.find((p) => p.address === b.address),
+      undefined,
+    );
+    await assert.rejects(b.host.exec(['ping', '-6', '-c', '2', '-i', '0.2', '-w', '3', 'alpha']));
+    const refusedAfter = (await a.status()).drops?.['p2p-data-without-hello'] ?? 0;
+    assert.ok(refusedAfter > refusedBefore, 'its DATA is refused: its sources were forgotten with it');
+  });
+});

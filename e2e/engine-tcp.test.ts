@@ -1,0 +1,61 @@
+// A node behind a network that lets no UDP out: it reaches the base over TCP only, says so in its
+// status, and its peer still answers pings — relayed by the base over TCP.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Lab } from './lab/index.js';
+import {
+  introduce,
+  makeScratch,
+  removeScratch,
+  startBase,
+  pingsReceived,
+  startNode,
+  waitForStatus,
+  type HnetNode,
+} from './engine-node.js';
+
+describe('a node whose network blocks UDP', () => {
+  let lab: Lab;
+  let scratch: string;
+  let a: HnetNode;
+  let b: HnetNode;
+
+  before(async () => {
+    lab = await Lab.create();
+    scratch = await makeScratch();
+    const inet = await lab.segment('inet');
+    const lan1 = await lab.segment('lan1');
+    const lan2 = await lab.segment('lan2');
+    await lab.router('nat1', { wan: inet, lan: lan1, mode: 'udpBlocked' });
+    await lab.router('nat2', { wan: inet, lan: lan2, mode: 'cone' });
+    const { server } = await startBase(await lab.host('base', { on: inet }));
+    [a, b] = await Promise.all([
+      startNode(await lab.host('alpha', { on: lan1 }), scratch, { baseServers: [server] }),
+      startNode(await lab.host('bravo', { on: lan2 }), scratch, { baseServers: [server] }),
+    ]);
+    await introduce([a, b]);
+  });
+
+  after(async () => {
+    await lab?.destroy();
+    if (scratch) await removeScratch(scratch);
+  });
+
+  test('the base connection falls back to TCP and says why', async () => {
+    const base = await waitForStatus(
+      a,
+      (status) => (status.base.reason === 'UDP to the base blocked, using TCP' ? status.base : undefined),
+      12_000,
+    );
+    assert.equal(base.state, 'connected');
+    assert.equal(base.transport, 'tcp');
+  });
+
+  test('pings by hostname still work, relayed over TCP', async () => {
+    const { stdout } = await a.host.exec(['ping', '-6', '-c', '5', '-i', '0.2', '-w', '10', 'bravo']);
+    assert.ok(pingsReceived(stdout) >= 5, stdout);
+    const peer = (await a.status()).peers.find((p) => p.address === b.address);
+    assert.ok(peer && peer.path !== 'direct', `the peer is reached through the base (${peer?.path})`);
+    assert.match(peer.reason, /over TCP \(UDP to the base is blocked\)/);
+  });
+});

@@ -1,0 +1,102 @@
+// An hnetd serving the browser UI, with every path in a fresh temporary folder, for UI tests. By
+// default it runs on this machine; give it a lab host (e2e/lab) to run it inside a namespace.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCommand, type CommandOptions, type CommandResult } from '../lab/command.js';
+import { LabProcess, type SpawnOptions } from '../lab/process.js';
+
+const repoRoot = new URL('../..', import.meta.url).pathname;
+const tsx = (file: string, args: readonly string[]): string[] => [
+  process.execPath,
+  '--import',
+  'tsx',
+  join(repoRoot, file),
+  ...args,
+];
+
+/** Where processes run: this machine, or a lab host (its `spawn` and `exec`). */
+export interface Runner {
+  spawn(argv: readonly string[], options?: SpawnOptions): LabProcess;
+  exec(argv: readonly string[], options?: CommandOptions): Promise<CommandResult>;
+}
+
+export const onThisMachine: Runner = {
+  spawn: (argv, options) => new LabProcess(argv, { cwd: repoRoot, ...options }),
+  exec: (argv, options) => runCommand(argv, { cwd: repoRoot, ...options }),
+};
+
+export interface UiNodeOptions {
+  runner?: Runner;
+  hostname?: string;
+  /** Extra settings (environment variables, see src-main/engine/config.ts). */
+  env?: Record<string, string>;
+}
+
+export interface UiNode {
+  /** The address hnetd printed, token included. */
+  url: string;
+  /** `http://127.0.0.1:<port>`. */
+  origin: string;
+  controlSocket: string;
+  process: LabProcess;
+  /** Runs the `hnet` CLI against this node; throws on a non-zero exit unless allowFailure. */
+  hnet(args: readonly string[], options?: CommandOptions): Promise<CommandResult>;
+  stop(): Promise<void>;
+}
+
+export async function startUiNode(options: UiNodeOptions = {}): Promise<UiNode> {
+  const runner = options.runner ?? onThisMachine;
+  const dir = await mkdtemp(join(tmpdir(), 'hnet-ui-'));
+  const config = join(dir, 'hnetd.json');
+  await writeFile(config, '{}\n');
+  const controlSocket = join(dir, 'run', 'control.sock');
+  const env = {
+    ...process.env,
+    HNET_CONFIG: config,
+    HNET_STATE_DIR: join(dir, 'state'),
+    HNET_CONTROL_SOCKET: controlSocket,
+    // Nothing listens here: the UI must cope with a missing root helper.
+    HNET_HELPER_SOCKET: join(dir, 'run', 'helper.sock'),
+    HNET_HOSTNAME: options.hostname ?? 'ui-test',
+    // A port of its own, so a test never meets another run's engine.
+    HNET_UDP_PORT: String(20000 + Math.floor(Math.random() * 20000)),
+    ...options.env,
+  };
+  const daemon = runner.spawn(tsx('src-main/cli/hnetd.ts', ['--ui']), { env });
+  const stop = async (): Promise<void> => {
+    await daemon.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const [url] = await daemon.waitForOutput(/http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/, 20_000);
+    return {
+      url,
+      origin: new URL(url).origin,
+      controlSocket,
+      process: daemon,
+      hnet: (args, commandOptions) =>
+        runner.exec(tsx('src-main/cli/hnet.ts', args), { env, ...commandOptions }),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Builds the UI from the current sources, so a test never looks at a stale bundle. */
+export async function buildRenderer(): Promise<void> {
+  await runCommand(
+    [
+      process.execPath,
+      join(repoRoot, 'node_modules/vite/bin/vite.js'),
+      'build',
+      '--config',
+      'src-renderer/vite.config.ts',
+      '--logLevel',
+      'warn',
+    ],
+    { cwd: repoRoot, timeoutMs: 120_000 },
+  );
+}

@@ -1,0 +1,250 @@
+// The CLI against a real hnetd process (temp state directory and socket), as a user would run it.
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { initCrypto } from '../../src-protocol/crypto.js';
+import { parseIdentityFile } from '../../src-protocol/identity.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const hnetPath = join(root, 'src-main/cli/hnet.ts');
+const hnetdPath = join(root, 'src-main/cli/hnetd.ts');
+const PEER = 'fc94:1350:1883:b7ff:3bd0:eb4f:2280:5239';
+const asRoot = process.getuid?.() === 0;
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function runNode(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  prefix: string[] = [],
+): Promise<Ran> {
+  const [command, ...argv] = [...prefix, process.execPath, '--import', 'tsx', script, ...args] as [
+    string,
+    ...string[],
+  ];
+  return new Promise((resolve) => {
+    execFile(command, argv, { cwd: root, env, timeout: 30_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('hnet CLI against a running hnetd', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let daemon: ChildProcess | undefined;
+  let daemonLog = '';
+
+  const hnet = (...args: string[]) => runNode(hnetPath, args, env);
+  const hnetAsNobody = (...args: string[]) =>
+    runNode(hnetPath, args, env, ['setpriv', '--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups']);
+
+  async function startDaemon(extra: string[] = []): Promise<void> {
+    daemonLog = '';
+    daemon = spawn(process.execPath, ['--import', 'tsx', hnetdPath, ...extra], { cwd: root, env });
+    daemon.stderr?.on('data', (chunk: Buffer) => (daemonLog += chunk.toString()));
+    const waited = await hnet('wait', 'daemon', '--timeout', '20');
+    assert.equal(waited.code, 0, `hnetd did not start:\n${daemonLog}${waited.stderr}`);
+  }
+
+  async function stopDaemon(): Promise<number | null> {
+    const child = daemon;
+    daemon = undefined;
+    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    return exited;
+  }
+
+  before(async () => {
+    await initCrypto();
+    dir = await mkdtemp(join(tmpdir(), 'hnet-cli-'));
+    await chmod(dir, 0o755);
+    const configFile = join(dir, 'hnetd.json');
+    await writeFile(configFile, JSON.stringify({ hostname: 'clibox', logLevel: 'info' }));
+    env = {
+      ...process.env,
+      HNET_CONFIG: configFile,
+      HNET_STATE_DIR: join(dir, 'state'),
+      HNET_CONTROL_SOCKET: join(dir, 'run', 'control.sock'),
+      HNET_HELPER_SOCKET: join(dir, 'run', 'helper.sock'),
+    };
+    await startDaemon();
+  });
+
+  after(async () => {
+    await stopDaemon();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('whitelist add, ls and rm', async () => {
+    const added = await hnet('whitelist', 'add', PEER);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout, /added fc94:1350:1883:b7ff:3bd0:eb4f:2280:5239 to the whitelist/);
+    const listed = await hnet('whitelist', 'ls');
+    assert.match(
+      listed.stdout,
+      /whitelist on: only this address may connect\n {2}fc94:1350:1883:b7ff:3bd0:eb4f:2280:5239/,
+    );
+    const removed = await hnet('whitelist', 'rm', PEER);
+    assert.equal(removed.code, 0, removed.stderr);
+    const json = await hnet('whitelist', 'ls', '--json');
+    assert.deepEqual(JSON.parse(json.stdout), { enabled: true, addresses: [] });
+    const again = await hnet('whitelist', 'rm', PEER);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /is not on the whitelist/);
+  });
+
+  test('a mistyped address is a usage error that says what is wrong', async () => {
+    const result = await hnet('whitelist', 'add', 'fd00::1');
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /hnet: bad address: "fd00::1" is not an hnet address inside fc94::\/16/);
+  });
+
+  test('status --json describes this device, with no peers and no data plane yet', async () => {
+    const result = await hnet('status', '--json');
+    assert.equal(result.code, 0, result.stderr);
+    const status = JSON.parse(result.stdout) as {
+      address: string;
+      hostname: string;
+      peers: unknown[];
+      base: { state: string };
+    };
+    assert.match(status.address, /^fc94(:[0-9a-f]{4}){7}$/);
+    assert.equal(status.hostname, 'clibox');
+    assert.deepEqual(status.peers, []);
+    assert.equal(status.base.state, 'offline');
+    const ip = await hnet('ip');
+    assert.equal(ip.stdout.trim(), status.address);
+  });
+
+  test('hosts add and ls, and ip resolves the name', async () => {
+    const added = await hnet('hosts', 'add', 'laptop', 'fc94:1350:1883:b7ff:3bd0:eb4f:2280:5239');
+    assert.equal(added.code, 0, added.stderr);
+    const listed = await hnet('hosts', 'ls');
+    assert.match(listed.stdout, /^laptop {2}fc94:1350:1883:b7ff:3bd0:eb4f:2280:5239$/m);
+    const ip = await hnet('ip', 'laptop');
+    assert.equal(ip.stdout.trim(), PEER);
+  });
+
+  test(
+    'a user other than root or the daemon owner may read but not change',
+    { skip: asRoot ? false : 'needs root to run hnet as nobody' },
+    async () => {
+      const read = await hnetAsNobody('status');
+      assert.equal(read.code, 0, read.stderr);
+      assert.match(read.stdout, /^address {4}fc94:/);
+      const write = await hnetAsNobody('whitelist', 'add', PEER);
+      assert.equal(write.code, 1);
+      assert.match(write.stderr, /not permitted: changing settings needs root or the user who runs hnetd/);
+    },
+  );
+
+  test('status --watch prints a fresh status when something changes', async () => {
+    const watcher = spawn(process.execPath, ['--import', 'tsx', hnetPath, 'status', '--watch', '--json'], {
+      cwd: root,
+      env,
+    });
+    try {
+      let output = '';
+      const lines = () => output.split('\n').filter((l) => l.startsWith('{'));
+      const sawChange = new Promise<void>((resolve) => {
+        watcher.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (lines().some((l) => l.includes('watched-host'))) resolve();
+        });
+      });
+      const deadline = Date.now() + 15_000;
+      while (lines().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(lines().length > 0, 'no first snapshot');
+      await hnet('hosts', 'add', 'watched-host', 'fc94::42');
+      await sawChange;
+    } finally {
+      watcher.kill('SIGINT');
+    }
+  });
+
+  test('wait peer names what it waited for when time runs out, and refuses an unknown name', async () => {
+    const [timedOut, unknown] = await Promise.all([
+      hnet('wait', 'peer', PEER, '--timeout', '1'),
+      hnet('wait', 'peer', 'no-such-host', '--timeout', '1'),
+    ]);
+    assert.equal(timedOut.code, 1);
+    assert.match(timedOut.stderr, /timed out after 1 s waiting for fc94:1350/);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /unknown host "no-such-host"/);
+  });
+
+  test('setup-server and join are refused clearly until the server parts exist', async () => {
+    const setup = await hnet('setup-server', 'https://hnet.example.com');
+    assert.equal(setup.code, 1);
+    assert.match(setup.stderr, /not available yet/);
+    const badCode = await hnet('join', 'nonsense');
+    assert.equal(badCode.code, 2);
+    assert.match(badCode.stderr, /bad join code: "nonsense" — expected <fc94 address>\/<22 characters>/);
+  });
+
+  test('every command has --help, and a wrong command line exits 2', async () => {
+    const commands = ['status', 'whitelist add', 'wait peer', 'join'];
+    const [overview, ...helps] = await Promise.all([
+      hnet('--help'),
+      ...commands.map((command) => hnet(...command.split(' '), '--help')),
+    ]);
+    assert.equal(overview?.code, 0);
+    commands.forEach((command, i) => {
+      assert.match(overview?.stdout ?? '', new RegExp(`hnet ${command}`));
+      assert.equal(helps[i]?.code, 0);
+      assert.match(helps[i]?.stdout ?? '', new RegExp(`^usage: hnet ${command}`));
+    });
+    const wrong = await Promise.all([
+      hnet('frobnicate'),
+      hnet('whitelist'),
+      hnet('hosts', 'add', 'only-a-name'),
+    ]);
+    assert.deepEqual(
+      wrong.map((r) => r.code),
+      [2, 2, 2],
+    );
+    assert.match(wrong[1]?.stderr ?? '', /"whitelist" needs one of: ls, add, rm, enable, disable/);
+  });
+
+  test('genid prints a valid identity without a daemon', async () => {
+    const result = await runNode(hnetPath, ['genid'], {
+      ...env,
+      HNET_CONTROL_SOCKET: join(dir, 'nowhere.sock'),
+    });
+    assert.equal(result.code, 0);
+    assert.ok(parseIdentityFile(result.stdout).ok, result.stdout);
+  });
+
+  test('the address survives a restart, and SIGTERM stops hnetd cleanly', async () => {
+    const before = (await hnet('ip')).stdout.trim();
+    assert.equal(await stopDaemon(), 0, daemonLog);
+    assert.match(daemonLog, /event=stopped/);
+    await assert.rejects(stat(join(dir, 'run', 'control.sock')));
+    await assert.rejects(stat(join(dir, 'run', 'hnetd.pid')));
+    const down = await hnet('status');
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /hnetd is not running \(no socket at .*control\.sock\) — start it with/);
+    await startDaemon();
+    assert.equal((await hnet('ip')).stdout.trim(), before);
+    assert.match(daemonLog, /level=info event=ready address=fc94/);
+  });
+
+  test('hnetd refuses a bad config file and names the key', async () => {
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, '{"udpPort": "fast"}');
+    const result = await runNode(hnetdPath, ['--config', bad], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /event=bad-config reason=".*"udpPort\\?" must be an integer/);
+  });
+});

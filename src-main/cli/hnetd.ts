@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// `hnetd`: the engine as a headless daemon. Settings come from the config file and the
+// environment (config.ts); the control socket is the only way in. It logs one line per event to
+// stderr (journald keeps it), writes its pid next to the socket once it serves, tells systemd it
+// is ready, and on SIGTERM or SIGINT closes the socket and stops the engine before exiting.
+import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeFileAtomic } from '../shared/atomic-file.js';
+import { configEnvironment, DEFAULT_CONFIG_FILE, loadConfig } from '../engine/config.js';
+import { serveControlApi } from '../engine/control-api.js';
+import { createDataPlane, tunThroughHelper } from '../engine/data-plane.js';
+import { Engine } from '../engine/engine.js';
+import { errorText } from '../engine/errors.js';
+import { HelperClient } from '../engine/helper-client.js';
+import { createLogger, type Logger } from '../engine/log.js';
+import { HNET_VERSION } from '../engine/version.js';
+import { serveUi } from '../ui-server/serve-ui.js';
+
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+const usage = `usage: hnetd [--config <file>] [--ui]
+
+Runs the hnet engine without a window. Manage it with "hnet" (see "hnet --help").
+
+  --config <file>  settings file (JSON; default $HNET_CONFIG or ${DEFAULT_CONFIG_FILE})
+  --ui             also serve the hnet UI to a browser on localhost
+  --version        print the version
+  --help           this text
+
+Settings (config key, environment variable):
+${Object.entries(configEnvironment)
+  .map(([key, env]) => `  ${key.padEnd(14)} ${env}`)
+  .join('\n')}`;
+
+/** systemd's Type=notify: "ready" only once the socket answers, so units ordered after us can use it. */
+function notifySystemd(log: Logger): void {
+  if (!process.env['NOTIFY_SOCKET']) return;
+  const child = spawn('systemd-notify', ['--ready', `--pid=${process.pid}`], { stdio: 'ignore' });
+  child.on('error', (error) => log.warn('systemd-notify-failed', { reason: errorText(error) }));
+}
+
+async function main(argv: string[]): Promise<number | undefined> {
+  let values: { config?: string; ui?: boolean; help?: boolean; version?: boolean };
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        ui: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    process.stderr.write(`hnetd: ${errorText(error)}\n${usage}\n`);
+    return EXIT_USAGE;
+  }
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`hnetd ${HNET_VERSION}\n`);
+    return 0;
+  }
+
+  const loaded = await loadConfig({ file: values.config, env: process.env });
+  if (!loaded.ok) {
+    createLogger('info').error('bad-config', { reason: loaded.error.message });
+    return EXIT_FAILED;
+  }
+  const config = loaded.value;
+  const log = createLogger(config.logLevel);
+  // Even a bug ends as one log line with its stack, not a multi-line dump journald splits apart.
+  process.on('uncaughtException', (error) => {
+    log.error('crashed', { reason: errorText(error), stack: error.stack ?? null });
+    process.exit(EXIT_FAILED);
+  });
+  log.info('starting', { version: HNET_VERSION, pid: process.pid });
+
+  const helper = new HelperClient(config.helperSocket);
+  const engine = await Engine.start({
+    config,
+    log,
+    writeHosts: (entries) => helper.writeHosts(entries),
+    dataPlane: createDataPlane({ openTun: tunThroughHelper(helper) }),
+  });
+  if (!engine.ok) {
+    log.error('start-failed', { kind: engine.error.kind, reason: engine.error.message });
+    return EXIT_FAILED;
+  }
+  const server = await serveControlApi(engine.value, { socketPath: config.controlSocket, log });
+  if (!server.ok) {
+    log.error('start-failed', { kind: server.error.kind, reason: server.error.message });
+    await engine.value.stop();
+    return EXIT_FAILED;
+  }
+
+  const ui = values.ui
+    ? await serveUi({ ...config, log, port: Number(process.env['HNET_UI_PORT'] ?? 0) })
+    : undefined;
+  if (ui && !ui.ok) log.warn('browser-ui-unavailable', { reason: ui.error.message });
+
+  const pidFile = join(dirname(config.controlSocket), 'hnetd.pid');
+  await writeFileAtomic(pidFile, `${process.pid}\n`, 0o644);
+  log.info('ready', { address: engine.value.address, socket: config.controlSocket, pidFile });
+  notifySystemd(log);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn('forced-exit', { signal });
+      process.exit(EXIT_FAILED);
+    }
+    stopping = true;
+    log.info('stopping', { signal });
+    void (async () => {
+      if (ui?.ok) await ui.value.close();
+      await server.value.close();
+      await engine.value.stop();
+      await rm(pidFile, { force: true });
+      log.info('stopped');
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  return undefined;
+}
+
+const code = await main(process.argv.slice(2));
+if (code !== undefined) process.exit(code);

@@ -1,0 +1,137 @@
+// Where the desktop app's engine comes from (DESIGN.md §1): if an hnetd already serves the
+// machine's control socket, the app is just one more client of it; otherwise the app hosts an
+// engine in its own process, under the user's own state folder and socket, and stops it on Quit.
+// Either way the UI reaches it through a control socket, so both cases take the same path.
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../engine/config.js';
+import { ControlClient } from '../engine/control-client.js';
+import { serveControlApi, type ControlServer } from '../engine/control-api.js';
+import { createDataPlane, tunThroughHelper } from '../engine/data-plane.js';
+import { Engine } from '../engine/engine.js';
+import { success, type Outcome } from '../engine/errors.js';
+import { HelperClient } from '../engine/helper-client.js';
+import type { Logger } from '../engine/log.js';
+import { SocketEngineLink } from './engine-link.js';
+
+export interface EngineHost {
+  mode: 'attached' | 'hosted';
+  link: SocketEngineLink;
+  config: Config;
+  /** Hosted only: whether the engine runs (Connect/Disconnect in the tray). */
+  running(): boolean;
+  /** Hosted only: starts or stops the engine this app owns; an attached hnetd is left alone. */
+  setRunning(run: boolean): Promise<Outcome<void>>;
+  /** Closes the link, and stops the engine if this app started it. */
+  close(): Promise<void>;
+}
+
+/**
+ * Settings for an engine the app hosts: the machine's config file and environment, but state and
+ * socket in places the user owns (the system ones belong to root's hnetd).
+ */
+export function desktopConfig(
+  env: Record<string, string | undefined>,
+  userDataDir: string,
+): Promise<Outcome<Config>> {
+  const runtimeDir = env['XDG_RUNTIME_DIR'] ?? userDataDir;
+  return loadConfig({
+    env: {
+      HNET_STATE_DIR: join(userDataDir, 'state'),
+      HNET_CONTROL_SOCKET: join(runtimeDir, 'hnet', 'control.sock'),
+      ...env,
+    },
+  });
+}
+
+async function hnetdAnswers(socketPath: string): Promise<boolean> {
+  const probe = await ControlClient.connect(socketPath);
+  if (probe.ok) probe.value.close();
+  return probe.ok;
+}
+
+interface Hosted {
+  engine: Engine;
+  server: ControlServer;
+}
+
+async function startEngine(config: Config, log: Logger): Promise<Outcome<Hosted>> {
+  const helper = new HelperClient(config.helperSocket);
+  const engine = await Engine.start({
+    config,
+    log,
+    writeHosts: (entries) => helper.writeHosts(entries),
+    dataPlane: createDataPlane({ openTun: tunThroughHelper(helper) }),
+  });
+  if (!engine.ok) return engine;
+  const server = await serveControlApi(engine.value, { socketPath: config.controlSocket, log });
+  if (!server.ok) {
+    await engine.value.stop();
+    return server;
+  }
+  return success({ engine: engine.value, server: server.value });
+}
+
+async function stopEngine(hosted: Hosted): Promise<void> {
+  await hosted.server.close();
+  await hosted.engine.stop();
+}
+
+export async function attachOrHostEngine(options: {
+  /** The machine's hnetd socket (the system config's controlSocket). */
+  systemSocket: string;
+  /** Settings for an engine of our own, used only when no hnetd answers. */
+  ownConfig: Config;
+  log: Logger;
+}): Promise<Outcome<EngineHost>> {
+  const { systemSocket, ownConfig, log } = options;
+  if (await hnetdAnswers(systemSocket)) {
+    log.info('engine-attached', { socket: systemSocket });
+    const link = new SocketEngineLink(systemSocket, log);
+    const notOurs = {
+      ok: false as const,
+      error: {
+        kind: 'NotPermitted' as const,
+        message: 'hnetd runs as a system service here; start or stop it with "systemctl start|stop hnetd"',
+      },
+    };
+    return success({
+      mode: 'attached',
+      link,
+      config: ownConfig,
+      running: () => true,
+      setRunning: () => Promise.resolve(notOurs),
+      close: async () => link.close(),
+    });
+  }
+
+  let hosted: Hosted | undefined;
+  const started = await startEngine(ownConfig, log);
+  if (!started.ok) return started;
+  hosted = started.value;
+  log.info('engine-hosted', { socket: ownConfig.controlSocket });
+  const link = new SocketEngineLink(ownConfig.controlSocket, log);
+  return success({
+    mode: 'hosted',
+    link,
+    config: ownConfig,
+    running: () => hosted !== undefined,
+    async setRunning(run) {
+      if (run === (hosted !== undefined)) return success(undefined);
+      if (!run) {
+        const stopping = hosted;
+        hosted = undefined;
+        if (stopping) await stopEngine(stopping);
+        return success(undefined);
+      }
+      const again = await startEngine(ownConfig, log);
+      if (!again.ok) return again;
+      hosted = again.value;
+      return success(undefined);
+    },
+    async close() {
+      link.close();
+      if (hosted) await stopEngine(hosted);
+      hosted = undefined;
+    },
+  });
+}

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { controlCalls } from '../engine/control-protocol.js';
+import { bridgeCalls, bridgeCallNames, checkBridgeRequest, isEngineCall, serverUrl } from './ipc-schema.js';
+
+const PEER = 'fc94:b01d:1803:c477:1f5e:8b63:fd2a:e40c';
+
+describe('the UI call schema', () => {
+  test('every engine call the UI may make is the engine’s own declaration, validator and all', () => {
+    for (const name of bridgeCallNames.filter(isEngineCall)) {
+      assert.ok(Object.hasOwn(controlCalls, name), `${name} is not a control call`);
+      assert.equal(bridgeCalls[name].params, controlCalls[name as keyof typeof controlCalls].params);
+    }
+  });
+
+  test('the UI cannot switch servers without the shell showing the key first', () => {
+    assert.equal(checkBridgeRequest('setupServer', { url: 'https://evil.example' }).ok, false);
+    assert.equal(checkBridgeRequest('server.use', { url: 'https://hnet.example.com' }).ok, false);
+  });
+
+  test('an unknown call or a bad argument is refused with a reason', () => {
+    const unknown = checkBridgeRequest('shell.exec', { command: 'rm -rf /' });
+    assert.equal(unknown.ok, false);
+    assert.match(unknown.ok ? '' : unknown.error, /no call named "shell\.exec"/);
+    const bad = checkBridgeRequest('whitelist.add', { address: '10.0.0.1' });
+    assert.equal(bad.ok, false);
+    assert.match(bad.ok ? '' : bad.error, /fc94::\/16/);
+    const extra = checkBridgeRequest('whitelist.add', { address: PEER, force: true });
+    assert.equal(extra.ok, false);
+    assert.equal(checkBridgeRequest(42, {}).ok, false);
+  });
+
+  test('a good call comes back with its checked, canonical arguments', () => {
+    const checked = checkBridgeRequest('whitelist.add', {
+      address: 'FC94:B01D:1803:C477:1F5E:8B63:FD2A:E40C',
+    });
+    assert.deepEqual(checked, { ok: true, value: { name: 'whitelist.add', params: { address: PEER } } });
+  });
+
+  test('a server address may only be http(s), without credentials; a bare host means https', () => {
+    const url = (text: string) => {
+      const checked = serverUrl(text, 'url');
+      return checked.ok ? checked.value : undefined;
+    };
+    assert.equal(url('hnet.example.com'), 'https://hnet.example.com');
+    assert.equal(url('http://127.0.0.1:8080/'), 'http://127.0.0.1:8080');
+    assert.equal(url(' https://hnet.example.com/base/ '), 'https://hnet.example.com/base');
+    for (const bad of [
+      'ftp://example.com',
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'https://user:pw@example.com',
+      '',
+    ])
+      assert.equal(url(bad), undefined, bad);
+  });
+});

@@ -1,0 +1,182 @@
+// Every call the UI may make, declared once. The preload bridge, the Electron main-side handlers,
+// the browser-mode WebSocket server and the renderer's client are all typed from `bridgeCalls`.
+//
+// Engine calls are not re-declared: each one names its entry in the engine's `controlCalls` and
+// so inherits its parameter validator and result type. The UI sees a narrowed subset of them
+// (no raw `setupServer`: the shell shows the server's key first), plus calls only the shell can
+// answer (fetching a server's license, hosting a server, installing the helper, the clipboard).
+//
+// This module imports nothing from 'electron', so it is tested under plain Node.
+import {
+  controlCalls,
+  type CallName,
+  type ParamsOf as ControlParamsOf,
+  type ResultOf as ControlResultOf,
+} from '../engine/control-protocol.js';
+import type { SetupServerResult } from '../engine/engine.js';
+import type { EngineErrorKind } from '../engine/errors.js';
+import type { StatusUpdate } from '../engine/event-stream.js';
+import { object, parsed, text, type Checked, type Validator } from '../engine/validate.js';
+import type { UiView } from './ui-views.js';
+
+export type { UiView };
+
+/** Where a call is answered: by the engine (over its control API) or by the shell hosting the UI. */
+export type CallSite = 'engine' | 'shell';
+
+interface BridgeCallSpec<P, R, S extends CallSite> {
+  site: S;
+  params: Validator<P>;
+  /** Never set: carries the result type. */
+  readonly result?: R;
+}
+
+const engineCall = <K extends CallName>(
+  name: K,
+): BridgeCallSpec<ControlParamsOf<K>, ControlResultOf<K>, 'engine'> => ({
+  site: 'engine',
+  params: controlCalls[name].params as Validator<ControlParamsOf<K>>,
+});
+
+const shellCall =
+  <R>() =>
+  <P>(params: Validator<P>): BridgeCallSpec<P, R, 'shell'> => ({ site: 'shell', params });
+
+/** A URL a user typed for a server: http(s) only, so `file:` or `javascript:` never reach a fetch. */
+export const serverUrl = parsed('an http:// or https:// address, e.g. https://hnet.example.com', (value) => {
+  const trimmed = value.trim();
+  if (trimmed.length === 0 || trimmed.length > 2048) return undefined;
+  // People type "hnet.example.com": that means https.
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
+  try {
+    const url = new URL(withScheme);
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password)
+      return undefined;
+    return url.origin + url.pathname.replace(/\/+$/, '');
+  } catch {
+    return undefined;
+  }
+});
+
+/** SHA-256 of the server's Ed25519 public key, as 16 groups of 4 hex digits. */
+const fingerprint = parsed('a key fingerprint (64 hex digits in groups of 4)', (value) =>
+  /^(?:[0-9a-f]{4} ){15}[0-9a-f]{4}$/.test(value) ? value : undefined,
+);
+
+/** What the setup dialog shows before the user confirms a server. */
+export interface ServerPreview {
+  /** The normalised URL the license came from. */
+  url: string;
+  /** The license's name for the installation. */
+  name: string;
+  fingerprint: string;
+  baseServers: string[];
+  websetupHost: string;
+  dashboardUrl: string;
+  validUntil: string;
+}
+
+export interface HostedServer {
+  url: string;
+  /** Base servers the engine now uses. */
+  baseServers: string[];
+}
+
+export interface HelperState {
+  installed: boolean;
+  /** Why it is (not) usable, in plain words. */
+  reason: string;
+  /** Whether this shell can run the one-time installation (it asks for the admin password). */
+  canInstall: boolean;
+}
+
+export const bridgeCalls = {
+  status: engineCall('status'),
+  'whitelist.add': engineCall('whitelist.add'),
+  'whitelist.remove': engineCall('whitelist.remove'),
+  'whitelist.enable': engineCall('whitelist.enable'),
+  'whitelist.disable': engineCall('whitelist.disable'),
+  'hosts.add': engineCall('hosts.add'),
+  'hosts.remove': engineCall('hosts.remove'),
+  join: engineCall('join'),
+  /** Fetches and verifies the server's license; changes nothing. */
+  'server.preview': shellCall<ServerPreview>()(object({ url: serverUrl })),
+  /** Switches the engine to a previewed server, only if its key still has the confirmed fingerprint. */
+  'server.use': shellCall<SetupServerResult>()(object({ url: serverUrl, fingerprint })),
+  /** Starts hnet-server on this machine and points the engine at it. */
+  'server.hostHere': shellCall<HostedServer>()(object({})),
+  'helper.state': shellCall<HelperState>()(object({})),
+  'helper.install': shellCall<HelperState>()(object({})),
+  'clipboard.copy': shellCall<Record<string, never>>()(
+    object({ text: text({ maxLength: 4096, nonEmpty: true }) }),
+  ),
+};
+
+export type BridgeCalls = typeof bridgeCalls;
+export type BridgeCallName = keyof BridgeCalls;
+export type BridgeParams<K extends BridgeCallName> =
+  BridgeCalls[K] extends BridgeCallSpec<infer P, unknown, CallSite> ? P : never;
+export type BridgeResult<K extends BridgeCallName> =
+  BridgeCalls[K] extends BridgeCallSpec<unknown, infer R, CallSite> ? R : never;
+export type EngineBridgeCall = {
+  [K in BridgeCallName]: BridgeCalls[K]['site'] extends 'engine' ? K : never;
+}[BridgeCallName];
+export type ShellBridgeCall = Exclude<BridgeCallName, EngineBridgeCall>;
+
+/** Failures only the shell reports (the setup-server flow, the helper installation). */
+export type ShellErrorKind =
+  'BadUrl' | 'Unreachable' | 'BadLicense' | 'BadSignature' | 'KeyChanged' | 'InstallFailed';
+export interface BridgeError {
+  kind: EngineErrorKind | ShellErrorKind;
+  message: string;
+}
+export type BridgeOutcome<T> = { ok: true; value: T } | { ok: false; error: BridgeError };
+
+export const bridgeCallNames = Object.keys(bridgeCalls) as BridgeCallName[];
+export const isBridgeCall = (name: unknown): name is BridgeCallName =>
+  typeof name === 'string' && Object.hasOwn(bridgeCalls, name);
+export const isEngineCall = (name: BridgeCallName): name is EngineBridgeCall =>
+  bridgeCalls[name].site === 'engine';
+
+/** Checks a request from the UI: a known call and parameters its validator accepts. */
+export function checkBridgeRequest(
+  name: unknown,
+  params: unknown,
+): Checked<{ [K in BridgeCallName]: { name: K; params: BridgeParams<K> } }[BridgeCallName]> {
+  if (!isBridgeCall(name))
+    return { ok: false, error: `the UI has no call named ${JSON.stringify(name)?.slice(0, 64)}` };
+  const checked = (bridgeCalls[name].params as Validator<unknown>)(params ?? {}, '');
+  if (!checked.ok) return checked;
+  return { ok: true, value: { name, params: checked.value } as never };
+}
+
+/** The UI's connection to the engine (attached hnetd, in-process engine, or the browser-mode server). */
+export type LinkState =
+  { state: 'connecting'; reason: string } | { state: 'up' } | { state: 'down'; reason: string };
+
+/** What the renderer gets, over IPC or WebSocket. */
+export type BridgeEvent =
+  | { event: 'status'; update: StatusUpdate }
+  | { event: 'link'; link: LinkState }
+  | { event: 'show'; view: UiView };
+
+/**
+ * The renderer's view of its host, the same in Electron (preload) and in a browser (WebSocket).
+ * `call` never throws: failures come back as outcomes with a sentence for the user.
+ */
+export interface HnetBridge {
+  call<K extends BridgeCallName>(name: K, params: BridgeParams<K>): Promise<BridgeOutcome<BridgeResult<K>>>;
+  /** Called with the current link and status at once (when known), then on every change. */
+  onEvent(listener: (event: BridgeEvent) => void): () => void;
+}
+
+/** Browser mode's WebSocket messages. */
+export interface SocketRequest {
+  id: number;
+  call: string;
+  params?: unknown;
+}
+export type SocketMessage =
+  | { id: number; ok: true; result: unknown }
+  | { id: number | null; ok: false; error: BridgeError }
+  | BridgeEvent;

@@ -1,0 +1,141 @@
+// The base connection against a real base server on loopback: what a stock client does (HELLO,
+// INFO, NAT_INIT until NAT_OK, DATA over UDP) and walking the server list when one is down.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, describe, test } from 'node:test';
+import { initCrypto } from '../../src-protocol/crypto.js';
+import { generateIdentity, type Identity } from '../../src-protocol/identity.js';
+import { BaseServer } from '../../src-server/base/base-server.js';
+import { defaultLimits } from '../../src-server/base/limits.js';
+import { BaseConnection, parseServerAddress, type BaseHandlers } from './base-connection.js';
+import type { Config } from './config.js';
+import { DropCounter } from './drops.js';
+import { createLogger } from './log.js';
+import type { RelayKind } from './paths.js';
+import { UdpTransport } from './udp-transport.js';
+
+await initCrypto();
+
+test('a base server is host, host:port, [IPv6]:port or bare IPv6; the port defaults to 443', () => {
+  assert.deepEqual(parseServerAddress('base.example.com'), {
+    host: 'base.example.com',
+    port: 443,
+    text: 'base.example.com',
+  });
+  assert.deepEqual(parseServerAddress('198.18.0.4:8443'), {
+    host: '198.18.0.4',
+    port: 8443,
+    text: '198.18.0.4:8443',
+  });
+  assert.deepEqual(parseServerAddress('[2001:db8::1]:444'), {
+    host: '2001:db8::1',
+    port: 444,
+    text: '[2001:db8::1]:444',
+  });
+  assert.deepEqual(parseServerAddress('2001:db8::1'), {
+    host: '2001:db8::1',
+    port: 443,
+    text: '2001:db8::1',
+  });
+  assert.equal(parseServerAddress('host:99999'), undefined);
+  assert.equal(parseServerAddress(':443'), undefined);
+});
+
+/** A port nobody listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface Client {
+  identity: Identity;
+  connection: BaseConnection;
+  udp: UdpTransport;
+  received: { source: Uint8Array; packet: Uint8Array }[];
+  relay: RelayKind[];
+}
+
+async function client(baseServers: string[]): Promise<Client> {
+  const identity = generateIdentity();
+  const received: Client['received'] = [];
+  const relay: RelayKind[] = [];
+  // The transport needs its handler before the connection that handles datagrams exists.
+  const late: { connection?: BaseConnection } = {};
+  // Port 0 is not allowed by config; the transport walks up from here to a free one.
+  const udp = await UdpTransport.open(40_000 + Math.floor(Math.random() * 20_000), (message, ip, port) =>
+    late.connection?.handleDatagram(message, ip, port),
+  );
+  const handlers: BaseHandlers = {
+    deviceAddresses: () => undefined,
+    data: (source, packet) => received.push({ source: source.slice(), packet: packet.slice() }),
+    connected: () => undefined,
+    relayChanged: (kind) => relay.push(kind),
+  };
+  const config = { baseServers } as Config;
+  const connection = new BaseConnection(
+    { config, identity, log: createLogger('error'), changed: () => undefined },
+    udp,
+    new DropCounter(),
+    handlers,
+    () => [{ ip: '127.0.0.1', port: udp.port }],
+  );
+  late.connection = connection;
+  connection.start();
+  return { identity, connection, udp, received, relay };
+}
+
+async function until<T>(what: string, check: () => T | undefined, timeoutMs = 8_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('base connection with a real base server', async () => {
+  const base = await BaseServer.start({
+    tcp: [{ ip: '127.0.0.1', port: 0 }],
+    udp: [{ ip: '127.0.0.1', port: 0 }],
+    advertiseIp: undefined,
+    metrics: undefined,
+    limits: defaultLimits,
+  });
+  const server = `127.0.0.1:${base.tcpAddresses[0]!.port}`;
+  const clients: Client[] = [];
+  after(async () => {
+    for (const c of clients) {
+      c.connection.stop();
+      c.udp.close();
+    }
+    await base.close();
+  });
+
+  test('a client connects, gets NAT_OK over UDP, and relays DATA to another client over UDP', async () => {
+    const [a, b] = [await client([server]), await client([server])];
+    clients.push(a, b);
+    for (const c of [a, b])
+      await until('UDP to the base', () => (c.connection.relayKind === 'udp' ? true : undefined));
+    assert.deepEqual(a.connection.status(), { state: 'connected', transport: 'udp', server, reason: '' });
+    const packet = new Uint8Array([4, 1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.equal(a.connection.sendData(b.identity.address, packet), true);
+    const got = await until('the relayed packet', () => b.received[0]);
+    assert.deepEqual([...got.source], [...a.identity.address]);
+    assert.deepEqual([...got.packet], [...packet]);
+  });
+
+  test('with the first server of the list down, the next one is used', async () => {
+    const down = `127.0.0.1:${await closedPort()}`;
+    const c = await client([down, server]);
+    clients.push(c);
+    assert.equal(c.connection.status().state !== 'connected', true);
+    await until('a connection to the second server', () =>
+      c.connection.status().state === 'connected' ? true : undefined,
+    );
+    assert.equal(c.connection.status().server, server);
+  });
+});

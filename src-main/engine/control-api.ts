@@ -1,0 +1,347 @@
+// The engine's one management door: a local Unix socket (never TCP, so nothing off the machine and
+// no web page can reach it). Anyone local may read; changing anything needs root or the user who
+// runs the engine, judged by the kernel's peer credentials, never by a secret. Requests are
+// bounded, checked against `controlCalls` and answered in order; a bad one gets an error line
+// and the connection (and the server) carry on.
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { peerCredentials, type PeerCredentials } from '../../src-helper/native.js';
+import {
+  checkParams,
+  controlCalls,
+  isCallName,
+  MAX_REQUEST_BYTES,
+  requestSchema,
+  type CallName,
+  type ParamsOf,
+  type ResultOf,
+  type ServerMessage,
+} from './control-protocol.js';
+import type { Engine } from './engine.js';
+import { errorText, failure, success, type EngineError, type Outcome } from './errors.js';
+import type { Logger } from './log.js';
+
+const MAX_CONNECTIONS = 128;
+// Requests a client may pipeline before waiting for answers.
+const MAX_QUEUED_REQUESTS = 32;
+// A subscriber that stops reading is cut off instead of growing our memory.
+const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
+const SOCKET_MODE = 0o666;
+const SOCKET_DIR_MODE = 0o755;
+
+// A browser (or anything driven by a web page, e.g. DNS rebinding to a local proxy) always speaks
+// HTTP first; our clients speak JSON lines, so an HTTP request line or header ends the connection.
+const HTTP_REQUEST_LINE = /^(?:GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE) /;
+const BROWSER_HEADER = /^(?:origin|referer|sec-fetch-[a-z]+|upgrade)\s*:/i;
+
+export interface ControlServerOptions {
+  socketPath: string;
+  log: Logger;
+  /** Who may change settings besides root; the engine's own user by default. */
+  ownerUid?: number;
+  /** How a connection's caller is identified; SO_PEERCRED through the native addon by default. */
+  credentialsOf?: (socket: Socket) => PeerCredentials;
+}
+
+export interface ControlServer {
+  readonly socketPath: string;
+  close(): Promise<void>;
+}
+
+interface Caller {
+  credentials: PeerCredentials | undefined;
+  mayWrite: boolean;
+  subscribe(): void;
+}
+
+type Handlers = {
+  [K in CallName]: (
+    params: ParamsOf<K>,
+    caller: Caller,
+  ) => Outcome<ResultOf<K>> | Promise<Outcome<ResultOf<K>>>;
+};
+
+function handlersFor(engine: Engine): Handlers {
+  return {
+    status: () => success(engine.status()),
+    subscribe: (_params, caller) => {
+      caller.subscribe();
+      return success({});
+    },
+    resolve: ({ host }) => engine.resolve(host),
+    'whitelist.list': () => success(engine.whitelist.state),
+    'whitelist.add': ({ address }) => engine.whitelist.add(address),
+    'whitelist.remove': ({ address }) => engine.whitelist.remove(address),
+    'whitelist.enable': () => engine.whitelist.setEnabled(true),
+    'whitelist.disable': () => engine.whitelist.setEnabled(false),
+    'hosts.list': () => success([...engine.hosts.entries]),
+    'hosts.add': async (entry) => {
+      const result = await engine.hosts.add(entry);
+      return result.ok ? success([...result.value]) : result;
+    },
+    'hosts.remove': async ({ hostname }) => {
+      const result = await engine.hosts.remove(hostname);
+      return result.ok ? success([...result.value]) : result;
+    },
+    setupServer: ({ url }) => engine.setupServer(url),
+    join: ({ code, hostname }) => engine.join(code, hostname),
+  };
+}
+
+export async function serveControlApi(
+  engine: Engine,
+  options: ControlServerOptions,
+): Promise<Outcome<ControlServer>> {
+  const { socketPath, log } = options;
+  const ownerUid = options.ownerUid ?? process.getuid?.() ?? 0;
+  const credentialsOf = options.credentialsOf ?? peerCredentials;
+  const handlers = handlersFor(engine);
+  const prepared = await prepareSocketPath(socketPath);
+  if (!prepared.ok) return prepared;
+
+  const connections = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    if (connections.size >= MAX_CONNECTIONS) {
+      log.warn('control-refused', { reason: 'too many connections' });
+      socket.end(
+        line({ id: null, ok: false, error: { kind: 'TooLarge', message: 'too many control connections' } }),
+      );
+      return;
+    }
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+    serveConnection(socket, { handlers, engine, log, ownerUid, credentialsOf });
+  });
+
+  const listening = await new Promise<Outcome<void>>((resolve) => {
+    server.once('error', (error) =>
+      resolve(failure('BadState', `cannot listen on control socket ${socketPath}: ${errorText(error)}`)),
+    );
+    server.listen(socketPath, () => resolve(success(undefined)));
+  });
+  if (!listening.ok) return listening;
+  // Reading is open to every local user; writes are judged per caller below, not by file mode.
+  await chmod(socketPath, SOCKET_MODE);
+  log.info('control-listening', { socket: socketPath, ownerUid });
+
+  return success({
+    socketPath,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of connections) socket.destroy();
+      });
+      await unlink(socketPath).catch(() => undefined);
+    },
+  });
+}
+
+/** Makes the socket's directory and clears a stale socket, but never steals a live one. */
+async function prepareSocketPath(socketPath: string): Promise<Outcome<void>> {
+  try {
+    // Created readable by all when missing; an existing directory (shared with the root helper's
+    // socket) keeps whatever mode its owner chose.
+    await mkdir(dirname(socketPath), { recursive: true, mode: SOCKET_DIR_MODE });
+  } catch (error) {
+    return failure(
+      'BadState',
+      `cannot create ${dirname(socketPath)} for the control socket: ${errorText(error)}`,
+    );
+  }
+  const existing = await lstat(socketPath).catch(() => undefined);
+  if (!existing) return success(undefined);
+  if (!existing.isSocket())
+    return failure(
+      'BadState',
+      `${socketPath} exists and is not a socket; move it away or set HNET_CONTROL_SOCKET`,
+    );
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = createConnection(socketPath);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (alive) return failure('BadState', `another hnet engine is already serving on ${socketPath}`);
+  await unlink(socketPath);
+  return success(undefined);
+}
+
+const line = (message: ServerMessage): string => `${JSON.stringify(message)}\n`;
+const tooLarge: EngineError = {
+  kind: 'TooLarge',
+  message: `a request may be at most ${MAX_REQUEST_BYTES} bytes`,
+};
+
+interface ConnectionContext {
+  handlers: Handlers;
+  engine: Engine;
+  log: Logger;
+  ownerUid: number;
+  credentialsOf: (socket: Socket) => PeerCredentials;
+}
+
+function serveConnection(socket: Socket, context: ConnectionContext): void {
+  const { log } = context;
+  let credentials: PeerCredentials | undefined;
+  try {
+    credentials = context.credentialsOf(socket);
+  } catch (error) {
+    log.warn('control-credentials-unknown', { reason: errorText(error) });
+  }
+  const who = { pid: credentials?.pid, uid: credentials?.uid };
+  let unsubscribe: (() => void) | undefined;
+  let closed = false;
+  const caller: Caller = {
+    credentials,
+    mayWrite: credentials !== undefined && (credentials.uid === 0 || credentials.uid === context.ownerUid),
+    // Deferred so the call's answer goes out before the first status event.
+    subscribe: () =>
+      setImmediate(() => {
+        if (closed || unsubscribe) return;
+        unsubscribe = context.engine.subscribe((update) => send({ event: 'status', update }));
+      }),
+  };
+
+  const send = (message: ServerMessage): void => {
+    if (socket.destroyed) return;
+    if (socket.writableLength > MAX_UNSENT_BYTES) {
+      log.warn('control-client-too-slow', who);
+      socket.destroy();
+      return;
+    }
+    socket.write(line(message));
+  };
+  const refuse = (error: EngineError): void => {
+    log.warn('control-refused', { ...who, kind: error.kind, reason: error.message });
+    socket.end(line({ id: null, ok: false, error }), () => socket.destroy());
+  };
+  const rejectBrowser = (): void => {
+    log.warn('control-refused', { ...who, kind: 'NotPermitted', reason: 'browser-like request' });
+    socket.end(
+      'HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n' +
+        'This is the hnet control socket; web pages may not use it.\n',
+      () => socket.destroy(),
+    );
+  };
+
+  let pending = '';
+  let queued = 0;
+  let chain: Promise<void> = Promise.resolve();
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    if (closed) return;
+    pending += chunk;
+    if (HTTP_REQUEST_LINE.test(pending)) {
+      closed = true;
+      rejectBrowser();
+      return;
+    }
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) >= 0) {
+      const text = pending.slice(0, newline).replace(/\r$/, '');
+      pending = pending.slice(newline + 1);
+      if (text.trim() === '') continue;
+      if (BROWSER_HEADER.test(text) || HTTP_REQUEST_LINE.test(text)) {
+        closed = true;
+        rejectBrowser();
+        return;
+      }
+      if (Buffer.byteLength(text) > MAX_REQUEST_BYTES) {
+        closed = true;
+        refuse(tooLarge);
+        return;
+      }
+      if (++queued > MAX_QUEUED_REQUESTS) {
+        closed = true;
+        refuse({
+          kind: 'TooLarge',
+          message: `more than ${MAX_QUEUED_REQUESTS} requests waiting; wait for answers`,
+        });
+        return;
+      }
+      chain = chain.then(async () => {
+        send(await answer(text, caller, context));
+        queued--;
+      });
+    }
+    if (Buffer.byteLength(pending) > MAX_REQUEST_BYTES) {
+      closed = true;
+      refuse(tooLarge);
+    }
+  });
+  socket.on('error', () => socket.destroy());
+  socket.on('close', () => {
+    closed = true;
+    unsubscribe?.();
+  });
+}
+
+async function answer(text: string, caller: Caller, context: ConnectionContext): Promise<ServerMessage> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return {
+      id: null,
+      ok: false,
+      error: { kind: 'BadRequest', message: `malformed request: ${errorText(error)}` },
+    };
+  }
+  const request = requestSchema(json, 'request');
+  if (!request.ok)
+    return {
+      id: null,
+      ok: false,
+      error: { kind: 'BadRequest', message: `malformed request: ${request.error}` },
+    };
+  const { id, call } = request.value;
+  if (!isCallName(call))
+    return {
+      id,
+      ok: false,
+      error: {
+        kind: 'UnknownCall',
+        message: `unknown call "${call}"; known calls: ${Object.keys(controlCalls).join(', ')}`,
+      },
+    };
+  const params = checkParams(call, request.value.params);
+  if (!params.ok) return { id, ok: false, error: { kind: 'BadParams', message: params.error } };
+  if (controlCalls[call].needsWrite && !caller.mayWrite) {
+    context.log.info('control-write-refused', {
+      call,
+      uid: caller.credentials?.uid,
+      pid: caller.credentials?.pid,
+    });
+    return {
+      id,
+      ok: false,
+      error: {
+        kind: 'NotPermitted',
+        message: `not permitted: changing settings needs root or the user who runs hnetd (uid ${context.ownerUid})`,
+      },
+    };
+  }
+  try {
+    const handler = context.handlers[call] as (
+      p: unknown,
+      c: Caller,
+    ) => Outcome<unknown> | Promise<Outcome<unknown>>;
+    const outcome = await handler(params.value, caller);
+    if (outcome.ok) {
+      if (controlCalls[call].needsWrite)
+        context.log.info('control-change', { call, uid: caller.credentials?.uid });
+      return { id, ok: true, result: outcome.value };
+    }
+    return { id, ok: false, error: outcome.error };
+  } catch (error) {
+    context.log.error('control-call-failed', { call, reason: errorText(error) });
+    return {
+      id,
+      ok: false,
+      error: { kind: 'Internal', message: `hnetd failed while handling ${call}: ${errorText(error)}` },
+    };
+  }
+}

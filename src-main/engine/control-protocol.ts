@@ -1,0 +1,111 @@
+// The control API, declared once. Every call names its parameter validator, its result type and
+// whether it changes anything; the server's dispatch (control-api.ts) and the typed client
+// (control-client.ts) both derive from `controlCalls`, so a call name never appears as a loose
+// string and a handler cannot drift from what clients expect.
+//
+// Wire format: newline-delimited JSON over a local Unix socket, one message per line.
+//   client → server  {"id":1,"call":"whitelist.add","params":{"address":"fc94:…"}}
+//   server → client  {"id":1,"ok":true,"result":…}  or  {"id":1,"ok":false,"error":{"kind":…,"message":…}}
+//   server → client  {"event":"status","update":{"status":…,"changed":[…]}}   after "subscribe"
+import type { EngineError } from './errors.js';
+import type { StatusUpdate } from './event-stream.js';
+import type { HostEntry } from './host-table.js';
+import type { JoinResult, SetupServerResult } from './engine.js';
+import { addressValidator, hostnameValidator } from './names.js';
+import type { Status } from './status.js';
+import { integer, object, optional, text, type Checked, type Validator } from './validate.js';
+import type { WhitelistState } from './whitelist.js';
+
+/** A request line longer than this is refused: no legitimate call comes close. */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+/** Answers carry full status (many peers); the client refuses lines beyond this. */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+interface CallSpec<P, R> {
+  params: Validator<P>;
+  /** Calls that change anything need root or the user who runs the engine. */
+  needsWrite: boolean;
+  /** Never set: carries the result type for the client and the handlers. */
+  readonly result?: R;
+}
+
+const call =
+  <R>() =>
+  <P>(params: Validator<P>, needsWrite: boolean): CallSpec<P, R> => ({ params, needsWrite });
+
+const noParams = object({});
+/** A parameter typed by a person: the message quotes it and shows the expected form. */
+function userInput(
+  what: string,
+  form: string,
+  parse: (value: string) => string | undefined,
+): Validator<string> {
+  return (value) => {
+    const result = typeof value === 'string' ? parse(value) : undefined;
+    return result === undefined
+      ? { ok: false, error: `bad ${what}: ${JSON.stringify(value)} — expected ${form}` }
+      : { ok: true, value: result };
+  };
+}
+
+const httpUrl = userInput('server URL', 'http://… or https://…', (value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+});
+// `<websetup fc94 address>/<22-character code>` (PROTOCOL.md §7).
+const joinCode = userInput(
+  'join code',
+  '<fc94 address>/<22 characters>, as the dashboard shows it',
+  (value) =>
+    /^[0-9a-fA-F:]{2,39}\/[A-Za-z0-9_-]{22}$/.test(value) && addressValidator(value.split('/')[0], '').ok
+      ? value
+      : undefined,
+);
+
+export const controlCalls = {
+  status: call<Status>()(noParams, false),
+  /** Answers `{}`, then sends a status event now and on every visible change. */
+  subscribe: call<Record<string, never>>()(noParams, false),
+  resolve: call<HostEntry>()(object({ host: text({ maxLength: 253, nonEmpty: true }) }), false),
+  'whitelist.list': call<WhitelistState>()(noParams, false),
+  'whitelist.add': call<WhitelistState>()(object({ address: addressValidator }), true),
+  'whitelist.remove': call<WhitelistState>()(object({ address: addressValidator }), true),
+  'whitelist.enable': call<WhitelistState>()(noParams, true),
+  'whitelist.disable': call<WhitelistState>()(noParams, true),
+  'hosts.list': call<HostEntry[]>()(noParams, false),
+  'hosts.add': call<HostEntry[]>()(object({ hostname: hostnameValidator, address: addressValidator }), true),
+  'hosts.remove': call<HostEntry[]>()(object({ hostname: hostnameValidator }), true),
+  setupServer: call<SetupServerResult>()(object({ url: httpUrl }), true),
+  join: call<JoinResult>()(object({ code: joinCode, hostname: optional(hostnameValidator) }), true),
+};
+
+export type ControlCalls = typeof controlCalls;
+export type CallName = keyof ControlCalls;
+export type ParamsOf<K extends CallName> = ControlCalls[K] extends CallSpec<infer P, unknown> ? P : never;
+export type ResultOf<K extends CallName> = ControlCalls[K] extends CallSpec<unknown, infer R> ? R : never;
+
+export const isCallName = (name: string): name is CallName => Object.hasOwn(controlCalls, name);
+
+export function checkParams<K extends CallName>(name: K, params: unknown): Checked<ParamsOf<K>> {
+  return (controlCalls[name].params as Validator<ParamsOf<K>>)(params ?? {}, 'params');
+}
+
+export const requestSchema = object({
+  id: integer(0, Number.MAX_SAFE_INTEGER),
+  call: text({ maxLength: 64, nonEmpty: true }),
+  params: optional((value: unknown): Checked<unknown> => ({ ok: true, value })),
+});
+
+export type Response =
+  { id: number; ok: true; result: unknown } | { id: number | null; ok: false; error: EngineError };
+
+export interface StatusEvent {
+  event: 'status';
+  update: StatusUpdate;
+}
+
+export type ServerMessage = Response | StatusEvent;

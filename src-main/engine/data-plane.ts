@@ -1,0 +1,350 @@
+// The engine's data plane: one UDP socket shared by peers and the base, the base connection, LAN
+// discovery, the peer table and the TUN device, wired together (engine.ts's DataPlaneFactory).
+// Status is read from the live objects each time it is asked for, so it cannot drift from reality.
+import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.js';
+import type { Endpoint } from '../../src-protocol/endpoint.js';
+import { HNET_FLAGS } from '../../src-protocol/security/flags.js';
+import { HelloSeq } from '../../src-protocol/security/hello-seq.js';
+import { SecuritySession } from '../../src-protocol/security/session.js';
+import { BaseConnection } from './base-connection.js';
+import { DropCounter } from './drops.js';
+import type { DataPlane, DataPlaneFactory, EngineComponents } from './engine.js';
+import { errorText } from './errors.js';
+import type { HelperClient } from './helper-client.js';
+import { LanDiscovery } from './lan-discovery.js';
+import { advertisedEndpoints, localAddresses } from './local-interfaces.js';
+import { PacketRouter } from './packet-router.js';
+import { Peer } from './peer.js';
+import { addressKey, PeerTable } from './peer-table.js';
+import type { BaseStatus, PeerReport } from './status.js';
+import { TunIo } from './tun-io.js';
+import { UdpTransport } from './udp-transport.js';
+
+/** Peers are serviced (handshake retries, probes, path checks) this often; failover needs < 3 s. */
+const TICK_MS = 200;
+/** LAN beacons are remembered this long, so a peer whitelisted after its beacon is found at once. */
+const LAN_HINT_TTL_MS = 60_000;
+const MAX_LAN_HINTS = 256;
+const INTERNAL_ERROR_LOG_GAP_MS = 10_000;
+/** A TUN device that could not be opened is tried again this often. */
+const TUN_RETRY_MS = 5_000;
+export const TUN_NAME = 'hnet0';
+export const TUN_MTU = 1350;
+
+export interface TunDevice {
+  write(packet: Uint8Array): boolean;
+  close(): Promise<unknown>;
+}
+
+/**
+ * Opens the overlay interface for `address`; packets the kernel routes into it reach `onPacket`,
+ * and `onLost` hears why, if the device goes away under us (deleted, helper restarted).
+ */
+export type OpenTun = (
+  address: string,
+  onPacket: (packet: Uint8Array) => void,
+  onLost: (reason: string) => void,
+) => Promise<TunDevice>;
+
+export interface DataPlaneOptions {
+  /** Without it the engine still talks to the base and peers, but carries no traffic of its own. */
+  openTun?: OpenTun;
+  /** HNET_FLAGS by default; STOCK_FLAGS makes this node behave like a stock peer (for tests). */
+  flags?: bigint;
+}
+
+/** The TUN device through the root helper, which passes us its fd (DESIGN.md §1). */
+export function tunThroughHelper(helper: HelperClient): OpenTun {
+  return async (address, onPacket, onLost) => {
+    const opened = await helper.openTun(TUN_NAME, address, TUN_MTU);
+    return new TunIo(opened.fd, { onPacket, onEnd: (error) => error && onLost(error.message) });
+  };
+}
+
+export function createDataPlane(options: DataPlaneOptions = {}): DataPlaneFactory {
+  return (components) => new NetworkDataPlane(components, options);
+}
+
+interface Running {
+  udp: UdpTransport;
+  base: BaseConnection;
+  lan: LanDiscovery;
+  router: PacketRouter;
+  table: PeerTable;
+  timers: NodeJS.Timeout[];
+  unsubscribe: () => void;
+}
+
+class NetworkDataPlane implements DataPlane {
+  private readonly dropCounter = new DropCounter();
+  /** The peers multicast goes to; rebuilt after the whitelist or the peer table changes. */
+  private multicastCache: Peer[] | undefined;
+  /** The last beacon of every device heard on the LAN, allowed or not (yet). */
+  private readonly lanHints = new Map<string, { endpoint: Endpoint; at: number }>();
+  private readonly helloSeq = new HelloSeq();
+  private running: Running | undefined;
+  private tun: TunDevice | undefined;
+  private tunRetry: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private lastInternalErrorLogAt = -Infinity;
+
+  constructor(
+    private readonly c: EngineComponents,
+    private readonly options: DataPlaneOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    const { c } = this;
+    const log = c.log.with({ component: 'data-plane' });
+    const udp = await UdpTransport.open(c.config.udpPort, (message, ip, port) => {
+      try {
+        this.running?.router.fromUdp(message, ip, port);
+      } catch (error) {
+        this.internalError('udp', error);
+      }
+    });
+    udp.onError((error) => {
+      this.dropCounter.count('udp-send-error');
+      log.debug('udp-error', { reason: errorText(error) });
+    });
+    const table = new PeerTable(
+      (address) => this.newPeer(address, log),
+      (address) => c.whitelist.allows(address),
+    );
+    const base: BaseConnection = new BaseConnection(
+      c,
+      udp,
+      this.dropCounter,
+      {
+        deviceAddresses: (id, endpoints) => this.baseAddresses(id, endpoints),
+        data: (source, packet) => {
+          try {
+            this.running?.router.fromBase(source, packet);
+          } catch (error) {
+            this.internalError('base', error);
+          }
+        },
+        connected: () => {
+          for (const peer of table.all()) base.requestInfo(peer.address);
+        },
+        relayChanged: (relay) => {
+          const now = performance.now();
+          for (const peer of table.all()) peer.path.setRelay(relay, now);
+        },
+      },
+      () => advertisedEndpoints(localAddresses(), udp.port),
+    );
+    const router = new PacketRouter({
+      identity: c.identity,
+      udp,
+      base,
+      table,
+      drops: this.dropCounter,
+      multicastPeers: () => this.multicastPeers(),
+    });
+    const lan = new LanDiscovery(
+      c,
+      udp.port,
+      this.dropCounter,
+      (id, endpoint) => this.beacon(id, endpoint),
+      () => base.sendInfo(),
+    );
+    const unsubscribe = c.whitelist.onChange(() => this.whitelistChanged());
+    this.running = { udp, base, lan, router, table, timers: [], unsubscribe };
+    this.running.timers.push(setInterval(() => this.tick(), TICK_MS));
+    base.start();
+    await this.openTun();
+    log.info('data-plane-started', {
+      udpPort: udp.port,
+      baseServers: c.config.baseServers.join(',') || 'none',
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.tunRetry);
+    const running = this.running;
+    this.running = undefined;
+    if (running) {
+      for (const timer of running.timers) clearInterval(timer);
+      running.unsubscribe();
+      running.base.stop();
+      running.lan.stop();
+      running.udp.close();
+    }
+    await this.tun?.close();
+    this.tun = undefined;
+  }
+
+  base(): BaseStatus {
+    return (
+      this.running?.base.status() ?? {
+        state: 'offline',
+        transport: null,
+        server: null,
+        reason: 'the engine is stopped',
+      }
+    );
+  }
+
+  peers(): PeerReport[] {
+    const running = this.running;
+    if (!running) return [];
+    const now = performance.now();
+    const wallNow = Date.now();
+    return [...running.table.all()].map((peer) => peer.report(now, wallNow));
+  }
+
+  drops(): Record<string, number> {
+    return this.dropCounter.snapshot();
+  }
+
+  private newPeer(address: Uint8Array, log: EngineComponents['log']): Peer {
+    const running = this.running!;
+    const now = performance.now();
+    const peer = new Peer({
+      address,
+      session: new SecuritySession({
+        own: this.c.identity,
+        ownFlags: this.options.flags ?? HNET_FLAGS,
+        peerAddress: address,
+        helloSeq: this.helloSeq,
+        now,
+      }),
+      links: running.router,
+      onTransition: (p, state, reason) => {
+        log.info('peer-path', { peer: p.text, state, reason });
+        this.c.changed();
+      },
+      onHandshake: (p) => {
+        log.debug('peer-handshake', { peer: p.text });
+        this.c.changed();
+      },
+    });
+    peer.path.setRelay(running.base.relayKind, now);
+    for (const family of ['4', '6']) {
+      const hint = this.lanHints.get(addressKey(address) + family);
+      if (hint && now - hint.at < LAN_HINT_TTL_MS) running.router.candidate(peer, hint.endpoint, 'lan', now);
+    }
+    running.base.requestInfo(peer.address);
+    this.multicastCache = undefined;
+    this.c.changed();
+    return peer;
+  }
+
+  private tick(): void {
+    const running = this.running;
+    if (!running) return;
+    const now = performance.now();
+    try {
+      for (const peer of running.table.all()) peer.tick(now);
+    } catch (error) {
+      this.internalError('tick', error);
+    }
+  }
+
+  /**
+   * A bug met by one packet must not take the whole network down: count it, log it (at most once
+   * per interval, a flood of one bad packet kind would drown the log), carry on.
+   */
+  private internalError(where: string, error: unknown): void {
+    this.dropCounter.count(`internal-error-${where}`);
+    const now = performance.now();
+    if (now - this.lastInternalErrorLogAt < INTERNAL_ERROR_LOG_GAP_MS) return;
+    this.lastInternalErrorLogAt = now;
+    this.c.log.error('data-plane-bug', {
+      where,
+      reason: errorText(error),
+      stack: error instanceof Error ? (error.stack ?? null) : null,
+    });
+  }
+
+  private baseAddresses(id: Uint8Array, endpoints: Endpoint[]): void {
+    const running = this.running;
+    const peer = running?.table.find(id);
+    if (!running || !peer) return;
+    const now = performance.now();
+    peer.path.baseAddresses(
+      endpoints.map((endpoint) => ({ endpoint, target: running.udp.target(endpoint) })),
+      now,
+    );
+  }
+
+  private beacon(id: Uint8Array, endpoint: Endpoint): void {
+    const running = this.running;
+    if (!running) return;
+    const now = performance.now();
+    if (this.lanHints.size >= MAX_LAN_HINTS) this.lanHints.clear();
+    // One per family: if IPv6 link-local breaks, the IPv4 beacon's endpoint is still there.
+    this.lanHints.set(addressKey(id) + (endpoint.ip.includes(':') ? '6' : '4'), { endpoint, at: now });
+    const peer = running.table.findOrCreate(id);
+    if (peer) running.router.candidate(peer, endpoint, 'lan', now);
+  }
+
+  private multicastPeers(): Iterable<Peer> {
+    const running = this.running;
+    if (!running) return [];
+    if (this.multicastCache) return this.multicastCache;
+    const { enabled, addresses } = this.c.whitelist.state;
+    const peers: Peer[] = enabled ? [] : [...running.table.all()];
+    if (enabled)
+      for (const text of addresses) {
+        const address = parseOverlayAddress(text);
+        const peer = address && running.table.findOrCreate(address);
+        if (peer) peers.push(peer);
+      }
+    this.multicastCache = peers;
+    return peers;
+  }
+
+  private whitelistChanged(): void {
+    const running = this.running;
+    if (!running) return;
+    this.multicastCache = undefined;
+    for (const peer of running.table.prune()) {
+      this.c.log.info('peer-dropped', { peer: peer.text, reason: 'no longer on the whitelist' });
+    }
+    this.c.changed();
+  }
+
+  private tunLost(reason: string): void {
+    if (this.stopped || !this.running) return;
+    this.c.log.warn('tun-lost', { reason, retryInSeconds: TUN_RETRY_MS / 1000 });
+    this.tun = undefined;
+    this.running.router.tun = undefined;
+    this.tunRetry = setTimeout(() => void this.openTun(), TUN_RETRY_MS);
+  }
+
+  private async openTun(): Promise<void> {
+    const { openTun } = this.options;
+    const running = this.running;
+    if (!openTun || !running || this.stopped) return;
+    let tun: TunDevice;
+    try {
+      tun = await openTun(
+        formatAddress(this.c.identity.address),
+        (packet) => {
+          try {
+            running.router.fromTun(packet);
+          } catch (error) {
+            this.internalError('tun', error);
+          }
+        },
+        (reason) => this.tunLost(reason),
+      );
+    } catch (error) {
+      this.c.log.warn('tun-unavailable', { reason: errorText(error), retryInSeconds: TUN_RETRY_MS / 1000 });
+      this.tunRetry = setTimeout(() => void this.openTun(), TUN_RETRY_MS);
+      return;
+    }
+    if (this.stopped) {
+      await tun.close();
+      return;
+    }
+    this.tun = tun;
+    running.router.tun = tun;
+    this.c.log.info('tun-opened', { name: TUN_NAME, mtu: TUN_MTU });
+    // Only a node that can carry traffic announces itself on the LAN.
+    await running.lan.start();
+  }
+}

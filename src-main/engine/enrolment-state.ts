@@ -1,0 +1,53 @@
+// What enrolment keeps in the state directory (enrolment.json, mode 0600 since it holds the
+// websetup secret), and what it needs from the engine.
+import type { Identity } from '../../src-protocol/identity.js';
+import type { Config } from './config.js';
+import type { Outcome } from './errors.js';
+import type { HostTable } from './host-table.js';
+import type { Logger } from './log.js';
+import { addressValidator, hostnameValidator } from './names.js';
+import type { PersistedJson } from './persisted-json.js';
+import { integer, list, object, optional, text, type Infer } from './validate.js';
+import type { Whitelist } from './whitelist.js';
+
+export const ENROLMENT_FILE = 'enrolment.json';
+
+const serverSchema = object({
+  url: text({ maxLength: 2048, nonEmpty: true }),
+  fingerprint: text({ maxLength: 100, nonEmpty: true }),
+  baseServers: list(text({ maxLength: 64, nonEmpty: true }), 16),
+  websetupHost: addressValidator,
+  dashboardUrl: text({ maxLength: 2048 }),
+});
+
+const websetupSchema = object({
+  address: addressValidator,
+  secret: text({ maxLength: 128, nonEmpty: true }),
+  hostname: hostnameValidator,
+  /** Set while a join waits for its init-response. */
+  pendingCode: optional(text({ maxLength: 64, nonEmpty: true })),
+  lastInitResponse: optional(integer(0, Number.MAX_SAFE_INTEGER)),
+});
+
+export const enrolmentSchema = object({
+  server: optional(serverSchema),
+  websetup: optional(websetupSchema),
+});
+
+export type EnrolmentState = Infer<typeof enrolmentSchema>;
+export type ServerChoice = Infer<typeof serverSchema>;
+export type WebsetupLink = Infer<typeof websetupSchema>;
+export type EnrolmentFile = PersistedJson<EnrolmentState>;
+
+/** What the engine hands to enrolment: the state websetup manages, and two switches. */
+export interface EnrolmentComponents {
+  config: Pick<Config, 'stateDir' | 'hostname'>;
+  identity: Identity;
+  whitelist: Pick<Whitelist, 'add' | 'remove' | 'setEnabled' | 'state'>;
+  hosts: Pick<HostTable, 'add' | 'remove' | 'entries'>;
+  log: Logger;
+  /** Connects to these base servers from now on and after restarts. */
+  useBaseServers(servers: string[]): Promise<Outcome<unknown>>;
+  /** This device's own name, as websetup's `set-hostname` or a join sets it. */
+  setHostname(hostname: string): Promise<Outcome<unknown>>;
+}

@@ -1,0 +1,343 @@
+// Enrolment against a real dashboard and websetup on loopback. Only the overlay is left out: the
+// device's websetup socket and websetup's port are joined by a packet switch that delivers IPv6
+// packets by destination address, where two engines' data planes would carry them.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.js';
+import { initCrypto } from '../../src-protocol/crypto.js';
+import { generateIdentity, type Identity } from '../../src-protocol/identity.js';
+import {
+  encodeWebsetupCommand,
+  WEBSETUP_NODE_PORT,
+  WEBSETUP_SERVER_PORT,
+} from '../../src-protocol/websetup-messages.js';
+import { DashboardServer } from '../../src-server/dashboard/dashboard-server.js';
+import { LoginLimiter } from '../../src-server/dashboard/login-limiter.js';
+import { issueLicense } from '../../src-server/license/license-issuer.js';
+import { loadOrCreateSigningKey, type SigningKey } from '../../src-server/license/signing-key.js';
+import { Store } from '../../src-server/store/store.js';
+import { buildUdpPacket, OverlayUdp, parseUdpPacket } from '../../src-server/websetup/overlay-udp.js';
+import { WebsetupServer } from '../../src-server/websetup/websetup-server.js';
+import { EngineEnrolment } from './enrolment.js';
+import { ENROLMENT_FILE } from './enrolment-state.js';
+import { success } from './errors.js';
+import { HostTable } from './host-table.js';
+import { createLogger } from './log.js';
+import { Whitelist } from './whitelist.js';
+
+const log = createLogger('error');
+
+/** Delivers each packet to the attached port whose address it is sent to. */
+class PacketSwitch {
+  private readonly ports = new Map<string, (packet: Uint8Array) => void>();
+  async attach(address: string, overlay: OverlayUdp): Promise<void> {
+    const device = await overlay.openTun(
+      address,
+      (packet) => this.deliver(packet),
+      (reason) => assert.fail(reason),
+    );
+    this.ports.set(address, (packet) => device.write(packet));
+  }
+  deliver(packet: Uint8Array): void {
+    const udp = parseUdpPacket(packet);
+    const to = udp && this.ports.get(formatAddress(udp.destination));
+    if (to) setImmediate(() => to(packet));
+  }
+}
+
+interface TestDevice {
+  identity: Identity;
+  address: string;
+  dir: string;
+  whitelist: Whitelist;
+  hosts: HostTable;
+  hostname: string;
+  baseServers: string[];
+  enrolment: EngineEnrolment;
+}
+
+async function waitFor(what: string, condition: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('enrolment', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hnet-enrolment-'));
+  const net = new PacketSwitch();
+  let websetupIdentity: Identity;
+  let websetupAddress = '';
+  let store: Store;
+  let key: SigningKey;
+  let dashboard: DashboardServer;
+  let websetup: WebsetupServer;
+  let url = '';
+  const devices: TestDevice[] = [];
+  let session: { cookie: string; csrf: string };
+
+  async function api(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+    const response = await fetch(url + path, {
+      method,
+      headers: {
+        Cookie: session.cookie,
+        'X-CSRF-Token': session.csrf,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await response.json()) as Record<string, unknown>;
+    assert.ok(response.ok, JSON.stringify(json));
+    return json;
+  }
+
+  async function device(name: string): Promise<TestDevice> {
+    const identity = generateIdentity();
+    const address = formatAddress(identity.address);
+    const dir = join(root, name);
+    mkdirSync(dir, { mode: 0o700 });
+    const whitelist = await Whitelist.open(join(dir, 'whitelist.json'));
+    const hosts = await HostTable.open(join(dir, 'hosts.json'));
+    assert.ok(whitelist.ok && hosts.ok);
+    const overlay = new OverlayUdp(WEBSETUP_NODE_PORT);
+    await net.attach(address, overlay);
+    const made: Partial<TestDevice> = {
+      identity,
+      address,
+      dir,
+      whitelist: whitelist.value,
+      hosts: hosts.value,
+      hostname: name,
+      baseServers: [],
+    };
+    made.enrolment = new EngineEnrolment(
+      {
+        config: { stateDir: dir, hostname: name },
+        identity,
+        whitelist: whitelist.value,
+        hosts: hosts.value,
+        log,
+        useBaseServers: (servers) => {
+          made.baseServers = servers;
+          return Promise.resolve(success(undefined));
+        },
+        setHostname: (hostname) => {
+          made.hostname = hostname;
+          return Promise.resolve(success(undefined));
+        },
+      },
+      { openSocket: () => overlay.open, retryMs: 200, joinWaitMs: 3000 },
+    );
+    const ready = made as TestDevice;
+    devices.push(ready);
+    return ready;
+  }
+
+  before(async () => {
+    await initCrypto();
+    websetupIdentity = generateIdentity();
+    websetupAddress = formatAddress(websetupIdentity.address);
+    store = await Store.open(join(root, 'hnet.sqlite'));
+    key = await loadOrCreateSigningKey(join(root, 'license-key'));
+    const license = issueLicense(
+      {
+        name: 'Lab',
+        dashboardUrl: 'http://127.0.0.1',
+        websetupHost: websetupAddress,
+        baseServers: ['127.0.0.1'],
+        maxDevices: 10,
+      },
+      key,
+    );
+    assert.ok(license.ok);
+    const overlay = new OverlayUdp(WEBSETUP_SERVER_PORT);
+    await net.attach(websetupAddress, overlay);
+    websetup = await WebsetupServer.start({ store, open: overlay.open, log, retryMs: 300, sweepMs: 60_000 });
+    dashboard = await DashboardServer.start({
+      host: '127.0.0.1',
+      port: 0,
+      license: license.value,
+      log,
+      context: {
+        store,
+        limiter: new LoginLimiter(),
+        websetup: websetupIdentity.address,
+        allowSignup: false,
+        secureCookies: false,
+        facts: {
+          name: 'Lab',
+          fingerprint: key.fingerprint,
+          websetupHost: websetupAddress,
+          baseServers: ['127.0.0.1'],
+          dashboardUrl: '',
+        },
+        devicesChanged: (addresses) => websetup.devicesChanged(addresses),
+      },
+    });
+    url = `http://127.0.0.1:${dashboard.port}`;
+    const signup = await fetch(`${url}/api/signup`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'ops@example.org', password: 'correct horse battery' }),
+    });
+    const body = (await signup.json()) as { csrfToken: string };
+    session = { cookie: signup.headers.get('set-cookie')!.split(';')[0]!, csrf: body.csrfToken };
+  });
+  after(async () => {
+    for (const d of devices) await d.enrolment.stop();
+    await dashboard?.close();
+    await websetup?.close();
+    await store?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  test('setting up a server needs its key fingerprint confirmed, then switches to its base servers', async () => {
+    const alpha = await device('alpha');
+    const unconfirmed = await alpha.enrolment.setupServer(url);
+    assert.equal(unconfirmed.ok, false);
+    assert.match(unconfirmed.ok ? '' : unconfirmed.error.message, new RegExp(key.fingerprint));
+    const wrong = await alpha.enrolment.setupServer(url, '0000 '.repeat(16));
+    assert.equal(wrong.ok ? 'accepted' : wrong.error.kind, 'NotPermitted');
+    assert.deepEqual(alpha.baseServers, [], 'nothing changes before the key is confirmed');
+    // Users may paste the fingerprint without spaces, in capitals.
+    const confirmed = await alpha.enrolment.setupServer(url, key.fingerprint.replace(/ /g, '').toUpperCase());
+    assert.ok(confirmed.ok, confirmed.ok ? '' : confirmed.error.message);
+    assert.deepEqual(confirmed.value.baseServers, ['127.0.0.1']);
+    assert.deepEqual(alpha.baseServers, ['127.0.0.1']);
+  });
+
+  test('a license altered on the way is refused even with the right fingerprint', async () => {
+    const bravo = await device('bravo-tamper');
+    const tampering = new EngineEnrolment(
+      {
+        config: { stateDir: bravo.dir, hostname: 'x' },
+        identity: bravo.identity,
+        whitelist: bravo.whitelist,
+        hosts: bravo.hosts,
+        log,
+        useBaseServers: () => assert.fail('an altered license must not switch servers'),
+        setHostname: () => Promise.resolve(success(undefined)),
+      },
+      {
+        openSocket: () => new OverlayUdp(WEBSETUP_NODE_PORT).open,
+        fetch: async (target, init) => {
+          const real = await fetch(target, init);
+          const text = await real.text();
+          return new Response(text.replace('"127.0.0.1"', '"203.0.113.66"'), { status: real.status });
+        },
+      },
+    );
+    const result = await tampering.setupServer(url, key.fingerprint);
+    await tampering.stop();
+    assert.equal(result.ok ? 'accepted' : result.error.kind, 'NotPermitted');
+  });
+
+  test('joining with a code claims the device, lets websetup in and keeps the secret private', async () => {
+    const code = (await api('POST', '/api/join-codes', { label: 'lab' })).joinCode as string;
+    const charlie = await device('charlie');
+    const joined = await charlie.enrolment.join(code, 'charlie-laptop');
+    assert.ok(joined.ok, joined.ok ? '' : joined.error.message);
+    assert.deepEqual(joined.value, { websetup: websetupAddress, hostname: 'charlie-laptop' });
+    assert.equal(charlie.hostname, 'charlie-laptop', 'the device takes the name it joined with');
+    assert.ok(charlie.whitelist.state.addresses.includes(websetupAddress));
+    const listed = (await api('GET', '/api/devices')) as unknown as { address: string; hostname: string }[];
+    assert.ok(listed.some((d) => d.address === charlie.address && d.hostname === 'charlie-laptop'));
+    const file = join(charlie.dir, ENROLMENT_FILE);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')).websetup.pendingCode, undefined);
+  });
+
+  test('a join with a revoked code times out and says the device keeps trying', async () => {
+    const created = await api('POST', '/api/join-codes', { label: 'revoked' });
+    await api('DELETE', `/api/join-codes/${created.id as string}`);
+    const delta = await device('delta');
+    const result = await delta.enrolment.join(created.joinCode as string, 'delta');
+    assert.equal(result.ok ? 'joined' : result.error.kind, 'Timeout');
+    assert.match(result.ok ? '' : result.error.message, /keeps asking every 5 s/);
+  });
+
+  test('the dashboard puts two devices in a network: each whitelists the other by name; removal revokes', async () => {
+    const code = (await api('POST', '/api/join-codes', { label: 'net' })).joinCode as string;
+    const echo = await device('echo');
+    const foxtrot = await device('foxtrot');
+    assert.ok((await echo.enrolment.join(code, 'echo')).ok);
+    assert.ok((await foxtrot.enrolment.join(code, 'foxtrot')).ok);
+    const network = await api('POST', '/api/networks', { name: 'lab' });
+    const started = Date.now();
+    await api('POST', `/api/networks/${network.id as string}/devices`, { address: echo.address });
+    await api('POST', `/api/networks/${network.id as string}/devices`, { address: foxtrot.address });
+    await waitFor(
+      'both whitelists',
+      () =>
+        echo.whitelist.state.addresses.includes(foxtrot.address) &&
+        foxtrot.whitelist.state.addresses.includes(echo.address),
+    );
+    await waitFor(
+      'both host tables',
+      () =>
+        echo.hosts.resolve('foxtrot') === foxtrot.address && foxtrot.hosts.resolve('echo') === echo.address,
+    );
+    assert.ok(Date.now() - started < 5000);
+
+    await api(
+      'DELETE',
+      `/api/networks/${network.id as string}/devices/${encodeURIComponent(foxtrot.address)}`,
+    );
+    await waitFor('foxtrot revoked on echo', () => !echo.whitelist.state.addresses.includes(foxtrot.address));
+    await waitFor('foxtrot’s name gone on echo', () => echo.hosts.resolve('foxtrot') === undefined);
+    assert.ok(echo.whitelist.state.addresses.includes(websetupAddress), 'websetup stays reachable');
+  });
+
+  test('commands with a wrong secret, or from any address but websetup’s, are ignored', async () => {
+    const code = (await api('POST', '/api/join-codes', { label: 'spoof' })).joinCode as string;
+    const golf = await device('golf');
+    assert.ok((await golf.enrolment.join(code, 'golf')).ok);
+    const secret = JSON.parse(readFileSync(join(golf.dir, ENROLMENT_FILE), 'utf8')).websetup.secret as string;
+    const intruder = formatAddress(generateIdentity().address);
+    const command = (withSecret: string) => {
+      const encoded = encodeWebsetupCommand(withSecret, 'AAAAA', {
+        kind: 'whitelist-add',
+        address: parseOverlayAddress(intruder)!,
+      });
+      assert.ok(encoded.ok);
+      return encoded.value;
+    };
+    const replies: string[] = [];
+    const spy = new OverlayUdp(WEBSETUP_SERVER_PORT);
+    await net.attach(intruder, spy);
+    await spy.open((bytes) => replies.push(new TextDecoder().decode(bytes)));
+    const to = parseOverlayAddress(golf.address)!;
+    // From websetup's address but with a wrong secret; then the right secret from another address.
+    net.deliver(
+      buildUdpPacket(
+        parseOverlayAddress(websetupAddress)!,
+        WEBSETUP_SERVER_PORT,
+        to,
+        WEBSETUP_NODE_PORT,
+        command('f'.repeat(24)),
+      ),
+    );
+    net.deliver(
+      buildUdpPacket(
+        parseOverlayAddress(intruder)!,
+        WEBSETUP_SERVER_PORT,
+        to,
+        WEBSETUP_NODE_PORT,
+        command(secret),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.ok(!golf.whitelist.state.addresses.includes(intruder));
+    assert.deepEqual(replies, [], 'no answer gives a stranger nothing to learn from');
+  });
+
+  test('renaming a device in the dashboard renames it on the device', async () => {
+    const charlie = devices.find((d) => d.hostname === 'charlie-laptop')!;
+    await api('PATCH', `/api/devices/${encodeURIComponent(charlie.address)}`, { hostname: 'charlie-desk' });
+    await waitFor('set-hostname', () => charlie.hostname === 'charlie-desk');
+  });
+});

@@ -1,0 +1,128 @@
+// Two peers wired back to back in memory: the security session, the relay, HELLO probes and the
+// switch to a direct path, as one node sees another, without sockets.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { initCrypto } from '../../src-protocol/crypto.js';
+import { generateIdentity, type Identity } from '../../src-protocol/identity.js';
+import { HNET_FLAGS, STOCK_FLAGS } from '../../src-protocol/security/flags.js';
+import { HelloSeq } from '../../src-protocol/security/hello-seq.js';
+import { SecuritySession } from '../../src-protocol/security/session.js';
+import { DropCounter } from './drops.js';
+import { Peer, type PeerCandidate, type PeerLinks } from './peer.js';
+import type { UdpTarget } from './udp-transport.js';
+
+await initCrypto();
+
+interface Side {
+  identity: Identity;
+  peer: Peer;
+  delivered: string[];
+  relayed: number;
+  direct: number;
+  hellos: { candidate: PeerCandidate; cookie: Uint8Array }[];
+}
+
+/** `a` talks to `b` and back; packets cross instantly, through the "base" or "directly". */
+function pair(flagsA: bigint, flagsB: bigint): { a: Side; b: Side; clock: { now: number } } {
+  const clock = { now: 0 };
+  const ids = [generateIdentity(), generateIdentity()] as const;
+  const sides: Side[] = [];
+  for (const [index, identity] of ids.entries()) {
+    const other = ids[1 - index]!;
+    const side: Side = {
+      identity,
+      peer: undefined as unknown as Peer,
+      delivered: [],
+      relayed: 0,
+      direct: 0,
+      hellos: [],
+    };
+    const towards = () => sides[1 - index]!.peer;
+    const links: PeerLinks = {
+      sendRelay: (_target, packet) => {
+        side.relayed++;
+        towards().receive(packet.slice(), clock.now, undefined);
+        return true;
+      },
+      sendDirect: (packet, _target: UdpTarget) => {
+        side.direct++;
+        towards().receive(packet.slice(), clock.now, undefined);
+      },
+      sendHello: (_peer, candidate, cookie) => side.hellos.push({ candidate, cookie: cookie.slice() }),
+      deliver: (_peer, payload) => {
+        side.delivered.push(new TextDecoder().decode(payload));
+        return payload.length;
+      },
+      drops: new DropCounter(),
+    };
+    side.peer = new Peer({
+      address: other.address,
+      session: new SecuritySession({
+        own: identity,
+        ownFlags: index === 0 ? flagsA : flagsB,
+        peerAddress: other.address,
+        helloSeq: new HelloSeq(),
+        now: 0,
+      }),
+      links,
+      onTransition: () => undefined,
+      onHandshake: () => undefined,
+    });
+    side.peer.path.setRelay('udp', 0);
+    sides.push(side);
+  }
+  return { a: sides[0]!, b: sides[1]!, clock };
+}
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+describe('a peer', () => {
+  for (const [name, flags] of [
+    ['another hnet node', HNET_FLAGS],
+    ['a stock Husarnet peer (flags 3)', STOCK_FLAGS],
+  ] as const) {
+    test(`talks to ${name} through the base at once, without losing the first packet`, () => {
+      const { a, b } = pair(HNET_FLAGS, flags);
+      a.peer.send(text('first'), 45, 0);
+      assert.deepEqual(b.delivered, ['first']);
+      b.peer.send(text('answer'), 46, 0);
+      assert.deepEqual(a.delivered, ['answer']);
+      assert.ok(a.relayed > 0 && a.direct === 0, 'nothing went direct before a direct path answered');
+      const report = a.peer.report(0, Date.parse('2026-01-01T00:00:00Z'));
+      assert.equal(report.bytesSent, 45);
+      assert.equal(report.bytesReceived, 'answer'.length);
+      assert.equal(report.lastHandshake, '2026-01-01T00:00:00.000Z');
+      assert.equal(report.path, 'resolving');
+    });
+  }
+
+  test('moves traffic to a direct endpoint once its HELLO probe is answered', () => {
+    const { a, b, clock } = pair(HNET_FLAGS, HNET_FLAGS);
+    a.peer.send(text('hello'), 45, 0);
+    clock.now = 200;
+    const endpoint = { ip: '203.0.113.7', port: 5582 };
+    a.peer.path.add(endpoint, { address: endpoint.ip, port: endpoint.port }, 'base', 0);
+    a.peer.tick(200);
+    const [probe] = a.hellos;
+    assert.ok(probe, 'the new candidate was probed');
+    a.peer.answered(probe.cookie, probe.candidate, 201.5);
+    assert.equal(a.peer.path.state, 'direct');
+    const relayedBefore = a.relayed;
+    a.peer.send(text('direct'), 46, 202);
+    assert.equal(a.relayed, relayedBefore);
+    assert.equal(a.direct, 1);
+    assert.deepEqual(b.delivered, ['hello', 'direct']);
+    assert.equal(a.peer.report(202, 0).endpoint, '203.0.113.7:5582');
+    clock.now = 1_300;
+    a.peer.tick(1_250);
+    assert.equal(a.peer.report(1_300, 0).rttMs, 50, 'the heartbeat along the path measures its round trip');
+  });
+
+  test('ignores a HELLO_REPLY with a cookie it never sent', () => {
+    const { a } = pair(HNET_FLAGS, HNET_FLAGS);
+    const endpoint = { ip: '203.0.113.7', port: 5582 };
+    const candidate = a.peer.path.add(endpoint, { address: endpoint.ip, port: endpoint.port }, 'base', 0);
+    a.peer.answered(text('abcdefghijklmnop'), candidate, 10);
+    assert.notEqual(a.peer.path.state, 'direct');
+  });
+});

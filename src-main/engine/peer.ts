@@ -1,0 +1,140 @@
+// One peer: its security session, its paths and its counters. It decides nothing about sockets:
+// packets leave through `PeerLinks` (a direct endpoint, else the base), and the path selector says
+// which. Every packet of the session — handshake, data, heartbeat — takes the same way.
+import { formatAddress } from '../../src-protocol/address.js';
+import { formatEndpoint } from '../../src-protocol/endpoint.js';
+import { generatePeerCookie } from '../../src-protocol/p2p-messages.js';
+import type { SecuritySession } from '../../src-protocol/security/session.js';
+import type { DropCounter } from './drops.js';
+import { PathSelector, type Candidate, type TransitionListener } from './paths.js';
+import type { PeerReport } from './status.js';
+import type { UdpTarget } from './udp-transport.js';
+
+/** A HELLO probe not answered within this long is forgotten (its RTT would be meaningless). */
+const PROBE_ANSWER_MS = 5_000;
+/**
+ * While the peer is active, a security-layer heartbeat goes along its current path this often: its
+ * round trip is the RTT users see (HELLO round trips, used to compare paths, include two Ed25519
+ * signatures and verifications and so read several milliseconds high).
+ */
+const HEARTBEAT_MS = 1_000;
+
+export type PeerCandidate = Candidate<UdpTarget>;
+
+/** How a peer's packets reach the network and its payloads reach the TUN device. */
+export interface PeerLinks {
+  /** One security packet as P2P DATA to a direct endpoint. */
+  sendDirect(packet: Uint8Array, target: UdpTarget): void;
+  /** One security packet relayed by the base; false when there is no base to relay through. */
+  sendRelay(peer: Uint8Array, packet: Uint8Array): boolean;
+  /** A signed HELLO with this cookie to the candidate. */
+  sendHello(peer: Peer, candidate: PeerCandidate, cookie: Uint8Array): void;
+  /** A decrypted tunnel payload for the TUN device; returns the IPv6 packet's length, 0 if dropped. */
+  deliver(peer: Peer, payload: Uint8Array): number;
+  drops: DropCounter;
+}
+
+export interface PeerOptions {
+  address: Uint8Array;
+  session: SecuritySession;
+  links: PeerLinks;
+  onTransition: (peer: Peer, ...change: Parameters<TransitionListener>) => void;
+  /** The session completed a handshake (first keys or new ones). */
+  onHandshake: (peer: Peer) => void;
+}
+
+const cookieKey = (cookie: Uint8Array): string => String.fromCharCode(...cookie);
+
+export class Peer {
+  readonly address: Uint8Array;
+  readonly text: string;
+  readonly path: PathSelector<UdpTarget>;
+  bytesSent = 0;
+  bytesReceived = 0;
+  /** Keys (`ip|port`) of sources that proved with a signed HELLO to be this peer, oldest first. */
+  readonly sources: string[] = [];
+  private readonly session: SecuritySession;
+  private readonly links: PeerLinks;
+  private readonly onHandshake: (peer: Peer) => void;
+  private readonly probes = new Map<string, number>();
+  private lastHeartbeatAt = -Infinity;
+
+  constructor(options: PeerOptions) {
+    this.address = options.address.slice();
+    this.text = formatAddress(this.address);
+    this.session = options.session;
+    this.links = options.links;
+    this.onHandshake = options.onHandshake;
+    this.path = new PathSelector((state, reason) => options.onTransition(this, state, reason));
+  }
+
+  /** An IPv6 packet from the TUN device, already compressed into `payload`. */
+  send(payload: Uint8Array, ipLength: number, now: number): void {
+    if (this.path.traffic(now)) this.tick(now);
+    const sent = this.session.send(payload, now);
+    if (sent.error) this.links.drops.count(`send-${sent.error.kind}`);
+    else this.bytesSent += ipLength;
+    for (const packet of sent.packets) this.transmit(packet);
+  }
+
+  /** A security packet from this peer: via the base (`from` undefined) or from a direct endpoint. */
+  receive(packet: Uint8Array, now: number, from: PeerCandidate | undefined): void {
+    const received = this.session.receive(packet, now);
+    if (received.error) this.links.drops.count(`security-${received.error.kind}`);
+    for (const reply of received.packets) this.transmit(reply);
+    if (received.event) this.onHandshake(this);
+    if (received.deliver.length === 0) return;
+    if (from) this.path.heard(from, now);
+    if (this.path.traffic(now)) this.tick(now);
+    for (const payload of received.deliver) this.bytesReceived += this.links.deliver(this, payload);
+  }
+
+  /** Our HELLO with `cookie` was answered from `from`. */
+  answered(cookie: Uint8Array, from: PeerCandidate, now: number): void {
+    const key = cookieKey(cookie);
+    const sentAt = this.probes.get(key);
+    if (sentAt === undefined) return this.links.drops.count('p2p-reply-unknown-cookie');
+    this.probes.delete(key);
+    this.path.answered(from, now - sentAt, now);
+  }
+
+  /** Retries, rekeying, probes; called every ~200 ms and when an idle peer wakes up. */
+  tick(now: number): void {
+    for (const packet of this.session.tick(now).packets) this.transmit(packet);
+    for (const candidate of this.path.tick(now)) {
+      const cookie = generatePeerCookie();
+      this.probes.set(cookieKey(cookie), now);
+      this.links.sendHello(this, candidate, cookie);
+    }
+    for (const [key, sentAt] of this.probes) if (now - sentAt > PROBE_ANSWER_MS) this.probes.delete(key);
+    if (this.path.state !== 'idle' && now - this.lastHeartbeatAt >= HEARTBEAT_MS) {
+      this.lastHeartbeatAt = now;
+      this.transmit(this.session.heartbeat(now));
+    }
+  }
+
+  report(now: number, wallNow: number): PeerReport {
+    const status = this.session.status;
+    const direct = this.path.direct;
+    const rtt = status.latencyMs ?? direct?.rttMs;
+    return {
+      address: this.text,
+      path: this.path.state,
+      endpoint: direct ? formatEndpoint(direct.endpoint) : null,
+      rttMs: rtt === undefined ? null : Math.round(rtt * 100) / 100,
+      bytesSent: this.bytesSent,
+      bytesReceived: this.bytesReceived,
+      lastHandshake:
+        status.lastHandshakeAt === undefined
+          ? null
+          : new Date(wallNow - (now - status.lastHandshakeAt)).toISOString(),
+      reason: this.path.reason,
+    };
+  }
+
+  private transmit(packet: Uint8Array): void {
+    const candidate = this.path.route();
+    if (candidate) this.links.sendDirect(packet, candidate.target);
+    else if (!this.links.sendRelay(this.address, packet)) this.links.drops.count('no-route-to-peer');
+  }
+}

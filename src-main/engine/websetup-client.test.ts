@@ -1,0 +1,191 @@
+// The device's websetup socket, driven command by command by a test standing in for websetup: it
+// answers the join with init-response, then sends what a websetup may send, with the real codecs.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { formatAddress } from '../../src-protocol/address.js';
+import { initCrypto } from '../../src-protocol/crypto.js';
+import { generateIdentity, type Identity } from '../../src-protocol/identity.js';
+import {
+  decodeNodeToWebsetup,
+  encodeWebsetupCommand,
+  formatJoinCode,
+  generateJoinCode,
+  WEBSETUP_NODE_PORT,
+  WEBSETUP_SERVER_PORT,
+  type NodeToWebsetup,
+  type WebsetupCommand,
+  type WebsetupReply,
+} from '../../src-protocol/websetup-messages.js';
+import { OverlayUdp, parseUdpPacket } from '../../src-server/websetup/overlay-udp.js';
+import { EngineEnrolment } from './enrolment.js';
+import { success } from './errors.js';
+import { HostTable } from './host-table.js';
+import { createLogger } from './log.js';
+import { Whitelist } from './whitelist.js';
+
+describe('websetup client', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hnet-websetup-client-'));
+  let websetup: Identity;
+  let device: Identity;
+  let whitelist: Whitelist;
+  let hosts: HostTable;
+  let enrolment: EngineEnrolment;
+  let hostname = 'device';
+  let send: (bytes: Uint8Array) => void = () => undefined;
+  const heard: NodeToWebsetup[] = [];
+  let secret = '';
+  let seq = 0;
+
+  /** Sends a command as websetup and resolves with the device's reply to it. */
+  async function command(cmd: WebsetupCommand, withSecret = secret): Promise<WebsetupReply | undefined> {
+    const id = `S${String(++seq).padStart(4, '0')}`;
+    const encoded = encodeWebsetupCommand(withSecret, id, cmd);
+    assert.ok(encoded.ok);
+    send(encoded.value);
+    const deadline = Date.now() + 1000;
+    while (Date.now() < deadline) {
+      const reply = heard.find((m) => m.kind === 'reply' && m.seq === id);
+      if (reply?.kind === 'reply') return reply.reply;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return undefined;
+  }
+
+  before(async () => {
+    await initCrypto();
+    websetup = generateIdentity();
+    device = generateIdentity();
+    const opened = await Whitelist.open(join(dir, 'whitelist.json'));
+    const table = await HostTable.open(join(dir, 'hosts.json'));
+    assert.ok(opened.ok && table.ok);
+    whitelist = opened.value;
+    hosts = table.value;
+    const deviceSide = new OverlayUdp(WEBSETUP_NODE_PORT);
+    const websetupSide = new OverlayUdp(WEBSETUP_SERVER_PORT);
+    // A cable between the two: whatever one sends, the other receives.
+    const toWebsetup = await websetupSide.openTun(
+      formatAddress(websetup.address),
+      (packet) => setImmediate(() => toDevice.write(packet)),
+      (reason) => assert.fail(reason),
+    );
+    const toDevice = await deviceSide.openTun(
+      formatAddress(device.address),
+      (packet) => {
+        assert.ok(parseUdpPacket(packet));
+        setImmediate(() => toWebsetup.write(packet));
+      },
+      (reason) => assert.fail(reason),
+    );
+    const websetupPort = await websetupSide.open((bytes) => {
+      const message = decodeNodeToWebsetup(bytes);
+      if (message.ok) heard.push(message.value);
+    });
+    send = (bytes) => websetupPort.send(bytes, formatAddress(device.address), WEBSETUP_NODE_PORT);
+    enrolment = new EngineEnrolment(
+      {
+        config: { stateDir: dir, hostname },
+        identity: device,
+        whitelist,
+        hosts,
+        log: createLogger('error'),
+        useBaseServers: () => Promise.resolve(success(undefined)),
+        setHostname: (name) => {
+          hostname = name;
+          return Promise.resolve(success(undefined));
+        },
+      },
+      { openSocket: () => deviceSide.open, retryMs: 100, joinWaitMs: 3000 },
+    );
+  });
+  after(async () => {
+    await enrolment?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a pending join repeats its request until init-response arrives', async () => {
+    const code = generateJoinCode();
+    const joining = enrolment.join(formatJoinCode({ websetup: websetup.address, code }), 'laptop');
+    const deadline = Date.now() + 2000;
+    while (heard.filter((m) => m.kind === 'init-request-join-code').length < 2 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const requests = heard.filter((m) => m.kind === 'init-request-join-code');
+    assert.ok(requests.length >= 2, 'the request is repeated while no answer comes');
+    const request = requests[0]!;
+    assert.ok(request.kind === 'init-request-join-code');
+    assert.equal(request.code, code);
+    assert.equal(request.hostname, 'laptop');
+    secret = request.secret;
+    assert.deepEqual(await command({ kind: 'init-response', payload: '{}' }), { kind: 'ok' });
+    const joined = await joining;
+    assert.ok(joined.ok);
+    assert.equal(hostname, 'laptop');
+  });
+
+  test('ping, version and latency are answered', async () => {
+    assert.deepEqual(await command({ kind: 'ping' }), { kind: 'pong' });
+    const version = await command({ kind: 'get-version' });
+    assert.equal(version?.kind, 'version');
+    assert.deepEqual(await command({ kind: 'get-latency', address: device.address }), {
+      kind: 'latency',
+      ms: -1,
+    });
+  });
+
+  test('whitelist and host commands change the device, and repeating them is harmless', async () => {
+    const peerBytes = generateIdentity().address;
+    const peerText = formatAddress(peerBytes);
+    assert.deepEqual(await command({ kind: 'whitelist-add', address: peerBytes }), { kind: 'ok' });
+    assert.deepEqual(await command({ kind: 'whitelist-add', address: peerBytes }), { kind: 'ok' });
+    assert.ok(whitelist.state.addresses.includes(peerText));
+    assert.deepEqual(await command({ kind: 'host-add', address: peerBytes, hostname: 'peer' }), {
+      kind: 'ok',
+    });
+    assert.equal(hosts.resolve('peer'), peerText);
+    assert.deepEqual(await command({ kind: 'host-rm', address: peerBytes, hostname: 'peer' }), {
+      kind: 'ok',
+    });
+    assert.equal(hosts.resolve('peer'), undefined);
+    assert.deepEqual(await command({ kind: 'whitelist-rm', address: peerBytes }), { kind: 'ok' });
+    assert.deepEqual(
+      await command({ kind: 'whitelist-rm', address: peerBytes }),
+      { kind: 'ok' },
+      'already gone is fine',
+    );
+    assert.ok(!whitelist.state.addresses.includes(peerText));
+  });
+
+  test('websetup cannot remove itself from the whitelist, nor unmap a name now given to another device', async () => {
+    assert.deepEqual(await command({ kind: 'whitelist-rm', address: websetup.address }), { kind: 'error' });
+    assert.ok(whitelist.state.addresses.includes(formatAddress(websetup.address)));
+    const first = generateIdentity().address;
+    const second = generateIdentity().address;
+    await command({ kind: 'host-add', address: second, hostname: 'printer' });
+    await command({ kind: 'host-rm', address: first, hostname: 'printer' });
+    assert.equal(hosts.resolve('printer'), formatAddress(second));
+  });
+
+  test('set-hostname renames the device; change-secret makes only the new secret work', async () => {
+    assert.deepEqual(await command({ kind: 'set-hostname', hostname: 'desk' }), { kind: 'ok' });
+    assert.equal(hostname, 'desk');
+    const next = 'n'.repeat(24);
+    assert.deepEqual(await command({ kind: 'change-secret', secret: next }), { kind: 'ok' });
+    assert.equal(await command({ kind: 'ping' }), undefined, 'the old secret gets no answer');
+    secret = next;
+    assert.deepEqual(await command({ kind: 'ping' }), { kind: 'pong' });
+  });
+
+  test('an unknown command gets bad-command; cleanup empties everything but websetup', async () => {
+    const id = 'Zz999';
+    send(new TextEncoder().encode(`${secret}${id}format-disk\n`));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const reply = heard.find((m) => m.kind === 'reply' && m.seq === id);
+    assert.deepEqual(reply?.kind === 'reply' ? reply.reply : undefined, { kind: 'bad-command' });
+    await command({ kind: 'whitelist-add', address: generateIdentity().address });
+    assert.deepEqual(await command({ kind: 'cleanup' }), { kind: 'ok' });
+    assert.deepEqual(whitelist.state.addresses, [formatAddress(websetup.address)]);
+    assert.deepEqual(hosts.entries, []);
+  });
+});

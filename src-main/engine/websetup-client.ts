@@ -1,0 +1,234 @@
+// The device's side of websetup (PROTOCOL.md §7): a UDP socket on port 5580 of the device's overlay
+// address, which takes commands only from the websetup address it joined and only with the secret
+// it made for that join, and applies them to the whitelist, the host table and the device's name.
+// While a join is pending it repeats `init-request-join-code` every 5 s.
+import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.js';
+import {
+  encodeNodeRequest,
+  encodeWebsetupReply,
+  openWebsetupDatagram,
+  parseWebsetupCommand,
+  replyForRejectedCommand,
+  WEBSETUP_SERVER_PORT,
+  type NodeRequest,
+  type WebsetupCommand,
+  type WebsetupReply,
+} from '../../src-protocol/websetup-messages.js';
+import type { DatagramTransport, OpenDatagramTransport } from './datagram-socket.js';
+import type { EnrolmentComponents, EnrolmentFile, WebsetupLink } from './enrolment-state.js';
+import { errorText, type Outcome } from './errors.js';
+import { HNET_VERSION } from './version.js';
+
+/** Stock devices repeat a pending join this often. */
+export const JOIN_RETRY_MS = 5_000;
+/** A device asks websetup for a fresh init-response when the last one is older than this. */
+const REFRESH_AFTER_MS = 15 * 60_000;
+const REFRESH_RETRY_MS = 60_000;
+const USER_AGENT = `hnet,${process.platform},${process.arch},${HNET_VERSION}`;
+
+export interface WebsetupClientOptions {
+  /** Opens the management socket on this device's overlay address. */
+  openSocket: (ownAddress: string) => OpenDatagramTransport;
+  /** Where websetup listens; tests on loopback move it. */
+  websetupPort?: number;
+  retryMs?: number;
+}
+
+export class WebsetupClient {
+  private socket: DatagramTransport | undefined;
+  private opening: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastRefreshRequest = 0;
+  private readonly joinWaiters = new Set<() => void>();
+  private readonly log: EnrolmentComponents['log'];
+
+  constructor(
+    private readonly c: EnrolmentComponents,
+    private readonly file: EnrolmentFile,
+    private readonly options: WebsetupClientOptions,
+  ) {
+    this.log = c.log.with({ component: 'websetup-client' });
+  }
+
+  private get link(): WebsetupLink | undefined {
+    return this.file.value.websetup;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.options.retryMs ?? JOIN_RETRY_MS);
+    void this.tick();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.opening;
+    await this.socket?.close();
+    this.socket = undefined;
+  }
+
+  /** Records the join and resolves once websetup answers it (the request repeats meanwhile). */
+  async startJoin(link: WebsetupLink): Promise<Outcome<void>> {
+    const saved = await this.file.update((state) => ({
+      ok: true,
+      value: { next: { ...state, websetup: link }, answer: undefined },
+    }));
+    if (!saved.ok) return saved;
+    await this.tick();
+    return saved;
+  }
+
+  /** Resolves true on init-response, false after `ms`. */
+  joined(ms: number): Promise<boolean> {
+    if (this.link && this.link.pendingCode === undefined) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timeout);
+        this.joinWaiters.delete(done);
+        resolve(true);
+      };
+      const timeout = setTimeout(() => {
+        this.joinWaiters.delete(done);
+        resolve(false);
+      }, ms);
+      this.joinWaiters.add(done);
+    });
+  }
+
+  private async tick(): Promise<void> {
+    const link = this.link;
+    if (!link) return;
+    await this.ensureSocket();
+    if (link.pendingCode !== undefined) {
+      this.request({
+        kind: 'init-request-join-code',
+        code: link.pendingCode,
+        secret: link.secret,
+        hostname: link.hostname,
+      });
+      return;
+    }
+    const now = Date.now();
+    if (
+      now - (link.lastInitResponse ?? 0) > REFRESH_AFTER_MS &&
+      now - this.lastRefreshRequest > REFRESH_RETRY_MS
+    ) {
+      this.lastRefreshRequest = now;
+      this.request({ kind: 'init-request' });
+    }
+  }
+
+  /** The overlay address exists only once the TUN device is up, so binding is retried each tick. */
+  private ensureSocket(): Promise<void> {
+    if (this.socket || !this.timer) return Promise.resolve();
+    this.opening ??= (async () => {
+      const own = formatAddress(this.c.identity.address);
+      try {
+        this.socket = await this.options.openSocket(own)(
+          (bytes, ip, port) => void this.receive(bytes, ip, port),
+        );
+        this.log.info('websetup-socket-open', { address: own, port: this.socket.port });
+      } catch (error) {
+        this.log.debug('websetup-socket-unavailable', { reason: errorText(error) });
+      } finally {
+        this.opening = undefined;
+      }
+    })();
+    return this.opening;
+  }
+
+  private request(request: NodeRequest): void {
+    const link = this.link;
+    const encoded = encodeNodeRequest(request);
+    if (!link || !this.socket || !encoded.ok) return;
+    this.socket.send(encoded.value, link.address, this.options.websetupPort ?? WEBSETUP_SERVER_PORT);
+  }
+
+  private async receive(bytes: Uint8Array, fromIp: string, fromPort: number): Promise<void> {
+    const link = this.link;
+    const from = parseOverlayAddress(fromIp);
+    // Only websetup's own address, and only with our secret (compared in constant time); anything
+    // else is dropped without an answer, so a stranger learns nothing.
+    if (!link || !from || formatAddress(from) !== link.address) return;
+    const opened = openWebsetupDatagram(bytes, link.secret);
+    if (!opened.ok) return;
+    const command = parseWebsetupCommand(opened.value);
+    const reply = command.ok ? await this.apply(command.value) : replyForRejectedCommand(command.error);
+    const encoded = encodeWebsetupReply(opened.value.seq, reply);
+    if (encoded.ok) this.socket?.send(encoded.value, fromIp, fromPort);
+  }
+
+  private async apply(command: WebsetupCommand): Promise<WebsetupReply> {
+    const { whitelist, hosts } = this.c;
+    const link = this.link!;
+    const done = (outcome: Outcome<unknown>, alreadyDone = false): WebsetupReply =>
+      outcome.ok || alreadyDone ? { kind: 'ok' } : { kind: 'error' };
+    switch (command.kind) {
+      case 'ping':
+        return { kind: 'pong' };
+      case 'init-response':
+        return this.joinAnswered();
+      case 'whitelist-add':
+        return done(await whitelist.add(formatAddress(command.address)));
+      case 'whitelist-rm': {
+        const address = formatAddress(command.address);
+        // Websetup cannot cut itself off: that would leave the device unmanageable.
+        if (address === link.address) return { kind: 'error' };
+        const removed = await whitelist.remove(address);
+        return done(removed, !removed.ok && removed.error.kind === 'NotFound');
+      }
+      case 'whitelist-enable':
+      case 'whitelist-disable':
+        return done(await whitelist.setEnabled(command.kind === 'whitelist-enable'));
+      case 'host-add':
+        return done(await hosts.add({ hostname: command.hostname, address: formatAddress(command.address) }));
+      case 'host-rm': {
+        const address = formatAddress(command.address);
+        const entry = hosts.entries.find((e) => e.hostname.toLowerCase() === command.hostname.toLowerCase());
+        // A name already pointing elsewhere was given to another device since; leave it.
+        if (!entry || entry.address !== address) return { kind: 'ok' };
+        const removed = await hosts.remove(command.hostname);
+        return done(removed, !removed.ok && removed.error.kind === 'NotFound');
+      }
+      case 'set-hostname':
+        return done(await this.c.setHostname(command.hostname));
+      case 'change-secret':
+        return done(await this.updateLink({ ...link, secret: command.secret }));
+      case 'get-version':
+        return { kind: 'version', version: HNET_VERSION, userAgent: USER_AGENT };
+      case 'get-latency':
+        // The engine has no per-peer measurement to offer websetup; -1 says so.
+        return { kind: 'latency', ms: -1 };
+      case 'cleanup':
+        return this.cleanup(link.address);
+    }
+  }
+
+  private async joinAnswered(): Promise<WebsetupReply> {
+    const link = this.link!;
+    const wasPending = link.pendingCode !== undefined;
+    const { pendingCode: _done, ...rest } = link;
+    const saved = await this.updateLink({ ...rest, lastInitResponse: Date.now() });
+    if (!saved.ok) return { kind: 'error' };
+    if (wasPending) {
+      this.log.info('websetup-joined', { websetup: link.address, hostname: link.hostname });
+      if (link.hostname !== this.c.config.hostname) await this.c.setHostname(link.hostname);
+    }
+    for (const waiter of [...this.joinWaiters]) waiter();
+    return { kind: 'ok' };
+  }
+
+  private async cleanup(websetup: string): Promise<WebsetupReply> {
+    for (const entry of [...this.c.hosts.entries]) await this.c.hosts.remove(entry.hostname);
+    for (const address of this.c.whitelist.state.addresses)
+      if (address !== websetup) await this.c.whitelist.remove(address);
+    return { kind: 'ok' };
+  }
+
+  private updateLink(next: WebsetupLink): Promise<Outcome<void>> {
+    return this.file.update((state) => ({
+      ok: true,
+      value: { next: { ...state, websetup: next }, answer: undefined },
+    }));
+  }
+}

@@ -1,0 +1,165 @@
+// Browser mode: the engine serves the desktop app's UI on 127.0.0.1 with a per-run token, for
+// machines without Electron (an offline install, a headless box reached over ssh -L). The page
+// talks back over one WebSocket carrying the same bridge Electron's preload exposes.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { HelperClient } from '../engine/helper-client.js';
+import { errorText, failure, success, type Outcome } from '../engine/errors.js';
+import type { Logger } from '../engine/log.js';
+import { createBridgeBackend } from '../electron/bridge-backend.js';
+import { findHelperBundle, helperInstaller } from '../electron/helper-install.js';
+import { SocketEngineLink } from '../electron/engine-link.js';
+import { readRendererFile, rendererDir, securityHeaders } from '../electron/renderer-files.js';
+import { createShellHandlers } from '../electron/shell-handlers.js';
+import { checkCookie, checkSite, newToken, sessionCookie, tokenMatches, type UiAccess } from './access.js';
+import { MAX_MESSAGE_BYTES, serveBridge } from './socket-bridge.js';
+
+export const BRIDGE_PATH = '/bridge';
+
+export interface UiServerOptions {
+  /** The engine's control socket: the UI is one more client of it. */
+  controlSocket: string;
+  helperSocket: string;
+  log: Logger;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** The built UI; found next to the sources or the build by default. */
+  rendererDir?: string;
+}
+
+export interface UiServer {
+  /** The address to open, token included. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const uiNotBuilt =
+  'the UI is not built (src-renderer/dist is missing): run "npx vite build --config src-renderer/vite.config.ts"';
+
+function plain(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+  res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(`${text}\n`);
+}
+
+export async function serveUi(options: UiServerOptions): Promise<Outcome<UiServer>> {
+  const dir = options.rendererDir ?? rendererDir();
+  if (!dir) return failure('NotAvailable', uiNotBuilt);
+  const { log } = options;
+  const link = new SocketEngineLink(options.controlSocket, log.with({ component: 'ui' }));
+  const helper = new HelperClient(options.helperSocket);
+  const backend = createBridgeBackend(
+    link,
+    createShellHandlers({
+      link,
+      helper: () => helper.call({ op: 'status' }),
+      installHelper: helperInstaller(findHelperBundle()),
+    }),
+  );
+  const access: UiAccess = { port: 0, token: newToken() };
+  const headers = (): Record<string, string> =>
+    securityHeaders([`ws://127.0.0.1:${access.port}`, `ws://localhost:${access.port}`]);
+
+  const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const site = checkSite(req.headers, access.port, false);
+    if (!site.ok) {
+      log.warn('ui-refused', { reason: site.reason, host: req.headers.host, origin: req.headers.origin });
+      return plain(
+        res,
+        site.status,
+        'Forbidden: this is the hnet UI and only answers its own page.',
+        headers(),
+      );
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return plain(res, 405, 'Method not allowed.', headers());
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const given = url.searchParams.get('token');
+    if (given !== null) {
+      if (url.pathname !== '/' || !tokenMatches(access.token, given)) {
+        log.warn('ui-refused', { reason: 'wrong token' });
+        return plain(
+          res,
+          403,
+          'This link is not valid: hnet makes a new one each time it starts. Open the address it printed last.',
+          headers(),
+        );
+      }
+      // The token moves into a cookie and out of the address bar and history.
+      res.writeHead(303, { ...headers(), Location: '/', 'Set-Cookie': sessionCookie(access) });
+      return void res.end();
+    }
+    const cookie = checkCookie(req.headers, access);
+    if (!cookie.ok)
+      return plain(
+        res,
+        401,
+        'Open the hnet UI with the address hnet printed when it started (it carries a one-time token).',
+        headers(),
+      );
+    const file = await readRendererFile(dir, url.pathname);
+    if (!file) return plain(res, 404, 'Not found.', headers());
+    res.writeHead(200, {
+      ...headers(),
+      'Content-Type': file.contentType,
+      'Content-Length': file.body.length,
+    });
+    res.end(req.method === 'HEAD' ? undefined : file.body);
+  };
+
+  const server = createServer((req, res) => {
+    answer(req, res).catch((error: unknown) => {
+      log.error('ui-request-failed', { reason: errorText(error) });
+      if (!res.headersSent) plain(res, 500, 'hnet failed to answer this request.', headers());
+      else res.destroy();
+    });
+  });
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const site = checkSite(req.headers, access.port, true);
+    const verdict =
+      path !== BRIDGE_PATH
+        ? { ok: false, reason: 'unknown path' }
+        : site.ok
+          ? checkCookie(req.headers, access)
+          : site;
+    if (!verdict.ok) {
+      log.warn('ui-refused', {
+        reason: `WebSocket: ${'reason' in verdict ? verdict.reason : ''}`,
+        origin: req.headers.origin,
+      });
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => serveBridge(ws, backend));
+  });
+
+  const listening = await new Promise<Outcome<void>>((resolve) => {
+    server.once('error', (error) => resolve(failure('BadState', `cannot serve the UI: ${errorText(error)}`)));
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve(success(undefined)));
+  });
+  if (!listening.ok) {
+    link.close();
+    return listening;
+  }
+  const address = server.address();
+  access.port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://127.0.0.1:${access.port}/?token=${access.token}`;
+  log.info('ui-ready', { port: access.port });
+  process.stdout.write(`hnet: the UI is at ${url}\n`);
+
+  return success({
+    url,
+    port: access.port,
+    close: async () => {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      link.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  });
+}

@@ -1,0 +1,46 @@
+// The window: this device's status on top, then one view at a time.
+import { uiViews, type UiView } from '../../../src-main/electron/ui-views.js';
+import { HelperOffer } from '../features/helper/HelperOffer.js';
+import { HostsEditor } from '../features/hosts/HostsEditor.js';
+import { NetworksView } from '../features/networks/NetworksView.js';
+import { PeersTable } from '../features/peers/PeersTable.js';
+import { SetupServerDialog } from '../features/setup-server/SetupServerDialog.js';
+import { OwnStatus } from '../features/status/OwnStatus.js';
+import { WhitelistEditor } from '../features/whitelist/WhitelistEditor.js';
+import { useApp } from './app-store.js';
+
+const views: Record<UiView, { title: string; View: () => React.ReactNode }> = {
+  peers: { title: 'Peers', View: PeersTable },
+  whitelist: { title: 'Whitelist', View: WhitelistEditor },
+  hosts: { title: 'Hostnames', View: HostsEditor },
+  networks: { title: 'Networks', View: NetworksView },
+  server: { title: 'Server', View: SetupServerDialog },
+};
+
+export function App() {
+  const view = useApp((s) => s.view);
+  const ready = useApp((s) => s.status !== undefined);
+  const { View } = views[view];
+  return (
+    <main>
+      <header>
+        <h1>hnet</h1>
+        <nav aria-label="Views">
+          {uiViews.map((name) => (
+            <button
+              key={name}
+              type="button"
+              aria-current={name === view ? 'page' : undefined}
+              onClick={() => useApp.setState({ view: name })}
+            >
+              {views[name].title}
+            </button>
+          ))}
+        </nav>
+      </header>
+      <OwnStatus />
+      <HelperOffer />
+      {ready && <View />}
+    </main>
+  );
+}

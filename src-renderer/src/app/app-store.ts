@@ -1,0 +1,91 @@
+// The UI's state: what the engine last reported, the link to it, and the helper's state. Every
+// change the user makes goes through `run`, which remembers the last failure per feature so each
+// view can show its own sentence next to the control that caused it.
+import { create } from 'zustand';
+import type {
+  BridgeCallName,
+  BridgeParams,
+  BridgeResult,
+  HelperState,
+  LinkState,
+  UiView,
+} from '../../../src-main/electron/ipc-schema.js';
+import type { Status } from '../../../src-main/engine/status.js';
+import type { UiBridge } from '../bridge/ui-bridge.js';
+
+export type Feedback = { kind: 'error' | 'done'; text: string } | undefined;
+
+export interface AppState {
+  bridge: UiBridge | undefined;
+  link: LinkState;
+  status: Status | undefined;
+  view: UiView;
+  helper: HelperState | undefined;
+  feedback: Record<string, Feedback>;
+  busy: Record<string, boolean>;
+  /** Makes a call for `feature`; answers the result, or undefined after recording the failure. */
+  run<K extends BridgeCallName>(
+    feature: string,
+    name: K,
+    params: BridgeParams<K>,
+    done?: string,
+  ): Promise<BridgeResult<K> | undefined>;
+  copy(feature: string, text: string): Promise<void>;
+  refreshHelper(): Promise<void>;
+}
+
+export const useApp = create<AppState>()((set, get) => ({
+  bridge: undefined,
+  link: { state: 'connecting', reason: 'connecting to the hnet engine' },
+  status: undefined,
+  view: 'peers',
+  helper: undefined,
+  feedback: {},
+  busy: {},
+  async run(feature, name, params, done) {
+    const bridge = get().bridge;
+    if (!bridge) return undefined;
+    set((s) => ({ busy: { ...s.busy, [feature]: true }, feedback: { ...s.feedback, [feature]: undefined } }));
+    const outcome = await bridge.call(name, params);
+    const feedback: Feedback = outcome.ok
+      ? done === undefined
+        ? undefined
+        : { kind: 'done', text: done }
+      : { kind: 'error', text: sentence(outcome.error.message) };
+    set((s) => ({ busy: { ...s.busy, [feature]: false }, feedback: { ...s.feedback, [feature]: feedback } }));
+    return outcome.ok ? outcome.value : undefined;
+  },
+  async copy(feature, text) {
+    const outcome = await get().bridge?.copyText(text);
+    set((s) => ({
+      feedback: {
+        ...s.feedback,
+        [feature]: outcome?.ok
+          ? { kind: 'done', text: `Copied ${text}` }
+          : { kind: 'error', text: 'Could not copy.' },
+      },
+    }));
+  },
+  async refreshHelper() {
+    const helper = await get().run('helper', 'helper.state', {});
+    if (helper) set({ helper });
+  },
+}));
+
+/** Messages from the engine are clauses ("bad address: …"); the UI shows sentences. */
+export function sentence(message: string): string {
+  const text = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+export function attachBridge(bridge: UiBridge): () => void {
+  useApp.setState({ bridge });
+  return bridge.onEvent((event) => {
+    if (event.event === 'link') {
+      useApp.setState({ link: event.link });
+      if (event.link.state === 'up') void useApp.getState().refreshHelper();
+    }
+    if (event.event === 'status') useApp.setState({ status: event.update.status });
+    if (event.event === 'show') useApp.setState({ view: event.view });
+  });
+}

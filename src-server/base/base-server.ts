@@ -1,0 +1,205 @@
+// The base server: wires listeners, client state, message handling and observability together.
+import { formatAddress } from '../../src-protocol/address.js';
+import { formatEndpoint, type Endpoint } from '../../src-protocol/endpoint.js';
+import { AddressBook } from './address-book.js';
+import { Authenticator } from './authentication.js';
+import { ClientRegistry } from './client-registry.js';
+import type { BaseServerConfig } from './config.js';
+import type { ClientConnection } from './connection.js';
+import { DeviceAddresses } from './device-addresses.js';
+import { BaseMetrics, renderPrometheus, type Counters, type Gauges } from './metrics.js';
+import { Relay } from './relay.js';
+import { StatusHttp, type StatusSource } from './status-http.js';
+import { TcpListener } from './tcp-listener.js';
+import { TcpMessages } from './tcp-messages.js';
+import { UdpListener, type UdpPacketHandler } from './udp-listener.js';
+import { UdpMessages } from './udp-messages.js';
+
+/** How often connections are checked against the authentication and idle timeouts. */
+const SWEEP_INTERVAL_MS = 1000;
+const UDP_ERROR_LOG_INTERVAL_MS = 60_000;
+
+export interface DeviceStatus {
+  address: string;
+  remote: string;
+  userAgent: string | null;
+  connectedSince: string;
+  natObserved: string | null;
+  udpFresh: boolean;
+  /** Bytes written to the client that it has not read yet. */
+  queuedBytes: number;
+}
+
+export interface BaseStatus extends Gauges {
+  listening: { tcp: string[]; udp: string[]; metrics: string | null };
+  counters: Counters;
+  interests: number;
+  devices: DeviceStatus[];
+}
+
+const isWildcard = (ip: string): boolean => ip === '0.0.0.0' || ip === '::';
+
+export class BaseServer implements StatusSource {
+  private readonly startedAt = Date.now();
+  private readonly sweeper: NodeJS.Timeout;
+  private http: StatusHttp | undefined;
+
+  private constructor(
+    private readonly config: BaseServerConfig,
+    private readonly registry: ClientRegistry,
+    private readonly book: AddressBook,
+    private readonly metrics: BaseMetrics,
+    private readonly tcp: TcpListener,
+    private readonly udp: UdpListener,
+  ) {
+    this.sweeper = setInterval(() => this.sweep(Date.now()), SWEEP_INTERVAL_MS);
+    this.sweeper.unref();
+  }
+
+  static async start(config: BaseServerConfig, log: (line: string) => void = () => {}): Promise<BaseServer> {
+    const metrics = new BaseMetrics();
+    const registry = new ClientRegistry();
+    const book = new AddressBook(config.limits.maxInterestsPerClient);
+    const addresses = new DeviceAddresses(book, registry, metrics);
+    const authenticator = new Authenticator(registry, metrics);
+
+    let lastUdpErrorLog = -Infinity;
+    // The UDP handler needs the relay, which needs the bound sockets: bind first, attach after.
+    let onPacket: UdpPacketHandler = () => {};
+    const udp = await UdpListener.bind(
+      config.udp,
+      (index, packet, from) => onPacket(index, packet, from),
+      (error) => {
+        // Send errors (an unreachable network, a firewall) can come once per packet: count them all,
+        // log a sample.
+        metrics.drop('udp_send_failed');
+        const now = Date.now();
+        if (now - lastUdpErrorLog < UDP_ERROR_LOG_INTERVAL_MS) return;
+        lastUdpErrorLog = now;
+        log(`UDP error: ${error.message}`);
+      },
+    );
+    const relay = new Relay(registry, udp, metrics, config.limits.natMappingFreshMs);
+    const udpMessages = new UdpMessages({ registry, authenticator, addresses, relay, metrics, udp });
+    onPacket = (index, packet, from) => udpMessages.packet(index, packet, from);
+
+    const udpBound = udp.addresses;
+    const stateEndpoints = (connection: ClientConnection): Endpoint[] =>
+      udpBound.map((bound) => ({
+        ip: config.advertiseIp ?? (isWildcard(bound.ip) ? connection.localIp : bound.ip),
+        port: bound.port,
+      }));
+    let server: BaseServer | undefined;
+    try {
+      const tcpMessages = new TcpMessages({
+        registry,
+        authenticator,
+        addresses,
+        relay,
+        metrics,
+        limits: config.limits,
+        stateEndpoints,
+      });
+      server = new BaseServer(
+        config,
+        registry,
+        book,
+        metrics,
+        await TcpListener.listen(config.tcp, tcpMessages),
+        udp,
+      );
+      if (config.metrics) server.http = await StatusHttp.listen(config.metrics, server);
+    } catch (error) {
+      if (server) await server.close();
+      else udp.close();
+      throw error;
+    }
+    log(server.describe());
+    return server;
+  }
+
+  get tcpAddresses(): Endpoint[] {
+    return this.tcp.addresses;
+  }
+
+  get udpAddresses(): Endpoint[] {
+    return this.udp.addresses;
+  }
+
+  get metricsAddress(): Endpoint | undefined {
+    return this.http?.address;
+  }
+
+  private describe(): string {
+    const list = (endpoints: Endpoint[]) => endpoints.map(formatEndpoint).join(', ');
+    const metrics = this.http ? `, metrics on http://${formatEndpoint(this.http.address)}/metrics` : '';
+    const advertise = this.config.advertiseIp ? `, advertising ${this.config.advertiseIp}` : '';
+    return `base server listening on TCP ${list(this.tcpAddresses)} and UDP ${list(this.udpAddresses)}${advertise}${metrics}`;
+  }
+
+  private sweep(now: number): void {
+    const { authTimeoutMs, idleTimeoutMs } = this.config.limits;
+    for (const connection of this.registry.allConnections()) {
+      if (!connection.device) {
+        if (now - connection.openedAt > authTimeoutMs) connection.close('auth_timeout');
+      } else if (now - connection.lastHeardAt > idleTimeoutMs) {
+        connection.close('idle_timeout');
+      }
+    }
+  }
+
+  private gauges(now: number): Gauges {
+    let clientsOnUdp = 0;
+    for (const device of this.registry.allDevices())
+      if (device.udp && now - device.udp.refreshedAt < this.config.limits.natMappingFreshMs) clientsOnUdp++;
+    return {
+      tcpConnections: this.registry.connectionCount,
+      clients: this.registry.deviceCount,
+      clientsOnUdp,
+      uptimeSeconds: Math.round((now - this.startedAt) / 1000),
+      residentBytes: process.memoryUsage.rss(),
+    };
+  }
+
+  metricsText(): string {
+    return renderPrometheus(this.metrics.counters, this.gauges(Date.now()));
+  }
+
+  status(): BaseStatus {
+    const now = Date.now();
+    const devices: DeviceStatus[] = [];
+    for (const device of this.registry.allDevices()) {
+      const connection = device.connection;
+      devices.push({
+        address: formatAddress(device.id),
+        remote: connection.remote,
+        userAgent: connection.userAgent ?? null,
+        connectedSince: new Date(connection.openedAt).toISOString(),
+        natObserved: device.udp ? formatEndpoint(device.udp.endpoint) : null,
+        udpFresh:
+          device.udp !== undefined && now - device.udp.refreshedAt < this.config.limits.natMappingFreshMs,
+        queuedBytes: connection.socket.writableLength,
+      });
+    }
+    return {
+      ...this.gauges(now),
+      listening: {
+        tcp: this.tcpAddresses.map(formatEndpoint),
+        udp: this.udpAddresses.map(formatEndpoint),
+        metrics: this.http ? formatEndpoint(this.http.address) : null,
+      },
+      counters: this.metrics.counters,
+      interests: this.book.size.interests,
+      devices,
+    };
+  }
+
+  /** Stops listening and ends every connection. */
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.tcp.close();
+    for (const connection of [...this.registry.allConnections()]) connection.close('shutdown');
+    this.udp.close();
+    await this.http?.close();
+  }
+}

@@ -1,0 +1,70 @@
+// What one client may cost the base server, and the token bucket that enforces rates.
+
+export interface BaseLimits {
+  /** TCP connections at once; further connections are closed on arrival. */
+  maxConnections: number;
+  /** A connection that has not sent one valid signed message by then is closed. */
+  authTimeoutMs: number;
+  /** An authenticated connection silent this long is closed (stock clients send INFO every 25 s). */
+  idleTimeoutMs: number;
+  /** Messages per second from one client, TCP frames and UDP packets together; burst of one second. */
+  messagesPerSecond: number;
+  /** Messages other than DATA per second from one connection: most cost a signature check (~0.1 ms). */
+  controlPerSecond: number;
+  /** Such messages a connection may send at once, e.g. REQUEST_INFO for every peer after a reconnect. */
+  controlBurst: number;
+  /** Above this many unsent bytes queued to a client, relayed DATA to it is dropped. */
+  relayBufferBytes: number;
+  /** Above this many unsent bytes the client is not reading at all: its connection is closed. */
+  maxBufferedBytes: number;
+  /**
+   * Relayed data goes over UDP this long after the target's last NAT_INIT. Clients repeat NAT_INIT
+   * well within it, since they count the base's UDP alive for 35 s after NAT_OK; past it their NAT
+   * may have dropped the mapping, so TCP is the path that arrives.
+   */
+  natMappingFreshMs: number;
+  /** Devices one client may ask about and be told of their later address changes. */
+  maxInterestsPerClient: number;
+}
+
+export const defaultLimits: BaseLimits = {
+  maxConnections: 20_000,
+  authTimeoutMs: 10_000,
+  idleTimeoutMs: 90_000,
+  messagesPerSecond: 50_000,
+  controlPerSecond: 50,
+  controlBurst: 500,
+  relayBufferBytes: 256 * 1024,
+  maxBufferedBytes: 1024 * 1024,
+  natMappingFreshMs: 35_000,
+  maxInterestsPerClient: 1024,
+};
+
+/**
+ * Refills lazily on use, so an idle client costs two numbers and no timer. Time comes from the
+ * caller, which reads the clock once per packet for every check it makes.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    now: number,
+  ) {
+    this.tokens = burst;
+    this.updatedAt = now;
+  }
+
+  /** Takes one token if there is one. */
+  take(now: number): boolean {
+    if (now > this.updatedAt) {
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.updatedAt) * this.perSecond) / 1000);
+      this.updatedAt = now;
+    }
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

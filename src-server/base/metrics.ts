@@ -1,0 +1,165 @@
+// Counters of what the base server did, and their Prometheus text and JSON forms. Gauges (who is
+// connected now) are read from live state when rendered, so they cannot drift from it.
+
+/** Why a packet or message was not acted on. */
+export type DropReason =
+  | 'malformed'
+  | 'unknown_kind'
+  | 'wrong_transport'
+  | 'bad_signature'
+  | 'bad_cookie'
+  | 'forged_sender'
+  | 'unauthenticated'
+  | 'unbound_udp_source'
+  | 'target_offline'
+  | 'replayed'
+  | 'rate_limited'
+  | 'backpressure'
+  | 'oversized'
+  | 'udp_send_failed';
+
+/** Why the server closed a connection (peer-initiated closes are `peer_closed`). */
+export type CloseReason =
+  | 'peer_closed'
+  | 'malformed_frame'
+  | 'auth_timeout'
+  | 'idle_timeout'
+  | 'connection_limit'
+  | 'not_reading'
+  | 'replaced'
+  | 'socket_error'
+  | 'shutdown';
+
+export type RelayPath = 'udp' | 'tcp';
+
+export interface Counters {
+  relayedPackets: Record<RelayPath, number>;
+  relayedBytes: Record<RelayPath, number>;
+  dropped: Partial<Record<DropReason, number>>;
+  closed: Partial<Record<CloseReason, number>>;
+  /** DEVICE_ADDRESSES sent because a device's endpoints changed after someone asked about it. */
+  addressPushes: number;
+  statesSent: number;
+}
+
+export class BaseMetrics {
+  readonly counters: Counters = {
+    relayedPackets: { udp: 0, tcp: 0 },
+    relayedBytes: { udp: 0, tcp: 0 },
+    dropped: {},
+    closed: {},
+    addressPushes: 0,
+    statesSent: 0,
+  };
+
+  relayed(path: RelayPath, bytes: number): void {
+    this.counters.relayedPackets[path]++;
+    this.counters.relayedBytes[path] += bytes;
+  }
+
+  drop(reason: DropReason): void {
+    this.counters.dropped[reason] = (this.counters.dropped[reason] ?? 0) + 1;
+  }
+
+  closed(reason: CloseReason): void {
+    this.counters.closed[reason] = (this.counters.closed[reason] ?? 0) + 1;
+  }
+}
+
+/** Live numbers read at render time. */
+export interface Gauges {
+  tcpConnections: number;
+  clients: number;
+  /** Clients whose NAT mapping is fresh enough to relay to them over UDP. */
+  clientsOnUdp: number;
+  uptimeSeconds: number;
+  residentBytes: number;
+}
+
+function line(name: string, value: number, labels?: Record<string, string>): string {
+  if (!labels) return `${name} ${value}\n`;
+  const text = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(',');
+  return `${name}{${text}} ${value}\n`;
+}
+
+function family(name: string, type: 'gauge' | 'counter', help: string, body: string): string {
+  return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${body}`;
+}
+
+/** The Prometheus text exposition format (version 0.0.4). */
+export function renderPrometheus(counters: Counters, gauges: Gauges): string {
+  const byLabel = (name: string, label: string, values: Record<string, number | undefined>): string =>
+    Object.entries(values)
+      .map(([k, v]) => line(name, v ?? 0, { [label]: k }))
+      .join('');
+  return [
+    family(
+      'hnet_base_tcp_connections',
+      'gauge',
+      'Open TCP connections.',
+      line('hnet_base_tcp_connections', gauges.tcpConnections),
+    ),
+    family(
+      'hnet_base_clients',
+      'gauge',
+      'Authenticated devices connected.',
+      line('hnet_base_clients', gauges.clients),
+    ),
+    family(
+      'hnet_base_clients_udp',
+      'gauge',
+      'Devices whose NAT mapping is fresh, so relayed data reaches them over UDP.',
+      line('hnet_base_clients_udp', gauges.clientsOnUdp),
+    ),
+    family(
+      'hnet_base_relayed_packets_total',
+      'counter',
+      'DATA packets relayed, by the path to the target.',
+      byLabel('hnet_base_relayed_packets_total', 'path', counters.relayedPackets),
+    ),
+    family(
+      'hnet_base_relayed_bytes_total',
+      'counter',
+      'Bytes of relayed DATA sent, by the path to the target.',
+      byLabel('hnet_base_relayed_bytes_total', 'path', counters.relayedBytes),
+    ),
+    family(
+      'hnet_base_dropped_total',
+      'counter',
+      'Messages and packets not acted on, by reason.',
+      byLabel('hnet_base_dropped_total', 'reason', counters.dropped),
+    ),
+    family(
+      'hnet_base_connections_closed_total',
+      'counter',
+      'TCP connections ended, by reason.',
+      byLabel('hnet_base_connections_closed_total', 'reason', counters.closed),
+    ),
+    family(
+      'hnet_base_address_pushes_total',
+      'counter',
+      'DEVICE_ADDRESSES pushed because a device changed endpoints after being asked about.',
+      line('hnet_base_address_pushes_total', counters.addressPushes),
+    ),
+    family(
+      'hnet_base_states_sent_total',
+      'counter',
+      'STATE answers sent.',
+      line('hnet_base_states_sent_total', counters.statesSent),
+    ),
+    family(
+      'hnet_base_uptime_seconds',
+      'gauge',
+      'Seconds since the server started.',
+      line('hnet_base_uptime_seconds', gauges.uptimeSeconds),
+    ),
+    family(
+      'process_resident_memory_bytes',
+      'gauge',
+      'Resident memory of the server process.',
+      line('process_resident_memory_bytes', gauges.residentBytes),
+    ),
+  ].join('');
+}

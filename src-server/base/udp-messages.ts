@@ -1,0 +1,98 @@
+// What the base does with each UDP packet: NAT_INIT (learn the client's NAT-observed endpoint and
+// answer NAT_OK), NAT_OK_CONFIRM, and DATA from a bound source.
+import type { RemoteInfo } from 'node:dgram';
+import { decodePeerToBase, encodeBaseToPeer } from '../../src-protocol/base-messages.js';
+import { makeEndpoint } from '../../src-protocol/endpoint.js';
+import { dropReasonFor, peekCookie, type Authenticator } from './authentication.js';
+import type { ClientRegistry } from './client-registry.js';
+import { idKey, type UdpBinding } from './connection.js';
+import type { DeviceAddresses } from './device-addresses.js';
+import type { BaseMetrics } from './metrics.js';
+import { MIN_PEER_DATA_LENGTH, PEER_DATA_CODE, type Relay } from './relay.js';
+import type { UdpListener } from './udp-listener.js';
+
+function encodedNatOk(): Uint8Array {
+  const encoded = encodeBaseToPeer({ kind: 'natOk' });
+  if (!encoded.ok) throw new Error(encoded.error.message);
+  return encoded.value;
+}
+
+export interface UdpMessageDeps {
+  registry: ClientRegistry;
+  authenticator: Authenticator;
+  addresses: DeviceAddresses;
+  relay: Relay;
+  metrics: BaseMetrics;
+  udp: UdpListener;
+}
+
+export class UdpMessages {
+  private readonly natOk = encodedNatOk();
+
+  constructor(private readonly deps: UdpMessageDeps) {}
+
+  packet(socketIndex: number, packet: Buffer, from: RemoteInfo): void {
+    const now = Date.now();
+    if (packet[0] === PEER_DATA_CODE) this.data(packet, from, now);
+    else this.signed(socketIndex, packet, from, now);
+  }
+
+  private data(packet: Buffer, from: RemoteInfo, now: number): void {
+    const { registry, metrics, relay } = this.deps;
+    if (packet.length < MIN_PEER_DATA_LENGTH) return metrics.drop('malformed');
+    const sender = registry.device(idKey(packet, 1));
+    if (!sender?.udp || !isSource(sender.udp, from)) return metrics.drop('unbound_udp_source');
+    if (!sender.connection.messageBudget.take(now)) return metrics.drop('rate_limited');
+    relay.forward(packet, now);
+  }
+
+  private signed(socketIndex: number, packet: Buffer, from: RemoteInfo, now: number): void {
+    const { registry, metrics } = this.deps;
+    // Signed UDP messages name their TCP connection by its cookie: without a live one, no
+    // signature check is spent on them.
+    const cookie = peekCookie(packet);
+    const connection = cookie && registry.connectionByCookie(cookie);
+    if (!connection) return metrics.drop(cookie ? 'bad_cookie' : 'malformed');
+    if (!connection.udpControlBudget.take(now)) return metrics.drop('rate_limited');
+    const decoded = decodePeerToBase(packet);
+    if (!decoded.ok) return metrics.drop(dropReasonFor(decoded.error.kind));
+    const message = decoded.value;
+    if (message.kind !== 'natInit' && message.kind !== 'natOkConfirm') return metrics.drop('wrong_transport');
+    const device = this.deps.authenticator.deviceFor(connection, message.signer);
+    if (!device) return;
+    connection.lastHeardAt = now;
+    const bound = device.udp;
+    const sameSource = bound !== undefined && isSource(bound, from);
+    if (message.kind === 'natOkConfirm') {
+      if (sameSource) bound.refreshedAt = now;
+      return;
+    }
+    // The same NAT_INIT goes to every STATE address, so an equal counter is fine from the same source.
+    if (bound && (message.counter < bound.counter || (message.counter === bound.counter && !sameSource)))
+      return metrics.drop('replayed');
+
+    // NAT_OK must come from the first STATE address whichever address the NAT_INIT reached.
+    this.deps.udp.send(this.natOk, 0, this.natOk.length, from.port, from.address);
+    // Only the first address's mapping is confirmed by NAT_OK, and that is where clients send DATA.
+    if (socketIndex !== 0) return;
+    if (sameSource) {
+      bound.refreshedAt = now;
+      bound.counter = message.counter;
+      return;
+    }
+    const endpoint = makeEndpoint(from.address, from.port);
+    if (!endpoint.ok) return metrics.drop('malformed');
+    device.udp = {
+      address: from.address,
+      port: from.port,
+      endpoint: endpoint.value,
+      refreshedAt: now,
+      counter: message.counter,
+    };
+    this.deps.addresses.natObserved(device, endpoint.value);
+  }
+}
+
+function isSource(binding: UdpBinding, from: RemoteInfo): boolean {
+  return binding.port === from.port && binding.address === from.address;
+}

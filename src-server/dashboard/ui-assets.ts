@@ -1,0 +1,255 @@
+// The dashboard's web UI: one page, one script, one stylesheet, no build step and no framework. The
+// script talks only to the REST API (api-routes.ts), builds the page with DOM calls (never
+// innerHTML, so names from users cannot inject markup) and sends the session's CSRF token with
+// every change. The CSP (http-kit.ts) allows nothing but these files.
+const INDEX_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>hnet dashboard</title>
+<link rel="stylesheet" href="/app.css">
+<script src="/app.js" defer></script>
+</head>
+<body>
+<header><span class="logo">hnet</span><span id="server-name"></span><span id="who"></span></header>
+<main id="app"><p class="muted">Loading…</p></main>
+<footer id="fingerprint"></footer>
+</body>
+</html>
+`;
+
+const APP_CSS = `
+:root { --fg: #1d2330; --muted: #667085; --line: #e4e7ec; --accent: #2f6fed; --bad: #c4320a; --bg: #f7f8fa; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
+header { display: flex; gap: 1rem; align-items: center; padding: .8rem 1.5rem; background: #fff; border-bottom: 1px solid var(--line); }
+header .logo { font-weight: 700; font-size: 1.2rem; color: var(--accent); }
+header #who { margin-left: auto; display: flex; gap: .6rem; align-items: center; }
+main { max-width: 980px; margin: 1.5rem auto; padding: 0 1rem; display: grid; gap: 1.2rem; }
+footer { max-width: 980px; margin: 0 auto 2rem; padding: 0 1rem; color: var(--muted); font-size: .85rem; }
+section { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 1rem 1.2rem; }
+h2 { margin: 0 0 .8rem; font-size: 1.05rem; }
+h3 { margin: 1rem 0 .5rem; font-size: .95rem; }
+form { display: flex; gap: .5rem; flex-wrap: wrap; align-items: end; margin: .4rem 0; }
+label { display: grid; gap: .2rem; font-size: .85rem; color: var(--muted); }
+input, select { font: inherit; padding: .45rem .6rem; border: 1px solid var(--line); border-radius: 6px; min-width: 12rem; }
+button { font: inherit; padding: .45rem .9rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
+button.quiet { background: #fff; color: var(--fg); border-color: var(--line); }
+button.danger { background: #fff; color: var(--bad); border-color: #f3c4b5; }
+table { width: 100%; border-collapse: collapse; }
+th, td { text-align: left; padding: .45rem .3rem; border-bottom: 1px solid var(--line); vertical-align: middle; }
+th { font-size: .8rem; color: var(--muted); font-weight: 600; }
+td:last-child { white-space: nowrap; text-align: right; }
+code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85rem; }
+.muted { color: var(--muted); }
+.error { color: var(--bad); min-height: 1.2em; margin: .3rem 0 0; }
+.secret { background: #fff8e6; border: 1px solid #f5d48a; border-radius: 6px; padding: .6rem; word-break: break-all; }
+.networks { display: grid; grid-template-columns: 16rem 1fr; gap: 1rem; }
+.networks ul { list-style: none; margin: 0; padding: 0; }
+.networks li button { width: 100%; text-align: left; margin-bottom: .3rem; }
+.networks li button.selected { border-color: var(--accent); color: var(--accent); background: #eef3ff; }
+.signin { max-width: 26rem; margin: 3rem auto; }
+.signin form { display: grid; }
+`;
+
+const APP_JS = `'use strict';
+const state = { csrf: null, account: null, server: null, selected: null, revealed: null };
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    else if (value !== undefined && value !== null && value !== false) el.setAttribute(key, value === true ? '' : value);
+  }
+  for (const child of children.flat()) if (child !== null && child !== undefined) el.append(child);
+  return el;
+}
+
+async function api(method, path, body) {
+  const headers = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && state.csrf) headers['X-CSRF-Token'] = state.csrf;
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error((data.error && data.error.message) || 'The server answered ' + response.status + '.');
+  return data;
+}
+
+function formOf(fields, submitText, onSubmit, extra) {
+  const error = h('p', { class: 'error', role: 'alert' });
+  const inputs = fields.map((f) => h('input', { name: f.name, type: f.type || 'text', placeholder: f.placeholder || '', required: true, autocomplete: f.autocomplete || 'off' }));
+  const form = h('form', { onsubmit: async (event) => {
+    event.preventDefault();
+    error.textContent = '';
+    const values = Object.fromEntries(inputs.map((i) => [i.name, i.value]));
+    try { await onSubmit(values); } catch (e) { error.textContent = e.message; }
+  } }, fields.map((f, i) => h('label', {}, f.label, inputs[i])), h('button', { type: 'submit' }, submitText), extra || null);
+  return h('div', {}, form, error);
+}
+
+function actionButton(text, cls, action) {
+  return h('button', { class: cls, type: 'button', onclick: async (event) => {
+    const button = event.currentTarget;
+    button.disabled = true;
+    try { await action(); } catch (e) { alert(e.message); } finally { button.disabled = false; }
+  } }, text);
+}
+
+function when(ms) { return new Date(ms).toLocaleString(); }
+
+function signInView() {
+  let creating = false;
+  const box = h('section', { class: 'signin' });
+  const draw = () => {
+    box.replaceChildren(
+      h('h2', {}, creating ? 'Create an account' : 'Sign in'),
+      formOf([
+        { name: 'email', label: 'Email', type: 'email', autocomplete: 'username' },
+        { name: 'password', label: 'Password', type: 'password', autocomplete: creating ? 'new-password' : 'current-password' },
+      ], creating ? 'Create account' : 'Sign in', async (values) => {
+        const result = await api('POST', creating ? '/api/signup' : '/api/login', values);
+        state.csrf = result.csrfToken;
+        state.account = result.account;
+        await render();
+      }),
+      state.server && state.server.signupOpen
+        ? h('p', { class: 'muted' }, creating ? 'Have an account? ' : 'New here? ',
+            h('button', { class: 'quiet', type: 'button', onclick: () => { creating = !creating; draw(); } }, creating ? 'Sign in' : 'Create an account'))
+        : null,
+    );
+  };
+  draw();
+  return box;
+}
+
+async function networksSection() {
+  const networks = await api('GET', '/api/networks');
+  const devices = await api('GET', '/api/devices');
+  if (!networks.some((n) => n.id === state.selected)) state.selected = networks[0] ? networks[0].id : null;
+  const detail = state.selected ? await api('GET', '/api/networks/' + state.selected) : null;
+  const list = h('ul', {}, networks.map((n) => h('li', {}, h('button', {
+    class: 'quiet' + (n.id === state.selected ? ' selected' : ''), type: 'button',
+    onclick: () => { state.selected = n.id; render(); },
+  }, n.name + ' (' + n.deviceCount + ')'))));
+  const create = formOf([{ name: 'name', label: 'New network' }], 'Create network', async (values) => {
+    const network = await api('POST', '/api/networks', values);
+    state.selected = network.id;
+    await render();
+  });
+  let body = h('p', { class: 'muted' }, 'Create a network, then add devices to it: devices in one network reach each other by name.');
+  if (detail) {
+    const inNetwork = new Set(detail.devices.map((d) => d.address));
+    const candidates = devices.filter((d) => !inNetwork.has(d.address));
+    const picker = h('select', { name: 'address', 'aria-label': 'Device to add' }, candidates.map((d) => h('option', { value: d.address }, d.hostname + ' — ' + d.address)));
+    body = h('div', {},
+      h('h3', {}, detail.name, detail.owned ? null : h('span', { class: 'muted' }, ' · shared by ' + detail.ownerEmail)),
+      h('table', {}, h('tr', {}, h('th', {}, 'Device'), h('th', {}, 'Address'), h('th', {}, 'Owner'), h('th', {})),
+        detail.devices.map((d) => h('tr', {}, h('td', {}, d.hostname), h('td', { class: 'mono' }, d.address), h('td', {}, d.ownerEmail),
+          h('td', {}, actionButton('Remove', 'danger', async () => { await api('DELETE', '/api/networks/' + detail.id + '/devices/' + encodeURIComponent(d.address)); await render(); }))))),
+      detail.devices.length === 0 ? h('p', { class: 'muted' }, 'No devices yet.') : null,
+      candidates.length > 0
+        ? h('form', { onsubmit: async (event) => { event.preventDefault(); try { await api('POST', '/api/networks/' + detail.id + '/devices', { address: picker.value }); await render(); } catch (e) { alert(e.message); } } },
+            h('label', {}, 'Add one of your devices', picker), h('button', { type: 'submit' }, 'Add device'))
+        : h('p', { class: 'muted' }, 'All your devices are in this network. Join more with a join code.'),
+      detail.owned ? h('div', {},
+        h('h3', {}, 'Shared with'),
+        detail.sharedWith.length === 0 ? h('p', { class: 'muted' }, 'Nobody else.') : h('ul', {}, detail.sharedWith.map((email) => h('li', {}, email, ' ',
+          actionButton('Stop sharing', 'quiet', async () => { await api('DELETE', '/api/networks/' + detail.id + '/shares/' + encodeURIComponent(email)); await render(); })))),
+        formOf([{ name: 'email', label: 'Share with (account email)', type: 'email' }], 'Share', async (values) => { await api('POST', '/api/networks/' + detail.id + '/shares', values); await render(); }),
+        actionButton('Delete network', 'danger', async () => { if (confirm('Delete the network ' + detail.name + '?')) { await api('DELETE', '/api/networks/' + detail.id); state.selected = null; await render(); } }),
+      ) : null,
+    );
+  }
+  return h('section', { 'aria-label': 'Networks' }, h('h2', {}, 'Networks'), h('div', { class: 'networks' }, h('div', {}, list, create), body));
+}
+
+async function devicesSection() {
+  const devices = await api('GET', '/api/devices');
+  return h('section', { 'aria-label': 'Devices' }, h('h2', {}, 'Devices'),
+    devices.length === 0 ? h('p', { class: 'muted' }, 'No devices yet. Create a join code below and run "hnet join <code>" on a device.') :
+    h('table', {}, h('tr', {}, h('th', {}, 'Hostname'), h('th', {}, 'Address'), h('th', {}, 'Last seen'), h('th', {})),
+      devices.map((d) => {
+        const name = h('input', { value: d.hostname, 'aria-label': 'Hostname of ' + d.address });
+        return h('tr', {}, h('td', {}, name), h('td', { class: 'mono' }, d.address), h('td', {}, when(d.lastSeenAt)),
+          h('td', {}, actionButton('Rename', 'quiet', async () => { await api('PATCH', '/api/devices/' + encodeURIComponent(d.address), { hostname: name.value }); await render(); }), ' ',
+            actionButton('Forget', 'danger', async () => { if (confirm('Forget ' + d.hostname + '? It leaves every network.')) { await api('DELETE', '/api/devices/' + encodeURIComponent(d.address)); await render(); } })));
+      })));
+}
+
+function revealed(kind) {
+  return state.revealed && state.revealed.kind === kind
+    ? h('p', { class: 'secret' }, state.revealed.note, h('br'), h('code', { 'data-secret': kind }, state.revealed.text))
+    : null;
+}
+
+async function codesSection() {
+  const codes = await api('GET', '/api/join-codes');
+  return h('section', { 'aria-label': 'Join codes' }, h('h2', {}, 'Join codes'),
+    h('p', { class: 'muted' }, 'A device joins your account with "hnet join <code> [hostname]". Anyone with the code can add devices: keep it like a password.'),
+    revealed('join-code'),
+    formOf([{ name: 'label', label: 'Label', placeholder: 'e.g. lab machines' }], 'Create join code', async (values) => {
+      const created = await api('POST', '/api/join-codes', values);
+      state.revealed = { kind: 'join-code', text: created.joinCode, note: 'Copy this join code now; it is not shown again.' };
+      await render();
+    }),
+    h('table', {}, codes.map((c) => h('tr', {}, h('td', {}, c.label), h('td', {}, when(c.createdAt)),
+      h('td', {}, actionButton('Revoke', 'danger', async () => { await api('DELETE', '/api/join-codes/' + c.id); await render(); }))))));
+}
+
+async function tokensSection() {
+  const tokens = await api('GET', '/api/tokens');
+  return h('section', { 'aria-label': 'API tokens' }, h('h2', {}, 'API tokens'),
+    h('p', { class: 'muted' }, 'Scripts call the same API as this page with "Authorization: Bearer <token>".'),
+    revealed('api-token'),
+    formOf([{ name: 'name', label: 'Token name' }], 'Create token', async (values) => {
+      const created = await api('POST', '/api/tokens', values);
+      state.revealed = { kind: 'api-token', text: created.token, note: 'Copy this token now; only its hash is kept.' };
+      await render();
+    }),
+    h('table', {}, tokens.map((t) => h('tr', {}, h('td', {}, t.name), h('td', { class: 'muted' }, t.lastUsedAt ? 'last used ' + when(t.lastUsedAt) : 'never used'),
+      h('td', {}, actionButton('Delete', 'danger', async () => { await api('DELETE', '/api/tokens/' + t.id); await render(); }))))));
+}
+
+async function render() {
+  const app = document.getElementById('app');
+  const who = document.getElementById('who');
+  if (!state.account) {
+    who.replaceChildren();
+    app.replaceChildren(signInView());
+    return;
+  }
+  who.replaceChildren(h('span', { class: 'muted' }, state.account.email),
+    actionButton('Sign out', 'quiet', async () => { await api('POST', '/api/logout'); state.account = null; state.csrf = null; await render(); }));
+  const sections = [await networksSection(), await devicesSection(), await codesSection(), await tokensSection()];
+  state.revealed = null;
+  app.replaceChildren(...sections);
+}
+
+async function start() {
+  state.server = await api('GET', '/api/server');
+  document.getElementById('server-name').textContent = state.server.name;
+  document.getElementById('fingerprint').textContent = 'Server key fingerprint: ' + state.server.fingerprint + ' — compare it when a device sets up this server.';
+  try {
+    const session = await api('GET', '/api/session');
+    state.account = session.account;
+    state.csrf = session.csrfToken;
+  } catch {
+    state.account = null;
+  }
+  await render();
+}
+
+start();
+`;
+
+export interface UiAsset {
+  body: string;
+  type: string;
+}
+
+export const uiAssets: ReadonlyMap<string, UiAsset> = new Map([
+  ['/', { body: INDEX_HTML, type: 'text/html; charset=utf-8' }],
+  ['/app.js', { body: APP_JS, type: 'text/javascript; charset=utf-8' }],
+  ['/app.css', { body: APP_CSS, type: 'text/css; charset=utf-8' }],
+]);

@@ -1,0 +1,63 @@
+// What license.json says about this server, signed with its key: where the base servers and
+// websetup are, and where the dashboard lives. Re-signed whenever those settings change.
+import { fail, ok, type Result } from '../../src-protocol/result.js';
+import { sha256 } from '../../src-protocol/crypto.js';
+import { serializeLicense, signLicense, type License } from '../../src-protocol/license.js';
+import { encodeLicenseKey } from '../../src-protocol/license-key.js';
+import type { SigningKey } from './signing-key.js';
+
+export interface LicenseSettings {
+  name: string;
+  dashboardUrl: string;
+  /** The websetup node's fc94 address. */
+  websetupHost: string;
+  /** Public IPs of the base servers (stock daemons take IPs only). */
+  baseServers: string[];
+  maxDevices: number;
+}
+
+/** Our licenses do not expire on their own; the server re-signs one at every start. */
+const VALIDITY_YEARS = 10;
+export const DEFAULT_MAX_DEVICES = 1_000_000;
+
+export interface IssuedLicense {
+  license: License;
+  /** license.json as served. */
+  json: string;
+  /** The public key as served at /license.key. */
+  keyText: string;
+}
+
+export function issueLicense(
+  settings: LicenseSettings,
+  key: SigningKey,
+  now = new Date(),
+): Result<IssuedLicense> {
+  const validUntil = new Date(now);
+  validUntil.setUTCFullYear(validUntil.getUTCFullYear() + VALIDITY_YEARS);
+  // One installation, one key: the id follows from the key, so it survives a database move.
+  const installationId = Buffer.from(sha256(key.publicKey).subarray(0, 16)).toString('hex');
+  const signed = signLicense(
+    {
+      installation_id: installationId,
+      license_id: `${installationId}-self-hosted`,
+      name: settings.name,
+      max_devices: settings.maxDevices,
+      dashboard_url: settings.dashboardUrl,
+      websetup_host: settings.websetupHost,
+      base_server_addresses: settings.baseServers,
+      api_servers: [],
+      eb_servers: [],
+      issued: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      valid_until: validUntil.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      version: 1,
+    },
+    key.secretKey,
+  );
+  if (!signed.ok) return fail(signed.error.kind, `The license cannot be issued: ${signed.error.message}`);
+  return ok({
+    license: signed.value,
+    json: serializeLicense(signed.value),
+    keyText: encodeLicenseKey(key.publicKey),
+  });
+}

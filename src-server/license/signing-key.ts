@@ -1,0 +1,44 @@
+// The server's own Ed25519 key that signs license.json. Created once in the state directory and
+// never replaced: every client pinned its fingerprint, so a silently new key would look like an
+// attack to all of them. A damaged file stops the server with a message naming it.
+import { readFile } from 'node:fs/promises';
+import { sodium } from '../../src-protocol/crypto.js';
+import { keyFingerprint } from '../../src-protocol/license-key.js';
+import { writeFileAtomic } from '../../src-main/shared/atomic-file.js';
+
+export interface SigningKey {
+  publicKey: Uint8Array;
+  /** libsodium's 64-byte form, seed ‖ public key. */
+  secretKey: Uint8Array;
+  fingerprint: string;
+}
+
+const SECRET_FILE_MODE = 0o600;
+
+function fromSecret(secretKey: Uint8Array): SigningKey {
+  const { publicKey } = sodium.crypto_sign_seed_keypair(secretKey.subarray(0, 32));
+  return { publicKey, secretKey, fingerprint: keyFingerprint(publicKey) };
+}
+
+/** Loads the key from `file` (base64 of the 64-byte secret key), creating it on first start. */
+export async function loadOrCreateSigningKey(file: string): Promise<SigningKey> {
+  let text: string | undefined;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (text === undefined) {
+    const { privateKey } = sodium.crypto_sign_keypair();
+    await writeFileAtomic(file, `${Buffer.from(privateKey).toString('base64')}\n`, SECRET_FILE_MODE);
+    return fromSecret(privateKey);
+  }
+  const secret = Buffer.from(text.trim(), 'base64');
+  const key = secret.length === 64 ? fromSecret(new Uint8Array(secret)) : undefined;
+  // The second half of the secret key is the public key; a mismatch means the file was damaged.
+  if (!key || !Buffer.from(secret.subarray(32)).equals(Buffer.from(key.publicKey)))
+    throw new Error(
+      `${file} is not a license signing key. Restore it from a backup: a new key would make every device distrust this server.`,
+    );
+  return key;
+}

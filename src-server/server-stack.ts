@@ -1,0 +1,123 @@
+// One process running any of the three parts of an hnet service — base server, dashboard (with
+// license.json) and websetup — over one state directory and one database. Each part can also run
+// alone (a dashboard and a websetup sharing a PostgreSQL database, for example): then websetup
+// notices dashboard changes by its periodic sweep instead of being told at once.
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatAddress, parseOverlayAddress } from '../src-protocol/address.js';
+import { initCrypto } from '../src-protocol/crypto.js';
+import { parseIdentityFile } from '../src-protocol/identity.js';
+import { createLogger, type Logger } from '../src-main/engine/log.js';
+import { BaseServer } from './base/base-server.js';
+import { DashboardServer } from './dashboard/dashboard-server.js';
+import { LoginLimiter } from './dashboard/login-limiter.js';
+import { DEFAULT_MAX_DEVICES, issueLicense } from './license/license-issuer.js';
+import { loadOrCreateSigningKey } from './license/signing-key.js';
+import type { StackSettings } from './stack-config.js';
+import { Store } from './store/store.js';
+import { WebsetupNode } from './websetup/websetup-node.js';
+
+export const SIGNING_KEY_FILE = 'license-key';
+export const DATABASE_FILE = 'hnet.sqlite';
+
+export class ServerStack {
+  private constructor(
+    readonly store: Store,
+    readonly base: BaseServer | undefined,
+    readonly websetup: WebsetupNode | undefined,
+    readonly dashboard: DashboardServer | undefined,
+    readonly fingerprint: string | undefined,
+  ) {}
+
+  static async start(settings: StackSettings, log: Logger = createLogger('info')): Promise<ServerStack> {
+    await initCrypto();
+    await mkdir(settings.stateDir, { recursive: true, mode: 0o700 });
+    const store = await Store.open(settings.database ?? join(settings.stateDir, DATABASE_FILE));
+    const started: { stop(): Promise<void> }[] = [{ stop: () => store.close() }];
+    try {
+      const base =
+        settings.parts.has('base') && settings.base
+          ? await BaseServer.start(settings.base, (line) => log.info('base', { line }))
+          : undefined;
+      if (base) started.unshift({ stop: () => base.close() });
+      const websetup = settings.parts.has('websetup')
+        ? await WebsetupNode.start({
+            stateDir: settings.stateDir,
+            baseServers: settings.websetupBase,
+            udpPort: settings.websetupUdpPort,
+            store,
+            log,
+          })
+        : undefined;
+      if (websetup) started.unshift(websetup);
+      let dashboard: DashboardServer | undefined;
+      let fingerprint: string | undefined;
+      if (settings.parts.has('dashboard')) {
+        const websetupHost = websetup?.address ?? (await knownWebsetupAddress(settings));
+        const key = await loadOrCreateSigningKey(join(settings.stateDir, SIGNING_KEY_FILE));
+        fingerprint = key.fingerprint;
+        const license = issueLicense(
+          {
+            name: settings.name,
+            dashboardUrl: settings.dashboardUrl,
+            websetupHost,
+            baseServers: settings.publicIps,
+            maxDevices: DEFAULT_MAX_DEVICES,
+          },
+          key,
+        );
+        if (!license.ok) throw new Error(license.error.message);
+        dashboard = await DashboardServer.start({
+          host: settings.http.host,
+          port: settings.http.port,
+          license: license.value,
+          log,
+          context: {
+            store,
+            limiter: new LoginLimiter(),
+            websetup: parseOverlayAddress(websetupHost)!,
+            allowSignup: settings.allowSignup,
+            secureCookies: settings.dashboardUrl.startsWith('https://'),
+            facts: {
+              name: settings.name,
+              fingerprint: key.fingerprint,
+              websetupHost,
+              baseServers: settings.publicIps,
+              dashboardUrl: settings.dashboardUrl,
+            },
+            devicesChanged: (addresses) => websetup?.server.devicesChanged(addresses),
+          },
+        });
+        log.info('license-key', { fingerprint: key.fingerprint });
+      }
+      return new ServerStack(store, base, websetup, dashboard, fingerprint);
+    } catch (error) {
+      for (const part of started) await part.stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dashboard?.close();
+    await this.websetup?.stop();
+    await this.base?.close();
+    await this.store.close();
+  }
+}
+
+/** Websetup's address when it runs in another process: given, or from its identity in the state dir. */
+async function knownWebsetupAddress(settings: StackSettings): Promise<string> {
+  if (settings.websetupAddress) return settings.websetupAddress;
+  const file = join(settings.stateDir, 'websetup', 'id');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new Error(
+      `websetup's address is unknown: start "hnet-server websetup" once with this --state-dir, or give --websetup-address`,
+    );
+  }
+  const identity = parseIdentityFile(text);
+  if (!identity.ok) throw new Error(`${file} is not an identity file: ${identity.error.message}`);
+  return formatAddress(identity.value.address);
+}

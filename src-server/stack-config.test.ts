@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseStackOptions, type StackPart } from './stack-config.js';
+
+const all = new Set<StackPart>(['base', 'dashboard', 'websetup']);
+
+describe('hnet-server options', () => {
+  test('the whole stack needs the public IP that license.json will name', () => {
+    const parsed = parseStackOptions([], all, 'hnet-server');
+    assert.equal(parsed.ok, false);
+    assert.match(parsed.ok ? '' : parsed.message, /--public-ip/);
+  });
+
+  test('base server options pass through, and websetup registers with that base over loopback', () => {
+    const parsed = parseStackOptions(
+      ['--public-ip', '198.18.0.1', '--tcp', '0.0.0.0:8443', '--no-metrics', '--http', '0.0.0.0:8080'],
+      all,
+      'hnet-server',
+    );
+    assert.ok(parsed.ok && parsed.value);
+    assert.deepEqual(parsed.value.base?.tcp, [{ ip: '0.0.0.0', port: 8443 }]);
+    assert.equal(parsed.value.base?.metrics, undefined);
+    assert.deepEqual(parsed.value.websetupBase, ['127.0.0.1:8443']);
+    assert.equal(parsed.value.dashboardUrl, 'http://198.18.0.1:8080');
+    assert.equal(parsed.value.database, undefined, 'SQLite in the state directory by default');
+  });
+
+  test('a dashboard alone refuses base options and a database that is not PostgreSQL', () => {
+    const dashboard = new Set<StackPart>(['dashboard']);
+    const withBase = parseStackOptions(
+      ['--public-ip', '198.18.0.1', '--tcp', '443'],
+      dashboard,
+      'hnet-server dashboard',
+    );
+    assert.equal(withBase.ok, false);
+    const mysql = parseStackOptions(['--public-ip', '198.18.0.1', '--database', 'mysql://x'], dashboard, 'd');
+    assert.match(mysql.ok ? '' : mysql.message, /postgres:\/\//);
+  });
+});

@@ -1,0 +1,296 @@
+// One suite, run on both databases the server supports: the embedded SQLite file and PostgreSQL
+// (a throwaway cluster started here, skipped with a printed reason where it cannot run).
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { LATEST_VERSION, migrate } from './migrations.js';
+import { openDriver, Store } from './store.js';
+import { postgresUnavailable, startThrowawayPostgres, type ThrowawayPostgres } from './throwaway-postgres.js';
+
+interface Backend {
+  name: string;
+  skip: string | undefined;
+  setUp(): Promise<void>;
+  /** A new, empty database's location. */
+  fresh(): Promise<string>;
+  tearDown(): Promise<void>;
+}
+
+function sqliteBackend(): Backend {
+  let dir = '';
+  let n = 0;
+  return {
+    name: 'SQLite',
+    skip: undefined,
+    setUp: () => {
+      dir = mkdtempSync(join(tmpdir(), 'hnet-store-'));
+      return Promise.resolve();
+    },
+    fresh: () => Promise.resolve(join(dir, `db${++n}.sqlite`)),
+    tearDown: () => {
+      rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  };
+}
+
+function postgresBackend(): Backend {
+  let cluster: ThrowawayPostgres | undefined;
+  let n = 0;
+  const skip = postgresUnavailable();
+  return {
+    name: 'PostgreSQL',
+    skip,
+    setUp: async () => {
+      cluster = await startThrowawayPostgres();
+    },
+    fresh: async () => {
+      const name = `hnet${++n}`;
+      const admin = new pg.Client({ connectionString: cluster!.url });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      return cluster!.url.replace(/\/postgres$/, `/${name}`);
+    },
+    tearDown: async () => {
+      await cluster?.stop();
+    },
+  };
+}
+
+const backends = [sqliteBackend(), postgresBackend()];
+for (const backend of backends)
+  if (backend.skip) console.log(`# ${backend.name} store tests skipped: ${backend.skip}`);
+
+for (const backend of backends) {
+  describe(`store on ${backend.name}`, { skip: backend.skip }, () => {
+    const opened: Store[] = [];
+    const open = async (location?: string) => {
+      const store = await Store.open(location ?? (await backend.fresh()));
+      opened.push(store);
+      return store;
+    };
+    before(() => backend.setUp());
+    after(async () => {
+      for (const store of opened) await store.close().catch(() => undefined);
+      await backend.tearDown();
+    });
+
+    test('a new database is migrated to the latest schema, and reopening it keeps the data', async () => {
+      const location = await backend.fresh();
+      const first = await Store.open(location);
+      const created = await first.createAccount('Ada@Example.org', 'hash');
+      assert.ok(created.ok);
+      await first.close();
+      const again = await open(location);
+      assert.equal((await again.credentials('ada@example.org'))?.account.id, created.value.id);
+      const driver = await openDriver(await backend.fresh());
+      try {
+        assert.equal(await migrate(driver), LATEST_VERSION);
+        assert.equal(await migrate(driver), LATEST_VERSION, 'a second run applies nothing');
+        const rows = await driver.all('SELECT version FROM schema_migrations ORDER BY version');
+        assert.deepEqual(
+          rows.map((r) => Number(r.version)),
+          Array.from({ length: LATEST_VERSION }, (_, i) => i + 1),
+        );
+      } finally {
+        await driver.close();
+      }
+    });
+
+    test('a database at an older schema is upgraded with its data intact', async () => {
+      const location = await backend.fresh();
+      const driver = await openDriver(location);
+      assert.equal(await migrate(driver, 1), 1);
+      await driver.run('INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)', [
+        'old',
+        'old@example.org',
+        'hash',
+        1,
+      ]);
+      await driver.close();
+      const store = await open(location);
+      const network = await store.createNetwork('old', 'lab');
+      assert.equal(network.ownerEmail, 'old@example.org');
+    });
+
+    test('a database from a newer hnet-server is refused with a sentence saying what to do', async () => {
+      const location = await backend.fresh();
+      const driver = await openDriver(location);
+      await migrate(driver);
+      await driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+        LATEST_VERSION + 1,
+        'future',
+        0,
+      ]);
+      await driver.close();
+      await assert.rejects(Store.open(location), /newer than this hnet-server knows.*upgrade hnet-server/);
+    });
+
+    // Several servers may share one PostgreSQL database; a SQLite file has one owner by design.
+    if (backend.name === 'PostgreSQL')
+      test('servers starting together on a new database migrate it once, both ending at the latest schema', async () => {
+        const location = await backend.fresh();
+        const stores = await Promise.all([open(location), open(location), open(location)]);
+        assert.equal(stores.length, 3);
+        const driver = await openDriver(location);
+        try {
+          const rows = await driver.all('SELECT COUNT(*) AS n FROM schema_migrations');
+          assert.equal(Number(rows[0]?.n), LATEST_VERSION);
+        } finally {
+          await driver.close();
+        }
+      });
+
+    test('emails are unique whatever their case', async () => {
+      const store = await open();
+      assert.ok((await store.createAccount('Bob@Example.org', 'h')).ok);
+      const again = await store.createAccount('bob@example.ORG', 'h');
+      assert.equal(again.ok ? 'created' : again.error.kind, 'Conflict');
+    });
+
+    test('a session ends at its expiry time', async () => {
+      const store = await open();
+      const account = await store.createAccount('s@example.org', 'h');
+      assert.ok(account.ok);
+      await store.createSession('tokenhash', account.value.id, 'csrf', 2_000);
+      assert.deepEqual(await store.session('tokenhash', 1_999), {
+        accountId: account.value.id,
+        csrfToken: 'csrf',
+      });
+      assert.equal(await store.session('tokenhash', 2_000), undefined);
+    });
+
+    test('API tokens are found by their hash, record their use, and only their owner deletes them', async () => {
+      const store = await open();
+      const a = await store.createAccount('a@example.org', 'h');
+      const b = await store.createAccount('b@example.org', 'h');
+      assert.ok(a.ok && b.ok);
+      const token = await store.createApiToken(a.value.id, 'ci', 'tokenhash', 10);
+      assert.equal(await store.accountForApiToken('tokenhash', 20), a.value.id);
+      assert.equal((await store.apiTokens(a.value.id))[0]?.lastUsedAt, 20);
+      assert.equal((await store.deleteApiToken(b.value.id, token.id)).ok, false);
+      assert.ok((await store.deleteApiToken(a.value.id, token.id)).ok);
+      assert.equal(await store.accountForApiToken('tokenhash'), undefined);
+    });
+
+    test('devices in a shared network see each other; a device outside it sees nobody', async () => {
+      const store = await open();
+      const owner = await store.createAccount('owner@example.org', 'h');
+      const friend = await store.createAccount('friend@example.org', 'h');
+      assert.ok(owner.ok && friend.ok);
+      const [A, B, C] = ['fc94::a', 'fc94::b', 'fc94::c'];
+      await store.claimDevice({ address: A, hostname: 'alpha', secret: 's'.repeat(24) }, owner.value.id);
+      await store.claimDevice({ address: B, hostname: 'bravo', secret: 's'.repeat(24) }, friend.value.id);
+      await store.claimDevice({ address: C, hostname: 'charlie', secret: 's'.repeat(24) }, owner.value.id);
+      const network = await store.createNetwork(owner.value.id, 'lab');
+      assert.ok((await store.addToNetwork(owner.value.id, network.id, A)).ok);
+      const notYours = await store.addToNetwork(owner.value.id, network.id, B);
+      assert.equal(notYours.ok ? 'added' : notYours.error.kind, 'NotFound', 'only your own devices');
+      const notShared = await store.addToNetwork(friend.value.id, network.id, B);
+      assert.equal(notShared.ok ? 'added' : notShared.error.kind, 'NotFound', 'not before it is shared');
+      assert.ok((await store.shareNetwork(owner.value.id, network.id, 'FRIEND@example.org')).ok);
+      const reshare = await store.shareNetwork(friend.value.id, network.id, 'owner@example.org');
+      assert.equal(reshare.ok ? 'shared' : reshare.error.kind, 'Forbidden', 'only the owner shares');
+      assert.ok((await store.addToNetwork(friend.value.id, network.id, B)).ok);
+
+      assert.deepEqual(await store.peersOf(A), [{ address: B, hostname: 'bravo' }]);
+      assert.deepEqual(await store.peersOf(B), [{ address: A, hostname: 'alpha' }]);
+      assert.deepEqual(await store.peersOf(C), []);
+      const seen = await store.network(friend.value.id, network.id);
+      assert.deepEqual(
+        seen?.devices.map((d) => d.hostname),
+        ['alpha', 'bravo'],
+      );
+      assert.deepEqual(seen?.sharedWith, ['friend@example.org']);
+      assert.equal(seen?.owned, false);
+
+      assert.ok((await store.removeFromNetwork(owner.value.id, network.id, B)).ok);
+      assert.deepEqual(await store.peersOf(A), []);
+      const deleted = await store.deleteNetwork(friend.value.id, network.id);
+      assert.equal(deleted.ok ? 'deleted' : deleted.error.kind, 'Forbidden');
+      assert.ok((await store.unshareNetwork(owner.value.id, network.id, 'friend@example.org')).ok);
+      assert.equal(await store.network(friend.value.id, network.id), undefined);
+    });
+
+    test('a device joining with another account leaves its old networks and starts a fresh push record', async () => {
+      const store = await open();
+      const first = await store.createAccount('first@example.org', 'h');
+      const second = await store.createAccount('second@example.org', 'h');
+      assert.ok(first.ok && second.ok);
+      await store.claimDevice(
+        { address: 'fc94::1', hostname: 'one', secret: 'x'.repeat(24) },
+        first.value.id,
+      );
+      await store.claimDevice(
+        { address: 'fc94::2', hostname: 'two', secret: 'x'.repeat(24) },
+        first.value.id,
+      );
+      const network = await store.createNetwork(first.value.id, 'n');
+      await store.addToNetwork(first.value.id, network.id, 'fc94::1');
+      await store.addToNetwork(first.value.id, network.id, 'fc94::2');
+      await store.recordPushed('fc94::1', 'whitelist fc94::2', true);
+      assert.deepEqual(await store.pushedEntries('fc94::1'), ['whitelist fc94::2']);
+
+      const moved = await store.claimDevice(
+        { address: 'fc94::1', hostname: 'uno', secret: 'y'.repeat(24) },
+        second.value.id,
+      );
+      assert.equal(moved.accountId, second.value.id);
+      assert.deepEqual(await store.peersOf('fc94::2'), []);
+      assert.deepEqual(await store.pushedEntries('fc94::1'), []);
+      assert.equal((await store.deviceContact('fc94::1'))?.secret, 'y'.repeat(24));
+      assert.deepEqual(
+        (await store.devices(first.value.id)).map((d) => d.hostname),
+        ['two'],
+      );
+    });
+
+    test('join codes are found by hash and removed by their owner only', async () => {
+      const store = await open();
+      const a = await store.createAccount('codes@example.org', 'h');
+      const b = await store.createAccount('other@example.org', 'h');
+      assert.ok(a.ok && b.ok);
+      const code = await store.createJoinCode(a.value.id, 'laptops', 'codehash');
+      assert.equal(await store.accountForJoinCode('codehash'), a.value.id);
+      assert.equal((await store.deleteJoinCode(b.value.id, code.id)).ok, false);
+      assert.ok((await store.deleteJoinCode(a.value.id, code.id)).ok);
+      assert.equal(await store.accountForJoinCode('codehash'), undefined);
+    });
+  });
+}
+
+describe('SQLite file ownership', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hnet-store-own-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('a second server cannot open a database another live process owns', async () => {
+    const file = join(dir, 'owned.sqlite');
+    const store = await Store.open(file);
+    try {
+      await assert.rejects(Store.open(file), /uses this database; stop that hnet-server first/);
+    } finally {
+      await store.close();
+    }
+    assert.equal(existsSync(`${file}.pid`), false, 'closing gives the database up');
+  });
+
+  test('the database of a crashed server opens again, its stale lock cleared', async () => {
+    const file = join(dir, 'crashed.sqlite');
+    const store = await Store.open(file);
+    await store.createAccount('kept@example.org', 'h');
+    await store.close();
+    // What a crash mid-write leaves: the owner's pid (no such process) and the engine's lock directory.
+    writeFileSync(`${file}.pid`, '2147483646\n');
+    mkdirSync(`${file}.lock`);
+    const reopened = await Store.open(file);
+    try {
+      assert.ok(await reopened.credentials('kept@example.org'));
+    } finally {
+      await reopened.close();
+    }
+  });
+});

@@ -1,0 +1,493 @@
+// Everything the dashboard and websetup keep: accounts, sign-in sessions, API tokens, join codes,
+// devices, networks and their shares, and what websetup has confirmed on each device. Secrets the
+// server only needs to recognise (passwords, session and API tokens, join codes) arrive here
+// already hashed. Access rules live here too, so no caller can forget one.
+import { randomUUID } from 'node:crypto';
+import type { Result } from '../../src-protocol/result.js';
+import { migrate } from './migrations.js';
+import { PostgresDriver } from './postgres-driver.js';
+import { SqlConflict, type Row, type SqlDriver, type SqlExecutor } from './sql-driver.js';
+import { SqliteDriver } from './sqlite-driver.js';
+
+export type StoreErrorKind = 'Conflict' | 'NotFound' | 'Forbidden';
+export interface StoreError {
+  kind: StoreErrorKind;
+  message: string;
+}
+export type StoreResult<T> = Result<T, StoreError>;
+
+const done = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
+const refuse = (kind: StoreErrorKind, message: string): { ok: false; error: StoreError } => ({
+  ok: false,
+  error: { kind, message },
+});
+
+export interface Account {
+  id: string;
+  email: string;
+  createdAt: number;
+}
+export interface ApiToken {
+  id: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+export interface JoinCodeRecord {
+  id: string;
+  label: string;
+  createdAt: number;
+}
+export interface Device {
+  address: string;
+  accountId: string;
+  hostname: string;
+  joinedAt: number;
+  lastSeenAt: number;
+}
+/** What websetup needs to reach a device. */
+export interface DeviceContact {
+  address: string;
+  hostname: string;
+  secret: string;
+}
+export interface NetworkSummary {
+  id: string;
+  name: string;
+  ownerEmail: string;
+  /** Whether the caller owns it (only owners share, unshare and delete). */
+  owned: boolean;
+  deviceCount: number;
+}
+export interface NetworkDetail extends NetworkSummary {
+  devices: { address: string; hostname: string; ownerEmail: string }[];
+  sharedWith: string[];
+}
+
+const text = (row: Row | undefined, column: string): string => String(row?.[column] ?? '');
+const num = (row: Row | undefined, column: string): number => Number(row?.[column] ?? 0);
+
+function deviceFrom(row: Row): Device {
+  return {
+    address: text(row, 'address'),
+    accountId: text(row, 'account_id'),
+    hostname: text(row, 'hostname'),
+    joinedAt: num(row, 'joined_at'),
+    lastSeenAt: num(row, 'last_seen_at'),
+  };
+}
+
+/** `postgres://…` and `postgresql://…` URLs go to PostgreSQL, anything else is a SQLite file. */
+export async function openDriver(location: string): Promise<SqlDriver> {
+  return /^postgres(ql)?:\/\//.test(location)
+    ? PostgresDriver.connect(location)
+    : SqliteDriver.open(location);
+}
+
+/** Networks the account owns or that were shared with it. */
+const ACCESSIBLE = `(n.owner_id = ? OR EXISTS (
+  SELECT 1 FROM network_shares s WHERE s.network_id = n.id AND s.account_id = ?))`;
+
+export class Store {
+  private constructor(private readonly db: SqlDriver) {}
+
+  /** Opens and migrates the database at `location` (see `openDriver`). */
+  static async open(location: string): Promise<Store> {
+    const driver = await openDriver(location);
+    try {
+      await migrate(driver);
+    } catch (error) {
+      await driver.close();
+      throw error;
+    }
+    return new Store(driver);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  // Accounts and sign-in.
+
+  async createAccount(email: string, passwordHash: string, now = Date.now()): Promise<StoreResult<Account>> {
+    const account = { id: randomUUID(), email: email.toLowerCase(), createdAt: now };
+    try {
+      await this.db.run('INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)', [
+        account.id,
+        account.email,
+        passwordHash,
+        now,
+      ]);
+    } catch (error) {
+      if (error instanceof SqlConflict)
+        return refuse('Conflict', `An account for ${account.email} exists already.`);
+      throw error;
+    }
+    return done(account);
+  }
+
+  async credentials(email: string): Promise<{ account: Account; passwordHash: string } | undefined> {
+    const [row] = await this.db.all('SELECT * FROM accounts WHERE email = ?', [email.toLowerCase()]);
+    if (!row) return undefined;
+    return { account: this.accountFrom(row), passwordHash: text(row, 'password_hash') };
+  }
+
+  async account(id: string): Promise<Account | undefined> {
+    const [row] = await this.db.all('SELECT * FROM accounts WHERE id = ?', [id]);
+    return row && this.accountFrom(row);
+  }
+
+  async accountCount(): Promise<number> {
+    const [row] = await this.db.all('SELECT COUNT(*) AS n FROM accounts');
+    return num(row, 'n');
+  }
+
+  private accountFrom(row: Row): Account {
+    return { id: text(row, 'id'), email: text(row, 'email'), createdAt: num(row, 'created_at') };
+  }
+
+  async createSession(
+    tokenHash: string,
+    accountId: string,
+    csrfToken: string,
+    expiresAt: number,
+  ): Promise<void> {
+    await this.db.run(
+      'INSERT INTO sessions (token_hash, account_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)',
+      [tokenHash, accountId, csrfToken, expiresAt],
+    );
+  }
+
+  /** The live session for a token hash; expired ones are deleted on the way. */
+  async session(
+    tokenHash: string,
+    now = Date.now(),
+  ): Promise<{ accountId: string; csrfToken: string } | undefined> {
+    await this.db.run('DELETE FROM sessions WHERE expires_at <= ?', [now]);
+    const [row] = await this.db.all('SELECT account_id, csrf_token FROM sessions WHERE token_hash = ?', [
+      tokenHash,
+    ]);
+    return row && { accountId: text(row, 'account_id'), csrfToken: text(row, 'csrf_token') };
+  }
+
+  async deleteSession(tokenHash: string): Promise<void> {
+    await this.db.run('DELETE FROM sessions WHERE token_hash = ?', [tokenHash]);
+  }
+
+  async createApiToken(
+    accountId: string,
+    name: string,
+    tokenHash: string,
+    now = Date.now(),
+  ): Promise<ApiToken> {
+    const token = { id: randomUUID(), name, createdAt: now, lastUsedAt: null };
+    await this.db.run(
+      'INSERT INTO api_tokens (id, account_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)',
+      [token.id, accountId, name, tokenHash, now],
+    );
+    return token;
+  }
+
+  async apiTokens(accountId: string): Promise<ApiToken[]> {
+    const rows = await this.db.all('SELECT * FROM api_tokens WHERE account_id = ? ORDER BY created_at', [
+      accountId,
+    ]);
+    return rows.map((row) => ({
+      id: text(row, 'id'),
+      name: text(row, 'name'),
+      createdAt: num(row, 'created_at'),
+      lastUsedAt: row.last_used_at === null ? null : num(row, 'last_used_at'),
+    }));
+  }
+
+  /** The account an API token belongs to, recording its use. */
+  async accountForApiToken(tokenHash: string, now = Date.now()): Promise<string | undefined> {
+    const [row] = await this.db.all('SELECT account_id FROM api_tokens WHERE token_hash = ?', [tokenHash]);
+    if (!row) return undefined;
+    await this.db.run('UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?', [now, tokenHash]);
+    return text(row, 'account_id');
+  }
+
+  async deleteApiToken(accountId: string, id: string): Promise<StoreResult<void>> {
+    const changed = await this.db.run('DELETE FROM api_tokens WHERE id = ? AND account_id = ?', [
+      id,
+      accountId,
+    ]);
+    return changed > 0 ? done(undefined) : refuse('NotFound', 'There is no such API token.');
+  }
+
+  // Join codes and devices.
+
+  async createJoinCode(
+    accountId: string,
+    label: string,
+    codeHash: string,
+    now = Date.now(),
+  ): Promise<JoinCodeRecord> {
+    const record = { id: randomUUID(), label, createdAt: now };
+    await this.db.run(
+      'INSERT INTO join_codes (id, account_id, code_hash, label, created_at) VALUES (?, ?, ?, ?, ?)',
+      [record.id, accountId, codeHash, label, now],
+    );
+    return record;
+  }
+
+  async joinCodes(accountId: string): Promise<JoinCodeRecord[]> {
+    const rows = await this.db.all('SELECT * FROM join_codes WHERE account_id = ? ORDER BY created_at', [
+      accountId,
+    ]);
+    return rows.map((row) => ({
+      id: text(row, 'id'),
+      label: text(row, 'label'),
+      createdAt: num(row, 'created_at'),
+    }));
+  }
+
+  async deleteJoinCode(accountId: string, id: string): Promise<StoreResult<void>> {
+    const changed = await this.db.run('DELETE FROM join_codes WHERE id = ? AND account_id = ?', [
+      id,
+      accountId,
+    ]);
+    return changed > 0 ? done(undefined) : refuse('NotFound', 'There is no such join code.');
+  }
+
+  async accountForJoinCode(codeHash: string): Promise<string | undefined> {
+    const [row] = await this.db.all('SELECT account_id FROM join_codes WHERE code_hash = ?', [codeHash]);
+    return row && text(row, 'account_id');
+  }
+
+  /**
+   * Records a device that joined with one of `accountId`'s codes. A device that joins again keeps
+   * its networks if the account is the same; moving to another account takes it out of them all.
+   */
+  async claimDevice(contact: DeviceContact, accountId: string, now = Date.now()): Promise<Device> {
+    return this.db.transaction(async (tx) => {
+      const [existing] = await tx.all('SELECT account_id, secret FROM devices WHERE address = ?', [
+        contact.address,
+      ]);
+      const moved = existing !== undefined && text(existing, 'account_id') !== accountId;
+      if (moved) await tx.run('DELETE FROM network_devices WHERE device_address = ?', [contact.address]);
+      // A new secret means the device started over: nothing pushed before is known to be there. The
+      // same join repeated (devices send it every 5 s until answered) changes nothing.
+      if (moved || (existing && text(existing, 'secret') !== contact.secret))
+        await tx.run('DELETE FROM pushed_entries WHERE device_address = ?', [contact.address]);
+      if (existing) {
+        await tx.run(
+          'UPDATE devices SET account_id = ?, hostname = ?, secret = ?, last_seen_at = ? WHERE address = ?',
+          [accountId, contact.hostname, contact.secret, now, contact.address],
+        );
+      } else {
+        await tx.run(
+          'INSERT INTO devices (address, account_id, hostname, secret, joined_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)',
+          [contact.address, accountId, contact.hostname, contact.secret, now, now],
+        );
+      }
+      const [row] = await tx.all('SELECT * FROM devices WHERE address = ?', [contact.address]);
+      return deviceFrom(row!);
+    });
+  }
+
+  async devices(accountId: string): Promise<Device[]> {
+    const rows = await this.db.all('SELECT * FROM devices WHERE account_id = ? ORDER BY hostname', [
+      accountId,
+    ]);
+    return rows.map(deviceFrom);
+  }
+
+  async deviceContact(address: string): Promise<DeviceContact | undefined> {
+    const [row] = await this.db.all('SELECT address, hostname, secret FROM devices WHERE address = ?', [
+      address,
+    ]);
+    return (
+      row && { address: text(row, 'address'), hostname: text(row, 'hostname'), secret: text(row, 'secret') }
+    );
+  }
+
+  async allDeviceAddresses(): Promise<string[]> {
+    return (await this.db.all('SELECT address FROM devices ORDER BY address')).map((row) =>
+      text(row, 'address'),
+    );
+  }
+
+  async deviceSeen(address: string, now = Date.now()): Promise<void> {
+    await this.db.run('UPDATE devices SET last_seen_at = ? WHERE address = ?', [now, address]);
+  }
+
+  async renameDevice(accountId: string, address: string, hostname: string): Promise<StoreResult<Device>> {
+    const changed = await this.db.run(
+      'UPDATE devices SET hostname = ? WHERE address = ? AND account_id = ?',
+      [hostname, address, accountId],
+    );
+    if (changed === 0) return refuse('NotFound', `You have no device ${address}.`);
+    const [row] = await this.db.all('SELECT * FROM devices WHERE address = ?', [address]);
+    return done(deviceFrom(row!));
+  }
+
+  async deleteDevice(accountId: string, address: string): Promise<StoreResult<void>> {
+    const changed = await this.db.run('DELETE FROM devices WHERE address = ? AND account_id = ?', [
+      address,
+      accountId,
+    ]);
+    return changed > 0 ? done(undefined) : refuse('NotFound', `You have no device ${address}.`);
+  }
+
+  // Networks.
+
+  async createNetwork(ownerId: string, name: string, now = Date.now()): Promise<NetworkDetail> {
+    const id = randomUUID();
+    await this.db.run('INSERT INTO networks (id, owner_id, name, created_at) VALUES (?, ?, ?, ?)', [
+      id,
+      ownerId,
+      name,
+      now,
+    ]);
+    return (await this.network(ownerId, id)) as NetworkDetail;
+  }
+
+  async networks(accountId: string): Promise<NetworkSummary[]> {
+    const rows = await this.db.all(
+      `SELECT n.id, n.name, n.owner_id, a.email AS owner_email,
+        (SELECT COUNT(*) FROM network_devices d WHERE d.network_id = n.id) AS device_count
+       FROM networks n JOIN accounts a ON a.id = n.owner_id
+       WHERE ${ACCESSIBLE} ORDER BY n.name, n.id`,
+      [accountId, accountId],
+    );
+    return rows.map((row) => ({
+      id: text(row, 'id'),
+      name: text(row, 'name'),
+      ownerEmail: text(row, 'owner_email'),
+      owned: text(row, 'owner_id') === accountId,
+      deviceCount: num(row, 'device_count'),
+    }));
+  }
+
+  async network(accountId: string, id: string): Promise<NetworkDetail | undefined> {
+    const summary = (await this.networks(accountId)).find((n) => n.id === id);
+    if (!summary) return undefined;
+    const devices = await this.db.all(
+      `SELECT d.address, d.hostname, a.email FROM network_devices nd
+       JOIN devices d ON d.address = nd.device_address JOIN accounts a ON a.id = d.account_id
+       WHERE nd.network_id = ? ORDER BY d.hostname, d.address`,
+      [id],
+    );
+    const shares = await this.db.all(
+      'SELECT a.email FROM network_shares s JOIN accounts a ON a.id = s.account_id WHERE s.network_id = ? ORDER BY a.email',
+      [id],
+    );
+    return {
+      ...summary,
+      devices: devices.map((row) => ({
+        address: text(row, 'address'),
+        hostname: text(row, 'hostname'),
+        ownerEmail: text(row, 'email'),
+      })),
+      sharedWith: shares.map((row) => text(row, 'email')),
+    };
+  }
+
+  private async owned(accountId: string, networkId: string): Promise<StoreResult<NetworkSummary>> {
+    const network = (await this.networks(accountId)).find((n) => n.id === networkId);
+    if (!network) return refuse('NotFound', 'There is no such network.');
+    if (!network.owned)
+      return refuse('Forbidden', `Only ${network.ownerEmail}, who owns this network, may do that.`);
+    return done(network);
+  }
+
+  async deleteNetwork(accountId: string, networkId: string): Promise<StoreResult<void>> {
+    const owned = await this.owned(accountId, networkId);
+    if (!owned.ok) return owned;
+    await this.db.run('DELETE FROM networks WHERE id = ?', [networkId]);
+    return done(undefined);
+  }
+
+  async shareNetwork(accountId: string, networkId: string, email: string): Promise<StoreResult<void>> {
+    const owned = await this.owned(accountId, networkId);
+    if (!owned.ok) return owned;
+    const other = await this.credentials(email);
+    if (!other) return refuse('NotFound', `There is no account for ${email}; ask them to sign up first.`);
+    if (other.account.id === accountId) return refuse('Conflict', 'You own this network already.');
+    try {
+      await this.db.run('INSERT INTO network_shares (network_id, account_id) VALUES (?, ?)', [
+        networkId,
+        other.account.id,
+      ]);
+    } catch (error) {
+      if (error instanceof SqlConflict)
+        return refuse('Conflict', `The network is shared with ${email} already.`);
+      throw error;
+    }
+    return done(undefined);
+  }
+
+  async unshareNetwork(accountId: string, networkId: string, email: string): Promise<StoreResult<void>> {
+    const owned = await this.owned(accountId, networkId);
+    if (!owned.ok) return owned;
+    const changed = await this.db.run(
+      'DELETE FROM network_shares WHERE network_id = ? AND account_id = (SELECT id FROM accounts WHERE email = ?)',
+      [networkId, email.toLowerCase()],
+    );
+    return changed > 0 ? done(undefined) : refuse('NotFound', `The network is not shared with ${email}.`);
+  }
+
+  /** Anyone with access to the network may add their own devices to it. */
+  async addToNetwork(accountId: string, networkId: string, address: string): Promise<StoreResult<void>> {
+    if (!(await this.network(accountId, networkId))) return refuse('NotFound', 'There is no such network.');
+    const [device] = await this.db.all(
+      'SELECT 1 AS found FROM devices WHERE address = ? AND account_id = ?',
+      [address, accountId],
+    );
+    if (!device)
+      return refuse('NotFound', `You have no device ${address}; join it with one of your codes first.`);
+    try {
+      await this.db.run('INSERT INTO network_devices (network_id, device_address) VALUES (?, ?)', [
+        networkId,
+        address,
+      ]);
+    } catch (error) {
+      if (error instanceof SqlConflict) return refuse('Conflict', 'The device is in this network already.');
+      throw error;
+    }
+    return done(undefined);
+  }
+
+  /** Anyone with access may take a device out: sharing a network means trusting its members. */
+  async removeFromNetwork(accountId: string, networkId: string, address: string): Promise<StoreResult<void>> {
+    if (!(await this.network(accountId, networkId))) return refuse('NotFound', 'There is no such network.');
+    const changed = await this.db.run(
+      'DELETE FROM network_devices WHERE network_id = ? AND device_address = ?',
+      [networkId, address],
+    );
+    return changed > 0 ? done(undefined) : refuse('NotFound', 'The device is not in this network.');
+  }
+
+  // What websetup pushes.
+
+  /** Every device that shares at least one network with `address`, with its hostname. */
+  async peersOf(address: string): Promise<{ address: string; hostname: string }[]> {
+    const rows = await this.db.all(
+      `SELECT DISTINCT d.address, d.hostname FROM network_devices mine
+       JOIN network_devices theirs ON theirs.network_id = mine.network_id AND theirs.device_address <> mine.device_address
+       JOIN devices d ON d.address = theirs.device_address
+       WHERE mine.device_address = ? ORDER BY d.address`,
+      [address],
+    );
+    return rows.map((row) => ({ address: text(row, 'address'), hostname: text(row, 'hostname') }));
+  }
+
+  async pushedEntries(address: string): Promise<string[]> {
+    const rows = await this.db.all(
+      'SELECT entry FROM pushed_entries WHERE device_address = ? ORDER BY entry',
+      [address],
+    );
+    return rows.map((row) => text(row, 'entry'));
+  }
+
+  /** Records that the device confirmed an entry was added (`present`) or removed. */
+  async recordPushed(address: string, entry: string, present: boolean): Promise<void> {
+    await this.db.transaction(async (tx: SqlExecutor) => {
+      await tx.run('DELETE FROM pushed_entries WHERE device_address = ? AND entry = ?', [address, entry]);
+      if (present)
+        await tx.run('INSERT INTO pushed_entries (device_address, entry) VALUES (?, ?)', [address, entry]);
+    });
+  }
+}

@@ -1,0 +1,282 @@
+// Websetup as devices see it: datagrams in and out of its overlay port, at the IP packet level
+// where the engine's data plane would carry them. The devices here speak the real protocol codecs.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.js';
+import {
+  encodeNodeRequest,
+  encodeWebsetupReply,
+  generateJoinCode,
+  generateWebsetupSecret,
+  openWebsetupDatagram,
+  parseWebsetupCommand,
+  WEBSETUP_NODE_PORT,
+  WEBSETUP_SERVER_PORT,
+  type WebsetupCommand,
+} from '../../src-protocol/websetup-messages.js';
+import { createLogger } from '../../src-main/engine/log.js';
+import { hashSecret } from '../store/secret-hash.js';
+import { Store } from '../store/store.js';
+import { buildUdpPacket, OverlayUdp, parseUdpPacket } from './overlay-udp.js';
+import { WebsetupServer } from './websetup-server.js';
+
+const WEBSETUP = parseOverlayAddress('fc94:aaaa::1')!;
+const canonical = (text: string): string => formatAddress(parseOverlayAddress(text)!);
+const A1 = canonical('fc94::a1');
+const B2 = canonical('fc94::b2');
+const BAD = canonical('fc94::bad');
+const C3 = canonical('fc94::c3');
+const D4 = canonical('fc94::d4');
+const E5 = canonical('fc94::e5');
+const F6 = canonical('fc94::f6');
+
+/** A device as far as websetup can tell: an overlay address, a secret, and replies to commands. */
+class Device {
+  readonly secret = generateWebsetupSecret();
+  readonly received: { seq: string; command: WebsetupCommand }[] = [];
+  answer = true;
+  constructor(
+    readonly address: string,
+    private readonly inject: (packet: Uint8Array) => void,
+  ) {}
+
+  send(bytes: Uint8Array, from = this.address): void {
+    const source = parseOverlayAddress(from)!;
+    this.inject(buildUdpPacket(source, WEBSETUP_NODE_PORT, WEBSETUP, WEBSETUP_SERVER_PORT, bytes));
+  }
+
+  join(code: string, hostname: string): void {
+    const request = encodeNodeRequest({
+      kind: 'init-request-join-code',
+      code,
+      secret: this.secret,
+      hostname,
+    });
+    assert.ok(request.ok);
+    this.send(request.value);
+  }
+
+  deliver(bytes: Uint8Array): void {
+    const opened = openWebsetupDatagram(bytes, this.secret);
+    if (!opened.ok) return;
+    const command = parseWebsetupCommand(opened.value);
+    assert.ok(command.ok, `websetup sent a command a device refuses: ${JSON.stringify(opened.value)}`);
+    this.received.push({ seq: opened.value.seq, command: command.value });
+    if (!this.answer) return;
+    const reply = encodeWebsetupReply(opened.value.seq, { kind: 'ok' });
+    assert.ok(reply.ok);
+    this.send(reply.value);
+  }
+
+  /** Commands as `kind payload` lines, in the order they arrived. */
+  lines(): string[] {
+    return this.received.map(({ command }) => {
+      switch (command.kind) {
+        case 'whitelist-add':
+        case 'whitelist-rm':
+          return `${command.kind} ${formatAddress(command.address)}`;
+        case 'host-add':
+        case 'host-rm':
+          return `${command.kind} ${formatAddress(command.address)} ${command.hostname}`;
+        case 'set-hostname':
+          return `${command.kind} ${command.hostname}`;
+        default:
+          return command.kind;
+      }
+    });
+  }
+}
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('websetup server', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hnet-websetup-'));
+  let store: Store;
+  let server: WebsetupServer;
+  let accountId = '';
+  let code = '';
+  const devices = new Map<string, Device>();
+  const stray: Uint8Array[] = [];
+  let inject: (packet: Uint8Array) => void = () => undefined;
+
+  const device = (address: string) => {
+    const d = new Device(address, (packet) => inject(packet));
+    devices.set(address, d);
+    return d;
+  };
+
+  before(async () => {
+    store = await Store.open(join(dir, 'hnet.sqlite'));
+    const account = await store.createAccount('ops@example.org', 'hash');
+    assert.ok(account.ok);
+    accountId = account.value.id;
+    code = generateJoinCode();
+    await store.createJoinCode(accountId, 'lab', hashSecret(code));
+    const overlay = new OverlayUdp(WEBSETUP_SERVER_PORT);
+    // The data plane's side of the TUN: packets websetup sends come out here and go to the device
+    // they are addressed to; packets from devices go in through `write`.
+    const tun = await overlay.openTun(
+      formatAddress(WEBSETUP),
+      (packet) => {
+        const udp = parseUdpPacket(packet);
+        assert.ok(udp, 'websetup sent a packet that is not valid UDP over IPv6');
+        assert.equal(udp.destinationPort, WEBSETUP_NODE_PORT);
+        const target = devices.get(formatAddress(udp.destination));
+        if (target) setImmediate(() => target.deliver(udp.payload));
+        else stray.push(packet);
+      },
+      (reason) => assert.fail(reason),
+    );
+    inject = (packet) => void tun.write(packet);
+    server = await WebsetupServer.start({
+      store,
+      open: overlay.open,
+      log: createLogger('error'),
+      retryMs: 300,
+      sweepMs: 60_000,
+    });
+  });
+  after(async () => {
+    await server?.close();
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a device joining with a valid code is claimed for its account and gets init-response', async () => {
+    const alpha = device(A1);
+    alpha.join(code, 'alpha');
+    await waitFor('init-response', () => alpha.lines().includes('init-response'));
+    const devicesOfAccount = await store.devices(accountId);
+    assert.deepEqual(
+      devicesOfAccount.map((d) => [d.address, d.hostname]),
+      [[A1, 'alpha']],
+    );
+    alpha.join(code, 'alpha');
+    await waitFor(
+      'a second init-response',
+      () => alpha.lines().filter((l) => l === 'init-response').length === 2,
+    );
+    assert.equal((await store.devices(accountId)).length, 1, 'repeating a join changes nothing');
+  });
+
+  test('a join with an unknown code is ignored', async () => {
+    const mallory = device(BAD);
+    mallory.join(generateJoinCode(), 'mallory');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(mallory.received, []);
+    assert.equal(await store.deviceContact(BAD), undefined);
+  });
+
+  test('putting two devices in a network pushes each one the other, whitelist before host name', async () => {
+    const bravo = device(B2);
+    bravo.join(code, 'bravo');
+    await waitFor('bravo joined', () => bravo.lines().includes('init-response'));
+    const alpha = devices.get(A1)!;
+    const network = await store.createNetwork(accountId, 'lab');
+    await store.addToNetwork(accountId, network.id, A1);
+    await store.addToNetwork(accountId, network.id, B2);
+    server.devicesChanged([A1, B2]);
+    await waitFor('both confirmed', async () => (await store.pushedEntries(A1)).length === 3);
+    await waitFor('bravo confirmed', async () => (await store.pushedEntries(B2)).length === 3);
+    const pushed = alpha.lines().filter((l) => l !== 'init-response');
+    assert.deepEqual(pushed, [`whitelist-add ${B2}`, `host-add ${B2} bravo`]);
+    assert.deepEqual(
+      bravo.lines().filter((l) => l !== 'init-response'),
+      [`whitelist-add ${A1}`, `host-add ${A1} alpha`],
+    );
+
+    // Taking bravo out revokes it on alpha: host name first, then the whitelist entry.
+    await store.removeFromNetwork(accountId, network.id, B2);
+    server.devicesChanged([A1, B2]);
+    await waitFor('alpha revoked bravo', async () => (await store.pushedEntries(A1)).length === 1);
+    assert.deepEqual(alpha.lines().slice(-2), [`host-rm ${B2} bravo`, `whitelist-rm ${B2}`]);
+  });
+
+  test('an unconfirmed command is sent again until the device answers', async () => {
+    const charlie = device(C3);
+    charlie.join(code, 'charlie');
+    await waitFor('charlie joined', () => charlie.lines().includes('init-response'));
+    charlie.answer = false;
+    const network = await store.createNetwork(accountId, 'retry');
+    await store.addToNetwork(accountId, network.id, C3);
+    await store.addToNetwork(accountId, network.id, A1);
+    server.devicesChanged([C3]);
+    await waitFor('a resend', () => charlie.lines().filter((l) => l === `whitelist-add ${A1}`).length >= 2);
+    const seqs = charlie.received.filter((r) => r.command.kind === 'whitelist-add').map((r) => r.seq);
+    assert.equal(new Set(seqs).size, 1, 'a resend keeps its sequence number');
+    assert.deepEqual(
+      await store.pushedEntries(C3),
+      ['hostname charlie'],
+      'nothing counts before it is confirmed',
+    );
+    charlie.answer = true;
+    await waitFor('confirmation', async () => (await store.pushedEntries(C3)).length === 3, 5000);
+  });
+
+  test('a reply from another address does not confirm a command', async () => {
+    const delta = device(D4);
+    delta.join(code, 'delta');
+    await waitFor('delta joined', () => delta.lines().includes('init-response'));
+    delta.answer = false;
+    const network = await store.createNetwork(accountId, 'spoof');
+    await store.addToNetwork(accountId, network.id, D4);
+    await store.addToNetwork(accountId, network.id, A1);
+    server.devicesChanged([D4]);
+    await waitFor('a command to delta', () => delta.received.length > 1);
+    const seq = delta.received.at(-1)!.seq;
+    const forged = encodeWebsetupReply(seq, { kind: 'ok' });
+    assert.ok(forged.ok);
+    delta.send(forged.value, E5);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(await store.pushedEntries(D4), ['hostname delta']);
+  });
+
+  test('renaming a device in the dashboard pushes set-hostname to it', async () => {
+    const alpha = devices.get(A1)!;
+    await store.renameDevice(accountId, A1, 'alpha-2');
+    server.devicesChanged([A1]);
+    await waitFor('set-hostname', () => alpha.lines().includes('set-hostname alpha-2'));
+    await waitFor('confirmed', async () => (await store.pushedEntries(A1)).includes('hostname alpha-2'));
+    assert.ok(!(await store.pushedEntries(A1)).includes('hostname alpha'));
+  });
+
+  test('packets to another port or address, or with a broken checksum, are not taken', async () => {
+    const before = (await store.devices(accountId)).length;
+    const request = encodeNodeRequest({
+      kind: 'init-request-join-code',
+      code,
+      secret: generateWebsetupSecret(),
+      hostname: 'sneaky',
+    });
+    assert.ok(request.ok);
+    const source = parseOverlayAddress(F6)!;
+    const wrongPort = buildUdpPacket(
+      source,
+      WEBSETUP_NODE_PORT,
+      WEBSETUP,
+      WEBSETUP_SERVER_PORT + 1,
+      request.value,
+    );
+    const wrongAddress = buildUdpPacket(
+      source,
+      WEBSETUP_NODE_PORT,
+      parseOverlayAddress('fc94:aaaa::2')!,
+      WEBSETUP_SERVER_PORT,
+      request.value,
+    );
+    const broken = buildUdpPacket(source, WEBSETUP_NODE_PORT, WEBSETUP, WEBSETUP_SERVER_PORT, request.value);
+    broken[broken.length - 1]! ^= 0x01;
+    for (const packet of [wrongPort, wrongAddress, broken]) inject(packet);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal((await store.devices(accountId)).length, before);
+  });
+});
