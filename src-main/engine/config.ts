@@ -44,15 +44,6 @@ const fileSchema = object(
   ),
 );
 
-const switches: Record<string, boolean> = {
-  true: true,
-  on: true,
-  '1': true,
-  false: false,
-  off: false,
-  '0': false,
-};
-
 // Environment values are text; lists are comma-separated, numbers decimal.
 function fromEnvironment(key: keyof Settings, raw: string): unknown {
   if (key === 'baseServers')
