@@ -16,6 +16,7 @@ import {
 import type { Throughput } from './overlay/iperf-output.js';
 import type { OverlayUnderTest } from './overlay/overlay-under-test.js';
 import type { RttPercentiles } from './overlay/ping-output.js';
+import { hnet } from './overlay/hnet.js';
 import { formatTable, type Row } from './overlay/table.js';
 import { overlayMtu, wireguardGo } from './overlay/wireguard-go.js';
 
@@ -86,6 +87,8 @@ async function measureOverlay(
   progress(`${overlay.name}, ${pair.path}`);
   const startedAt = performance.now();
   const running = await overlay.start(pair);
+  // How much of the first-ping figure is starting the processes, before any packet is sent.
+  progress(`  started in ${(performance.now() - startedAt).toFixed(0)} ms`);
   try {
     const target = running.addressOf(pair.b);
     const firstPingMs = await timeToFirstPing(pair.a, target, startedAt);
@@ -115,9 +118,14 @@ const lab = await Lab.create();
 try {
   const bench = await buildBenchLab(lab);
   const wireguard = await wireguardGo();
+  const hnetWithBase = await hnet(await lab.host('base', { on: bench.internet }));
+  // Pinging 3 s first lets the direct path settle; 7 s after the cut leaves room for a slow fallback.
+  const failover = { beforeMs: 3_000, afterMs: 7_000 };
   const paths: PathRows[] = [
-    { pair: bench.sameLan, overlays: [{ overlay: wireguard }] },
-    { pair: bench.coneNats, overlays: [{ overlay: wireguard }] },
+    { pair: bench.sameLan, overlays: [{ overlay: wireguard }, { overlay: hnetWithBase }] },
+    { pair: bench.coneNats, overlays: [{ overlay: wireguard }, { overlay: hnetWithBase, failover }] },
+    // No hole can be punched between two symmetric NATs: hnet's traffic goes through the base.
+    { pair: await bench.natPair('sym', 'symmetric'), overlays: [{ overlay: hnetWithBase }] },
   ];
 
   const rows: Row[] = [];

@@ -14,7 +14,7 @@ import {
   text,
   type Infer,
   type Validator,
-} from '../src-main/engine/validate.js';
+} from '../src-main/shared/validate.js';
 import { DEFAULT_SOCKET_PATH } from './protocol.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/hnet/helper.json';

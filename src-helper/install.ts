@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
-import { integer, list, object, parsed, text, type Infer } from '../src-main/engine/validate.js';
+import { integer, list, object, parsed, text, type Infer } from '../src-main/shared/validate.js';
 
 export const INSTALL_DIR = '/opt/hnet-helper';
 export const MANIFEST_NAME = 'helper-manifest.json';

@@ -1,7 +1,8 @@
 // Entry point of the root helper: `node main.js [--config /etc/hnet/helper.json]`, run by systemd
 // (src-helper/systemd/hnet-helper.service) or the desktop app's one-time install.
 import { parseArgs } from 'node:util';
-import { recoverJournal, removeStaleTempFiles } from './atomic-file.js';
+import { removeStaleTempFiles } from '../src-main/shared/atomic-file.js';
+import { recoverJournal } from './atomic-file.js';
 import { DEFAULT_CONFIG_PATH, loadHelperConfig } from './config.js';
 import { loadNative } from './native.js';
 import { startHelperServer } from './server.js';

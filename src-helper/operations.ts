@@ -3,7 +3,7 @@
 import { closeSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { list, object } from '../src-main/engine/validate.js';
+import { list, object } from '../src-main/shared/validate.js';
 import { replaceFile } from './atomic-file.js';
 import { countManagedLines, renderHostsFile } from './hosts-file.js';
 import { loadNative } from './native.js';

@@ -5,6 +5,7 @@
 // replies with one JSON object and a newline and closes. An `openTun` reply carries the TUN file
 // descriptor (SCM_RIGHTS) on its first byte.
 import { formatAddress, parseOverlayAddress } from '../src-protocol/address.js';
+import { canonicalHostname, HOSTNAME_RULE } from '../src-main/shared/hostname.js';
 import {
   boolean,
   integer,
@@ -16,7 +17,7 @@ import {
   type Checked,
   type Infer,
   type Validator,
-} from '../src-main/engine/validate.js';
+} from '../src-main/shared/validate.js';
 
 export const DEFAULT_SOCKET_PATH = '/run/hnet/helper.sock';
 /** Bounds what one /etc/hosts rewrite may contain (the engine's host table has the same limit). */
@@ -28,8 +29,6 @@ export const MANAGED_MARKER = '# managed by hnet';
 // Linux IFNAMSIZ is 16 including the NUL; restricting to [a-z0-9] keeps names from being options
 // or paths when they reach `ip`.
 const TUN_NAME = /^[a-z0-9]{1,15}$/;
-// No leading "-" or "." so a name can never look like an option or a relative domain.
-const HOSTNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$/;
 
 export const tunNameValidator: Validator<string> = parsed(
   'an interface name of 1 to 15 lowercase letters and digits',
@@ -37,8 +36,8 @@ export const tunNameValidator: Validator<string> = parsed(
 );
 
 export const hostnameValidator: Validator<string> = parsed(
-  'a hostname of letters, digits, "_", "." and "-" (1 to 253 characters, not starting with "-" or ".")',
-  (value) => (HOSTNAME.test(value) ? value : undefined),
+  `a hostname of ${HOSTNAME_RULE}`,
+  canonicalHostname,
 );
 
 /** Accepts any IPv6 spelling inside fc94::/16 and yields Husarnet's full eight-group form. */

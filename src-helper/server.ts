@@ -1,5 +1,6 @@
 // The helper's socket: authorise each connection by its peer credentials, read one request, run
 // it, reply, close. An unauthorised caller gets a refusal before anything it sent is read.
+import { once } from 'node:events';
 import { closeSync } from 'node:fs';
 import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -150,15 +151,14 @@ export async function startHelperServer(config: HelperConfig, log: Log = default
 
   await mkdir(dirname(config.socketPath), { recursive: true, mode: 0o755 });
   await rm(config.socketPath, { force: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // A restrictive umask while binding closes the window between bind() and chmod().
-    const umask = process.umask(0o177);
-    server.listen(config.socketPath, () => {
-      process.umask(umask);
-      resolve();
-    });
-  });
+  // A restrictive umask while binding closes the window between bind() and chmod().
+  const umask = process.umask(0o177);
+  try {
+    server.listen(config.socketPath);
+    await once(server, 'listening');
+  } finally {
+    process.umask(umask);
+  }
   const owner = socketOwner(config);
   await chown(config.socketPath, owner.uid, owner.gid);
   await chmod(config.socketPath, owner.mode);

@@ -7,6 +7,7 @@ import {
   decodePeerToBase,
   encodeBaseToPeer,
   encodePeerToBase,
+  peekSignedCookie,
   type BaseToPeerMessage,
   type PeerToBaseMessage,
 } from './base-messages.js';
@@ -56,6 +57,15 @@ describe('peer to base messages', () => {
         signer: { id: alice.address, publicKey: alice.publicKey, cookie },
       });
     }
+  });
+
+  test('the cookie of a signed message is found before anything is verified', () => {
+    const natInit = encodeOk({ kind: 'natInit', counter: 1n });
+    assert.deepEqual(peekSignedCookie(natInit), cookie);
+    // A base drops on the cookie first, so a forged signature does not hide it.
+    natInit[natInit.length - 1]! ^= 0xff;
+    assert.deepEqual(peekSignedCookie(natInit), cookie);
+    assert.equal(peekSignedCookie(natInit.subarray(0, 64)), undefined);
   });
 
   test('DATA and USER_AGENT travel unsigned', () => {

@@ -18,13 +18,17 @@ export {
   FrameDecoder,
   FRAME_HEADER_LENGTH,
   MAX_FRAME_PAYLOAD,
+  writeFrameHeader,
   type FramePush,
 } from './tcp-frame.js';
 
 export const COOKIE_LENGTH = 16;
 const PUBLIC_KEY_LENGTH = 32;
 const SIGNATURE_LENGTH = 64;
-const SIGNED_HEADER_LENGTH = 1 + ADDRESS_LENGTH + PUBLIC_KEY_LENGTH + COOKIE_LENGTH;
+/** Signed peer→base messages: kind ‖ sender id ‖ public key ‖ cookie ‖ body ‖ signature. */
+const SIGNED_KEY_AT = 1 + ADDRESS_LENGTH;
+const SIGNED_COOKIE_AT = SIGNED_KEY_AT + PUBLIC_KEY_LENGTH;
+const SIGNED_HEADER_LENGTH = SIGNED_COOKIE_AT + COOKIE_LENGTH;
 const COUNTER_LENGTH = 8;
 /** STATE carries one to five base UDP endpoints. */
 export const MAX_STATE_ENDPOINTS = 5;
@@ -86,6 +90,31 @@ const baseToPeerCodes = {
   redirect: 5,
 } as const satisfies Record<BaseToPeerKind, number>;
 
+// DATA is the bulk of what a base relays, so the base handles it by offsets instead of decoding it:
+// its kind numbers and layouts are exported for that.
+export const PEER_TO_BASE_DATA_CODE = peerToBaseCodes.data;
+export const BASE_TO_PEER_DATA_CODE = baseToPeerCodes.data;
+/** Peer→base DATA: kind ‖ source id ‖ target id ‖ security packet. */
+export const PEER_TO_BASE_DATA_SOURCE_AT = 1;
+export const PEER_TO_BASE_DATA_TARGET_AT = PEER_TO_BASE_DATA_SOURCE_AT + ADDRESS_LENGTH;
+export const PEER_TO_BASE_DATA_PACKET_AT = PEER_TO_BASE_DATA_TARGET_AT + ADDRESS_LENGTH;
+/** The shortest peer→base DATA: a packet of at least one byte. */
+export const MIN_PEER_TO_BASE_DATA_LENGTH = PEER_TO_BASE_DATA_PACKET_AT + 1;
+/** Base→peer DATA: kind ‖ source id ‖ security packet. */
+export const BASE_TO_PEER_DATA_SOURCE_AT = 1;
+export const BASE_TO_PEER_DATA_PACKET_AT = BASE_TO_PEER_DATA_SOURCE_AT + ADDRESS_LENGTH;
+
+/**
+ * Where the cookie of a signed peer→base message would be, read before anything is verified (the
+ * kind is not checked either): a base can drop a message naming no live connection without the
+ * cost of a signature check. A view into `bytes`, or undefined when it is too short to hold one.
+ */
+export function peekSignedCookie(bytes: Uint8Array): Uint8Array | undefined {
+  return bytes.length >= SIGNED_HEADER_LENGTH
+    ? bytes.subarray(SIGNED_COOKIE_AT, SIGNED_HEADER_LENGTH)
+    : undefined;
+}
+
 const peerToBaseKinds = invert(peerToBaseCodes);
 const baseToPeerKinds = invert(baseToPeerCodes);
 
@@ -137,11 +166,11 @@ export function encodePeerToBase(
   if (msg.kind === 'data') {
     const checked = checkDataIds(msg.source, msg.target);
     if (!checked.ok) return checked;
-    const out = new Uint8Array(1 + 2 * ADDRESS_LENGTH + msg.packet.length);
+    const out = new Uint8Array(PEER_TO_BASE_DATA_PACKET_AT + msg.packet.length);
     out[0] = code;
-    out.set(msg.source, 1);
-    out.set(msg.target, 1 + ADDRESS_LENGTH);
-    out.set(msg.packet, 1 + 2 * ADDRESS_LENGTH);
+    out.set(msg.source, PEER_TO_BASE_DATA_SOURCE_AT);
+    out.set(msg.target, PEER_TO_BASE_DATA_TARGET_AT);
+    out.set(msg.packet, PEER_TO_BASE_DATA_PACKET_AT);
     return ok(out);
   }
   if (msg.kind === 'userAgent') {
@@ -159,8 +188,8 @@ export function encodePeerToBase(
   const out = new Uint8Array(unsignedLength + SIGNATURE_LENGTH);
   out[0] = code;
   out.set(identity.address, 1);
-  out.set(identity.publicKey, 1 + ADDRESS_LENGTH);
-  out.set(cookie, 1 + ADDRESS_LENGTH + PUBLIC_KEY_LENGTH);
+  out.set(identity.publicKey, SIGNED_KEY_AT);
+  out.set(cookie, SIGNED_COOKIE_AT);
   out.set(body.value, SIGNED_HEADER_LENGTH);
   out.set(sign('ng-p2b-msg', out.subarray(0, unsignedLength), identity.secretKey), unsignedLength);
   return ok(out);
@@ -203,13 +232,13 @@ export function decodePeerToBase(bytes: Uint8Array): Result<DecodedPeerToBase> {
   const kind = peerToBaseKinds[bytes[0]!];
   if (kind === undefined) return fail('BadKind', `Unknown peer-to-base message kind ${bytes[0]}.`);
   if (kind === 'data') {
-    if (bytes.length < 1 + 2 * ADDRESS_LENGTH + 1)
+    if (bytes.length < MIN_PEER_TO_BASE_DATA_LENGTH)
       return fail('Truncated', 'DATA for the base is too short.');
     return ok({
       kind,
-      source: bytes.subarray(1, 1 + ADDRESS_LENGTH),
-      target: bytes.subarray(1 + ADDRESS_LENGTH, 1 + 2 * ADDRESS_LENGTH),
-      packet: bytes.subarray(1 + 2 * ADDRESS_LENGTH),
+      source: bytes.subarray(PEER_TO_BASE_DATA_SOURCE_AT, PEER_TO_BASE_DATA_TARGET_AT),
+      target: bytes.subarray(PEER_TO_BASE_DATA_TARGET_AT, PEER_TO_BASE_DATA_PACKET_AT),
+      packet: bytes.subarray(PEER_TO_BASE_DATA_PACKET_AT),
     });
   }
   if (kind === 'userAgent') {
@@ -223,9 +252,9 @@ export function decodePeerToBase(bytes: Uint8Array): Result<DecodedPeerToBase> {
   const unsignedLength = bytes.length - SIGNATURE_LENGTH;
   const body = decodeSignedBody(kind, bytes.subarray(SIGNED_HEADER_LENGTH, unsignedLength));
   if (!body.ok) return body;
-  const id = bytes.subarray(1, 1 + ADDRESS_LENGTH);
-  const publicKey = bytes.subarray(1 + ADDRESS_LENGTH, 1 + ADDRESS_LENGTH + PUBLIC_KEY_LENGTH);
-  const cookie = bytes.subarray(1 + ADDRESS_LENGTH + PUBLIC_KEY_LENGTH, SIGNED_HEADER_LENGTH);
+  const id = bytes.subarray(1, SIGNED_KEY_AT);
+  const publicKey = bytes.subarray(SIGNED_KEY_AT, SIGNED_COOKIE_AT);
+  const cookie = bytes.subarray(SIGNED_COOKIE_AT, SIGNED_HEADER_LENGTH);
   const derived = addressFromPublicKey(publicKey);
   if (!derived) return fail('InvalidKey', 'The sender key does not qualify for an fc94 address.');
   if (!equalBytes(derived, id))
@@ -316,8 +345,13 @@ export function decodeBaseToPeer(bytes: Uint8Array): Result<BaseToPeerMessage> {
       return ok({ kind, id: rest.subarray(0, ADDRESS_LENGTH), endpoints: endpoints.value });
     }
     case 'data':
-      if (rest.length < ADDRESS_LENGTH + 1) return fail('Truncated', 'DATA from the base is too short.');
-      return ok({ kind, source: rest.subarray(0, ADDRESS_LENGTH), packet: rest.subarray(ADDRESS_LENGTH) });
+      if (bytes.length < BASE_TO_PEER_DATA_PACKET_AT + 1)
+        return fail('Truncated', 'DATA from the base is too short.');
+      return ok({
+        kind,
+        source: bytes.subarray(BASE_TO_PEER_DATA_SOURCE_AT, BASE_TO_PEER_DATA_PACKET_AT),
+        packet: bytes.subarray(BASE_TO_PEER_DATA_PACKET_AT),
+      });
     case 'natOk':
       return rest.length === 0 ? ok({ kind }) : fail('BadLength', 'NAT_OK is a single byte.');
     case 'state':

@@ -9,9 +9,16 @@
 // A list that is empty contributes nothing, not even its "\n" (the stock daemon overwrites the last
 // comma with "\n", so with no items it overwrites the previous line's "\n"). `version` is not signed.
 // `signature_v2` is the base64 of the 64-byte detached Ed25519 signature.
+//
+// hnet extension: `hnet_base_servers` lists the base servers as IP:PORT when one listens on a TCP
+// port other than 443 (a server hosted without root). Stock daemons read `base_server_addresses` as
+// bare IPs and always dial 443, so such a server is out of their reach anyway; when the field is
+// present its items are appended to the signed text as one more line ("hnet:" items joined by ","),
+// so it cannot be added or changed without the key. A stock daemon that met such a license would
+// refuse its signature rather than dial a port where nothing answers.
 import { parseOverlayAddress } from './address.js';
 import { sodium } from './crypto.js';
-import { parseIp } from './endpoint.js';
+import { parseEndpoint, parseIp } from './endpoint.js';
 import { fail, ok, type Result } from './result.js';
 
 export interface License {
@@ -29,6 +36,8 @@ export interface License {
   issued: string;
   valid_until: string;
   signature_v2: string;
+  /** hnet only: base servers as IP:PORT, for ports other than 443 (see the top of this file). */
+  hnet_base_servers?: string[];
   /** Informational and unsigned; stock daemons ignore it. */
   version?: number | string;
 }
@@ -60,6 +69,7 @@ const fieldOrder: (keyof License)[] = [
   'issued',
   'valid_until',
   'signature_v2',
+  'hnet_base_servers',
   'version',
 ];
 
@@ -78,6 +88,9 @@ function checkFields(license: UnsignedLicense): Result<void> {
           'BadFormat',
           `"${item}" in ${field} is not an IP address; stock daemons accept only IPs there.`,
         );
+  for (const item of license.hnet_base_servers ?? [])
+    if (/[\n\r,]/.test(item) || !parseEndpoint(item).ok)
+      return fail('BadFormat', `"${item}" in hnet_base_servers is not an IP:PORT address.`);
   if (
     !Number.isSafeInteger(license.max_devices) ||
     license.max_devices < 0 ||
@@ -95,6 +108,7 @@ export function licenseSigningBytes(license: UnsignedLicense): Uint8Array {
   text += `${license.dashboard_url}\n${license.websetup_host}\n`;
   for (const field of listFields) if (license[field].length > 0) text += `${license[field].join(',')}\n`;
   text += `${license.issued}\n${license.valid_until}`;
+  if (license.hnet_base_servers !== undefined) text += `\nhnet:${license.hnet_base_servers.join(',')}`;
   return new TextEncoder().encode(text);
 }
 
@@ -150,6 +164,8 @@ export function parseLicense(text: string): Result<License> {
   for (const field of listFields)
     if (!isStringList(record[field])) return fail('BadFormat', `license.json lacks the list ${field}.`);
   if (typeof record.max_devices !== 'number') return fail('BadFormat', 'license.json lacks max_devices.');
+  if (record.hnet_base_servers !== undefined && !isStringList(record.hnet_base_servers))
+    return fail('BadFormat', 'hnet_base_servers must be a list of IP:PORT addresses.');
   const version = record.version;
   if (version !== undefined && typeof version !== 'number' && typeof version !== 'string')
     return fail('BadFormat', 'The license version must be a number or text.');
@@ -158,6 +174,11 @@ export function parseLicense(text: string): Result<License> {
   ) as unknown as License;
   const checked = checkFields(license);
   return checked.ok ? ok(license) : checked;
+}
+
+/** The base servers as hnet dials them: IP:PORT where the license gives ports, else bare IPs (443). */
+export function baseServerTargets(license: License): string[] {
+  return license.hnet_base_servers ?? license.base_server_addresses;
 }
 
 /** Pretty JSON with the fields in a fixed order. Stock daemons read the file in one 8 KiB receive. */

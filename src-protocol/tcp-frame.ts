@@ -14,13 +14,22 @@ export function encodeFrame(payload: Uint8Array): Result<Uint8Array> {
       `A framed message carries at most ${MAX_FRAME_PAYLOAD} bytes, not ${payload.length}.`,
     );
   const out = new Uint8Array(FRAME_HEADER_LENGTH + payload.length);
-  out[0] = MAGIC[0];
-  out[1] = MAGIC[1];
-  out[2] = MAGIC[2];
-  out[3] = payload.length & 0xff;
-  out[4] = payload.length >> 8;
+  writeFrameHeader(out, 0, payload.length);
   out.set(payload, FRAME_HEADER_LENGTH);
   return ok(out);
+}
+
+/**
+ * Writes the header of a frame carrying `length` bytes at `out[at]`, allocating nothing, so a relay
+ * can frame a message in the room in front of it. Checking `length` against MAX_FRAME_PAYLOAD is
+ * the caller's job.
+ */
+export function writeFrameHeader(out: Uint8Array, at: number, length: number): void {
+  out[at] = MAGIC[0];
+  out[at + 1] = MAGIC[1];
+  out[at + 2] = MAGIC[2];
+  out[at + 3] = length & 0xff;
+  out[at + 4] = length >> 8;
 }
 
 /** The payload length a header announces, or why the header is unacceptable. */

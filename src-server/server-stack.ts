@@ -9,6 +9,7 @@ import { initCrypto } from '../src-protocol/crypto.js';
 import { parseIdentityFile } from '../src-protocol/identity.js';
 import { createLogger, type Logger } from '../src-main/engine/log.js';
 import { BaseServer } from './base/base-server.js';
+import { DEFAULT_TCP_PORT } from './base/config.js';
 import { DashboardServer } from './dashboard/dashboard-server.js';
 import { LoginLimiter } from './dashboard/login-limiter.js';
 import { DEFAULT_MAX_DEVICES, issueLicense } from './license/license-issuer.js';
@@ -62,6 +63,7 @@ export class ServerStack {
             dashboardUrl: settings.dashboardUrl,
             websetupHost,
             baseServers: settings.publicIps,
+            baseTcpPort: settings.base?.tcp[0]?.port ?? DEFAULT_TCP_PORT,
             maxDevices: DEFAULT_MAX_DEVICES,
           },
           key,

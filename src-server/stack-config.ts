@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { parseOverlayAddress, formatAddress } from '../src-protocol/address.js';
 import { makeEndpoint } from '../src-protocol/endpoint.js';
-import { parseBaseOptions, parseListenAddress, type BaseServerConfig } from './base/config.js';
+import { baseOptions, parseBaseOptions, parseListenAddress, type BaseServerConfig } from './base/config.js';
 
 export type StackPart = 'base' | 'dashboard' | 'websetup';
 
@@ -44,18 +44,6 @@ const ownOptions = {
   'websetup-udp': { type: 'string' },
   'websetup-address': { type: 'string' },
   help: { type: 'boolean' },
-} as const;
-
-/** `hnet-server base` options the stack passes through. */
-const baseOptions = {
-  tcp: { type: 'string', multiple: true },
-  udp: { type: 'string', multiple: true },
-  advertise: { type: 'string' },
-  metrics: { type: 'string' },
-  'no-metrics': { type: 'boolean' },
-  'max-connections': { type: 'string' },
-  'idle-timeout': { type: 'string' },
-  'auth-timeout': { type: 'string' },
 } as const;
 
 export function stackUsage(command: string, parts: ReadonlySet<StackPart>): string {

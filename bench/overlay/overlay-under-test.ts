@@ -9,15 +9,8 @@ import type { HostPair } from './bench-lab.js';
  * both ends come up (keys, daemons, interfaces, handshakes) is inside it; `start` may return
  * before the overlay carries traffic.
  *
- * How the hnet rows plug in, once the engine's data plane lands: an `hnet` implementation whose
- * constructor takes the base server (started once per run with `startBase` from
- * e2e/engine-node.ts on a host of `BenchLab.internet`), and whose `start` calls `startNode` from
- * the same file on both hosts (root helper + hnetd, each with its own state directory), then
- * `introduce` so each whitelists the other. Its `addressOf` is the node's fc94 address; `stop`
- * stops both daemons and helpers and removes their scratch directory. The rows are then the
- * pairs `sameLan` (direct), `coneNats` (direct through NATs, plus the failover gap, since a
- * cut NAT-to-NAT path leaves the base to fall back on) and `natPair('sym', 'symmetric')`
- * (tunnelled through the base's UDP relay), added to the list of paths in bench/overlay.ts.
+ * Implementations: wireguard-go.ts (the reference row) and hnet.ts (root helper + hnetd on both
+ * hosts, a base server on the lab's Internet, each node whitelisting the other).
  */
 export interface OverlayUnderTest {
   /** How the table names it, with its version. */

@@ -28,3 +28,6 @@ export async function waitForPath(
 ): Promise<void> {
   await page.locator(`tr[data-address="${address}"][data-path="${kind}"]`).waitFor({ timeout: timeoutMs });
 }
+
+/** `text` as a regular expression source that matches it literally (addresses, endpoints). */
+export const literally = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,7 +1,7 @@
 // How `hnet status` shows the engine to a person. Scripts use `--json` instead, which is the
 // Status type unchanged.
 import type { HostEntry } from '../engine/host-table.js';
-import type { BaseStatus, PeerStatus, Status } from '../engine/status.js';
+import type { BaseStatus, NetworkStatus, PeerStatus, Status } from '../engine/status.js';
 import type { WhitelistState } from '../engine/whitelist.js';
 
 export function formatBytes(bytes: number): string {
@@ -57,6 +57,13 @@ function formatPeer(peer: PeerStatus, now: number): string {
   return parts.join('\n');
 }
 
+function formatNetwork(network: NetworkStatus): string {
+  const where = network.server ? ` (server ${network.server})` : '';
+  if (network.state === 'joining')
+    return `joining through websetup ${network.websetup}${where} as ${network.hostname}: waiting for its answer`;
+  return `joined through websetup ${network.websetup}${where} as ${network.hostname}`;
+}
+
 const hostsFileState: Record<Status['hostsFile']['state'], string> = {
   pending: 'not written yet',
   synced: 'up to date',
@@ -68,6 +75,7 @@ export function formatStatus(status: Status, now: number = Date.now()): string {
     `address    ${status.address}`,
     `hostname   ${status.hostname}`,
     `base       ${formatBase(status.base)}`,
+    `network    ${status.networks.map(formatNetwork).join('; ') || 'none (join one with "hnet join <code>")'}`,
     `/etc/hosts ${hostsFileState[status.hostsFile.state]}: ${status.hostsFile.reason}`,
     ...formatWhitelist(status.whitelist, status.hosts),
     status.peers.length === 0 ? 'no peers yet' : `peers (${status.peers.length})`,

@@ -5,7 +5,12 @@ import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { initCrypto } from '../../src-protocol/crypto.js';
+import { LICENSE_KEY_PATH, LICENSE_PATH } from '../../src-protocol/license-key.js';
+import { issueLicense } from '../../src-server/license/license-issuer.js';
+import { loadOrCreateSigningKey } from '../../src-server/license/signing-key.js';
 import { parseIdentityFile } from '../../src-protocol/identity.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -184,17 +189,76 @@ describe('hnet CLI against a running hnetd', () => {
     assert.match(unknown.stderr, /unknown host "no-such-host"/);
   });
 
-  test('setup-server and join are refused clearly until the server parts exist', async () => {
-    const setup = await hnet('setup-server', 'https://hnet.example.com');
-    assert.equal(setup.code, 1);
-    assert.match(setup.stderr, /not available yet/);
+  test('setup-server shows the key first, refuses a wrong one, and switches on the right one for good', async () => {
+    const key = await loadOrCreateSigningKey(join(dir, 'license-key'));
+    const issued = issueLicense(
+      {
+        name: 'CLI lab',
+        dashboardUrl: 'http://127.0.0.1',
+        websetupHost: PEER,
+        baseServers: ['127.0.0.1'],
+        maxDevices: 10,
+      },
+      key,
+    );
+    assert.ok(issued.ok);
+    const site = createServer((req, res) => {
+      const body =
+        req.url === LICENSE_PATH
+          ? issued.value.json
+          : req.url === LICENSE_KEY_PATH
+            ? issued.value.keyText
+            : undefined;
+      res.writeHead(body === undefined ? 404 : 200).end(body ?? 'not found');
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    const baseServer = async () =>
+      (JSON.parse((await hnet('status', '--json')).stdout) as { base: { server: string | null } }).base
+        .server;
+    try {
+      const shown = await hnet('setup-server', url);
+      assert.equal(shown.code, 1, 'nothing was done yet');
+      assert.match(shown.stdout, new RegExp(`signs its license with the key\\n\\n {4}${key.fingerprint}\\n`));
+      assert.ok(
+        shown.stdout.includes(`hnet setup-server ${url} --fingerprint '${key.fingerprint}'`),
+        shown.stdout,
+      );
+      assert.equal(await baseServer(), null);
+
+      const wrong = await hnet('setup-server', url, '--fingerprint', '0123 '.repeat(16));
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, /not the one you confirmed; nothing was changed/);
+      assert.equal(await baseServer(), null);
+      const typo = await hnet('setup-server', url, '--fingerprint', 'abc');
+      assert.equal(typo.code, 2);
+      assert.match(typo.stderr, /bad key fingerprint: "abc"/);
+
+      const used = await hnet('setup-server', url, '--fingerprint', key.fingerprint.replace(/ /g, ''));
+      assert.equal(used.code, 0, used.stderr);
+      assert.match(used.stdout, /now using CLI lab .*: base servers 127\.0\.0\.1/);
+      assert.equal(await baseServer(), '127.0.0.1');
+
+      // The config names no base server, so the one set up here is used after a restart too.
+      assert.equal(await stopDaemon(), 0, daemonLog);
+      await startDaemon();
+      assert.equal(await baseServer(), '127.0.0.1');
+    } finally {
+      site.close();
+    }
+  });
+
+  test('leave says when there is nothing to leave, and a bad join code is a usage error', async () => {
+    const leave = await hnet('leave');
+    assert.equal(leave.code, 1);
+    assert.match(leave.stderr, /has not joined a network/);
     const badCode = await hnet('join', 'nonsense');
     assert.equal(badCode.code, 2);
     assert.match(badCode.stderr, /bad join code: "nonsense" — expected <fc94 address>\/<22 characters>/);
   });
 
   test('every command has --help, and a wrong command line exits 2', async () => {
-    const commands = ['status', 'whitelist add', 'wait peer', 'join'];
+    const commands = ['status', 'whitelist add', 'wait peer', 'join', 'setup-server', 'leave'];
     const [overview, ...helps] = await Promise.all([
       hnet('--help'),
       ...commands.map((command) => hnet(...command.split(' '), '--help')),

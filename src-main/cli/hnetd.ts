@@ -12,6 +12,7 @@ import { configEnvironment, DEFAULT_CONFIG_FILE, loadConfig } from '../engine/co
 import { serveControlApi } from '../engine/control-api.js';
 import { createDataPlane, tunThroughHelper } from '../engine/data-plane.js';
 import { Engine } from '../engine/engine.js';
+import { createEnrolment } from '../engine/enrolment.js';
 import { errorText } from '../engine/errors.js';
 import { HelperClient } from '../engine/helper-client.js';
 import { createLogger, type Logger } from '../engine/log.js';
@@ -88,6 +89,7 @@ async function main(argv: string[]): Promise<number | undefined> {
     log,
     writeHosts: (entries) => helper.writeHosts(entries),
     dataPlane: createDataPlane({ openTun: tunThroughHelper(helper) }),
+    enrolment: createEnrolment(),
   });
   if (!engine.ok) {
     log.error('start-failed', { kind: engine.error.kind, reason: engine.error.message });

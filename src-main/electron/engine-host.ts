@@ -8,6 +8,7 @@ import { ControlClient } from '../engine/control-client.js';
 import { serveControlApi, type ControlServer } from '../engine/control-api.js';
 import { createDataPlane, tunThroughHelper } from '../engine/data-plane.js';
 import { Engine } from '../engine/engine.js';
+import { createEnrolment } from '../engine/enrolment.js';
 import { success, type Outcome } from '../engine/errors.js';
 import { HelperClient } from '../engine/helper-client.js';
 import type { Logger } from '../engine/log.js';
@@ -61,6 +62,7 @@ async function startEngine(config: Config, log: Logger): Promise<Outcome<Hosted>
     log,
     writeHosts: (entries) => helper.writeHosts(entries),
     dataPlane: createDataPlane({ openTun: tunThroughHelper(helper) }),
+    enrolment: createEnrolment(),
   });
   if (!engine.ok) return engine;
   const server = await serveControlApi(engine.value, { socketPath: config.controlSocket, log });

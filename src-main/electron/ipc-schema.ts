@@ -9,6 +9,7 @@
 // This module imports nothing from 'electron', so it is tested under plain Node.
 import {
   controlCalls,
+  fingerprintInput,
   type CallName,
   type ParamsOf as ControlParamsOf,
   type ResultOf as ControlResultOf,
@@ -16,7 +17,7 @@ import {
 import type { SetupServerResult } from '../engine/engine.js';
 import type { EngineErrorKind } from '../engine/errors.js';
 import type { StatusUpdate } from '../engine/event-stream.js';
-import { object, parsed, text, type Checked, type Validator } from '../engine/validate.js';
+import { object, parsed, text, type Checked, type Validator } from '../shared/validate.js';
 import type { UiView } from './ui-views.js';
 
 export type { UiView };
@@ -58,11 +59,6 @@ export const serverUrl = parsed('an http:// or https:// address, e.g. https://hn
   }
 });
 
-/** SHA-256 of the server's Ed25519 public key, as 16 groups of 4 hex digits. */
-const fingerprint = parsed('a key fingerprint (64 hex digits in groups of 4)', (value) =>
-  /^(?:[0-9a-f]{4} ){15}[0-9a-f]{4}$/.test(value) ? value : undefined,
-);
-
 /** What the setup dialog shows before the user confirms a server. */
 export interface ServerPreview {
   /** The normalised URL the license came from. */
@@ -77,9 +73,14 @@ export interface ServerPreview {
 }
 
 export interface HostedServer {
+  /** The server's address for other devices: `hnet setup-server <url> --fingerprint …`. */
   url: string;
+  /** Its license key, as hnet-server printed it and as the engine checked it. */
+  fingerprint: string;
   /** Base servers the engine now uses. */
   baseServers: string[];
+  /** hnet-server's output, for when something goes wrong later. */
+  logFile: string;
 }
 
 export interface HelperState {
@@ -99,10 +100,11 @@ export const bridgeCalls = {
   'hosts.add': engineCall('hosts.add'),
   'hosts.remove': engineCall('hosts.remove'),
   join: engineCall('join'),
+  'network.leave': engineCall('network.leave'),
   /** Fetches and verifies the server's license; changes nothing. */
   'server.preview': shellCall<ServerPreview>()(object({ url: serverUrl })),
   /** Switches the engine to a previewed server, only if its key still has the confirmed fingerprint. */
-  'server.use': shellCall<SetupServerResult>()(object({ url: serverUrl, fingerprint })),
+  'server.use': shellCall<SetupServerResult>()(object({ url: serverUrl, fingerprint: fingerprintInput })),
   /** Starts hnet-server on this machine and points the engine at it. */
   'server.hostHere': shellCall<HostedServer>()(object({})),
   'helper.state': shellCall<HelperState>()(object({})),

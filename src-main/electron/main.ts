@@ -4,19 +4,18 @@
 // Node; this file wires those modules to Electron.
 import './packaged-paths.js';
 import { app, clipboard, dialog, ipcMain, Notification, protocol, session, type Session } from 'electron';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../engine/config.js';
 import { errorText } from '../engine/errors.js';
 import { HelperClient } from '../engine/helper-client.js';
 import { createLogger, type Logger } from '../engine/log.js';
 import { PersistedJson } from '../engine/persisted-json.js';
-import { boolean, object } from '../engine/validate.js';
+import { boolean, object } from '../shared/validate.js';
 import { isAutostartOn, setAutostart } from './autostart.js';
 import { createBridgeBackend } from './bridge-backend.js';
 import { findAppFile } from './app-files.js';
 import { findHelperBundle, helperInstaller } from './helper-install.js';
-import { LocalServer } from './local-server.js';
+import { hnetServerCommand, isPrivileged, LocalServerHost } from './local-server-host.js';
 import { attachOrHostEngine, desktopConfig, type EngineHost } from './engine-host.js';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, forwardEvents, registerIpcHandlers } from './ipc-handlers.js';
 import { NotificationController } from './notification-controller.js';
@@ -92,30 +91,25 @@ async function start(): Promise<void> {
   });
   if (!settings.ok) throw new Error(settings.error.message);
   const helper = new HelperClient(host.config.helperSocket);
-  let localServer: LocalServer | undefined;
-  const startLocalServer = async () => {
-    if (!localServer) {
-      const script = app.isPackaged
-        ? join(process.resourcesPath, 'daemons', 'hnet-server.mjs')
-        : findAppFile('dist/daemons/hnet-server.mjs');
-      if (!script)
-        return {
+  const serverCommand = hnetServerCommand(app.isPackaged ? process.resourcesPath : undefined);
+  // The server hosted here keeps its state with the user's other hnet data, never in /var/lib.
+  const localServer = serverCommand
+    ? new LocalServerHost({
+        stateDir: join(app.getPath('userData'), 'server'),
+        command: serverCommand,
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        privileged: isPrivileged(),
+        advertise: process.env['HNET_SERVER_ADVERTISE'],
+        log,
+      })
+    : undefined;
+  const startLocalServer = () =>
+    localServer
+      ? localServer.start()
+      : Promise.resolve({
           ok: false as const,
           error: { kind: 'NotAvailable' as const, message: 'hnet-server is not part of this build' },
-        };
-      const dir = join(app.getPath('userData'), 'server');
-      await mkdir(dir, { recursive: true });
-      const started = await LocalServer.start({
-        command: [process.execPath, script],
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-        cwd: dir,
-        log,
-      });
-      if (!started.ok) return started;
-      localServer = started.value;
-    }
-    return { ok: true as const, value: { url: localServer.url } };
-  };
+        });
   const windows = new WindowController(findAppFile('assets/icon.png'));
   const backend = createBridgeBackend(
     link,

@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { initCrypto, sodium } from '../../src-protocol/crypto.js';
 import { serializeLicense, signLicense, type UnsignedLicense } from '../../src-protocol/license.js';
 import type { EngineLink } from './engine-link.js';
-import { keyFingerprint, LICENSE_KEY_PATH, LICENSE_PATH, previewServer, useServer } from './server-setup.js';
+import { keyFingerprint, LICENSE_KEY_PATH, LICENSE_PATH } from '../../src-protocol/license-key.js';
+import { previewServer, useServer } from './server-setup.js';
 
 const unsigned: UnsignedLicense = {
   installation_id: 'test-installation',
@@ -44,7 +45,15 @@ function recordingLink(): Pick<EngineLink, 'call'> & { calls: unknown[] } {
     calls,
     call: (async (name: string, params: unknown) => {
       calls.push([name, params]);
-      return { ok: true, value: { baseServers: unsigned.base_server_addresses } };
+      return {
+        ok: true,
+        value: {
+          switched: true,
+          name: unsigned.name,
+          fingerprint: '',
+          baseServers: unsigned.base_server_addresses,
+        },
+      };
     }) as EngineLink['call'],
   };
 }
@@ -121,7 +130,7 @@ describe('setting up a server', () => {
     const link = recordingLink();
     const confirmed = await useServer(url, keyFingerprint(keys.publicKey), link);
     assert.ok(confirmed.ok);
-    assert.deepEqual(link.calls, [['setupServer', { url }]]);
+    assert.deepEqual(link.calls, [['setupServer', { url, fingerprint: keyFingerprint(keys.publicKey) }]]);
 
     // The server's key changed after the user looked: nothing reaches the engine.
     routes.set(LICENSE_PATH, signedBy(other.privateKey));

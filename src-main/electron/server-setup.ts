@@ -2,16 +2,18 @@
 // its license (PROTOCOL.md §7) and the Ed25519 key that signs it; we fetch both, check the
 // signature, and show the key's fingerprint so the user can compare it with what the server's
 // owner sees. Only a confirmed fingerprint switches the engine, and only if the key still matches.
-import { initCrypto, sha256 } from '../../src-protocol/crypto.js';
-import { parseLicense, verifyLicense } from '../../src-protocol/license.js';
+import { initCrypto } from '../../src-protocol/crypto.js';
+import {
+  decodeLicenseKey,
+  keyFingerprint,
+  LICENSE_KEY_PATH,
+  LICENSE_PATH,
+} from '../../src-protocol/license-key.js';
+import { baseServerTargets, parseLicense, verifyLicense } from '../../src-protocol/license.js';
 import type { SetupServerResult } from '../engine/engine.js';
 import { errorText } from '../engine/errors.js';
 import type { EngineLink } from './engine-link.js';
 import type { BridgeOutcome, ServerPreview, ShellErrorKind } from './ipc-schema.js';
-
-export const LICENSE_PATH = '/license.json';
-/** The server's Ed25519 public key: base64 of its 32 bytes, as text. */
-export const LICENSE_KEY_PATH = '/license.key';
 
 const FETCH_TIMEOUT_MS = 8000;
 // license.json is a few hundred bytes; a stock daemon reads it in one 8 KiB receive.
@@ -20,12 +22,6 @@ const MAX_BODY_BYTES = 64 * 1024;
 export type Fetch = (url: string, init: { signal: AbortSignal; redirect: 'error' }) => Promise<Response>;
 
 const refuse = (kind: ShellErrorKind, message: string) => ({ ok: false as const, error: { kind, message } });
-
-/** SHA-256 of the key in 16 groups of 4 hex digits, easy to read aloud and compare. */
-export function keyFingerprint(publicKey: Uint8Array): string {
-  const hex = Buffer.from(sha256(publicKey)).toString('hex');
-  return hex.match(/.{4}/g)?.join(' ') ?? hex;
-}
 
 async function fetchText(fetcher: Fetch, url: string, what: string): Promise<BridgeOutcome<string>> {
   const host = new URL(url).host;
@@ -57,13 +53,6 @@ async function fetchText(fetcher: Fetch, url: string, what: string): Promise<Bri
   return { ok: true, value: body };
 }
 
-function decodeKey(text: string): Uint8Array | undefined {
-  const trimmed = text.trim();
-  if (!/^[A-Za-z0-9+/]{43}=$/.test(trimmed)) return undefined;
-  const key = Buffer.from(trimmed, 'base64');
-  return key.length === 32 ? new Uint8Array(key) : undefined;
-}
-
 /** Fetches and checks a server's license. Changes nothing, whatever the answer. */
 export async function previewServer(
   url: string,
@@ -77,7 +66,7 @@ export async function previewServer(
     return refuse('BadLicense', `The server's license.json is not valid: ${license.error.message}`);
   const keyText = await fetchText(fetcher, url + LICENSE_KEY_PATH, 'its signing key');
   if (!keyText.ok) return keyText;
-  const key = decodeKey(keyText.value);
+  const key = decodeLicenseKey(keyText.value);
   if (!key)
     return refuse(
       'BadLicense',
@@ -96,7 +85,7 @@ export async function previewServer(
       url,
       name: value.name,
       fingerprint: keyFingerprint(key),
-      baseServers: value.base_server_addresses,
+      baseServers: baseServerTargets(value),
       websetupHost: value.websetup_host,
       dashboardUrl: value.dashboard_url,
       validUntil: value.valid_until,
@@ -104,7 +93,10 @@ export async function previewServer(
   };
 }
 
-/** Switches the engine to `url` if its key still has the fingerprint the user confirmed. */
+/**
+ * Switches the engine to `url` if its key still has the fingerprint the user confirmed. The engine
+ * fetches the license itself and checks the same fingerprint again before it changes anything.
+ */
 export async function useServer(
   url: string,
   confirmedFingerprint: string,
@@ -118,5 +110,5 @@ export async function useServer(
       'KeyChanged',
       `The server's key changed since you looked (now ${preview.value.fingerprint}). Nothing was changed; check with the server's owner.`,
     );
-  return link.call('setupServer', { url });
+  return link.call('setupServer', { url, fingerprint: confirmedFingerprint });
 }

@@ -5,6 +5,7 @@ import type { HelperReply, ResultOf as HelperResultOf } from '../../src-helper/p
 import type { ShellHandlers } from './bridge-backend.js';
 import type { EngineLink } from './engine-link.js';
 import type { BridgeOutcome, HelperState, HostedServer } from './ipc-schema.js';
+import type { HostedHere } from './local-server-host.js';
 import { previewServer, useServer, type Fetch } from './server-setup.js';
 
 /** Asks the root helper for its status (HelperClient's `status` call). */
@@ -17,8 +18,8 @@ export interface ShellDeps {
   installHelper?: () => Promise<BridgeOutcome<void>>;
   /** Electron's clipboard; a browser copies on its own side. */
   copyText?: (text: string) => void;
-  /** Starts hnet-server on this machine and answers its URL once it serves its license. */
-  startLocalServer?: () => Promise<BridgeOutcome<{ url: string }>>;
+  /** Starts hnet-server on this machine; answers its URL and the key fingerprint it printed. */
+  startLocalServer?: () => Promise<BridgeOutcome<HostedHere>>;
   fetch?: Fetch;
 }
 
@@ -52,12 +53,12 @@ export function createShellHandlers(deps: ShellDeps): ShellHandlers {
       if (!deps.startLocalServer) return notHere('hosting a server');
       const started = await deps.startLocalServer();
       if (!started.ok) return started;
-      const { url } = started.value;
-      // Our own server: its key is the one we just fetched from it over loopback.
-      const preview = await previewServer(url, fetcher);
-      if (!preview.ok) return preview;
-      const used = await useServer(url, preview.value.fingerprint, deps.link, fetcher);
-      return used.ok ? { ok: true, value: { url, baseServers: used.value.baseServers } } : used;
+      const { url, fingerprint, logFile } = started.value;
+      // Our own child printed its key, so the user need not compare it; the normal path still
+      // checks that the server at `url` signs with exactly that key before the engine switches.
+      const used = await useServer(url, fingerprint, deps.link, fetcher);
+      if (!used.ok) return used;
+      return { ok: true, value: { url, fingerprint, baseServers: used.value.baseServers, logFile } };
     },
     'helper.state': async () => ({ ok: true, value: await helperState(deps.helper, canInstall) }),
     'helper.install': async () => {

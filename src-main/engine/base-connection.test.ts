@@ -8,7 +8,6 @@ import { generateIdentity, type Identity } from '../../src-protocol/identity.js'
 import { BaseServer } from '../../src-server/base/base-server.js';
 import { defaultLimits } from '../../src-server/base/limits.js';
 import { BaseConnection, parseServerAddress, type BaseHandlers } from './base-connection.js';
-import type { Config } from './config.js';
 import { DropCounter } from './drops.js';
 import { createLogger } from './log.js';
 import type { RelayKind } from './paths.js';
@@ -74,9 +73,9 @@ async function client(baseServers: string[]): Promise<Client> {
     connected: () => undefined,
     relayChanged: (kind) => relay.push(kind),
   };
-  const config = { baseServers } as Config;
   const connection = new BaseConnection(
-    { config, identity, log: createLogger('error'), changed: () => undefined },
+    { identity, log: createLogger('error'), changed: () => undefined },
+    baseServers,
     udp,
     new DropCounter(),
     handlers,
@@ -137,5 +136,39 @@ describe('base connection with a real base server', async () => {
       c.connection.status().state === 'connected' ? true : undefined,
     );
     assert.equal(c.connection.status().server, server);
+  });
+
+  test('a client given servers while running connects to them, and a new list moves it there', async () => {
+    const second = await BaseServer.start({
+      tcp: [{ ip: '127.0.0.1', port: 0 }],
+      udp: [{ ip: '127.0.0.1', port: 0 }],
+      advertiseIp: undefined,
+      metrics: undefined,
+      limits: defaultLimits,
+    });
+    const otherServer = `127.0.0.1:${second.tcpAddresses[0]!.port}`;
+    const [c, peer] = [await client([]), await client([otherServer])];
+    clients.push(c, peer);
+    try {
+      assert.match(c.connection.status().reason, /no base server configured.*hnet setup-server/);
+      c.connection.useServers([server]);
+      await until('a connection to the server it was given', () =>
+        c.connection.relayKind === 'udp' ? true : undefined,
+      );
+      assert.equal(c.connection.status().server, server);
+      c.connection.useServers([otherServer]);
+      assert.notEqual(c.connection.status().state, 'connected', 'the old connection ends at once');
+      await until('UDP to the new server', () => (c.connection.relayKind === 'udp' ? true : undefined));
+      assert.equal(c.connection.status().server, otherServer);
+      // The new base relays: the old one could not reach a peer that only knows the new one.
+      await until('the peer on the new server', () =>
+        peer.connection.relayKind === 'udp' ? true : undefined,
+      );
+      assert.equal(c.connection.sendData(peer.identity.address, new Uint8Array([4, 9, 9, 9])), true);
+      const got = await until('the packet relayed by the new server', () => peer.received[0]);
+      assert.deepEqual([...got.packet], [4, 9, 9, 9]);
+    } finally {
+      await second.close();
+    }
   });
 });

@@ -2,7 +2,8 @@
 // connection (HELLO cookie, USER_AGENT, INFO every 25 s, reconnect after 35 s of silence), NAT_INIT
 // over our shared UDP socket until NAT_OK, DATA over UDP while the base answers there, else TCP.
 // Several base servers are walked round-robin, 3 s between tries, for as long as the engine runs;
-// existing direct paths do not depend on any of this.
+// the list can be replaced while running (a server set up with `hnet setup-server`). Existing
+// direct paths do not depend on any of this.
 import { connect, type Socket } from 'node:net';
 import { ADDRESS_LENGTH } from '../../src-protocol/address.js';
 import {
@@ -84,8 +85,11 @@ export function parseServerAddress(text: string): ServerAddress | undefined {
   return { host, port: number, text };
 }
 
+const parseServerList = (texts: readonly string[]): ServerAddress[] =>
+  texts.flatMap((text) => parseServerAddress(text) ?? []);
+
 export class BaseConnection {
-  private readonly servers: ServerAddress[];
+  private servers: ServerAddress[];
   private serverIndex = 0;
   private socket: Socket | undefined;
   private decoder = new FrameDecoder();
@@ -104,19 +108,38 @@ export class BaseConnection {
   private stopped = false;
 
   constructor(
-    private readonly c: Pick<EngineComponents, 'config' | 'identity' | 'log' | 'changed'>,
+    private readonly c: Pick<EngineComponents, 'identity' | 'log' | 'changed'>,
+    servers: readonly string[],
     private readonly udp: UdpTransport,
     private readonly drops: DropCounter,
     private readonly handlers: BaseHandlers,
     private readonly localEndpoints: () => Endpoint[],
   ) {
-    this.servers = c.config.baseServers.flatMap((text) => parseServerAddress(text) ?? []);
+    this.servers = parseServerList(servers);
   }
 
   start(): void {
-    if (this.servers.length === 0) return;
+    // The timer runs even without servers, so a list given later is picked up at once.
     this.timer = setInterval(() => this.housekeeping(performance.now()), HOUSEKEEPING_MS);
     this.housekeeping(performance.now());
+  }
+
+  /**
+   * Connects to these servers from now on: the current connection (to a server of the old list)
+   * ends and the first of the new list is dialled at once. Peers fall back as on any base loss.
+   */
+  useServers(texts: readonly string[]): void {
+    const servers = parseServerList(texts);
+    if (servers.map((s) => s.text).join(',') === this.servers.map((s) => s.text).join(',')) return;
+    const previous = this.servers.map((s) => s.text).join(',') || 'none';
+    if (this.socket) this.disconnect(`switched to ${texts.join(', ') || 'no base server'}`);
+    this.servers = servers;
+    this.serverIndex = 0;
+    this.lastFailure = '';
+    this.nextAttemptAt = 0;
+    this.c.log.info('base-servers-changed', { from: previous, to: texts.join(',') || 'none' });
+    this.housekeeping(performance.now());
+    this.c.changed();
   }
 
   stop(): void {
@@ -137,7 +160,7 @@ export class BaseConnection {
         state: 'offline',
         transport: null,
         server: null,
-        reason: 'no base server configured: LAN peers only',
+        reason: 'no base server configured (hnet setup-server <url> sets one up): LAN peers only',
       };
     if (this.cookie && this.relay) {
       const reason =
@@ -222,9 +245,9 @@ export class BaseConnection {
   }
 
   private housekeeping(now: number): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.timer) return;
     if (!this.socket) {
-      if (now >= this.nextAttemptAt) this.connect(now);
+      if (this.servers.length > 0 && now >= this.nextAttemptAt) this.connect(now);
       return;
     }
     if (!this.cookie) return;
@@ -266,21 +289,25 @@ export class BaseConnection {
   /** Ends the current connection (if `socket` is still it) and moves on to the next server. */
   private fail(reason: string, socket: Socket | undefined = this.socket): void {
     if (!socket || socket !== this.socket) return;
+    this.disconnect(reason);
+    this.lastFailure = reason;
+    this.serverIndex = (this.serverIndex + 1) % this.servers.length;
+    this.nextAttemptAt = performance.now() + RETRY_MS;
+    this.c.changed();
+  }
+
+  private disconnect(reason: string): void {
     const wasConnected = this.cookie !== undefined;
-    socket.destroy();
+    this.socket?.destroy();
     this.socket = undefined;
     this.cookie = undefined;
     this.stateEndpoints = [];
     this.lastNatOkAt = -Infinity;
     this.natInitsUnanswered = 0;
-    this.lastFailure = reason;
-    this.serverIndex = (this.serverIndex + 1) % this.servers.length;
-    this.nextAttemptAt = performance.now() + RETRY_MS;
     // A lost connection is news; another failed attempt every 3 s is not.
     if (wasConnected) this.c.log.info('base-disconnected', { reason });
     else this.c.log.debug('base-connect-failed', { reason });
     this.updateRelay(performance.now());
-    this.c.changed();
   }
 
   private receive(socket: Socket, chunk: Buffer): void {

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname as systemHostname } from 'node:os';
 import { failure, success, type Outcome, errorText } from './errors.js';
 import { hostnameValidator } from './names.js';
-import { integer, list, object, oneOf, optional, parsed, type Validator } from './validate.js';
+import { integer, list, object, oneOf, optional, parsed, type Validator } from '../shared/validate.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/hnet/hnetd.json';
 

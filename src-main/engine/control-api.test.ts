@@ -246,6 +246,17 @@ describe('control API over a Unix socket', () => {
     assert.ok(status.ok);
   });
 
+  test('a hostname starting with "-" is refused with the rule, so the helper is never asked to write it', async () => {
+    const { reply } = await rawExchange(
+      socketPath,
+      `{"id":1,"call":"hosts.add","params":{"hostname":"-rf","address":"${PEER}"}}\n`,
+    );
+    const answer = JSON.parse(reply.trim()) as { error: { kind: string; message: string } };
+    assert.equal(answer.error.kind, 'BadParams');
+    assert.match(answer.error.message, /bad hostname: "-rf" may only hold .*not starting with "-" or "\."/);
+    assert.ok(!engine.hosts.entries.some((e) => e.hostname === '-rf'));
+  });
+
   test('host table changes are written to /etc/hosts through the helper, with this device under its own name', async () => {
     const client = await ControlClient.connect(socketPath);
     assert.ok(client.ok);

@@ -84,8 +84,9 @@ function handlersFor(engine: Engine): Handlers {
       const result = await engine.hosts.remove(hostname);
       return result.ok ? success([...result.value]) : result;
     },
-    setupServer: ({ url }) => engine.setupServer(url),
+    setupServer: ({ url, fingerprint }) => engine.setupServer(url, fingerprint),
     join: ({ code, hostname }) => engine.join(code, hostname),
+    'network.leave': ({ websetup }) => engine.leave(websetup),
   };
 }
 

@@ -10,10 +10,11 @@
 import type { EngineError } from './errors.js';
 import type { StatusUpdate } from './event-stream.js';
 import type { HostEntry } from './host-table.js';
-import type { JoinResult, SetupServerResult } from './engine.js';
+import { normaliseFingerprint } from '../../src-protocol/license-key.js';
+import type { JoinResult, LeaveResult, SetupServerResult } from './engine.js';
 import { addressValidator, hostnameValidator } from './names.js';
 import type { Status } from './status.js';
-import { integer, object, optional, text, type Checked, type Validator } from './validate.js';
+import { integer, object, optional, text, type Checked, type Validator } from '../shared/validate.js';
 import type { WhitelistState } from './whitelist.js';
 
 /** A request line longer than this is refused: no legitimate call comes close. */
@@ -56,6 +57,15 @@ const httpUrl = userInput('server URL', 'http://… or https://…', (value) => 
     return undefined;
   }
 });
+/** A server's key fingerprint, however it was typed; it arrives as 16 groups of 4 hex digits. */
+export const fingerprintInput = userInput(
+  'key fingerprint',
+  '64 hex digits (spaces and colons allowed), as "hnet setup-server <url>" shows it',
+  (value) => {
+    const fingerprint = normaliseFingerprint(value);
+    return /^(?:[0-9a-f]{4} ){15}[0-9a-f]{4}$/.test(fingerprint) ? fingerprint : undefined;
+  },
+);
 // `<websetup fc94 address>/<22-character code>` (PROTOCOL.md §7).
 const joinCode = userInput(
   'join code',
@@ -79,8 +89,14 @@ export const controlCalls = {
   'hosts.list': call<HostEntry[]>()(noParams, false),
   'hosts.add': call<HostEntry[]>()(object({ hostname: hostnameValidator, address: addressValidator }), true),
   'hosts.remove': call<HostEntry[]>()(object({ hostname: hostnameValidator }), true),
-  setupServer: call<SetupServerResult>()(object({ url: httpUrl }), true),
+  /** Without `fingerprint` nothing changes: the answer names the server's key for the user to check. */
+  setupServer: call<SetupServerResult>()(
+    object({ url: httpUrl, fingerprint: optional(fingerprintInput) }),
+    true,
+  ),
   join: call<JoinResult>()(object({ code: joinCode, hostname: optional(hostnameValidator) }), true),
+  /** Leaves the network joined with `join` (the one websetup named, if given). */
+  'network.leave': call<LeaveResult>()(object({ websetup: optional(addressValidator) }), true),
 };
 
 export type ControlCalls = typeof controlCalls;

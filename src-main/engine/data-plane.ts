@@ -87,11 +87,14 @@ class NetworkDataPlane implements DataPlane {
   private tunRetry: NodeJS.Timeout | undefined;
   private stopped = false;
   private lastInternalErrorLogAt = -Infinity;
+  private baseServers: readonly string[];
 
   constructor(
     private readonly c: EngineComponents,
     private readonly options: DataPlaneOptions,
-  ) {}
+  ) {
+    this.baseServers = c.config.baseServers;
+  }
 
   async start(): Promise<void> {
     const { c } = this;
@@ -113,6 +116,7 @@ class NetworkDataPlane implements DataPlane {
     );
     const base: BaseConnection = new BaseConnection(
       c,
+      this.baseServers,
       udp,
       this.dropCounter,
       {
@@ -156,8 +160,13 @@ class NetworkDataPlane implements DataPlane {
     await this.openTun();
     log.info('data-plane-started', {
       udpPort: udp.port,
-      baseServers: c.config.baseServers.join(',') || 'none',
+      baseServers: this.baseServers.join(',') || 'none',
     });
+  }
+
+  useBaseServers(servers: readonly string[]): void {
+    this.baseServers = [...servers];
+    this.running?.base.useServers(servers);
   }
 
   async stop(): Promise<void> {

@@ -1,13 +1,15 @@
 // The seam between the engine and its data plane: status is read from the data plane each time,
 // so whatever the data plane's state is, that is what users see.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseOverlayAddress } from '../../src-protocol/address.js';
 import type { Config } from './config.js';
 import { Engine, type DataPlane, type EngineComponents } from './engine.js';
+import { createEnrolment } from './enrolment.js';
+import { ENROLMENT_FILE, type EnrolmentComponents } from './enrolment-state.js';
 import type { StatusUpdate } from './event-stream.js';
 import { createLogger } from './log.js';
 import type { BaseStatus, PeerReport } from './status.js';
@@ -32,11 +34,19 @@ class HandDrivenDataPlane implements DataPlane {
     lastHandshake: null,
     reason: 'probing for a direct path',
   };
+  /** Every list the engine told it to use, in order. */
+  serverLists: string[][] = [];
+  started = false;
   constructor(readonly components: EngineComponents) {}
-  start = async () => undefined;
+  start = async () => {
+    this.started = true;
+  };
   stop = async () => undefined;
   base = () => this.baseNow;
   peers = () => [this.peerNow];
+  useBaseServers = (servers: readonly string[]) => {
+    this.serverLists.push([...servers]);
+  };
 }
 
 describe('engine and its data plane', () => {
@@ -107,5 +117,93 @@ describe('engine and its data plane', () => {
     const update = await connected;
     assert.deepEqual(update.changed, ['base']);
     assert.equal(updates.length, 2);
+  });
+});
+
+describe('what enrolment changes in the engine, and what a restart keeps', () => {
+  let dir: string;
+  const running: Engine[] = [];
+
+  const configIn = (stateDir: string, baseServers: string[] = []): Config => ({
+    stateDir,
+    controlSocket: join(dir, 'control.sock'),
+    helperSocket: join(dir, 'helper.sock'),
+    baseServers,
+    udpPort: 5582,
+    hostname: 'configured-name',
+    logLevel: 'error',
+  });
+
+  /** An engine with the real enrolment; `seen` gets what enrolment was handed. */
+  async function start(config: Config) {
+    const seen: { plane?: HandDrivenDataPlane; enrolment?: EnrolmentComponents } = {};
+    const real = createEnrolment();
+    const started = await Engine.start({
+      config,
+      log: createLogger('error', () => undefined),
+      writeHosts: async () => undefined,
+      dataPlane: (components) => (seen.plane = new HandDrivenDataPlane(components)),
+      enrolment: (components) => real((seen.enrolment = components)),
+    });
+    assert.ok(started.ok, started.ok ? '' : started.error.message);
+    running.push(started.value);
+    return { engine: started.value, plane: seen.plane!, enrolment: seen.enrolment! };
+  }
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hnet-engine-enrol-'));
+  });
+  after(async () => {
+    for (const engine of running) await engine.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a name websetup gives the device is shown at once and outlives a restart', async () => {
+    const config = configIn(join(dir, 'named'));
+    const first = await start(config);
+    assert.equal(first.engine.status().hostname, 'configured-name');
+    assert.ok((await first.enrolment.setHostname('desk-7')).ok);
+    assert.equal(first.engine.status().hostname, 'desk-7');
+    assert.equal(first.engine.resolve('desk-7').ok, true);
+    assert.equal((await stat(join(config.stateDir, 'name.json'))).mode & 0o777, 0o600);
+    await first.engine.stop();
+
+    const second = await start(config);
+    assert.equal(second.engine.status().hostname, 'desk-7');
+    assert.equal(config.hostname, 'configured-name', 'the caller’s config is left alone');
+  });
+
+  test('a server switch reaches the running data plane', async () => {
+    const { plane, enrolment } = await start(configIn(join(dir, 'switch'), ['old.example:443']));
+    assert.ok((await enrolment.useBaseServers(['198.18.0.9'])).ok);
+    assert.deepEqual(plane.serverLists, [['198.18.0.9']]);
+  });
+
+  test('the servers saved by setup-server are used at start when the config names none', async () => {
+    const stateDir = join(dir, 'saved');
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    const server = {
+      url: 'http://198.18.0.9',
+      fingerprint: '0000 '.repeat(15) + '0000',
+      baseServers: ['198.18.0.9'],
+      websetupHost: PEER,
+      dashboardUrl: 'http://198.18.0.9',
+    };
+    await writeFile(join(stateDir, ENROLMENT_FILE), JSON.stringify({ server }), { mode: 0o600 });
+    const fromSetup = await start(configIn(stateDir));
+    assert.deepEqual(fromSetup.plane.serverLists, [['198.18.0.9']]);
+    assert.equal(fromSetup.plane.started, true);
+    await fromSetup.engine.stop();
+
+    const fromConfig = await start(configIn(stateDir, ['base.example:443']));
+    assert.deepEqual(fromConfig.plane.serverLists, [], 'a config that names servers wins');
+  });
+
+  test('with nothing joined, status lists no network and leaving says there is nothing to leave', async () => {
+    const { engine } = await start(configIn(join(dir, 'alone')));
+    assert.deepEqual(engine.status().networks, []);
+    const left = await engine.leave(undefined);
+    assert.equal(left.ok ? 'left' : left.error.kind, 'NotFound');
+    assert.match(left.ok ? '' : left.error.message, /not joined a network/);
   });
 });

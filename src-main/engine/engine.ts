@@ -6,17 +6,21 @@
 // `DataPlaneFactory`: it receives the components below and each of its services takes only the
 // ones it needs, e.g. `createBaseConnection(c: Pick<EngineComponents, 'config' | 'identity' | 'log'>)`.
 // Status is built from the data plane's live state each time it is asked for, never stored.
+import { join } from 'node:path';
 import type { Identity } from '../../src-protocol/identity.js';
+import { optional, object } from '../shared/validate.js';
 import type { Config } from './config.js';
+import type { EnrolmentComponents } from './enrolment-state.js';
 import { errorText, failure, success, type Outcome } from './errors.js';
 import { StatusFeed, type StatusListener } from './event-stream.js';
 import { HostTable, type HostEntry } from './host-table.js';
 import { HostsFileSync, type WriteHosts } from './hosts-sync.js';
 import { identityAddress, loadOrCreateIdentity } from './identity-store.js';
 import type { Logger } from './log.js';
-import { canonicalAddress } from './names.js';
+import { canonicalAddress, hostnameValidator } from './names.js';
+import { PersistedJson } from './persisted-json.js';
 import { openStateDir } from './state-dir.js';
-import type { BaseStatus, PeerReport, Status } from './status.js';
+import type { BaseStatus, NetworkStatus, PeerReport, Status } from './status.js';
 import { HNET_VERSION } from './version.js';
 import { Whitelist } from './whitelist.js';
 
@@ -42,24 +46,52 @@ export interface DataPlane {
   peers(): PeerReport[];
   /** Input from the network it refused, counted per reason. */
   drops?(): Record<string, number>;
+  /** Connects to these base servers from now on; before `start`, the ones it starts with. */
+  useBaseServers(servers: readonly string[]): void;
 }
 export type DataPlaneFactory = (components: EngineComponents) => DataPlane;
 
 export interface SetupServerResult {
-  /** Base servers now in use, from the server's license. */
+  /**
+   * False when no fingerprint was confirmed: nothing changed, and `fingerprint` is the key to
+   * compare with what the server's owner sees before asking again with it.
+   */
+  switched: boolean;
+  /** The license's name for the installation. */
+  name: string;
+  /** The server's signing key (SHA-256, 16 groups of 4 hex digits). */
+  fingerprint: string;
+  /** Base servers from the server's license: in use now when `switched`. */
   baseServers: string[];
 }
 export interface JoinResult {
   websetup: string;
   hostname: string;
 }
+export interface LeaveResult {
+  websetup: string;
+  /** What websetup had put on this device and is now gone; entries the user added stay. */
+  removed: { addresses: string[]; hostnames: string[] };
+}
 
 /** Enrolling with an hnet server (license fetch, websetup join), provided by its own modules. */
 export interface Enrolment {
-  setupServer(url: string): Promise<Outcome<SetupServerResult>>;
+  /** Base servers of the server set up before (`setupServer`), to use when the config names none. */
+  savedBaseServers(): Promise<string[]>;
+  /** Without `fingerprint`, nothing changes: the answer names the key for the user to check. */
+  setupServer(url: string, fingerprint?: string): Promise<Outcome<SetupServerResult>>;
   join(code: string, hostname: string): Promise<Outcome<JoinResult>>;
+  /** Forgets the websetup link (`websetup`, if given, must be it) and what websetup put here. */
+  leave(websetup?: string): Promise<Outcome<LeaveResult>>;
+  /** The network this device joined (one websetup manages a device), as it is now. */
+  networks(): NetworkStatus[];
+  stop(): Promise<void>;
 }
-export type EnrolmentFactory = (components: EngineComponents) => Enrolment;
+export type EnrolmentFactory = (components: EnrolmentComponents) => Enrolment;
+
+/** This device's name as websetup (or a join) last set it; it outlives restarts and the config's. */
+const nameSchema = object({ hostname: optional(hostnameValidator) });
+const NAME_FILE = 'name.json';
 
 export interface EngineOptions {
   config: Config;
@@ -85,11 +117,16 @@ export class Engine {
   private readonly enrolment: Enrolment | undefined;
   private readonly unsubscribe: (() => void)[] = [];
 
+  /**
+   * `config` is the engine's own copy: the hostname in it is live (websetup may rename the device),
+   * and every service reads it from there.
+   */
   private constructor(
     readonly config: Config,
     readonly identity: Identity,
     readonly whitelist: Whitelist,
     readonly hosts: HostTable,
+    private readonly savedName: PersistedJson<{ hostname?: string }>,
     private readonly log: Logger,
     options: EngineOptions,
   ) {
@@ -99,7 +136,13 @@ export class Engine {
     this.hostsSync = new HostsFileSync(options.writeHosts, () => this.hostsFileEntries(), log, changed);
     const components: EngineComponents = { config, identity, whitelist, hosts, log, changed };
     this.dataPlane = options.dataPlane?.(components);
-    this.enrolment = options.enrolment?.(components);
+    this.enrolment = options.enrolment?.({
+      ...components,
+      whitelist,
+      hosts,
+      useBaseServers: (servers) => this.useBaseServers(servers),
+      setHostname: (hostname) => this.setHostname(hostname),
+    });
     this.unsubscribe.push(
       whitelist.onChange(changed),
       hosts.onChange(() => {
@@ -120,11 +163,25 @@ export class Engine {
     if (!whitelist.ok) return whitelist;
     const hosts = await HostTable.open(dir.value.hostsFile);
     if (!hosts.ok) return hosts;
+    const savedName = await PersistedJson.open(join(dir.value.root, NAME_FILE), nameSchema, {});
+    if (!savedName.ok) return savedName;
     const { identity, created, tightened } = loaded.value;
-    const engine = new Engine(config, identity, whitelist.value, hosts.value, log, options);
+    const hostname = savedName.value.value.hostname ?? config.hostname;
+    const engine = new Engine(
+      { ...config, hostname },
+      identity,
+      whitelist.value,
+      hosts.value,
+      savedName.value,
+      log,
+      options,
+    );
     if (created) log.info('identity-created', { address: engine.address, file: dir.value.identityFile });
     if (tightened) log.warn('identity-mode-fixed', { file: dir.value.identityFile, mode: '0600' });
+    if (hostname !== config.hostname)
+      log.info('hostname-from-websetup', { hostname, configured: config.hostname });
     engine.hostsSync.request();
+    await engine.chooseBaseServers();
     try {
       await engine.dataPlane?.start();
     } catch (error) {
@@ -143,6 +200,7 @@ export class Engine {
     for (const unsubscribe of this.unsubscribe) unsubscribe();
     this.feed.close();
     this.hostsSync.stop();
+    await this.enrolment?.stop();
     await this.dataPlane?.stop();
     this.log.info('engine-stopped');
   }
@@ -159,6 +217,7 @@ export class Engine {
       whitelist: this.whitelist.state,
       hosts: [...this.hosts.entries],
       hostsFile: this.hostsSync.status,
+      networks: this.enrolment?.networks() ?? [],
     };
   }
 
@@ -178,14 +237,55 @@ export class Engine {
     return failure('NotFound', `unknown host "${host}": it is neither an fc94 address nor in the host table`);
   }
 
-  setupServer(url: string): Promise<Outcome<SetupServerResult>> {
+  setupServer(url: string, fingerprint: string | undefined): Promise<Outcome<SetupServerResult>> {
     if (!this.enrolment) return Promise.resolve(notAvailable('setting up a server'));
-    return this.enrolment.setupServer(url);
+    return this.enrolment.setupServer(url, fingerprint);
   }
 
   join(code: string, hostname: string | undefined): Promise<Outcome<JoinResult>> {
     if (!this.enrolment) return Promise.resolve(notAvailable('joining a network with a code'));
     return this.enrolment.join(code, hostname ?? this.config.hostname);
+  }
+
+  leave(websetup: string | undefined): Promise<Outcome<LeaveResult>> {
+    if (!this.enrolment) return Promise.resolve(notAvailable('leaving a network'));
+    return this.enrolment.leave(websetup);
+  }
+
+  /** The config's base servers; when it names none, those of the server set up with `setupServer`. */
+  private async chooseBaseServers(): Promise<void> {
+    const saved = (await this.enrolment?.savedBaseServers()) ?? [];
+    if (saved.length === 0) return;
+    const configured = this.config.baseServers;
+    if (configured.length > 0) {
+      if (saved.join(',') !== configured.join(','))
+        this.log.warn('base-servers-from-config', {
+          using: configured.join(','),
+          setUp: saved.join(','),
+          reason: 'the config names base servers, so the server set up with "hnet setup-server" waits unused',
+        });
+      return;
+    }
+    this.log.info('base-servers-from-setup', { using: saved.join(',') });
+    this.dataPlane?.useBaseServers(saved);
+  }
+
+  private useBaseServers(servers: readonly string[]): Promise<Outcome<void>> {
+    if (!this.dataPlane) return Promise.resolve(notAvailable('switching base servers'));
+    this.dataPlane.useBaseServers(servers);
+    return Promise.resolve(success(undefined));
+  }
+
+  /** Renames this device: saved first (atomically), then shown and written to /etc/hosts. */
+  private async setHostname(hostname: string): Promise<Outcome<void>> {
+    if (hostname === this.config.hostname) return success(undefined);
+    const saved = await this.savedName.update(() => success({ next: { hostname }, answer: undefined }));
+    if (!saved.ok) return saved;
+    this.log.info('hostname-changed', { from: this.config.hostname, to: hostname });
+    this.config.hostname = hostname;
+    this.feed.changed();
+    this.hostsSync.request();
+    return success(undefined);
   }
 
   private hostnameOf(address: string): string | undefined {

@@ -3,12 +3,12 @@
 import type { Identity } from '../../src-protocol/identity.js';
 import type { Config } from './config.js';
 import type { Outcome } from './errors.js';
-import type { HostTable } from './host-table.js';
+import { hostEntry, HOST_LIMIT, type HostTable } from './host-table.js';
 import type { Logger } from './log.js';
 import { addressValidator, hostnameValidator } from './names.js';
 import type { PersistedJson } from './persisted-json.js';
-import { integer, list, object, optional, text, type Infer } from './validate.js';
-import type { Whitelist } from './whitelist.js';
+import { integer, list, object, optional, text, type Infer } from '../shared/validate.js';
+import { WHITELIST_LIMIT, type Whitelist } from './whitelist.js';
 
 export const ENROLMENT_FILE = 'enrolment.json';
 
@@ -27,6 +27,12 @@ const websetupSchema = object({
   /** Set while a join waits for its init-response. */
   pendingCode: optional(text({ maxLength: 64, nonEmpty: true })),
   lastInitResponse: optional(integer(0, Number.MAX_SAFE_INTEGER)),
+  /**
+   * What websetup put on this device that was not there before (its own address included), so
+   * leaving removes exactly that and keeps what the user added.
+   */
+  pushedAddresses: optional(list(addressValidator, WHITELIST_LIMIT)),
+  pushedHosts: optional(list(hostEntry, HOST_LIMIT)),
 });
 
 export const enrolmentSchema = object({
@@ -46,6 +52,8 @@ export interface EnrolmentComponents {
   whitelist: Pick<Whitelist, 'add' | 'remove' | 'setEnabled' | 'state'>;
   hosts: Pick<HostTable, 'add' | 'remove' | 'entries'>;
   log: Logger;
+  /** Report that something a user can see changed (the network link). */
+  changed(): void;
   /** Connects to these base servers from now on and after restarts. */
   useBaseServers(servers: string[]): Promise<Outcome<unknown>>;
   /** This device's own name, as websetup's `set-hostname` or a join sets it. */

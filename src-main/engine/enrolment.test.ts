@@ -121,6 +121,7 @@ describe('enrolment', () => {
         whitelist: whitelist.value,
         hosts: hosts.value,
         log,
+        changed: () => undefined,
         useBaseServers: (servers) => {
           made.baseServers = servers;
           return Promise.resolve(success(undefined));
@@ -198,16 +199,23 @@ describe('enrolment', () => {
   test('setting up a server needs its key fingerprint confirmed, then switches to its base servers', async () => {
     const alpha = await device('alpha');
     const unconfirmed = await alpha.enrolment.setupServer(url);
-    assert.equal(unconfirmed.ok, false);
-    assert.match(unconfirmed.ok ? '' : unconfirmed.error.message, new RegExp(key.fingerprint));
+    assert.ok(unconfirmed.ok, unconfirmed.ok ? '' : unconfirmed.error.message);
+    assert.deepEqual(unconfirmed.value, {
+      switched: false,
+      name: 'Lab',
+      fingerprint: key.fingerprint,
+      baseServers: ['127.0.0.1'],
+    });
     const wrong = await alpha.enrolment.setupServer(url, '0000 '.repeat(16));
     assert.equal(wrong.ok ? 'accepted' : wrong.error.kind, 'NotPermitted');
     assert.deepEqual(alpha.baseServers, [], 'nothing changes before the key is confirmed');
     // Users may paste the fingerprint without spaces, in capitals.
     const confirmed = await alpha.enrolment.setupServer(url, key.fingerprint.replace(/ /g, '').toUpperCase());
     assert.ok(confirmed.ok, confirmed.ok ? '' : confirmed.error.message);
+    assert.equal(confirmed.value.switched, true);
     assert.deepEqual(confirmed.value.baseServers, ['127.0.0.1']);
     assert.deepEqual(alpha.baseServers, ['127.0.0.1']);
+    assert.deepEqual(await alpha.enrolment.savedBaseServers(), ['127.0.0.1'], 'kept for the next start');
   });
 
   test('a license altered on the way is refused even with the right fingerprint', async () => {
@@ -219,6 +227,7 @@ describe('enrolment', () => {
         whitelist: bravo.whitelist,
         hosts: bravo.hosts,
         log,
+        changed: () => undefined,
         useBaseServers: () => assert.fail('an altered license must not switch servers'),
         setHostname: () => Promise.resolve(success(undefined)),
       },
@@ -339,5 +348,42 @@ describe('enrolment', () => {
     const charlie = devices.find((d) => d.hostname === 'charlie-laptop')!;
     await api('PATCH', `/api/devices/${encodeURIComponent(charlie.address)}`, { hostname: 'charlie-desk' });
     await waitFor('set-hostname', () => charlie.hostname === 'charlie-desk');
+  });
+
+  test('leaving takes back what websetup added and keeps what the user added', async () => {
+    const code = (await api('POST', '/api/join-codes', { label: 'leave' })).joinCode as string;
+    const hotel = await device('hotel');
+    const india = await device('india');
+    const juliet = await device('juliet');
+    // Hotel's user knew India before joining: that entry is theirs, not websetup's.
+    assert.ok((await hotel.whitelist.add(india.address)).ok);
+    for (const d of [hotel, india, juliet]) assert.ok((await d.enrolment.join(code, d.hostname)).ok);
+    assert.deepEqual(
+      hotel.enrolment.networks().map((n) => [n.websetup, n.state, n.hostname]),
+      [[websetupAddress, 'joined', 'hotel']],
+    );
+    const network = await api('POST', '/api/networks', { name: 'leavers' });
+    for (const d of [hotel, india, juliet])
+      await api('POST', `/api/networks/${network.id as string}/devices`, { address: d.address });
+    await waitFor('the network on hotel', () => hotel.hosts.resolve('juliet') === juliet.address);
+    await waitFor('both names on hotel', () => hotel.hosts.resolve('india') === india.address);
+
+    const wrong = await hotel.enrolment.leave(juliet.address);
+    assert.equal(wrong.ok ? 'left' : wrong.error.kind, 'NotFound', 'only the websetup it joined');
+    const left = await hotel.enrolment.leave(websetupAddress);
+    assert.ok(left.ok, left.ok ? '' : left.error.message);
+    assert.deepEqual(left.value.removed.addresses.sort(), [juliet.address, websetupAddress].sort());
+    assert.deepEqual(left.value.removed.hostnames.sort(), ['india', 'juliet']);
+    assert.deepEqual(hotel.whitelist.state.addresses, [india.address], 'the user’s own entry stays');
+    assert.deepEqual(hotel.hosts.entries, []);
+    assert.deepEqual(hotel.enrolment.networks(), []);
+    assert.equal(JSON.parse(readFileSync(join(hotel.dir, ENROLMENT_FILE), 'utf8')).websetup, undefined);
+
+    // Websetup's later pushes find no link and change nothing.
+    await api('DELETE', `/api/networks/${network.id as string}/devices/${encodeURIComponent(india.address)}`);
+    await waitFor('india revoked on juliet', () => !juliet.whitelist.state.addresses.includes(india.address));
+    assert.deepEqual(hotel.whitelist.state.addresses, [india.address]);
+    const again = await hotel.enrolment.leave();
+    assert.equal(again.ok ? 'left' : again.error.kind, 'NotFound');
   });
 });

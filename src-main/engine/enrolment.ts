@@ -1,7 +1,7 @@
 // Enrolling this device with an hnet server: `setupServer` trusts a server's license (checked
 // against the key fingerprint the user confirmed) and switches to its base servers; `join` hands a
 // join code to the server's websetup node, which from then on manages the whitelist, the host table
-// and the device's name (websetup-client.ts).
+// and the device's name (websetup-client.ts); `leave` ends that and takes back what websetup added.
 import { formatAddress } from '../../src-protocol/address.js';
 import {
   generateWebsetupSecret,
@@ -10,16 +10,18 @@ import {
 } from '../../src-protocol/websetup-messages.js';
 import { join as joinPath } from 'node:path';
 import { kernelUdp } from './datagram-socket.js';
-import type { Enrolment, JoinResult, SetupServerResult } from './engine.js';
+import type { Enrolment, JoinResult, LeaveResult, SetupServerResult } from './engine.js';
 import {
   ENROLMENT_FILE,
   enrolmentSchema,
   type EnrolmentComponents,
   type EnrolmentFile,
+  type WebsetupLink,
 } from './enrolment-state.js';
 import { failure, success, type Outcome } from './errors.js';
 import { PersistedJson } from './persisted-json.js';
-import { fetchTrustedLicense, type Fetch } from './server-license.js';
+import { fetchServerLicense, isConfirmed, type Fetch } from './server-license.js';
+import type { NetworkStatus } from './status.js';
 import { WebsetupClient, type WebsetupClientOptions } from './websetup-client.js';
 
 /** How long `join` waits for websetup before telling the user it keeps trying in the background. */
@@ -30,8 +32,14 @@ export interface EnrolmentOptions extends Partial<WebsetupClientOptions> {
   joinWaitMs?: number;
 }
 
+interface Opened {
+  file: EnrolmentFile;
+  client: WebsetupClient;
+}
+
 export class EngineEnrolment implements Enrolment {
-  private readonly ready: Promise<Outcome<{ file: EnrolmentFile; client: WebsetupClient }>>;
+  private readonly ready: Promise<Outcome<Opened>>;
+  private opened: Opened | undefined;
 
   constructor(
     private readonly c: EnrolmentComponents,
@@ -40,7 +48,7 @@ export class EngineEnrolment implements Enrolment {
     this.ready = this.open();
   }
 
-  private async open(): Promise<Outcome<{ file: EnrolmentFile; client: WebsetupClient }>> {
+  private async open(): Promise<Outcome<Opened>> {
     const file = await PersistedJson.open(
       joinPath(this.c.config.stateDir, ENROLMENT_FILE),
       enrolmentSchema,
@@ -55,8 +63,10 @@ export class EngineEnrolment implements Enrolment {
       ...(this.options.websetupPort === undefined ? {} : { websetupPort: this.options.websetupPort }),
       ...(this.options.retryMs === undefined ? {} : { retryMs: this.options.retryMs }),
     });
+    file.value.onChange(() => this.c.changed());
     client.start();
-    return success({ file: file.value, client });
+    this.opened = { file: file.value, client };
+    return success(this.opened);
   }
 
   async stop(): Promise<void> {
@@ -64,34 +74,69 @@ export class EngineEnrolment implements Enrolment {
     if (ready.ok) await ready.value.client.stop();
   }
 
-  /** Without `fingerprint`, nothing changes and the answer tells the user which key to check. */
+  async savedBaseServers(): Promise<string[]> {
+    const ready = await this.ready;
+    return ready.ok ? (ready.value.file.value.server?.baseServers ?? []) : [];
+  }
+
+  networks(): NetworkStatus[] {
+    const state = this.opened?.file.value;
+    const link = state?.websetup;
+    if (!link) return [];
+    const server = state.server?.websetupHost === link.address ? state.server : undefined;
+    return [
+      {
+        websetup: link.address,
+        server: server?.url ?? null,
+        dashboardUrl: server?.dashboardUrl || null,
+        hostname: link.hostname,
+        state: link.pendingCode === undefined ? 'joined' : 'joining',
+        lastContact: link.lastInitResponse ? new Date(link.lastInitResponse).toISOString() : null,
+        managed: {
+          addresses: link.pushedAddresses?.length ?? 0,
+          hostnames: link.pushedHosts?.length ?? 0,
+        },
+      },
+    ];
+  }
+
   async setupServer(url: string, fingerprint?: string): Promise<Outcome<SetupServerResult>> {
     const ready = await this.ready;
     if (!ready.ok) return ready;
-    const trusted = await fetchTrustedLicense(url, fingerprint, this.options.fetch);
-    if (!trusted.ok) return trusted;
-    const { license } = trusted.value;
-    const saved = await ready.value.file.update((state) => ({
-      ok: true,
-      value: {
+    const fetched = await fetchServerLicense(url, this.options.fetch);
+    if (!fetched.ok) return fetched;
+    const { license } = fetched.value;
+    const answer = {
+      name: license.name,
+      fingerprint: fetched.value.fingerprint,
+      baseServers: license.base_server_addresses,
+    };
+    if (fingerprint === undefined) return success({ switched: false, ...answer });
+    if (!isConfirmed(fingerprint, answer.fingerprint))
+      return failure(
+        'NotPermitted',
+        `the server's key is ${answer.fingerprint}, not the one you confirmed; nothing was changed — check with the server's owner`,
+      );
+    const saved = await ready.value.file.update((state) =>
+      success({
         next: {
           ...state,
           server: {
             url,
-            fingerprint: trusted.value.fingerprint,
+            fingerprint: answer.fingerprint,
             baseServers: license.base_server_addresses,
             websetupHost: license.websetup_host,
             dashboardUrl: license.dashboard_url,
           },
         },
         answer: undefined,
-      },
-    }));
+      }),
+    );
     if (!saved.ok) return saved;
     const switched = await this.c.useBaseServers(license.base_server_addresses);
     if (!switched.ok) return switched;
     this.c.log.info('server-set-up', { url, baseServers: license.base_server_addresses.join(',') });
-    return success({ baseServers: license.base_server_addresses });
+    return success({ switched: true, ...answer });
   }
 
   async join(code: string, hostname: string): Promise<Outcome<JoinResult>> {
@@ -100,24 +145,72 @@ export class EngineEnrolment implements Enrolment {
     const parsed = parseJoinCode(code);
     if (!parsed.ok) return failure('BadParams', parsed.error.message);
     const websetup = formatAddress(parsed.value.websetup);
-    // Websetup talks to us through the overlay, so it has to be let in first.
+    // Websetup talks to us through the overlay, so it has to be let in first; if the user had not
+    // let it in already, it is websetup's entry and leaving takes it back.
+    const ours = !this.c.whitelist.state.addresses.includes(websetup);
     const allowed = await this.c.whitelist.add(websetup);
     if (!allowed.ok) return allowed;
-    const { client } = ready.value;
+    const { client, file } = ready.value;
+    // A device has one websetup: a new join replaces the link, and what the old one put here
+    // stays on record so leaving still removes it.
+    const previous = file.value.websetup;
+    const pushedAddresses = [...(previous?.pushedAddresses ?? [])];
+    if (ours && !pushedAddresses.includes(websetup)) pushedAddresses.push(websetup);
     const started = await client.startJoin({
       address: websetup,
       secret: generateWebsetupSecret(),
       hostname,
       pendingCode: parsed.value.code,
+      pushedAddresses,
+      pushedHosts: previous?.pushedHosts ?? [],
     });
     if (!started.ok) return started;
     const waitMs = this.options.joinWaitMs ?? JOIN_WAIT_MS;
     if (!(await client.joined(waitMs)))
       return failure(
         'Timeout',
-        `websetup ${websetup} did not answer within ${waitMs / 1000} s; this device keeps asking every 5 s. Check that it reaches its base server ("hnet status") and that the code is still valid in the dashboard`,
+        `websetup ${websetup} did not answer within ${waitMs / 1000} s; this device keeps asking every 5 s. Check that it reaches its base server ("hnet status") and that the code is still valid in the dashboard ("hnet leave" stops asking)`,
       );
     return success({ websetup, hostname });
+  }
+
+  async leave(websetup?: string): Promise<Outcome<LeaveResult>> {
+    const ready = await this.ready;
+    if (!ready.ok) return ready;
+    const current = ready.value.file.value.websetup;
+    if (!current)
+      return failure('NotFound', 'this device has not joined a network, so there is nothing to leave');
+    if (websetup !== undefined && websetup !== current.address)
+      return failure(
+        'NotFound',
+        `this device's network is managed by ${current.address}, not by ${websetup}`,
+      );
+    // Forgotten first, so websetup's commands are refused from now on and cannot race the clean-up.
+    const forgotten = await ready.value.file.update(({ websetup: link, ...rest }) =>
+      link ? success({ next: rest, answer: link }) : failure('NotFound', 'this device has already left'),
+    );
+    if (!forgotten.ok) return forgotten;
+    const removed = await this.removePushed(forgotten.value);
+    this.c.log.info('websetup-left', {
+      websetup: forgotten.value.address,
+      addresses: removed.addresses.length,
+      hostnames: removed.hostnames.length,
+    });
+    return success({ websetup: forgotten.value.address, removed });
+  }
+
+  /** Takes back what websetup put here; what the user changed since (removed, renamed) is left. */
+  private async removePushed(link: WebsetupLink): Promise<LeaveResult['removed']> {
+    const removed: LeaveResult['removed'] = { addresses: [], hostnames: [] };
+    for (const address of link.pushedAddresses ?? [])
+      if ((await this.c.whitelist.remove(address)).ok) removed.addresses.push(address);
+    for (const pushed of link.pushedHosts ?? []) {
+      const name = pushed.hostname.toLowerCase();
+      const entry = this.c.hosts.entries.find((e) => e.hostname.toLowerCase() === name);
+      if (entry?.address === pushed.address && (await this.c.hosts.remove(entry.hostname)).ok)
+        removed.hostnames.push(entry.hostname);
+    }
+    return removed;
   }
 }
 

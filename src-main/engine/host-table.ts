@@ -3,11 +3,11 @@
 import { failure, success, type Outcome } from './errors.js';
 import { addressValidator, hostnameValidator } from './names.js';
 import { PersistedJson } from './persisted-json.js';
-import { list, object, type Infer } from './validate.js';
+import { list, object, type Infer } from '../shared/validate.js';
 
 export const HOST_LIMIT = 4096;
 
-const hostEntry = object({ hostname: hostnameValidator, address: addressValidator });
+export const hostEntry = object({ hostname: hostnameValidator, address: addressValidator });
 const hostTableSchema = object({ hosts: list(hostEntry, HOST_LIMIT) });
 export type HostEntry = Infer<typeof hostEntry>;
 type HostTableFile = Infer<typeof hostTableSchema>;

@@ -1,15 +1,8 @@
 // What hostnames and overlay addresses look like wherever a user types one (config, control API,
 // CLI). Addresses are kept in Husarnet's full eight-group form so equal addresses compare equal.
 import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.js';
-import type { Validator } from './validate.js';
-
-// The /etc/hosts syntax Husarnet accepts for managed lines (PROTOCOL.md §7).
-// No leading "-" or "." so a name never looks like an option or a relative domain (same rule as the helper).
-const HOSTNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$/;
-
-export function canonicalHostname(text: string): string | undefined {
-  return HOSTNAME.test(text) ? text : undefined;
-}
+import { canonicalHostname, HOSTNAME_RULE } from '../shared/hostname.js';
+import type { Validator } from '../shared/validate.js';
 
 export function canonicalAddress(text: string): string | undefined {
   const bytes = parseOverlayAddress(text);
@@ -39,6 +32,6 @@ export const hostnameValidator: Validator<string> = (value, path) => {
     ? { ok: true, value: hostname }
     : {
         ok: false,
-        error: `bad hostname: ${quoted(value)}${located(path, 'hostname')} may only hold letters, digits, "_", "." and "-" (1 to 253 characters, not starting with "-" or ".")`,
+        error: `bad hostname: ${quoted(value)}${located(path, 'hostname')} may only hold ${HOSTNAME_RULE}`,
       };
 };

@@ -96,7 +96,7 @@ describe('path selection', () => {
     assert.equal(run.selector.state, 'tunnelled');
     assert.equal(
       run.selector.reason,
-      'no answer from any of 2 candidates — both sides may be behind symmetric NATs; data via the base',
+      'no answer from any of 2 candidates — a symmetric NAT on either side, or a strict firewall, blocks a direct path; data via the base',
     );
   });
 

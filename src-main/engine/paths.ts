@@ -260,7 +260,7 @@ export class PathSelector<Target> {
     if (this.roundsLeft > 0) return this.enter('probing', `trying ${plural}; ${this.relayText()} meanwhile`);
     return this.enter(
       'tunnelled',
-      `no answer from any of ${plural} — both sides may be behind symmetric NATs; ${this.relayText()}`,
+      `no answer from any of ${plural} — a symmetric NAT on either side, or a strict firewall, blocks a direct path; ${this.relayText()}`,
     );
   }
 

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../shared/atomic-file.js';
 import { errorText, failure, success, type Outcome } from './errors.js';
 import { STATE_FILE_MODE } from './state-dir.js';
-import type { Validator } from './validate.js';
+import type { Validator } from '../shared/validate.js';
 
 export class PersistedJson<T> {
   private queue: Promise<unknown> = Promise.resolve();

@@ -1,5 +1,6 @@
-// Fetches a server's license.json and the key that signs it (PROTOCOL.md §7), and accepts them
-// only when the signature holds and the key has the fingerprint the user confirmed.
+// Fetches a server's license.json and the key that signs it (PROTOCOL.md §7), and accepts them only
+// when the signature holds. Whether the key is the server's, only its fingerprint, compared by the
+// user with what the server's owner sees, can tell.
 import {
   decodeLicenseKey,
   keyFingerprint,
@@ -7,7 +8,7 @@ import {
   LICENSE_PATH,
   normaliseFingerprint,
 } from '../../src-protocol/license-key.js';
-import { parseLicense, verifyLicense, type License } from '../../src-protocol/license.js';
+import { baseServerTargets, parseLicense, verifyLicense, type License } from '../../src-protocol/license.js';
 import { errorText, failure, success, type Outcome } from './errors.js';
 
 const FETCH_TIMEOUT_MS = 8000;
@@ -16,8 +17,9 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 export type Fetch = (url: string, init: { signal: AbortSignal; redirect: 'error' }) => Promise<Response>;
 
-export interface TrustedLicense {
+export interface ServerLicense {
   license: License;
+  /** The fingerprint of the key that signed it, for the user to compare. */
   fingerprint: string;
 }
 
@@ -48,14 +50,13 @@ async function fetchText(fetcher: Fetch, url: string, what: string): Promise<Out
 }
 
 /**
- * The server's license, if it is signed by a key with `confirmedFingerprint`. Without a confirmed
- * fingerprint nothing is trusted: the answer names the fingerprint so the user can check it.
+ * The server's license and the fingerprint of the key it publishes, if that key signed it. Whether
+ * the key is the right one only the user can say, by comparing the fingerprint (`isConfirmed`).
  */
-export async function fetchTrustedLicense(
+export async function fetchServerLicense(
   serverUrl: string,
-  confirmedFingerprint: string | undefined,
   fetcher: Fetch = fetch,
-): Promise<Outcome<TrustedLicense>> {
+): Promise<Outcome<ServerLicense>> {
   const root = serverUrl.replace(/\/+$/, '');
   const licenseText = await fetchText(fetcher, root + LICENSE_PATH, 'license.json');
   if (!licenseText.ok) return licenseText;
@@ -67,22 +68,18 @@ export async function fetchTrustedLicense(
   const key = decodeLicenseKey(keyText.value);
   if (!key)
     return failure('BadParams', `the server's signing key (${LICENSE_KEY_PATH}) is not a base64 Ed25519 key`);
-  const fingerprint = keyFingerprint(key);
-  if (confirmedFingerprint === undefined)
-    return failure(
-      'NotPermitted',
-      `${new URL(root).host} signs with the key ${fingerprint}; compare it with what its dashboard shows, then set the server up again with that fingerprint`,
-    );
-  if (normaliseFingerprint(confirmedFingerprint) !== fingerprint)
-    return failure(
-      'NotPermitted',
-      `the server's key is ${fingerprint}, not the one you confirmed; nothing was changed — check with the server's owner`,
-    );
   const verified = verifyLicense(license.value, key);
   if (!verified.ok)
     return failure(
       'NotPermitted',
       `the license is not signed by the server's key, so it cannot be trusted; nothing was changed`,
     );
-  return success({ license: verified.value, fingerprint });
+  // The engine takes base_server_addresses as the servers to dial; a server on a TCP port other
+  // than 443 names IP:PORT in the signed, hnet-only hnet_base_servers (src-protocol/license.ts).
+  const dialed = { ...verified.value, base_server_addresses: baseServerTargets(verified.value) };
+  return success({ license: dialed, fingerprint: keyFingerprint(key) });
 }
+
+/** Whether the fingerprint a user typed (any case, spaces or colons) is this key's. */
+export const isConfirmed = (typed: string, fingerprint: string): boolean =>
+  normaliseFingerprint(typed) === fingerprint;

@@ -40,6 +40,26 @@ export interface HostsSyncStatus {
   reason: string;
 }
 
+/**
+ * A network this device joined with a join code. In the Husarnet model one websetup node manages a
+ * device (its whitelist, host table and name), so there is at most one.
+ */
+export interface NetworkStatus {
+  /** The websetup node's overlay address. */
+  websetup: string;
+  /** The hnet server (`hnet setup-server`) whose license names this websetup, if set up here. */
+  server: string | null;
+  dashboardUrl: string | null;
+  /** The name this device has in the network. */
+  hostname: string;
+  /** `joining` until websetup answers the join code (the device keeps asking every 5 s). */
+  state: 'joining' | 'joined';
+  /** ISO time websetup last confirmed the link. */
+  lastContact: string | null;
+  /** Whitelist entries and names websetup put here; leaving removes them, the user's own stay. */
+  managed: { addresses: number; hostnames: number };
+}
+
 export interface Status {
   version: string;
   address: string;
@@ -50,6 +70,8 @@ export interface Status {
   hosts: HostEntry[];
   /** Whether /etc/hosts holds the host table (written through the root helper). */
   hostsFile: HostsSyncStatus;
+  /** The network this device joined, if any. */
+  networks: NetworkStatus[];
   /** Input from the network the data plane refused, per reason (e.g. "p2p-data-without-hello"). */
   drops?: Record<string, number>;
 }

@@ -91,6 +91,7 @@ describe('websetup client', () => {
         whitelist,
         hosts,
         log: createLogger('error'),
+        changed: () => undefined,
         useBaseServers: () => Promise.resolve(success(undefined)),
         setHostname: (name) => {
           hostname = name;

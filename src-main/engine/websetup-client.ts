@@ -16,7 +16,8 @@ import {
 } from '../../src-protocol/websetup-messages.js';
 import type { DatagramTransport, OpenDatagramTransport } from './datagram-socket.js';
 import type { EnrolmentComponents, EnrolmentFile, WebsetupLink } from './enrolment-state.js';
-import { errorText, type Outcome } from './errors.js';
+import { errorText, failure, success, type Outcome } from './errors.js';
+import type { HostEntry } from './host-table.js';
 import { HNET_VERSION } from './version.js';
 
 /** Stock devices repeat a pending join this often. */
@@ -169,31 +170,44 @@ export class WebsetupClient {
       case 'init-response':
         return this.joinAnswered();
       case 'whitelist-add':
-        return done(await whitelist.add(formatAddress(command.address)));
+        return done(await this.pushAddress(formatAddress(command.address)));
       case 'whitelist-rm': {
         const address = formatAddress(command.address);
         // Websetup cannot cut itself off: that would leave the device unmanageable.
         if (address === link.address) return { kind: 'error' };
         const removed = await whitelist.remove(address);
+        await this.changeLink((l) => ({
+          ...l,
+          pushedAddresses: l.pushedAddresses?.filter((a) => a !== address),
+        }));
         return done(removed, !removed.ok && removed.error.kind === 'NotFound');
       }
       case 'whitelist-enable':
       case 'whitelist-disable':
         return done(await whitelist.setEnabled(command.kind === 'whitelist-enable'));
       case 'host-add':
-        return done(await hosts.add({ hostname: command.hostname, address: formatAddress(command.address) }));
+        return done(
+          await this.pushHost({ hostname: command.hostname, address: formatAddress(command.address) }),
+        );
       case 'host-rm': {
         const address = formatAddress(command.address);
         const entry = hosts.entries.find((e) => e.hostname.toLowerCase() === command.hostname.toLowerCase());
         // A name already pointing elsewhere was given to another device since; leave it.
         if (!entry || entry.address !== address) return { kind: 'ok' };
         const removed = await hosts.remove(command.hostname);
+        await this.changeLink((l) => ({
+          ...l,
+          pushedHosts: l.pushedHosts?.filter((h) => !sameEntry(h, entry)),
+        }));
         return done(removed, !removed.ok && removed.error.kind === 'NotFound');
       }
-      case 'set-hostname':
-        return done(await this.c.setHostname(command.hostname));
+      case 'set-hostname': {
+        const renamed = await this.c.setHostname(command.hostname);
+        if (renamed.ok) await this.changeLink((l) => ({ ...l, hostname: command.hostname }));
+        return done(renamed);
+      }
       case 'change-secret':
-        return done(await this.updateLink({ ...link, secret: command.secret }));
+        return done(await this.changeLink((l) => ({ ...l, secret: command.secret })));
       case 'get-version':
         return { kind: 'version', version: HNET_VERSION, userAgent: USER_AGENT };
       case 'get-latency':
@@ -207,8 +221,10 @@ export class WebsetupClient {
   private async joinAnswered(): Promise<WebsetupReply> {
     const link = this.link!;
     const wasPending = link.pendingCode !== undefined;
-    const { pendingCode: _done, ...rest } = link;
-    const saved = await this.updateLink({ ...rest, lastInitResponse: Date.now() });
+    const saved = await this.changeLink(({ pendingCode: _done, ...rest }) => ({
+      ...rest,
+      lastInitResponse: Date.now(),
+    }));
     if (!saved.ok) return { kind: 'error' };
     if (wasPending) {
       this.log.info('websetup-joined', { websetup: link.address, hostname: link.hostname });
@@ -222,13 +238,52 @@ export class WebsetupClient {
     for (const entry of [...this.c.hosts.entries]) await this.c.hosts.remove(entry.hostname);
     for (const address of this.c.whitelist.state.addresses)
       if (address !== websetup) await this.c.whitelist.remove(address);
+    await this.changeLink((l) => ({
+      ...l,
+      pushedAddresses: l.pushedAddresses?.filter((a) => a === websetup),
+      pushedHosts: [],
+    }));
     return { kind: 'ok' };
   }
 
-  private updateLink(next: WebsetupLink): Promise<Outcome<void>> {
-    return this.file.update((state) => ({
-      ok: true,
-      value: { next: { ...state, websetup: next }, answer: undefined },
-    }));
+  /**
+   * Adds what websetup asks for, noting it as websetup's first unless the user had it already: the
+   * note is saved before the change, so a crash between the two can never leave an unnoted entry.
+   */
+  private async pushAddress(address: string): Promise<Outcome<unknown>> {
+    if (!this.c.whitelist.state.addresses.includes(address)) {
+      const noted = await this.changeLink((l) => ({
+        ...l,
+        pushedAddresses: [...(l.pushedAddresses ?? []).filter((a) => a !== address), address],
+      }));
+      if (!noted.ok) return noted;
+    }
+    return this.c.whitelist.add(address);
+  }
+
+  private async pushHost(entry: HostEntry): Promise<Outcome<unknown>> {
+    if (!this.c.hosts.entries.some((e) => sameEntry(e, entry))) {
+      const noted = await this.changeLink((l) => ({
+        ...l,
+        pushedHosts: [
+          ...(l.pushedHosts ?? []).filter((h) => h.hostname.toLowerCase() !== entry.hostname.toLowerCase()),
+          entry,
+        ],
+      }));
+      if (!noted.ok) return noted;
+    }
+    return this.c.hosts.add(entry);
+  }
+
+  /** Changes the saved link as it is now; refused once the device has left. */
+  private changeLink(change: (link: WebsetupLink) => WebsetupLink): Promise<Outcome<void>> {
+    return this.file.update((state) =>
+      state.websetup
+        ? success({ next: { ...state, websetup: change(state.websetup) }, answer: undefined })
+        : failure('NotFound', 'this device has left its network'),
+    );
   }
 }
+
+const sameEntry = (a: HostEntry, b: HostEntry): boolean =>
+  a.hostname.toLowerCase() === b.hostname.toLowerCase() && a.address === b.address;

@@ -5,7 +5,7 @@ import { formatAddress } from '../../src-protocol/address.js';
 import { failure, success, type Outcome } from './errors.js';
 import { addressValidator, canonicalAddress } from './names.js';
 import { PersistedJson } from './persisted-json.js';
-import { boolean, list, object, type Infer } from './validate.js';
+import { boolean, list, object, type Infer } from '../shared/validate.js';
 
 export const WHITELIST_LIMIT = 4096;
 

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile, chmod } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ensureDirectory, writeFileAtomic } from './atomic-file.js';
+import { ensureDirectory, removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
 
 describe('atomic files', () => {
   let dir: string;
@@ -42,6 +42,17 @@ describe('atomic files', () => {
     await assert.rejects(writeFileAtomic(target, 'new', 0o600));
     assert.equal(await readFile(join(target, 'inside'), 'utf8'), 'old');
     assert.ok((await readdir(dir)).every((name) => !name.endsWith('.tmp')));
+  });
+
+  test('temp files of a writer killed before its rename are removed, and only those', async () => {
+    const stale = join(dir, 'stale');
+    await mkdir(stale);
+    const file = join(stale, 'hosts');
+    await writeFile(file, 'x');
+    await writeFile(join(stale, '.hosts.hnet-0123456789ab.tmp'), 'half');
+    await writeFile(join(stale, '.other.hnet-0123456789ab.tmp'), 'not ours');
+    await removeStaleTempFiles(file);
+    assert.deepEqual((await readdir(stale)).sort(), ['.other.hnet-0123456789ab.tmp', 'hosts']);
   });
 
   test('a state directory is created 0700 and an existing one is tightened, but a sticky shared one is not', async () => {

@@ -2,6 +2,7 @@
 // machines without Electron (an offline install, a headless box reached over ssh -L). The page
 // talks back over one WebSocket carrying the same bridge Electron's preload exposes.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { HelperClient } from '../engine/helper-client.js';
@@ -11,6 +12,7 @@ import { createBridgeBackend } from '../electron/bridge-backend.js';
 import { findHelperBundle, helperInstaller } from '../electron/helper-install.js';
 import { SocketEngineLink } from '../electron/engine-link.js';
 import { readRendererFile, rendererDir, securityHeaders } from '../electron/renderer-files.js';
+import { hnetServerCommand, isPrivileged, LocalServerHost } from '../electron/local-server-host.js';
 import { createShellHandlers } from '../electron/shell-handlers.js';
 import { checkCookie, checkSite, newToken, sessionCookie, tokenMatches, type UiAccess } from './access.js';
 import { MAX_MESSAGE_BYTES, serveBridge } from './socket-bridge.js';
@@ -26,6 +28,8 @@ export interface UiServerOptions {
   port?: number;
   /** The built UI; found next to the sources or the build by default. */
   rendererDir?: string;
+  /** The engine's state directory: "Host a server on this machine" keeps the server's beside it. */
+  stateDir?: string;
 }
 
 export interface UiServer {
@@ -43,18 +47,33 @@ function plain(res: ServerResponse, status: number, text: string, headers: Recor
   res.end(`${text}\n`);
 }
 
+/** The server this UI can start; it lives as long as the UI (hnetd stops both). */
+function hostedServer(options: UiServerOptions): LocalServerHost | undefined {
+  const command = hnetServerCommand();
+  if (!options.stateDir || !command) return undefined;
+  return new LocalServerHost({
+    stateDir: join(options.stateDir, 'server'),
+    command,
+    privileged: isPrivileged(),
+    advertise: process.env['HNET_SERVER_ADVERTISE'],
+    log: options.log.with({ component: 'local-server' }),
+  });
+}
+
 export async function serveUi(options: UiServerOptions): Promise<Outcome<UiServer>> {
   const dir = options.rendererDir ?? rendererDir();
   if (!dir) return failure('NotAvailable', uiNotBuilt);
   const { log } = options;
   const link = new SocketEngineLink(options.controlSocket, log.with({ component: 'ui' }));
   const helper = new HelperClient(options.helperSocket);
+  const localServer = hostedServer(options);
   const backend = createBridgeBackend(
     link,
     createShellHandlers({
       link,
       helper: () => helper.call({ op: 'status' }),
       installHelper: helperInstaller(findHelperBundle()),
+      ...(localServer ? { startLocalServer: () => localServer.start() } : {}),
     }),
   );
   const access: UiAccess = { port: 0, token: newToken() };
@@ -160,6 +179,7 @@ export async function serveUi(options: UiServerOptions): Promise<Outcome<UiServe
       link.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await localServer?.stop();
     },
   });
 }

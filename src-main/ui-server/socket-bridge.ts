@@ -3,7 +3,7 @@
 import type { WebSocket } from 'ws';
 import type { BridgeBackend } from '../electron/bridge-backend.js';
 import type { BridgeEvent, SocketMessage } from '../electron/ipc-schema.js';
-import { integer, object, optional, text, type Checked } from '../engine/validate.js';
+import { integer, object, optional, text, type Checked } from '../shared/validate.js';
 
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 const MAX_IN_FLIGHT = 32;

@@ -1,24 +1,11 @@
 // Who sent a signed message: the signature and address are checked by the decoder; here the cookie
 // must be the one of the connection it claims, and a connection stays bound to one device.
-import { COOKIE_LENGTH, type Signer } from '../../src-protocol/base-messages.js';
+import type { Signer } from '../../src-protocol/base-messages.js';
 import { equalBytes } from '../../src-protocol/bytes.js';
 import type { ProtocolErrorKind } from '../../src-protocol/result.js';
 import type { ClientRegistry } from './client-registry.js';
 import { idKey, type ClientConnection, type Device } from './connection.js';
 import type { BaseMetrics, DropReason } from './metrics.js';
-
-/** Signed messages: kind(1) ‖ sender id(16) ‖ pubkey(32) ‖ cookie(16) ‖ … (PROTOCOL.md §5). */
-const COOKIE_AT = 1 + 16 + 32;
-
-/**
- * The cookie of a signed message, read before its signature is checked: a UDP NAT_INIT that names
- * no live connection is dropped without the ~0.1 ms a signature check costs.
- */
-export function peekCookie(message: Uint8Array): Uint8Array | undefined {
-  return message.length >= COOKIE_AT + COOKIE_LENGTH
-    ? message.subarray(COOKIE_AT, COOKIE_AT + COOKIE_LENGTH)
-    : undefined;
-}
 
 /** How a decoding failure is counted. */
 export function dropReasonFor(kind: ProtocolErrorKind): DropReason {

@@ -4,37 +4,12 @@ import { after, before, describe, test } from 'node:test';
 import { formatAddress } from '../../src-protocol/address.js';
 import { initCrypto } from '../../src-protocol/crypto.js';
 import { generateIdentity, type Identity } from '../../src-protocol/identity.js';
-import { BaseClient, type Received } from '../../e2e/clients/base-client.js';
-import { BaseServer } from './base-server.js';
-import type { BaseServerConfig } from './config.js';
-import { defaultLimits, type BaseLimits } from './limits.js';
+import type { BaseClient, Received } from '../../e2e/clients/base-client.js';
+import type { BaseServer } from './base-server.js';
+import { loopback, loopbackBases, sleep } from './test-loopback.js';
 
-const loopback = { ip: '127.0.0.1', port: 0 };
-const servers: BaseServer[] = [];
-const clients: BaseClient[] = [];
+const { startServer, client, closeAll } = loopbackBases();
 let ids: Identity[] = [];
-
-async function startServer(
-  limits: Partial<BaseLimits> = {},
-  extra: Partial<BaseServerConfig> = {},
-): Promise<BaseServer> {
-  const server = await BaseServer.start({
-    tcp: [loopback],
-    udp: [loopback],
-    advertiseIp: undefined,
-    metrics: loopback,
-    limits: { ...defaultLimits, ...limits },
-    ...extra,
-  });
-  servers.push(server);
-  return server;
-}
-
-async function client(server: BaseServer, identity: Identity): Promise<BaseClient> {
-  const c = await BaseClient.connect({ identity, base: server.tcpAddresses[0]!, localIp: '127.0.0.1' });
-  clients.push(c);
-  return c;
-}
 
 /** A client that has registered (INFO → STATE) and has a fresh UDP mapping (NAT_INIT → NAT_OK). */
 async function onUdp(server: BaseServer, identity: Identity): Promise<BaseClient> {
@@ -47,7 +22,6 @@ async function onUdp(server: BaseServer, identity: Identity): Promise<BaseClient
 const isData = (r: Received) => r.message.kind === 'data';
 const dropped = (server: BaseServer, reason: string) =>
   (server.status().counters.dropped as Record<string, number | undefined>)[reason] ?? 0;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const testNet = (port: number) => ({ ip: '192.0.2.77', port });
 
 async function nothingArrives(c: BaseClient, match: (r: Received) => boolean, ms = 300): Promise<void> {
@@ -59,10 +33,7 @@ before(async () => {
   ids = Array.from({ length: 5 }, () => generateIdentity());
 });
 
-after(async () => {
-  for (const c of clients) c.close();
-  await Promise.all(servers.map((s) => s.close()));
-});
+after(closeAll);
 
 describe('registration', () => {
   test('every connection gets its own random 16-letter cookie in HELLO', async () => {

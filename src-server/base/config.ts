@@ -82,6 +82,18 @@ function listenAddresses(
   return { ok: true, value: out };
 }
 
+/** The options of `hnet-server base`; the whole stack takes them too and passes them on. */
+export const baseOptions = {
+  tcp: { type: 'string', multiple: true },
+  udp: { type: 'string', multiple: true },
+  advertise: { type: 'string' },
+  metrics: { type: 'string' },
+  'no-metrics': { type: 'boolean' },
+  'max-connections': { type: 'string' },
+  'idle-timeout': { type: 'string' },
+  'auth-timeout': { type: 'string' },
+} as const;
+
 /** Parses the options after `hnet-server base`; `undefined` means --help was asked for. */
 export function parseBaseOptions(argv: readonly string[]): ConfigResult<BaseServerConfig | undefined> {
   let values;
@@ -90,17 +102,7 @@ export function parseBaseOptions(argv: readonly string[]): ConfigResult<BaseServ
       args: [...argv],
       strict: true,
       allowPositionals: false,
-      options: {
-        tcp: { type: 'string', multiple: true },
-        udp: { type: 'string', multiple: true },
-        advertise: { type: 'string' },
-        metrics: { type: 'string' },
-        'no-metrics': { type: 'boolean' },
-        'max-connections': { type: 'string' },
-        'idle-timeout': { type: 'string' },
-        'auth-timeout': { type: 'string' },
-        help: { type: 'boolean' },
-      },
+      options: { ...baseOptions, help: { type: 'boolean' } },
     }));
   } catch (error) {
     return bad('BadOption', `${(error as Error).message}. Run "hnet-server base --help" for the options.`);

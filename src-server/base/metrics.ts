@@ -76,90 +76,72 @@ export interface Gauges {
   residentBytes: number;
 }
 
-function line(name: string, value: number, labels?: Record<string, string>): string {
-  if (!labels) return `${name} ${value}\n`;
-  const text = Object.entries(labels)
-    .map(([k, v]) => `${k}="${v}"`)
-    .join(',');
-  return `${name}{${text}} ${value}\n`;
+/** A family with one sample per value of a label, e.g. drops by reason. */
+interface ByLabel {
+  label: string;
+  values: Record<string, number | undefined>;
 }
 
-function family(name: string, type: 'gauge' | 'counter', help: string, body: string): string {
-  return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${body}`;
+function family(name: string, type: 'gauge' | 'counter', help: string, value: number | ByLabel): string {
+  const samples =
+    typeof value === 'number'
+      ? `${name} ${value}\n`
+      : Object.entries(value.values)
+          .map(([key, count]) => `${name}{${value.label}="${key}"} ${count ?? 0}\n`)
+          .join('');
+  return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${samples}`;
 }
 
 /** The Prometheus text exposition format (version 0.0.4). */
 export function renderPrometheus(counters: Counters, gauges: Gauges): string {
-  const byLabel = (name: string, label: string, values: Record<string, number | undefined>): string =>
-    Object.entries(values)
-      .map(([k, v]) => line(name, v ?? 0, { [label]: k }))
-      .join('');
+  const byPath = (values: Record<string, number | undefined>): ByLabel => ({ label: 'path', values });
+  const byReason = (values: Record<string, number | undefined>): ByLabel => ({ label: 'reason', values });
   return [
-    family(
-      'hnet_base_tcp_connections',
-      'gauge',
-      'Open TCP connections.',
-      line('hnet_base_tcp_connections', gauges.tcpConnections),
-    ),
-    family(
-      'hnet_base_clients',
-      'gauge',
-      'Authenticated devices connected.',
-      line('hnet_base_clients', gauges.clients),
-    ),
+    family('hnet_base_tcp_connections', 'gauge', 'Open TCP connections.', gauges.tcpConnections),
+    family('hnet_base_clients', 'gauge', 'Authenticated devices connected.', gauges.clients),
     family(
       'hnet_base_clients_udp',
       'gauge',
       'Devices whose NAT mapping is fresh, so relayed data reaches them over UDP.',
-      line('hnet_base_clients_udp', gauges.clientsOnUdp),
+      gauges.clientsOnUdp,
     ),
     family(
       'hnet_base_relayed_packets_total',
       'counter',
       'DATA packets relayed, by the path to the target.',
-      byLabel('hnet_base_relayed_packets_total', 'path', counters.relayedPackets),
+      byPath(counters.relayedPackets),
     ),
     family(
       'hnet_base_relayed_bytes_total',
       'counter',
       'Bytes of relayed DATA sent, by the path to the target.',
-      byLabel('hnet_base_relayed_bytes_total', 'path', counters.relayedBytes),
+      byPath(counters.relayedBytes),
     ),
     family(
       'hnet_base_dropped_total',
       'counter',
       'Messages and packets not acted on, by reason.',
-      byLabel('hnet_base_dropped_total', 'reason', counters.dropped),
+      byReason(counters.dropped),
     ),
     family(
       'hnet_base_connections_closed_total',
       'counter',
       'TCP connections ended, by reason.',
-      byLabel('hnet_base_connections_closed_total', 'reason', counters.closed),
+      byReason(counters.closed),
     ),
     family(
       'hnet_base_address_pushes_total',
       'counter',
       'DEVICE_ADDRESSES pushed because a device changed endpoints after being asked about.',
-      line('hnet_base_address_pushes_total', counters.addressPushes),
+      counters.addressPushes,
     ),
-    family(
-      'hnet_base_states_sent_total',
-      'counter',
-      'STATE answers sent.',
-      line('hnet_base_states_sent_total', counters.statesSent),
-    ),
-    family(
-      'hnet_base_uptime_seconds',
-      'gauge',
-      'Seconds since the server started.',
-      line('hnet_base_uptime_seconds', gauges.uptimeSeconds),
-    ),
+    family('hnet_base_states_sent_total', 'counter', 'STATE answers sent.', counters.statesSent),
+    family('hnet_base_uptime_seconds', 'gauge', 'Seconds since the server started.', gauges.uptimeSeconds),
     family(
       'process_resident_memory_bytes',
       'gauge',
       'Resident memory of the server process.',
-      line('process_resident_memory_bytes', gauges.residentBytes),
+      gauges.residentBytes,
     ),
   ].join('');
 }

@@ -4,34 +4,12 @@ import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { initCrypto } from '../../src-protocol/crypto.js';
 import { generateIdentity, type Identity } from '../../src-protocol/identity.js';
-import { BaseClient } from '../../e2e/clients/base-client.js';
-import { BaseServer } from './base-server.js';
-import { defaultLimits, type BaseLimits } from './limits.js';
+import type { BaseServer } from './base-server.js';
+import { loopbackBases, sleep } from './test-loopback.js';
 
-const loopback = { ip: '127.0.0.1', port: 0 };
-const servers: BaseServer[] = [];
-const clients: BaseClient[] = [];
+const { startServer, client, closeAll } = loopbackBases();
 let ids: Identity[] = [];
 
-async function startServer(limits: Partial<BaseLimits> = {}): Promise<BaseServer> {
-  const server = await BaseServer.start({
-    tcp: [loopback],
-    udp: [loopback],
-    advertiseIp: undefined,
-    metrics: loopback,
-    limits: { ...defaultLimits, ...limits },
-  });
-  servers.push(server);
-  return server;
-}
-
-async function client(server: BaseServer, identity: Identity): Promise<BaseClient> {
-  const c = await BaseClient.connect({ identity, base: server.tcpAddresses[0]!, localIp: '127.0.0.1' });
-  clients.push(c);
-  return c;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const closedFor = (server: BaseServer, reason: string) =>
   (server.status().counters.closed as Record<string, number | undefined>)[reason] ?? 0;
 
@@ -48,10 +26,7 @@ before(async () => {
   ids = Array.from({ length: 3 }, () => generateIdentity());
 });
 
-after(async () => {
-  for (const c of clients) c.close();
-  await Promise.all(servers.map((s) => s.close()));
-});
+after(closeAll);
 
 test('a malformed frame closes only the connection that sent it', async () => {
   const server = await startServer();

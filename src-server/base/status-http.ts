@@ -1,4 +1,5 @@
 // The observability endpoint: GET /metrics (Prometheus text) and GET /status (JSON).
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { Endpoint } from '../../src-protocol/endpoint.js';
 import { boundEndpoint } from './bound-address.js';
@@ -26,13 +27,8 @@ export class StatusHttp {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('Try /metrics or /status.\n');
       }
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(address.port, address.ip, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    }).catch((error: Error) => {
+    server.listen(address.port, address.ip);
+    await once(server, 'listening').catch((error: Error) => {
       throw new Error(`Cannot serve metrics on ${address.ip}:${address.port}: ${error.message}`);
     });
     return new StatusHttp(server);

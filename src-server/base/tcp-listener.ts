@@ -1,4 +1,5 @@
 // The base's TCP side: accept, split the byte stream into frames, and hand each frame on.
+import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { FrameDecoder } from '../../src-protocol/base-messages.js';
 import type { Endpoint } from '../../src-protocol/endpoint.js';
@@ -25,13 +26,8 @@ export class TcpListener {
           (socket) => serve(socket, handler),
         );
         servers.push(server);
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen({ port: address.port, host: address.ip, backlog: 4096 }, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        }).catch((error: Error) => {
+        server.listen({ port: address.port, host: address.ip, backlog: 4096 });
+        await once(server, 'listening').catch((error: Error) => {
           throw new Error(`Cannot listen on TCP ${address.ip}:${address.port}: ${error.message}`);
         });
       }

@@ -1,7 +1,13 @@
 // What the base does with each framed message on a client's TCP connection.
 import { randomFillSync } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { COOKIE_LENGTH, decodePeerToBase } from '../../src-protocol/base-messages.js';
+import {
+  COOKIE_LENGTH,
+  decodePeerToBase,
+  MIN_PEER_TO_BASE_DATA_LENGTH,
+  PEER_TO_BASE_DATA_CODE,
+  PEER_TO_BASE_DATA_SOURCE_AT,
+} from '../../src-protocol/base-messages.js';
 import { makeEndpoint, type Endpoint } from '../../src-protocol/endpoint.js';
 import { dropReasonFor, type Authenticator } from './authentication.js';
 import type { ClientRegistry } from './client-registry.js';
@@ -9,7 +15,7 @@ import { ClientConnection, idKey } from './connection.js';
 import type { DeviceAddresses } from './device-addresses.js';
 import type { BaseLimits } from './limits.js';
 import type { BaseMetrics } from './metrics.js';
-import { MIN_PEER_DATA_LENGTH, PEER_DATA_CODE, type Relay } from './relay.js';
+import type { Relay } from './relay.js';
 import type { TcpConnectionHandler } from './tcp-listener.js';
 
 /** A user agent is only shown on the status page; a long one is cut here. */
@@ -75,11 +81,11 @@ export class TcpMessages implements TcpConnectionHandler {
     if (!connection.messageBudget.take(now)) return metrics.drop('rate_limited');
 
     // DATA is the bulk of the traffic: checked by offsets, without decoding into objects.
-    if (payload[0] === PEER_DATA_CODE) {
-      if (payload.length < MIN_PEER_DATA_LENGTH) return metrics.drop('malformed');
+    if (payload[0] === PEER_TO_BASE_DATA_CODE) {
+      if (payload.length < MIN_PEER_TO_BASE_DATA_LENGTH) return metrics.drop('malformed');
       const device = connection.device;
       if (!device) return metrics.drop('unauthenticated');
-      if (idKey(payload, 1) !== device.key) return metrics.drop('forged_sender');
+      if (idKey(payload, PEER_TO_BASE_DATA_SOURCE_AT) !== device.key) return metrics.drop('forged_sender');
       return relay.forward(payload, now);
     }
 

@@ -1,5 +1,6 @@
 // The base's UDP sockets: NAT_INIT, NAT_OK and relayed DATA. Socket 0 is the first STATE address.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { once } from 'node:events';
 import type { Endpoint } from '../../src-protocol/endpoint.js';
 import { boundEndpoint } from './bound-address.js';
 
@@ -26,13 +27,8 @@ export class UdpListener {
           sendBufferSize: SOCKET_BUFFER_BYTES,
         });
         sockets.push(socket);
-        await new Promise<void>((resolve, reject) => {
-          socket.once('error', reject);
-          socket.bind(address.port, address.ip, () => {
-            socket.off('error', reject);
-            resolve();
-          });
-        }).catch((error: Error) => {
+        socket.bind(address.port, address.ip);
+        await once(socket, 'listening').catch((error: Error) => {
           throw new Error(`Cannot listen on UDP ${address.ip}:${address.port}: ${error.message}`);
         });
         socket.on('error', onError);

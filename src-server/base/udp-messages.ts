@@ -1,14 +1,21 @@
 // What the base does with each UDP packet: NAT_INIT (learn the client's NAT-observed endpoint and
 // answer NAT_OK), NAT_OK_CONFIRM, and DATA from a bound source.
 import type { RemoteInfo } from 'node:dgram';
-import { decodePeerToBase, encodeBaseToPeer } from '../../src-protocol/base-messages.js';
+import {
+  decodePeerToBase,
+  encodeBaseToPeer,
+  MIN_PEER_TO_BASE_DATA_LENGTH,
+  peekSignedCookie,
+  PEER_TO_BASE_DATA_CODE,
+  PEER_TO_BASE_DATA_SOURCE_AT,
+} from '../../src-protocol/base-messages.js';
 import { makeEndpoint } from '../../src-protocol/endpoint.js';
-import { dropReasonFor, peekCookie, type Authenticator } from './authentication.js';
+import { dropReasonFor, type Authenticator } from './authentication.js';
 import type { ClientRegistry } from './client-registry.js';
 import { idKey, type UdpBinding } from './connection.js';
 import type { DeviceAddresses } from './device-addresses.js';
 import type { BaseMetrics } from './metrics.js';
-import { MIN_PEER_DATA_LENGTH, PEER_DATA_CODE, type Relay } from './relay.js';
+import type { Relay } from './relay.js';
 import type { UdpListener } from './udp-listener.js';
 
 function encodedNatOk(): Uint8Array {
@@ -33,14 +40,14 @@ export class UdpMessages {
 
   packet(socketIndex: number, packet: Buffer, from: RemoteInfo): void {
     const now = Date.now();
-    if (packet[0] === PEER_DATA_CODE) this.data(packet, from, now);
+    if (packet[0] === PEER_TO_BASE_DATA_CODE) this.data(packet, from, now);
     else this.signed(socketIndex, packet, from, now);
   }
 
   private data(packet: Buffer, from: RemoteInfo, now: number): void {
     const { registry, metrics, relay } = this.deps;
-    if (packet.length < MIN_PEER_DATA_LENGTH) return metrics.drop('malformed');
-    const sender = registry.device(idKey(packet, 1));
+    if (packet.length < MIN_PEER_TO_BASE_DATA_LENGTH) return metrics.drop('malformed');
+    const sender = registry.device(idKey(packet, PEER_TO_BASE_DATA_SOURCE_AT));
     if (!sender?.udp || !isSource(sender.udp, from)) return metrics.drop('unbound_udp_source');
     if (!sender.connection.messageBudget.take(now)) return metrics.drop('rate_limited');
     relay.forward(packet, now);
@@ -50,7 +57,7 @@ export class UdpMessages {
     const { registry, metrics } = this.deps;
     // Signed UDP messages name their TCP connection by its cookie: without a live one, no
     // signature check is spent on them.
-    const cookie = peekCookie(packet);
+    const cookie = peekSignedCookie(packet);
     const connection = cookie && registry.connectionByCookie(cookie);
     if (!connection) return metrics.drop(cookie ? 'bad_cookie' : 'malformed');
     if (!connection.udpControlBudget.take(now)) return metrics.drop('rate_limited');

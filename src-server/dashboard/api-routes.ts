@@ -2,6 +2,7 @@
 // with an API token can do too. Every answer is JSON; a failure is `{ error: { kind, message } }`.
 import type { IncomingMessage } from 'node:http';
 import { canonicalAddress } from '../../src-main/engine/names.js';
+import { canonicalHostname, HOSTNAME_RULE } from '../../src-main/shared/hostname.js';
 import { formatJoinCode, generateJoinCode } from '../../src-protocol/websetup-messages.js';
 import { hashSecret } from '../store/secret-hash.js';
 import type { Store, StoreResult } from '../store/store.js';
@@ -60,10 +61,16 @@ type Route =
   | { method: string; pattern: RegExp; open?: false; handle: Handler<SignedInCall> };
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}$/;
-const HOSTNAME = /^[A-Za-z0-9_.-]{1,63}$/;
+/** A name is pushed into every peer's /etc/hosts, so it follows the rule the devices enforce. */
+const HOSTNAME = { test: (text: string) => canonicalHostname(text) !== undefined };
 const NAME = /^[^\p{C}]{1,64}$/u;
 
-function field(body: Record<string, unknown>, name: string, pattern: RegExp, rule: string): string {
+function field(
+  body: Record<string, unknown>,
+  name: string,
+  pattern: { test(text: string): boolean },
+  rule: string,
+): string {
   const value = body[name];
   if (typeof value !== 'string' || !pattern.test(value.trim()))
     throw new HttpError(400, 'BadParams', `${name}: ${rule}`);
@@ -239,12 +246,7 @@ const routes: Route[] = [
     pattern: /^\/api\/devices\/([^/]+)$/,
     handle: async (context, call) => {
       const address = deviceAddress(call.params[0]!);
-      const hostname = field(
-        await call.body(),
-        'hostname',
-        HOSTNAME,
-        'letters, digits, "_", "." and "-", up to 63.',
-      );
+      const hostname = field(await call.body(), 'hostname', HOSTNAME, `${HOSTNAME_RULE}.`);
       const renamed = await context.store.renameDevice(call.caller.accountId, address, hostname);
       if (renamed.ok) {
         const peers = await context.store.peersOf(address);

@@ -1,5 +1,6 @@
 // The dashboard's HTTP server: license.json and its key for devices and the setup-server dialog,
 // the REST API, and the web UI that uses it.
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LICENSE_KEY_PATH, LICENSE_PATH } from '../../src-protocol/license-key.js';
@@ -45,13 +46,8 @@ export class DashboardServer {
     });
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    server.listen(options.port, options.host);
+    await once(server, 'listening');
     const port = (server.address() as AddressInfo).port;
     log.info('dashboard-listening', { host: options.host, port });
     return new DashboardServer(server, port);

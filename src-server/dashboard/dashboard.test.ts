@@ -260,10 +260,10 @@ describe('dashboard', () => {
     });
     assert.equal(renamed.status, 200);
     assert.deepEqual(changed.at(-1), [A, B, C], 'the renamed device and everyone who sees its name');
-    const badName = await call(owner, 'PATCH', `/api/devices/${encodeURIComponent(B)}`, {
-      hostname: 'no spaces',
-    });
-    assert.equal(badName.status, 400);
+    for (const hostname of ['no spaces', '-bravo']) {
+      const badName = await call(owner, 'PATCH', `/api/devices/${encodeURIComponent(B)}`, { hostname });
+      assert.equal(badName.status, 400, hostname);
+    }
 
     const removed = await call(owner, 'DELETE', `/api/networks/${id}/devices/${encodeURIComponent(B)}`);
     assert.equal(removed.status, 200);

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { initCrypto } from '../../src-protocol/crypto.js';
 import { decodeLicenseKey, keyFingerprint } from '../../src-protocol/license-key.js';
-import { parseLicense, verifyLicense } from '../../src-protocol/license.js';
+import {
+  baseServerTargets,
+  parseLicense,
+  serializeLicense,
+  verifyLicense,
+} from '../../src-protocol/license.js';
 import { issueLicense } from './license-issuer.js';
 import { loadOrCreateSigningKey } from './signing-key.js';
 
@@ -63,5 +68,27 @@ describe('license issuing', () => {
     const issued = issueLicense({ ...settings, baseServers: ['base.example.org'] }, key);
     assert.equal(issued.ok, false);
     assert.match(issued.ok ? '' : issued.error.message, /not an IP address/);
+  });
+
+  test('a base server off port 443 is named with its port for hnet, under the signature, and 443 stays stock', async () => {
+    const key = await loadOrCreateSigningKey(join(dir, 'license-key'));
+    const stock = issueLicense({ ...settings, baseTcpPort: 443 }, key);
+    assert.ok(stock.ok);
+    assert.equal('hnet_base_servers' in stock.value.license, false);
+    assert.deepEqual(baseServerTargets(stock.value.license), ['198.18.0.1']);
+
+    const moved = issueLicense({ ...settings, baseTcpPort: 5443 }, key);
+    assert.ok(moved.ok);
+    const parsed = parseLicense(moved.value.json);
+    assert.ok(parsed.ok);
+    assert.deepEqual(parsed.value.base_server_addresses, ['198.18.0.1'], 'stock field keeps bare IPs');
+    assert.ok(verifyLicense(parsed.value, key.publicKey).ok);
+    assert.deepEqual(baseServerTargets(parsed.value), ['198.18.0.1:5443']);
+
+    const redirected = parseLicense(
+      serializeLicense({ ...parsed.value, hnet_base_servers: ['198.51.100.66:5443'] }),
+    );
+    assert.ok(redirected.ok);
+    assert.equal(verifyLicense(redirected.value, key.publicKey).ok, false, 'the port list is signed');
   });
 });

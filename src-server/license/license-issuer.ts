@@ -4,6 +4,7 @@ import { fail, ok, type Result } from '../../src-protocol/result.js';
 import { sha256 } from '../../src-protocol/crypto.js';
 import { serializeLicense, signLicense, type License } from '../../src-protocol/license.js';
 import { encodeLicenseKey } from '../../src-protocol/license-key.js';
+import { formatEndpoint } from '../../src-protocol/endpoint.js';
 import type { SigningKey } from './signing-key.js';
 
 export interface LicenseSettings {
@@ -13,12 +14,16 @@ export interface LicenseSettings {
   websetupHost: string;
   /** Public IPs of the base servers (stock daemons take IPs only). */
   baseServers: string[];
+  /** The base servers' TCP port (unset: 443); another goes into the hnet-only `hnet_base_servers`. */
+  baseTcpPort?: number;
   maxDevices: number;
 }
 
 /** Our licenses do not expire on their own; the server re-signs one at every start. */
 const VALIDITY_YEARS = 10;
 export const DEFAULT_MAX_DEVICES = 1_000_000;
+/** The only base port stock daemons dial. */
+const STOCK_BASE_PORT = 443;
 
 export interface IssuedLicense {
   license: License;
@@ -33,6 +38,7 @@ export function issueLicense(
   key: SigningKey,
   now = new Date(),
 ): Result<IssuedLicense> {
+  const basePort = settings.baseTcpPort ?? STOCK_BASE_PORT;
   const validUntil = new Date(now);
   validUntil.setUTCFullYear(validUntil.getUTCFullYear() + VALIDITY_YEARS);
   // One installation, one key: the id follows from the key, so it survives a database move.
@@ -50,6 +56,9 @@ export function issueLicense(
       eb_servers: [],
       issued: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       valid_until: validUntil.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      ...(basePort === STOCK_BASE_PORT
+        ? {}
+        : { hnet_base_servers: settings.baseServers.map((ip) => formatEndpoint({ ip, port: basePort })) }),
       version: 1,
     },
     key.secretKey,

@@ -201,15 +201,21 @@ describe('websetup server', () => {
     assert.deepEqual(alpha.lines().slice(-2), [`host-rm ${B2} bravo`, `whitelist-rm ${B2}`]);
   });
 
-  test('an unconfirmed command is sent again until the device answers', async () => {
-    const charlie = device(C3);
-    charlie.join(code, 'charlie');
-    await waitFor('charlie joined', () => charlie.lines().includes('init-response'));
-    charlie.answer = false;
-    const network = await store.createNetwork(accountId, 'retry');
-    await store.addToNetwork(accountId, network.id, C3);
+  /** A device that joins, then stops answering, and is put in a new network with alpha. */
+  const silentInNetworkWithAlpha = async (address: string, hostname: string): Promise<Device> => {
+    const joined = device(address);
+    joined.join(code, hostname);
+    await waitFor(`${hostname} joined`, () => joined.lines().includes('init-response'));
+    joined.answer = false;
+    const network = await store.createNetwork(accountId, `with ${hostname}`);
+    await store.addToNetwork(accountId, network.id, address);
     await store.addToNetwork(accountId, network.id, A1);
-    server.devicesChanged([C3]);
+    server.devicesChanged([address]);
+    return joined;
+  };
+
+  test('an unconfirmed command is sent again until the device answers', async () => {
+    const charlie = await silentInNetworkWithAlpha(C3, 'charlie');
     await waitFor('a resend', () => charlie.lines().filter((l) => l === `whitelist-add ${A1}`).length >= 2);
     const seqs = charlie.received.filter((r) => r.command.kind === 'whitelist-add').map((r) => r.seq);
     assert.equal(new Set(seqs).size, 1, 'a resend keeps its sequence number');
@@ -223,14 +229,7 @@ describe('websetup server', () => {
   });
 
   test('a reply from another address does not confirm a command', async () => {
-    const delta = device(D4);
-    delta.join(code, 'delta');
-    await waitFor('delta joined', () => delta.lines().includes('init-response'));
-    delta.answer = false;
-    const network = await store.createNetwork(accountId, 'spoof');
-    await store.addToNetwork(accountId, network.id, D4);
-    await store.addToNetwork(accountId, network.id, A1);
-    server.devicesChanged([D4]);
+    const delta = await silentInNetworkWithAlpha(D4, 'delta');
     await waitFor('a command to delta', () => delta.received.length > 1);
     const seq = delta.received.at(-1)!.seq;
     const forged = encodeWebsetupReply(seq, { kind: 'ok' });

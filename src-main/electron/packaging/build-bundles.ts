@@ -2,16 +2,17 @@
 // npm dependencies inside (no node_modules needed where they run):
 //   dist/daemons/{hnetd,hnet,hnet-server}.mjs       run by the app's Electron binary in Node mode
 //                                                    (launchers in linux/, installed to /usr/bin)
+//   dist/daemons/node-sqlite3-wasm/                  the one dependency kept out of the bundles
 //   dist/helper-bundle/                              the root helper as src-helper/install.ts
 //                                                    installs it into /opt/hnet-helper: node,
 //                                                    helper.mjs, hnet_native.node, the unit and
 //                                                    helper-manifest.json with their SHA-256 sums
 //   node --import tsx src-main/electron/packaging/build-bundles.ts
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
-import { build } from 'vite';
+import { build, type Plugin } from 'vite';
 import { MANIFEST_NAME, sha256File, type HelperManifest } from '../../../src-helper/install.js';
 import { HNET_VERSION } from '../../engine/version.js';
 
@@ -21,11 +22,28 @@ export const helperBundleDir = join(root, 'dist/helper-bundle');
 const nativeAddon = join(root, 'src-helper/native/build/Release/hnet_native.node');
 const helperUnit = join(root, 'src-helper/systemd/hnet-helper.service');
 
+// node-sqlite3-wasm is emscripten output: CommonJS that finds its .wasm file through __dirname,
+// which an ES module has not. Inlined into a bundle it cannot even load, so it stays a package of
+// its own beside the bundles (its package.json keeps it CommonJS), and they import it by path.
+const sqlitePackage = 'node-sqlite3-wasm';
+const sqliteFiles = ['package.json', 'LICENSE', 'dist'];
+const bundledImportPaths = { [sqlitePackage]: `./${sqlitePackage}/dist/${sqlitePackage}.js` };
+
+// version.ts reads package.json from a folder above itself, which an installed bundle does not
+// have: the bundles carry the version as it was when they were built.
+const versionModule = join(root, 'src-main/engine/version.ts');
+const fixedVersion: Plugin = {
+  name: 'hnet-fixed-version',
+  load: (id) =>
+    id === versionModule ? `export const HNET_VERSION = ${JSON.stringify(HNET_VERSION)};\n` : undefined,
+};
+
 async function bundle(entry: string, outDir: string, fileName: string): Promise<void> {
   await build({
     root,
     configFile: false,
     logLevel: 'warn',
+    plugins: [fixedVersion],
     build: {
       ssr: join(root, entry),
       outDir,
@@ -33,9 +51,18 @@ async function bundle(entry: string, outDir: string, fileName: string): Promise<
       target: 'node20',
       minify: false,
       rollupOptions: {
-        external: [...builtinModules, ...builtinModules.map((name) => `node:${name}`)],
+        external: [
+          ...builtinModules,
+          ...builtinModules.map((name) => `node:${name}`),
+          ...Object.keys(bundledImportPaths),
+        ],
         // One file per program: the helper's installer copies and checksums files one by one.
-        output: { format: 'es', entryFileNames: fileName, codeSplitting: false },
+        output: {
+          format: 'es',
+          entryFileNames: fileName,
+          codeSplitting: false,
+          paths: bundledImportPaths,
+        },
       },
     },
     ssr: { noExternal: true, target: 'node' },
@@ -51,6 +78,10 @@ export async function buildBundles(): Promise<void> {
   await bundle('src-main/cli/hnet.ts', daemonsDir, 'hnet.mjs');
   // For "Host a server on this machine" in the app.
   await bundle('src-server/cli.ts', daemonsDir, 'hnet-server.mjs');
+  for (const name of sqliteFiles)
+    await cp(join(root, 'node_modules', sqlitePackage, name), join(daemonsDir, sqlitePackage, name), {
+      recursive: true,
+    });
   await bundle('src-helper/main.ts', helperBundleDir, 'helper.mjs');
 
   // The helper runs as root from a root-owned copy, so it brings its own Node runtime rather

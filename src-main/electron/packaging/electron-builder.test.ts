@@ -1,15 +1,24 @@
 // What can be checked of the release packages without Electron's binary: electron-builder itself
 // loads and validates electron-builder.yml against its schema, every file the packages take
-// exists once the builds ran, and what the deb installs fits together (units, launchers, bundles).
+// exists once the builds ran, what the deb installs fits together (units, launchers, bundles), and
+// the programs run from the resources folder as electron-builder lays it out.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config.js';
+import * as fileMatcher from 'app-builder-lib/out/fileMatcher.js';
 import type { Configuration } from 'app-builder-lib';
 import { DebugLogger } from 'builder-util';
 import { readManifest, verifyBundle } from '../../../src-helper/install.js';
+import { DATABASE_FILE } from '../../../src-server/server-stack.js';
+import { LocalServer } from '../local-server.js';
+import { LICENSE_PATH } from '../../../src-protocol/license-key.js';
+import { quietLog } from '../testing/hosted-engine.js';
 import { buildBundles, helperBundleDir } from './build-bundles.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
@@ -24,8 +33,44 @@ function buildWithVite(config: string): void {
 
 const targetsOf = (platform: { target?: unknown } | null | undefined): unknown => platform?.target;
 
+// electron-builder's own copy step for extraResources (which drops a top-level node_modules, for
+// one); its declarations leave it out as internal.
+const { copyFiles, getFileMatchers } = fileMatcher as typeof fileMatcher & {
+  copyFiles(
+    matchers: fileMatcher.FileMatcher[] | null,
+    transformer: null,
+    useHardLinks: boolean,
+  ): Promise<unknown>;
+};
+
+/**
+ * Copies the extra resources with electron-builder's own matchers into a folder outside this
+ * repository, where no node_modules is up the tree: what a package's `resources/` holds.
+ */
+async function layOutResources(config: Configuration): Promise<string> {
+  const resources = await mkdtemp(join(tmpdir(), 'hnet-resources-'));
+  const matchers = getFileMatchers(config, 'extraResources', resources, {
+    macroExpander: (pattern) => pattern,
+    customBuildOptions: config.linux ?? {},
+    globalOutDir: join(root, 'release'),
+    defaultSrc: root,
+  });
+  await copyFiles(matchers, null, false);
+  return resources;
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
 describe('electron-builder.yml', () => {
   let config: Configuration;
+  let resources = '';
 
   before(async () => {
     // The packages take built files: build them from the current sources.
@@ -33,6 +78,10 @@ describe('electron-builder.yml', () => {
     buildWithVite('src-main/electron/vite.preload.config.ts');
     await buildBundles();
     config = await getConfig(root, null, null);
+    resources = await layOutResources(config);
+  });
+  after(async () => {
+    if (resources) await rm(resources, { recursive: true, force: true });
   });
 
   test('electron-builder accepts it against its own schema', async () => {
@@ -113,15 +162,59 @@ describe('electron-builder.yml', () => {
     ]);
   });
 
-  test('the bundled hnetd, hnet and hnet-server run on their own, without node_modules', () => {
+  test('the bundled hnetd, hnet and hnet-server run from the resources folder, without node_modules', () => {
     const run = (name: string, args: string[]) =>
-      execFileSync(process.execPath, [join(root, 'dist/daemons', `${name}.mjs`), ...args], {
+      execFileSync(process.execPath, [join(resources, 'daemons', `${name}.mjs`), ...args], {
         cwd: '/',
         encoding: 'utf8',
       });
     assert.match(run('hnetd', ['--version']), /^hnetd \d+\.\d+\.\d+/);
     assert.match(run('hnet', ['version']), /^hnet \d+\.\d+\.\d+/);
     assert.match(run('hnet-server', ['--help']), /hnet-server <command>/);
+  });
+
+  test('the packed hnet-server opens its SQLite database and serves its license', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'hnet-packed-server-'));
+    const [http, tcp, udp, websetupUdp] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    // The way "Host a server on this machine" starts it: the whole stack, from the packed resources.
+    const started = await LocalServer.start({
+      command: [
+        process.execPath,
+        join(resources, 'daemons', 'hnet-server.mjs'),
+        '--state-dir',
+        stateDir,
+        '--public-ip',
+        '127.0.0.1',
+        '--http',
+        `127.0.0.1:${http}`,
+        '--tcp',
+        `127.0.0.1:${tcp}`,
+        '--udp',
+        `127.0.0.1:${udp}`,
+        '--websetup-udp',
+        String(websetupUdp),
+        '--no-metrics',
+      ],
+      cwd: '/',
+      logFile: join(stateDir, 'hnet-server.log'),
+      log: quietLog,
+    });
+    try {
+      assert.ok(started.ok, started.ok ? '' : started.error.message);
+      const license = (await (await fetch(started.value.url + LICENSE_PATH)).json()) as {
+        base_server_addresses?: unknown;
+      };
+      assert.deepEqual(license.base_server_addresses, ['127.0.0.1']);
+      assert.ok((await readdir(stateDir)).includes(DATABASE_FILE), `${DATABASE_FILE} was created`);
+    } finally {
+      if (started.ok) await started.value.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 
   test('the app window gets its preload bundle and its UI', () => {

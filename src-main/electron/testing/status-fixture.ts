@@ -26,6 +26,7 @@ export function status(change: Partial<Status> = {}): Status {
     whitelist: { enabled: true, addresses: [] },
     hosts: [],
     hostsFile: { state: 'synced', reason: '' },
+    networks: [],
     ...change,
   };
 }

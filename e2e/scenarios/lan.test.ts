@@ -1,20 +1,23 @@
-// Two hnet nodes on one LAN and no base server at all: LAN beacons tell each the other's endpoint,
-// a signed HELLO confirms it, and a ping by hostname works directly. Then a third machine floods
-// one node's UDP port with garbage: the ping keeps working and the drops are counted in status.
+// Two hnet nodes on one LAN and no base server anywhere: LAN beacons tell each the other's
+// endpoint, a signed HELLO confirms it, and a ping by hostname works directly. Then what a LAN
+// can throw at a node: a machine flooding its UDP port with garbage, hnet0 deleted under it, and
+// its owner taking a peer off the whitelist.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Lab, type Host } from './lab/index.js';
+import { Lab, type Host } from '../lab/index.js';
 import {
+  directTo,
   introduce,
   makeScratch,
-  removeScratch,
+  ping,
   pingsReceived,
+  removeScratch,
   startNode,
   waitForStatus,
   type HnetNode,
-} from './engine-node.js';
+} from './hnet-node.js';
 
 /**
  * Random datagrams, some shaped like DATA and HELLOs, as fast as one Node process sends them. The
@@ -42,28 +45,6 @@ function burst() {
   else socket.close(() => console.log('sent ' + sent));
 }
 burst();
-`;
-
-/** A group inside ff15:f2d3:a389::/48, which the helper routes into hnet0 as stock Linux peers do. */
-const OVERLAY_GROUP = 'ff15:f2d3:a389::7';
-const multicastListener = `
-const socket = require('node:dgram').createSocket({ type: 'udp6', reuseAddr: true });
-socket.bind(5599, () => {
-  socket.addMembership(process.argv[1], '::%hnet0');
-  console.log('listening');
-});
-socket.on('message', (message, from) => console.log(message.toString() + ' from ' + from.address));
-`;
-const multicastSender = `
-const socket = require('node:dgram').createSocket('udp6');
-socket.bind(() => {
-  socket.setMulticastInterface('::%hnet0');
-  let n = 0;
-  const timer = setInterval(() => {
-    socket.send('hello', 5599, process.argv[1]);
-    if (++n === 5) { clearInterval(timer); socket.close(); }
-  }, 200);
-});
 `;
 
 /** The 32 hex digits of an fc94 address. */
@@ -110,28 +91,16 @@ describe('two nodes on one LAN without a base server', () => {
   });
 
   test('they find each other by LAN beacons and ping by hostname', async () => {
-    const { stdout } = await a.host.exec(['ping', '-6', '-c', '3', '-i', '0.2', '-w', '10', 'bravo']);
-    assert.ok(pingsReceived(stdout) >= 3, stdout);
-    const peer = await waitForStatus(
-      a,
-      (status) => status.peers.find((p) => p.address === b.address && p.path === 'direct'),
-      5_000,
-    );
+    const output = await ping(a.host, 'bravo', { count: 3 });
+    assert.ok(pingsReceived(output) >= 3, output);
+    assert.match(output, /from bravo \(fc94:/);
+    const peer = await waitForStatus(a, directTo(b), 5_000);
     // Beacons go out over IPv4 and IPv6 link-local; whichever answered first carries the traffic.
     const ipv4 = b.host.ip.replaceAll('.', '\\.');
     assert.match(peer.endpoint ?? '', new RegExp(`^(${ipv4}|\\[fe80::[0-9a-f:]+%eth0\\]):5582$`));
     assert.match(peer.reason, /\(LAN, rtt/);
     const status = await a.status();
     assert.equal(status.base.state, 'offline');
-  });
-
-  test('multicast to the overlay group reaches the whitelisted peer, sent from our overlay address', async () => {
-    const listener = b.host.spawn(['node', '-e', multicastListener, OVERLAY_GROUP]);
-    await listener.waitForOutput(/listening/);
-    await a.host.exec(['node', '-e', multicastSender, OVERLAY_GROUP]);
-    const [, from] = await listener.waitForOutput(/hello from (\S+)/, 5_000);
-    assert.equal(from, a.address.replace(/(^|:)0+(?=[0-9a-f])/g, '$1'));
-    await listener.stop();
   });
 
   test('a flood of garbage UDP at a node leaves its peer unaffected, and the drops are counted', async (t) => {
@@ -148,10 +117,10 @@ describe('two nodes on one LAN without a base server', () => {
       claimed,
       hex(a.address),
     ]);
-    const { stdout } = await b.host.exec(['ping', '-6', '-c', '15', '-i', '0.2', '-w', '10', 'alpha']);
+    const output = await ping(b.host, 'alpha', { count: 15 });
     const { stdout: sent } = await flood;
     assert.match(sent, /sent \d+/);
-    assert.ok(pingsReceived(stdout) >= 15, stdout);
+    assert.ok(pingsReceived(output) >= 15, output);
     const { drops = {} } = await a.status();
     const total = Object.values(drops).reduce((sum, n) => sum + n, 0);
     t.diagnostic(`${sent.trim()}; counted as dropped: ${JSON.stringify(drops)}`);
@@ -167,8 +136,8 @@ describe('two nodes on one LAN without a base server', () => {
   test('when hnet0 disappears, the engine opens it again through the helper and traffic resumes', async () => {
     await a.host.exec(['ip', 'link', 'del', 'hnet0']);
     await waitForLog(a, /event=tun-opened/, 2, 10_000);
-    const { stdout } = await b.host.exec(['ping', '-6', '-c', '3', '-i', '0.2', '-w', '10', 'alpha']);
-    assert.ok(pingsReceived(stdout) >= 3, stdout);
+    const output = await ping(b.host, 'alpha', { count: 3 });
+    assert.ok(pingsReceived(output) >= 3, output);
   });
 
   test('a peer removed from the whitelist loses its session: it leaves the status and pings stop', async () => {

@@ -2,17 +2,19 @@
 // status, and its peer still answers pings — relayed by the base over TCP.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Lab } from './lab/index.js';
+import { Lab } from '../lab/index.js';
 import {
   introduce,
   makeScratch,
+  peerWhere,
+  ping,
+  pingsReceived,
   removeScratch,
   startBase,
-  pingsReceived,
   startNode,
   waitForStatus,
   type HnetNode,
-} from './engine-node.js';
+} from './hnet-node.js';
 
 describe('a node whose network blocks UDP', () => {
   let lab: Lab;
@@ -52,10 +54,18 @@ describe('a node whose network blocks UDP', () => {
   });
 
   test('pings by hostname still work, relayed over TCP', async () => {
-    const { stdout } = await a.host.exec(['ping', '-6', '-c', '5', '-i', '0.2', '-w', '10', 'bravo']);
-    assert.ok(pingsReceived(stdout) >= 5, stdout);
-    const peer = (await a.status()).peers.find((p) => p.address === b.address);
-    assert.ok(peer && peer.path !== 'direct', `the peer is reached through the base (${peer?.path})`);
+    const output = await ping(a.host, 'bravo', { count: 5 });
+    assert.ok(pingsReceived(output) >= 5, output);
+    assert.match(output, /from bravo \(fc94:/);
+    const peer = await waitForStatus(
+      a,
+      peerWhere(b, () => true),
+      1_000,
+    );
+    assert.notEqual(peer.path, 'direct', 'the peer is reached through the base');
     assert.match(peer.reason, /over TCP \(UDP to the base is blocked\)/);
+    // And the other way: bravo's replies and its own pings reach alpha through the base too.
+    const back = await ping(b.host, 'alpha', { count: 5 });
+    assert.ok(pingsReceived(back) >= 5, back);
   });
 });

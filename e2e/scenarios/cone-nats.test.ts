@@ -1,0 +1,166 @@
+// Two homes, each behind its own cone NAT (masquerade plus a stateful firewall, see
+// e2e/lab/router.ts), and a base server on "the Internet". The story of one connection: traffic
+// flows at once through the base, a direct path through both NATs replaces it, survives its own
+// loss by falling back to the base within 3 s (stock Husarnet: 28–45 s), and outlives the base.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Lab, type Cut, type Host, type Router, type Segment } from '../lab/index.js';
+import {
+  directTo,
+  introduce,
+  longestGap,
+  makeScratch,
+  peerWhere,
+  ping,
+  pingsReceived,
+  removeScratch,
+  startBase,
+  startNode,
+  waitForStatus,
+  type BaseServer,
+  type HnetNode,
+} from './hnet-node.js';
+
+const escaped = (ip: string): string => ip.replaceAll('.', '\\.');
+
+describe('two nodes behind cone NATs with a base server', () => {
+  let lab: Lab;
+  let scratch: string;
+  let inet: Segment;
+  let natA: Router;
+  let natB: Router;
+  let baseHost: Host;
+  let base: BaseServer;
+  let a: HnetNode;
+  let b: HnetNode;
+  let firstCut: Cut;
+
+  before(async () => {
+    lab = await Lab.create();
+    scratch = await makeScratch();
+    inet = await lab.segment('inet');
+    const lan1 = await lab.segment('lan1');
+    const lan2 = await lab.segment('lan2');
+    natA = await lab.router('nat1', { wan: inet, lan: lan1, mode: 'cone' });
+    natB = await lab.router('nat2', { wan: inet, lan: lan2, mode: 'cone' });
+    baseHost = await lab.host('base', { on: inet });
+    const [hostA, hostB] = [await lab.host('alpha', { on: lan1 }), await lab.host('bravo', { on: lan2 })];
+    base = await startBase(baseHost);
+    // Until the first ping, the NATs cannot see each other: nodes probe each other as soon as
+    // they are introduced, and the first ping must show what the base does before that succeeds.
+    firstCut = await inet.cut(natA.publicIp, natB.publicIp);
+    [a, b] = await Promise.all([
+      startNode(hostA, scratch, { baseServers: [base.server] }),
+      startNode(hostB, scratch, { baseServers: [base.server] }),
+    ]);
+    await introduce([a, b]);
+    for (const node of [a, b])
+      assert.match(await node.hnet(['wait', 'base', '--timeout', '10']), /connected to .*:443 over UDP/);
+  });
+
+  after(async () => {
+    await lab?.destroy();
+    if (scratch) await removeScratch(scratch);
+  });
+
+  test('the first ping by hostname is answered at once, through the base', async () => {
+    try {
+      // One echo request, one second to answer it: no retries hide a slow start.
+      const { stdout } = await a.host.exec(['ping', '-6', '-c', '1', '-W', '1', 'bravo'], {
+        allowFailure: true,
+      });
+      assert.equal(pingsReceived(stdout), 1, stdout);
+      assert.match(stdout, /from bravo \(fc94:/);
+      const peer = await waitForStatus(
+        a,
+        peerWhere(b, () => true),
+        1_000,
+      );
+      assert.notEqual(peer.path, 'direct');
+      assert.match(peer.reason, /data via the base/);
+    } finally {
+      await firstCut.heal();
+    }
+  });
+
+  test('a direct path through both NATs takes over within 5 s, via the other NAT’s public address', async () => {
+    const pinging = ping(a.host, 'bravo', { count: 30 });
+    const peer = await waitForStatus(a, directTo(b), 5_000);
+    assert.match(peer.endpoint ?? '', new RegExp(`^${escaped(natB.publicIp)}:\\d+$`));
+    assert.match(peer.reason, /^direct via .* \(public, rtt [\d.]+ ms\)$/);
+    const reverse = await waitForStatus(b, directTo(a), 5_000);
+    assert.match(reverse.endpoint ?? '', new RegExp(`^${escaped(natA.publicIp)}:\\d+$`));
+    const output = await pinging;
+    assert.ok(pingsReceived(output) >= 29, output);
+    const after = await waitForStatus(a, directTo(b), 1_000);
+    assert.ok(after.bytesSent > 0 && after.bytesReceived > 0, 'bytes are counted both ways');
+    assert.notEqual(after.lastHandshake, null);
+  });
+
+  test('when the direct path is cut mid-ping, replies stop for less than 3 s', async (t) => {
+    await waitForStatus(a, directTo(b), 5_000);
+    const intervalS = 0.1;
+    const count = 80;
+    const pinging = ping(a.host, 'bravo', { count, intervalS });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const cut = await inet.cut(natA.publicIp, natB.publicIp);
+    try {
+      const degraded = await waitForStatus(
+        a,
+        peerWhere(b, (p) => p.path !== 'direct'),
+        4_000,
+      );
+      assert.match(degraded.reason, /silent for 2 s: back to the base/);
+      assert.equal(degraded.endpoint, null);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+    } finally {
+      await cut.heal();
+    }
+    const output = await pinging;
+    const gap = longestGap(output, count, intervalS);
+    t.diagnostic(`longest run of lost pings: ${gap.toFixed(1)} s`);
+    assert.ok(gap < 3, `pings went unanswered for ${gap.toFixed(1)} s`);
+    // Probing went on through the outage, so the direct path is found again once healed.
+    await waitForStatus(a, directTo(b), 5_000);
+  });
+
+  test('when the base server dies, pings over the direct path keep working', async () => {
+    await waitForStatus(a, directTo(b), 5_000);
+    await base.process.stop();
+    const output = await ping(a.host, 'bravo', { count: 20 });
+    assert.ok(pingsReceived(output) >= 20, output);
+    const status = await a.status();
+    assert.notEqual(status.base.state, 'connected');
+    assert.ok(directTo(b)(status), 'the peer is still direct');
+  });
+
+  test('when the base server restarts, every node registers again on its own', async () => {
+    base = await startBase(baseHost);
+    for (const node of [a, b]) {
+      const state = await waitForStatus(
+        node,
+        (status) => (status.base.state === 'connected' ? status.base : undefined),
+        10_000,
+      );
+      assert.equal(state.server, base.server);
+    }
+    // Registered means the base can relay again: cut the direct path and ping through it.
+    const cut = await inet.cut(natA.publicIp, natB.publicIp);
+    try {
+      await waitForStatus(
+        a,
+        peerWhere(b, (p) => p.path !== 'direct'),
+        4_000,
+      );
+      await waitForStatus(
+        b,
+        peerWhere(a, (p) => p.path !== 'direct'),
+        4_000,
+      );
+      const output = await ping(b.host, 'alpha', { count: 5 });
+      assert.ok(pingsReceived(output) >= 5, output);
+    } finally {
+      await cut.heal();
+    }
+  });
+});

@@ -1,0 +1,215 @@
+// A complete hnet node inside a lab host, as on a real machine: the root helper (which creates
+// hnet0 and writes the host's own /etc/hosts) and hnetd, each with its own state directory and
+// sockets; `hnet` runs against it. Plus a base server. Used by the scenarios in this folder and by
+// the overlay benchmark (bench/overlay/hnet.ts).
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LogLevel } from '../../src-main/engine/config.js';
+import type { PeerStatus, Status } from '../../src-main/engine/status.js';
+import type { Host, LabProcess, NetNode } from '../lab/index.js';
+
+export interface HnetNode {
+  readonly host: Host;
+  readonly hostname: string;
+  readonly address: string;
+  readonly daemon: LabProcess;
+  /** Runs `hnet <args>` against this node's daemon; resolves with stdout. */
+  hnet(args: readonly string[]): Promise<string>;
+  status(): Promise<Status>;
+}
+
+/** The root helper behind each node startNode started, for stopNode. */
+const helpers = new WeakMap<HnetNode, LabProcess>();
+
+export interface NodeOptions {
+  readonly baseServers: readonly string[];
+  readonly hostname?: string;
+  /** `debug` by default, so a failing scenario shows every path change in its message. */
+  readonly logLevel?: LogLevel;
+  /** The daemon to run instead of hnetd (same environment, same control socket). */
+  readonly daemonScript?: string;
+}
+
+/** One temporary directory for every node of a test file; remove it in `after`. */
+export const makeScratch = (): Promise<string> => mkdtemp(join(tmpdir(), 'hnet-scenario-'));
+
+export const removeScratch = (scratch: string): Promise<void> =>
+  rm(scratch, { recursive: true, force: true });
+
+export interface BaseServer {
+  /** `ip:443`, as nodes are configured with it. */
+  readonly server: string;
+  readonly process: LabProcess;
+}
+
+export async function startBase(host: Host): Promise<BaseServer> {
+  const process = host.spawnScript('src-server/cli.ts', [
+    'base',
+    '--tcp',
+    '0.0.0.0:443',
+    '--udp',
+    '0.0.0.0:5582',
+    '--no-metrics',
+  ]);
+  await process.waitForOutput(/base server listening/);
+  return { server: `${host.ip}:443`, process };
+}
+
+export async function startNode(host: Host, scratch: string, options: NodeOptions): Promise<HnetNode> {
+  const dir = join(scratch, host.name);
+  await mkdir(dir, { recursive: true });
+  const helperSocket = join(dir, 'helper.sock');
+  const controlSocket = join(dir, 'control.sock');
+  const helperConfig = join(dir, 'helper.json');
+  // /etc/hosts inside the namespace is the host's private file (a bind mount): the helper edits it in place.
+  await writeFile(
+    helperConfig,
+    JSON.stringify({
+      socketPath: helperSocket,
+      hostsFile: '/etc/hosts',
+      stateFile: join(dir, 'helper-state.json'),
+    }),
+  );
+  const helper = host.spawnScript('src-helper/main.ts', ['--config', helperConfig]);
+  await helper.waitForOutput(/"event":"listening"/);
+  const hostname = options.hostname ?? host.name;
+  const env = {
+    ...process.env,
+    HNET_STATE_DIR: join(dir, 'state'),
+    HNET_CONTROL_SOCKET: controlSocket,
+    HNET_HELPER_SOCKET: helperSocket,
+    HNET_BASE_SERVERS: options.baseServers.join(','),
+    HNET_HOSTNAME: hostname,
+    HNET_CONFIG: join(dir, 'hnetd.json'),
+    HNET_LOG_LEVEL: options.logLevel ?? 'debug',
+  };
+  await writeFile(env.HNET_CONFIG, '{}');
+  const daemon = host.spawnScript(options.daemonScript ?? 'src-main/cli/hnetd.ts', [], { env });
+  const hnet = async (args: readonly string[]): Promise<string> => {
+    const result = await host.runScript('src-main/cli/hnet.ts', [...args, '--socket', controlSocket]);
+    return result.stdout;
+  };
+  await hnet(['wait', 'daemon', '--timeout', '20']).catch((error: Error) => {
+    throw new Error(`${error.message}\nhnetd on ${host.name} said:\n${daemon.stderr.trim()}`);
+  });
+  const address = (await hnet(['ip'])).trim();
+  const node: HnetNode = {
+    host,
+    hostname,
+    address,
+    daemon,
+    hnet,
+    status: async () => JSON.parse(await hnet(['status', '--json'])) as Status,
+  };
+  helpers.set(node, helper);
+  return node;
+}
+
+/** Stops a node startNode started: the daemon, then the helper (which removes hnet0 with it). */
+export async function stopNode(node: HnetNode): Promise<void> {
+  await node.daemon.stop();
+  await helpers.get(node)?.stop();
+}
+
+/**
+ * Each node may talk to the others (whitelist) and knows them by name: resolves once the helper
+ * has written every name into the host's /etc/hosts, so `ping <name>` works right after.
+ */
+export async function introduce(nodes: readonly HnetNode[]): Promise<void> {
+  await Promise.all(
+    nodes.map(async (node) => {
+      const others = nodes.filter((other) => other !== node);
+      for (const other of others) {
+        await node.hnet(['whitelist', 'add', other.address]);
+        await node.hnet(['hosts', 'add', other.hostname, other.address]);
+      }
+      await waitForHostsFile(
+        node.host,
+        others.map((other) => other.hostname),
+      );
+    }),
+  );
+}
+
+/** Polls the host's own /etc/hosts until every name in `names` is in it. */
+export async function waitForHostsFile(
+  host: Host,
+  names: readonly string[],
+  timeoutMs = 5_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await readFile(host.hostsFile, 'utf8');
+    const missing = names.filter((name) => !new RegExp(`\\s${name}(\\s|$)`, 'm').test(text));
+    if (missing.length === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(`${host.name}'s /etc/hosts still lacks ${missing.join(', ')}:\n${text}`);
+    await sleep(50);
+  }
+}
+
+/** Polls `check` until it returns a value, or fails with the last status and the daemon's log. */
+export async function waitForStatus<T>(
+  node: HnetNode,
+  check: (status: Status) => T | undefined,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Status | undefined;
+  while (Date.now() < deadline) {
+    last = await node.status();
+    const found = check(last);
+    if (found !== undefined) return found;
+    await sleep(200);
+  }
+  const log = node.daemon.stderr.trim().split('\n').slice(-60).join('\n');
+  throw new Error(
+    `${node.hostname}: condition not met within ${timeoutMs} ms; last status:\n${JSON.stringify(last, null, 2)}\nhnetd log:\n${log}`,
+  );
+}
+
+/** A check for waitForStatus: `peer` is listed and `accept` likes its entry. */
+export const peerWhere =
+  (peer: HnetNode, accept: (report: PeerStatus) => boolean) =>
+  (status: Status): PeerStatus | undefined =>
+    status.peers.find((p) => p.address === peer.address && accept(p));
+
+/** The peer's entry once its path is direct. */
+export const directTo = (peer: HnetNode) => peerWhere(peer, (p) => p.path === 'direct');
+
+/** How many echo replies `ping` reports. */
+export const pingsReceived = (stdout: string): number => Number(/(\d+) received/.exec(stdout)?.[1] ?? 0);
+
+/**
+ * `ping -6` by hostname, `count` requests `intervalS` apart; resolves with its output even when
+ * some went unanswered (ping then exits non-zero), so tests assert on the replies themselves.
+ */
+export async function ping(
+  from: NetNode,
+  target: string,
+  { count, intervalS = 0.2 }: { readonly count: number; readonly intervalS?: number },
+): Promise<string> {
+  const deadlineS = Math.ceil(count * intervalS + 3);
+  const run = await from.exec(
+    ['ping', '-6', '-c', String(count), '-i', String(intervalS), '-w', String(deadlineS), target],
+    { allowFailure: true, timeoutMs: (deadlineS + 5) * 1000 },
+  );
+  return run.stdout + run.stderr;
+}
+
+/** The longest run of unanswered requests in `ping -i intervalS -c sent` output, in seconds. */
+export function longestGap(pingOutput: string, sent: number, intervalS: number): number {
+  const answered = new Set([...pingOutput.matchAll(/icmp_seq=(\d+)/g)].map((m) => Number(m[1])));
+  let longest = 0;
+  let run = 0;
+  for (let seq = 1; seq <= sent; seq++) {
+    run = answered.has(seq) ? 0 : run + 1;
+    longest = Math.max(longest, run);
+  }
+  return longest * intervalS;
+}
+
+/** `address` as the kernel prints it (leading zeros of each group dropped). */
+export const shortForm = (address: string): string => address.replace(/(^|:)0+(?=[0-9a-f])/g, '$1');

@@ -1,0 +1,69 @@
+// An hnet node and a peer that behaves like a stock Husarnet 2.x daemon (flags 3: none of hnet's
+// extensions, see stock-peer-daemon.ts), each behind a cone NAT with a base server between
+// them. The handshake settles on what both support, and they ping each other by name both ways,
+// through the base at first and then directly.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Lab } from '../lab/index.js';
+import {
+  directTo,
+  introduce,
+  makeScratch,
+  ping,
+  pingsReceived,
+  removeScratch,
+  startBase,
+  startNode,
+  waitForStatus,
+  type HnetNode,
+} from './hnet-node.js';
+
+describe('an hnet node and a stock Husarnet peer', () => {
+  let lab: Lab;
+  let scratch: string;
+  let hnet: HnetNode;
+  let stock: HnetNode;
+
+  before(async () => {
+    lab = await Lab.create();
+    scratch = await makeScratch();
+    const inet = await lab.segment('inet');
+    const lan1 = await lab.segment('lan1');
+    const lan2 = await lab.segment('lan2');
+    await lab.router('nat1', { wan: inet, lan: lan1, mode: 'cone' });
+    await lab.router('nat2', { wan: inet, lan: lan2, mode: 'cone' });
+    const { server } = await startBase(await lab.host('base', { on: inet }));
+    [hnet, stock] = await Promise.all([
+      startNode(await lab.host('modern', { on: lan1 }), scratch, { baseServers: [server] }),
+      startNode(await lab.host('stock', { on: lan2 }), scratch, {
+        baseServers: [server],
+        daemonScript: 'e2e/scenarios/stock-peer-daemon.ts',
+      }),
+    ]);
+    await introduce([hnet, stock]);
+    for (const node of [hnet, stock]) await node.hnet(['wait', 'base', '--timeout', '10']);
+  });
+
+  after(async () => {
+    await lab?.destroy();
+    if (scratch) await removeScratch(scratch);
+  });
+
+  test('the hnet node pings the stock peer by name', async () => {
+    const output = await ping(hnet.host, 'stock', { count: 10 });
+    assert.ok(pingsReceived(output) >= 10, output);
+    assert.match(output, /from stock \(fc94:/);
+  });
+
+  test('the stock peer pings the hnet node by name, and both see a direct path', async () => {
+    const pinging = ping(stock.host, 'modern', { count: 25 });
+    const [there, back] = await Promise.all([
+      waitForStatus(hnet, directTo(stock), 5_000),
+      waitForStatus(stock, directTo(hnet), 5_000),
+    ]);
+    for (const peer of [there, back]) assert.notEqual(peer.lastHandshake, null);
+    const output = await pinging;
+    assert.ok(pingsReceived(output) >= 25, output);
+    assert.match(output, /from modern \(fc94:/);
+  });
+});

@@ -1,0 +1,198 @@
+// "Host a server on this machine", clicked by a desktop user who is not root: in the network lab,
+// alpha runs its engine and browser UI (hnetd --ui) as uid 65534 with the root helper beside it.
+// One click starts hnet-server as alpha's child on ports above 1024, advertising alpha's address,
+// and moves alpha's engine to it; beta, another machine, sets the same server up with the
+// fingerprint alpha's server printed and pings alpha through the overlay.
+import assert from 'node:assert/strict';
+import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { HnetNode } from '../scenarios/hnet-node.js';
+import {
+  introduce,
+  makeScratch,
+  ping,
+  pingsReceived,
+  removeScratch,
+  startNode,
+  stopNode,
+  waitForStatus,
+} from '../scenarios/hnet-node.js';
+import { Lab, type Host, type LabProcess } from '../lab/index.js';
+import { openBrowser, type UiBrowser } from './ui-browser.js';
+import { buildRenderer, startUiNode, type Runner, type UiNode } from './ui-node.js';
+import { literally, showView } from './ui-page.js';
+
+/** `nobody`: an ordinary user, no capabilities. */
+const USER = 65534;
+const HTTP_PORT = 5580;
+const BASE_TCP_PORT = 5443;
+const FINGERPRINT = /license key ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})/;
+
+/** Runs hnetd as USER; startUiNode's own folder (around its config file) is handed to USER first. */
+function asUser(host: Host): Runner {
+  return {
+    spawn(argv, options) {
+      const config = options?.env?.['HNET_CONFIG'];
+      if (!config) throw new Error('startUiNode names its config file in HNET_CONFIG');
+      const script =
+        'id=$0; dir=$1; shift; chown -R "$id:$id" "$dir" && exec setpriv --reuid="$id" --regid="$id" --clear-groups -- "$@"';
+      return host.spawn(['sh', '-c', script, String(USER), dirname(config), ...argv], options);
+    },
+    exec: (argv, options) => host.exec(argv, options),
+  };
+}
+
+async function startHelperFor(host: Host, dir: string): Promise<{ socket: string; helper: LabProcess }> {
+  await mkdir(dir, { recursive: true });
+  await chown(dir, USER, USER);
+  const socket = join(dir, 'helper.sock');
+  const config = join(dir, 'helper.json');
+  await writeFile(
+    config,
+    JSON.stringify({
+      socketPath: socket,
+      uids: [USER],
+      hostsFile: '/etc/hosts',
+      stateFile: join(dir, 'helper-state.json'),
+    }),
+  );
+  const helper = host.spawnScript('src-helper/main.ts', ['--config', config]);
+  await helper.waitForOutput(/"event":"listening"/);
+  return { socket, helper };
+}
+
+describe('hosting a server on this machine, one click, without root', () => {
+  let lab: Lab;
+  let scratch: string;
+  let alphaHost: Host;
+  let betaHost: Host;
+  let alphaHelper: LabProcess;
+  let ui: UiNode;
+  let alpha: HnetNode;
+  let beta: HnetNode;
+  let browser: UiBrowser;
+
+  const hostHere = async () => {
+    await browser.page.getByRole('button', { name: 'Host a server on this machine' }).click();
+    setTimeout(() => void browser.page.locator('body').innerText().then((t) => console.error('PAGE', t, 'LOG', ui.process.stderr.slice(-3000), ui.process.stdout.slice(-1000))), 8000);
+  };
+  const serverLog = () =>
+    readFile(join(dirname(dirname(ui.controlSocket)), 'state', 'server', 'hnet-server.log'), 'utf8');
+
+  before(async () => {
+    const built = buildRenderer();
+    lab = await Lab.create();
+    scratch = await makeScratch();
+    await chmod(scratch, 0o755);
+    const inet = await lab.segment('inet');
+    alphaHost = await lab.host('alpha', { on: inet });
+    betaHost = await lab.host('beta', { on: inet });
+    const helper = await startHelperFor(alphaHost, join(scratch, 'alpha'));
+    alphaHelper = helper.helper;
+    ui = await startUiNode({
+      runner: asUser(alphaHost),
+      hostname: 'alpha',
+      env: { HNET_HELPER_SOCKET: helper.socket, HNET_LOG_LEVEL: 'debug' },
+    });
+    const hnet = async (args: readonly string[]) => (await ui.hnet(args)).stdout;
+    alpha = {
+      host: alphaHost,
+      hostname: 'alpha',
+      address: (await hnet(['ip'])).trim(),
+      daemon: ui.process,
+      hnet,
+      status: async () =>
+        JSON.parse(await hnet(['status', '--json'])) as Awaited<ReturnType<HnetNode['status']>>,
+    };
+    beta = await startNode(betaHost, scratch, { baseServers: [], hostname: 'beta' });
+    await built;
+    browser = await openBrowser({ namespace: alphaHost.namespace });
+    await browser.page.goto(ui.url);
+    await showView(browser.page, 'server');
+  });
+
+  after(async () => {
+    await browser?.close();
+    // hnetd stops the server it started when it stops.
+    await ui?.stop();
+    await alphaHelper?.stop();
+    if (beta) await stopNode(beta);
+    await lab?.destroy();
+    if (scratch) await removeScratch(scratch);
+  });
+
+  test('a port another program holds is named, and the engine stays where it was', async () => {
+    const holder = alphaHost.spawn([
+      process.execPath,
+      '-e',
+      `require('net').createServer().listen(${HTTP_PORT}, () => console.log('holding'))`,
+    ]);
+    try {
+      await holder.waitForOutput(/holding/);
+      await hostHere();
+      await browser.page
+        .getByRole('alert')
+        .getByText(new RegExp(`Port ${HTTP_PORT} on this machine is already in use.*nothing was changed`))
+        .waitFor({ timeout: 40_000 });
+      await browser.screenshot('host-here-port-in-use');
+      const status = await alpha.status();
+      assert.equal(status.base.server, null, 'no base server was set');
+    } finally {
+      await holder.stop();
+    }
+  });
+
+  test('one click starts the stack as this user on ports above 1024 and the engine connects to its base', async () => {
+    await hostHere();
+    await browser.page
+      .getByRole('status')
+      .getByText('hnet-server runs on this machine and hnet now uses it.')
+      .waitFor({ timeout: 60_000 });
+    const base = `${alphaHost.ip}:${BASE_TCP_PORT}`;
+    await waitForStatus(
+      alpha,
+      (s) => (s.base.state === 'connected' && s.base.server === base ? true : undefined),
+      15_000,
+    );
+    await browser.screenshot('host-here-connected');
+
+    // Other machines find it at alpha's own address, the base port in the signed hnet field.
+    const fetched = await betaHost.exec([
+      process.execPath,
+      '-e',
+      `fetch('http://${alphaHost.ip}:${HTTP_PORT}/license.json').then((r) => r.text()).then(console.log)`,
+    ]);
+    const license = JSON.parse(fetched.stdout) as {
+      base_server_addresses: string[];
+      hnet_base_servers?: string[];
+    };
+    assert.deepEqual(license.base_server_addresses, [alphaHost.ip]);
+    assert.deepEqual(license.hnet_base_servers, [base]);
+
+    const processes = await alphaHost.exec(['ps', '-o', 'uid=,args=', '-C', 'node']);
+    const server = processes.stdout.split('\n').find((line) => line.includes('src-server/cli.ts'));
+    assert.match(
+      server ?? '',
+      new RegExp(`^\\s*${USER}\\s`),
+      `hnet-server runs as uid ${USER}:\n${processes.stdout}`,
+    );
+  });
+
+  test('another machine sets the server up with the fingerprint it printed and pings this one', async () => {
+    const fingerprint = FINGERPRINT.exec(await serverLog())?.[1];
+    assert.ok(fingerprint, 'the log in the user data dir names the license key');
+    const url = `http://${alphaHost.ip}:${HTTP_PORT}`;
+    await beta.hnet(['setup-server', url, '--fingerprint', fingerprint]);
+    const base = `${alphaHost.ip}:${BASE_TCP_PORT}`;
+    await waitForStatus(
+      beta,
+      (s) => (s.base.state === 'connected' && s.base.server === base ? true : undefined),
+      15_000,
+    );
+    await introduce([alpha, beta]);
+    const replies = pingsReceived(await ping(beta.host, alpha.address, { count: 5 }));
+    assert.ok(replies >= 3, `beta reached alpha through the overlay (${replies}/5 replies)`);
+    assert.match(await alpha.hnet(['status']), new RegExp(literally('beta')));
+  });
+});

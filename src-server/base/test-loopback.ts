@@ -1,0 +1,44 @@
+// Base servers on loopback and protocol-level clients for the base's own tests; whatever a test
+// starts is closed by closeAll(), which each test file runs in after().
+import { BaseClient } from '../../e2e/clients/base-client.js';
+import type { Identity } from '../../src-protocol/identity.js';
+import { BaseServer } from './base-server.js';
+import type { BaseServerConfig } from './config.js';
+import { defaultLimits, type BaseLimits } from './limits.js';
+
+export const loopback = { ip: '127.0.0.1', port: 0 };
+
+export function loopbackBases() {
+  const servers: BaseServer[] = [];
+  const clients: BaseClient[] = [];
+  return {
+    async startServer(
+      limits: Partial<BaseLimits> = {},
+      extra: Partial<BaseServerConfig> = {},
+    ): Promise<BaseServer> {
+      const server = await BaseServer.start({
+        tcp: [loopback],
+        udp: [loopback],
+        advertiseIp: undefined,
+        metrics: loopback,
+        limits: { ...defaultLimits, ...limits },
+        ...extra,
+      });
+      servers.push(server);
+      return server;
+    },
+
+    async client(server: BaseServer, identity: Identity): Promise<BaseClient> {
+      const c = await BaseClient.connect({ identity, base: server.tcpAddresses[0]!, localIp: '127.0.0.1' });
+      clients.push(c);
+      return c;
+    },
+
+    async closeAll(): Promise<void> {
+      for (const c of clients) c.close();
+      await Promise.all(servers.map((s) => s.close()));
+    },
+  };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
