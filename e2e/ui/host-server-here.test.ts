@@ -4,6 +4,7 @@
 // and moves alpha's engine to it; beta, another machine, sets the same server up with the
 // fingerprint alpha's server printed and pings alpha through the overlay.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -75,10 +76,18 @@ describe('hosting a server on this machine, one click, without root', () => {
 
   const hostHere = async () => {
     await browser.page.getByRole('button', { name: 'Host a server on this machine' }).click();
-    setTimeout(() => void browser.page.locator('body').innerText().then((t) => console.error('PAGE', t, 'LOG', ui.process.stderr.slice(-3000), ui.process.stdout.slice(-1000))), 8000);
   };
-  const serverLog = () =>
-    readFile(join(dirname(dirname(ui.controlSocket)), 'state', 'server', 'hnet-server.log'), 'utf8');
+  const uiDir = () => dirname(dirname(ui.controlSocket));
+  /** The hnet-server alpha's hnetd started (found by its state directory), if it runs. */
+  const serverProcess = async () => {
+    const listed = await alphaHost.exec(['ps', '-eo', 'pid=,uid=,args=']);
+    const line = listed.stdout
+      .split('\n')
+      .find((l) => l.includes('src-server/cli.ts') && l.includes(join(uiDir(), 'state', 'server')));
+    const [pid, uid] = line?.trim().split(/\s+/).map(Number) ?? [];
+    return pid === undefined ? undefined : { pid, uid };
+  };
+  const serverLog = () => readFile(join(uiDir(), 'state', 'server', 'hnet-server.log'), 'utf8');
 
   before(async () => {
     const built = buildRenderer();
@@ -138,6 +147,7 @@ describe('hosting a server on this machine, one click, without root', () => {
       await browser.screenshot('host-here-port-in-use');
       const status = await alpha.status();
       assert.equal(status.base.server, null, 'no base server was set');
+      assert.equal(await serverProcess(), undefined, 'no hnet-server is left running');
     } finally {
       await holder.stop();
     }
@@ -170,19 +180,21 @@ describe('hosting a server on this machine, one click, without root', () => {
     assert.deepEqual(license.base_server_addresses, [alphaHost.ip]);
     assert.deepEqual(license.hnet_base_servers, [base]);
 
-    const processes = await alphaHost.exec(['ps', '-o', 'uid=,args=', '-C', 'node']);
-    const server = processes.stdout.split('\n').find((line) => line.includes('src-server/cli.ts'));
-    assert.match(
-      server ?? '',
-      new RegExp(`^\\s*${USER}\\s`),
-      `hnet-server runs as uid ${USER}:\n${processes.stdout}`,
-    );
+    const server = await serverProcess();
+    assert.equal(server?.uid, USER, `hnet-server runs as uid ${USER}`);
   });
 
   test('another machine sets the server up with the fingerprint it printed and pings this one', async () => {
-    const fingerprint = FINGERPRINT.exec(await serverLog())?.[1];
-    assert.ok(fingerprint, 'the log in the user data dir names the license key');
-    const url = `http://${alphaHost.ip}:${HTTP_PORT}`;
+    // The window shows the command for other devices; the log in the user's data dir has the same key.
+    const shown = await browser.page
+      .getByRole('group', { name: 'Server on this machine' })
+      .locator('code')
+      .innerText();
+    const command = /^hnet setup-server (\S+) --fingerprint '([0-9a-f ]+)'$/.exec(shown);
+    assert.ok(command, `the window shows the setup command: ${shown}`);
+    const [, url = '', fingerprint = ''] = command;
+    assert.equal(url, `http://${alphaHost.ip}:${HTTP_PORT}`);
+    assert.equal(FINGERPRINT.exec(await serverLog())?.[1], fingerprint);
     await beta.hnet(['setup-server', url, '--fingerprint', fingerprint]);
     const base = `${alphaHost.ip}:${BASE_TCP_PORT}`;
     await waitForStatus(
@@ -194,5 +206,13 @@ describe('hosting a server on this machine, one click, without root', () => {
     const replies = pingsReceived(await ping(beta.host, alpha.address, { count: 5 }));
     assert.ok(replies >= 3, `beta reached alpha through the overlay (${replies}/5 replies)`);
     assert.match(await alpha.hnet(['status']), new RegExp(literally('beta')));
+  });
+
+  test('when hnetd stops, the server it started stops with it', async () => {
+    const server = await serverProcess();
+    assert.ok(server, 'hnet-server is running before');
+    process.kill(ui.process.pid, 'SIGTERM');
+    await ui.process.exited;
+    assert.equal(existsSync(`/proc/${server.pid}`), false, `hnet-server (pid ${server.pid}) is gone`);
   });
 });

@@ -1,5 +1,5 @@
 // A desktop user's machine in the network lab: the root helper (so hnet0 exists and pings cross
-// the overlay) and hnetd serving the browser UI. It also answers the handle e2e/engine-node.ts
+// the overlay) and hnetd serving the browser UI. It also answers the handle e2e/scenarios/hnet-node.ts
 // gives headless nodes, so introduce() and waitForStatus() work on it as on them.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

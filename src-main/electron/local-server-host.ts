@@ -103,7 +103,8 @@ export const isPrivileged = (): boolean => process.getuid?.() === 0;
 export function hnetServerCommand(resourcesDir?: string): string[] | undefined {
   if (fileURLToPath(import.meta.url).endsWith('.ts')) {
     const cli = fileURLToPath(new URL('../../src-server/cli.ts', import.meta.url));
-    return [process.execPath, '--import', 'tsx', cli];
+    // Resolved here: hnet-server runs in its state directory, where no node_modules is.
+    return [process.execPath, '--import', import.meta.resolve('tsx'), cli];
   }
   const bundle = [
     resourcesDir && join(resourcesDir, 'daemons', 'hnet-server.mjs'),

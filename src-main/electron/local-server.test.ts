@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { LocalServerHost } from './local-server-host.js';
 import { LocalServer } from './local-server.js';
 import { quietLog } from './testing/hosted-engine.js';
 
@@ -66,5 +67,21 @@ describe('hosting a server on this machine', () => {
       log: quietLog,
     });
     assert.match(started.ok ? '' : started.error.message, /^hnet-server could not start: .*ENOENT/);
+  });
+
+  test('a machine with no address other devices could reach is told so, and nothing starts', async () => {
+    const host = new LocalServerHost({
+      stateDir: join(dir, 'no-address'),
+      // Would fail loudly if it ran: nothing may start without an address to advertise.
+      command: ['/nonexistent/hnet-server'],
+      privileged: false,
+      detectAddress: () => Promise.resolve(undefined),
+      log: quietLog,
+    });
+    const started = await host.start();
+    assert.match(
+      started.ok ? '' : started.error.message,
+      /^This machine has no network address other devices could reach .*nothing was changed\.$/,
+    );
   });
 });

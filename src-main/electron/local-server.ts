@@ -116,7 +116,13 @@ const failed = (message: string) => ({
   error: { kind: 'NotAvailable' as const, message },
 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const lastLine = (text: string) => text.trim().split('\n').pop()?.trim() ?? '';
+/** The last line that says something: not a stack frame, not Node's version footer. */
+const lastLine = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !/^at\s/.test(line) && !/^Node\.js v\d/.test(line))
+    .pop() ?? '';
 
 async function answers(url: string): Promise<boolean> {
   try {

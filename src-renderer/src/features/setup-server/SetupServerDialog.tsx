@@ -1,7 +1,7 @@
 // Moving to another hnet server in one step: the shell fetches the server's license and checks its
 // signature, the user compares the key fingerprint, and only then does the engine switch.
 import { useState } from 'react';
-import type { ServerPreview } from '../../../../src-main/electron/ipc-schema.js';
+import type { HostedServer, ServerPreview } from '../../../../src-main/electron/ipc-schema.js';
 import { useApp } from '../../app/app-store.js';
 import { FeedbackLine } from '../../app/shared.js';
 
@@ -10,6 +10,7 @@ export function SetupServerDialog() {
   const run = useApp((s) => s.run);
   const [url, setUrl] = useState('');
   const [preview, setPreview] = useState<ServerPreview | undefined>();
+  const [hosted, setHosted] = useState<HostedServer | undefined>();
 
   const check = async () => {
     setPreview(await run('server', 'server.preview', { url: url.trim() }));
@@ -87,12 +88,21 @@ export function SetupServerDialog() {
               'server.hostHere',
               {},
               'hnet-server runs on this machine and hnet now uses it.',
-            )
+            ).then((answer) => answer && setHosted(answer))
           }
         >
           Host a server on this machine
         </button>
       </div>
+      {hosted && (
+        <div role="group" aria-label="Server on this machine">
+          <p>Other devices use this server with:</p>
+          <code>
+            hnet setup-server {hosted.url} --fingerprint &apos;{hosted.fingerprint}&apos;
+          </code>
+          <p>Its log: {hosted.logFile}</p>
+        </div>
+      )}
       <FeedbackLine feature="server" />
     </section>
   );
