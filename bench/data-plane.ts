@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Lab, type Host } from '../e2e/lab/index.js';
-import { introduce, makeScratch, removeScratch, startNode } from '../e2e/engine-node.js';
+import { introduce, makeScratch, removeScratch, startNode, stopNode } from '../e2e/scenarios/hnet-node.js';
 import type { HostPair } from './overlay/bench-lab.js';
 import { measureThroughput } from './overlay/measure.js';
 import type { OverlayUnderTest, RunningOverlay } from './overlay/overlay-under-test.js';
@@ -38,7 +38,10 @@ async function overlayCpuSeconds(host: Host): Promise<number> {
   for (const pid of stdout.split('\n').filter(Boolean)) {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
     // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-    const [name, rest] = [stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), stat.slice(stat.lastIndexOf(')') + 2)];
+    const [name, rest] = [
+      stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+      stat.slice(stat.lastIndexOf(')') + 2),
+    ];
     if (!rest || name === 'iperf3' || name === 'ip') continue;
     const fields = rest.split(' ');
     ticks += Number(fields[11]) + Number(fields[12]);
@@ -92,7 +95,9 @@ function hnet(scratch: string): OverlayUnderTest {
         process.env.NODE_OPTIONS = `--import tsx --import ${resolve('bench/cpu-profile.ts')}`;
         process.env.HNET_CPU_PROFILE_DIR = resolve(profile);
       }
-      const nodes = await Promise.all([pair.a, pair.b].map((host) => startNode(host, scratch, { baseServers: [] })));
+      const nodes = await Promise.all(
+        [pair.a, pair.b].map((host) => startNode(host, scratch, { baseServers: [] })),
+      );
       delete process.env.NODE_OPTIONS;
       delete process.env.HNET_CPU_PROFILE_DIR;
       await introduce(nodes);
@@ -100,7 +105,7 @@ function hnet(scratch: string): OverlayUnderTest {
       return {
         addressOf: (host) => address.get(host)!,
         stop: async () => {
-          await Promise.all(nodes.map((node) => node.daemon.stop(10_000)));
+          await Promise.all(nodes.map(stopNode));
         },
       };
     },
@@ -143,13 +148,22 @@ try {
       await running.stop();
     }
   }
-  const median = (values: number[]): number => values.sort((x, y) => x - y)[Math.floor((values.length - 1) / 2)]!;
+  const median = (values: number[]): number =>
+    values.sort((x, y) => x - y)[Math.floor((values.length - 1) / 2)]!;
+  const cell = (list: Round[], figure: (round: Round) => number, digits: number, width: number): string =>
+    median(list.map(figure)).toFixed(digits).padStart(width);
   console.log(
-    `${'overlay'.padEnd(24)} ${'Mbit/s'.padStart(8)} ${'send µs/pkt'.padStart(12)} ${'recv µs/pkt'.padStart(12)} ${'packets'.padStart(9)}`,
+    `${'overlay'.padEnd(26)} ${'Mbit/s'.padStart(8)} ${'send µs/pkt'.padStart(12)} ${'recv µs/pkt'.padStart(12)} ${'packets'.padStart(9)}`,
   );
   for (const [name, list] of results)
     console.log(
-      `${name.padEnd(24)} ${median(list.map((r) => r.mbit)).toFixed(0).padStart(8)} ${median(list.map((r) => r.sendUsPerPacket)).toFixed(1).padStart(12)} ${median(list.map((r) => r.receiveUsPerPacket)).toFixed(1).padStart(12)} ${median(list.map((r) => r.packets)).toFixed(0).padStart(9)}`,
+      [
+        name.padEnd(26),
+        cell(list, (r) => r.mbit, 0, 8),
+        cell(list, (r) => r.sendUsPerPacket, 1, 12),
+        cell(list, (r) => r.receiveUsPerPacket, 1, 12),
+        cell(list, (r) => r.packets, 0, 9),
+      ].join(' '),
     );
   console.log(
     `\nMedians of ${rounds} iperf3 runs of ${seconds} s (one TCP stream a → b over one LAN, no base server).\n` +

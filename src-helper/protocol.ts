@@ -12,6 +12,7 @@ import {
   list,
   object,
   oneOf,
+  optional,
   parsed,
   text,
   type Checked,
@@ -76,8 +77,20 @@ export const tunInfoValidator = object({
 });
 export type TunInfo = Infer<typeof tunInfoValidator>;
 
+// Windows only (no fd to pass): the per-session pipe the helper relays the Wintun session over.
+// A random name, so another process cannot guess it before the engine connects.
+const DATA_PIPE = /^\\\\\.\\pipe\\hnet-tun-[0-9a-f]{32}$/;
+export const dataPipeValidator: Validator<string> = parsed('a \\\\.\\pipe\\hnet-tun-<32 hex> pipe name', (value) =>
+  DATA_PIPE.test(value) ? value : undefined,
+);
+
 const resultValidators = {
-  openTun: object({ name: tunNameValidator, address: overlayAddressValidator, mtu: integer(1280, 9000) }),
+  openTun: object({
+    name: tunNameValidator,
+    address: overlayAddressValidator,
+    mtu: integer(1280, 9000),
+    dataPipe: optional(dataPipeValidator),
+  }),
   closeTun: object({ name: tunNameValidator, removed: boolean }),
   writeHosts: object({
     written: integer(0, MAX_HOSTS_ENTRIES),

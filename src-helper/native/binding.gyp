@@ -10,7 +10,8 @@
         "src/tun-open.cc",
         "src/tun-reader.cc",
         "src/fd-source.cc",
-        "src/wintun-source.cc"
+        "src/wintun-source.cc",
+        "src/pipe-accept.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
@@ -22,6 +23,9 @@
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
         "MACOSX_DEPLOYMENT_TARGET": "11.0"
       },
+      "conditions": [
+        ["OS=='win'", { "libraries": ["advapi32.lib"] }]
+      ],
       "msvs_settings": {
         "VCCLCompilerTool": { "ExceptionHandling": 1 }
       }

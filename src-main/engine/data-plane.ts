@@ -17,7 +17,7 @@ import { PacketRouter } from './packet-router.js';
 import { Peer } from './peer.js';
 import { addressKey, PeerTable } from './peer-table.js';
 import type { BaseStatus, PeerReport } from './status.js';
-import { TunIo } from './tun-io.js';
+import { openPacketDevice } from './tun-device.js';
 import { UdpTransport } from './udp-transport.js';
 
 /** Peers are serviced (handshake retries, probes, path checks) this often; failover needs < 3 s. */
@@ -53,11 +53,14 @@ export interface DataPlaneOptions {
   flags?: bigint;
 }
 
-/** The TUN device through the root helper, which passes us its fd (DESIGN.md §1). */
+/**
+ * The TUN device through the root helper, which passes us its fd (DESIGN.md §1), or on Windows
+ * relays its Wintun session over a data pipe (tun-device.ts picks from the reply).
+ */
 export function tunThroughHelper(helper: HelperClient): OpenTun {
   return async (address, onPacket, onLost) => {
-    const opened = await helper.openTun(TUN_NAME, address, TUN_MTU);
-    return new TunIo(opened.fd, { onPacket, onEnd: (error) => error && onLost(error.message) });
+    const opened = await helper.openTunDevice(TUN_NAME, address, TUN_MTU);
+    return openPacketDevice(opened, { onPacket, onEnd: (error) => error && onLost(error.message) });
   };
 }
 

@@ -13,6 +13,7 @@ import {
   type HostsEntry,
   type ResultOf,
 } from '../../src-helper/protocol.js';
+import type { OpenedTun } from './tun-device.js';
 
 const CALL_TIMEOUT_MS = 15_000;
 
@@ -58,7 +59,8 @@ export class HelperClient {
       if (reply.ok && op === 'openTun') return { ...reply, fd: exchange.fd };
       closeSync(exchange.fd);
     }
-    if (reply.ok && op === 'openTun') {
+    // On Windows the reply names a data pipe instead (there is no fd to pass).
+    if (reply.ok && op === 'openTun' && !(reply.result as ResultOf<'openTun'>).dataPipe) {
       return {
         ok: false,
         error: { kind: 'BadReply', message: 'the helper opened the TUN device but passed no fd' },
@@ -73,12 +75,27 @@ export class HelperClient {
     return reply.result;
   }
 
-  /** Creates and configures the device; the returned fd belongs to the caller (see tun-io.ts). */
-  async openTun(name: string, address: string, mtu = 1350): Promise<{ fd: number; name: string }> {
+  /**
+   * Creates and configures the device: its fd (Linux/macOS, the caller owns it) or the data pipe
+   * the helper relays it over (Windows); tun-device.ts opens either.
+   */
+  async openTunDevice(name: string, address: string, mtu = 1350): Promise<OpenedTun> {
     const reply = await this.call({ op: 'openTun', name, address, mtu });
     if (!reply.ok) throw new HelperFailure(reply.error);
-    // call() turns an openTun success without an fd into BadReply, so fd is set here.
+    const { dataPipe } = reply.result;
+    if (dataPipe !== undefined) return { name: reply.result.name, dataPipe };
+    // call() turns an openTun success with neither fd nor pipe into BadReply, so fd is set here.
     return { fd: reply.fd ?? -1, name: reply.result.name };
+  }
+
+  /** The TUN fd (Linux/macOS), for callers that read it themselves (see tun-io.ts). */
+  async openTun(name: string, address: string, mtu = 1350): Promise<{ fd: number; name: string }> {
+    const opened = await this.openTunDevice(name, address, mtu);
+    if ('fd' in opened) return opened;
+    throw new HelperFailure({
+      kind: 'BadReply',
+      message: 'the helper relays the device over a pipe (Windows); open it with openTunDevice',
+    });
   }
 
   closeTun(name: string): Promise<ResultOf<'closeTun'>> {

@@ -15,6 +15,7 @@ import {
   P2P_HELLO_LENGTH,
 } from '../../src-protocol/p2p-messages.js';
 import { compressInto, rebuildInto } from '../../src-protocol/tunnel-packet.js';
+import type { SealTarget } from '../../src-protocol/security/session.js';
 import type { BaseConnection } from './base-connection.js';
 import type { DropCounter } from './drops.js';
 import { endpointKey } from './paths.js';
@@ -28,6 +29,7 @@ const SCRATCH_BYTES = 4096;
 const HELLO_VERIFICATIONS_PER_SECOND = 1_000;
 const P2P_HELLO = 0;
 const P2P_HELLO_REPLY = 1;
+const P2P_DATA_HEADER_LENGTH = 1;
 
 export interface TunWriter {
   write(packet: Uint8Array): boolean;
@@ -50,6 +52,8 @@ export class PacketRouter implements PeerLinks {
   private readonly rebuilt = new Uint8Array(SCRATCH_BYTES);
   private readonly own: Uint8Array;
   private readonly helloBudget = new PerSecondBudget(HELLO_VERIFICATIONS_PER_SECOND);
+  /** The latest `directBuffer`, until a packet sealed into it is sent. */
+  private datagram: Buffer | undefined;
 
   constructor(private readonly parts: RouterParts) {
     this.drops = parts.drops;
@@ -98,10 +102,22 @@ export class PacketRouter implements PeerLinks {
     return peer.path.add(endpoint, this.parts.udp.target(endpoint), source, now);
   }
 
+  directBuffer(length: number): SealTarget {
+    // Fresh for every packet: dgram may still hold the previous one until its send completes.
+    const datagram = Buffer.allocUnsafe(P2P_DATA_HEADER_LENGTH + length);
+    datagram[0] = P2P_DATA_KIND;
+    this.datagram = datagram;
+    return { buffer: datagram, offset: P2P_DATA_HEADER_LENGTH };
+  }
+
   sendDirect(packet: Uint8Array, target: UdpTarget): void {
-    const out = Buffer.allocUnsafe(packet.length + 1);
+    const sealed = this.datagram;
+    this.datagram = undefined;
+    if (sealed?.buffer === packet.buffer && sealed.byteOffset + P2P_DATA_HEADER_LENGTH === packet.byteOffset)
+      return this.parts.udp.send(sealed.subarray(0, P2P_DATA_HEADER_LENGTH + packet.length), target);
+    const out = Buffer.allocUnsafe(P2P_DATA_HEADER_LENGTH + packet.length);
     out[0] = P2P_DATA_KIND;
-    out.set(packet, 1);
+    out.set(packet, P2P_DATA_HEADER_LENGTH);
     this.parts.udp.send(out, target);
   }
 

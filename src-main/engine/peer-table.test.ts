@@ -14,6 +14,7 @@ await initCrypto();
 const own = generateIdentity();
 const helloSeq = new HelloSeq();
 const links: PeerLinks = {
+  directBuffer: (length) => ({ buffer: new Uint8Array(length), offset: 0 }),
   sendDirect: () => undefined,
   sendRelay: () => true,
   sendHello: () => undefined,

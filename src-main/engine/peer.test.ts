@@ -44,6 +44,7 @@ function pair(flagsA: bigint, flagsB: bigint): { a: Side; b: Side; clock: { now:
         towards().receive(packet.slice(), clock.now, undefined);
         return true;
       },
+      directBuffer: (length) => ({ buffer: new Uint8Array(1 + length), offset: 1 }),
       sendDirect: (packet, _target: UdpTarget) => {
         side.direct++;
         towards().receive(packet.slice(), clock.now, undefined);

@@ -4,7 +4,8 @@
 import { formatAddress } from '../../src-protocol/address.js';
 import { formatEndpoint } from '../../src-protocol/endpoint.js';
 import { generatePeerCookie } from '../../src-protocol/p2p-messages.js';
-import type { SecuritySession } from '../../src-protocol/security/session.js';
+import { DATA_OVERHEAD } from '../../src-protocol/security/data-packet.js';
+import type { SealTarget, SecuritySession } from '../../src-protocol/security/session.js';
 import type { DropCounter } from './drops.js';
 import { PathSelector, type Candidate, type TransitionListener } from './paths.js';
 import type { PeerReport } from './status.js';
@@ -23,6 +24,11 @@ export type PeerCandidate = Candidate<UdpTarget>;
 
 /** How a peer's packets reach the network and its payloads reach the TUN device. */
 export interface PeerLinks {
+  /**
+   * A fresh P2P DATA datagram with its outer header written, where the session may seal a security
+   * packet of `length` bytes; `sendDirect` then sends it as it is instead of copying it once more.
+   */
+  directBuffer(length: number): SealTarget;
   /** One security packet as P2P DATA to a direct endpoint. */
   sendDirect(packet: Uint8Array, target: UdpTarget): void;
   /** One security packet relayed by the base; false when there is no base to relay through. */
@@ -71,7 +77,9 @@ export class Peer {
   /** An IPv6 packet from the TUN device, already compressed into `payload`. */
   send(payload: Uint8Array, ipLength: number, now: number): void {
     if (this.path.traffic(now)) this.tick(now);
-    const sent = this.session.send(payload, now);
+    const direct = this.path.route();
+    const into = direct && this.links.directBuffer(DATA_OVERHEAD + payload.length);
+    const sent = this.session.send(payload, now, into);
     if (sent.error) this.links.drops.count(`send-${sent.error.kind}`);
     else this.bytesSent += ipLength;
     for (const packet of sent.packets) this.transmit(packet);

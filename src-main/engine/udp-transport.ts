@@ -2,7 +2,7 @@
 // mapping the base observes from NAT_INIT is the very one peers punch through. Dual-stack where the
 // host has IPv6 (IPv4 peers appear as ::ffff:a.b.c.d on the socket, plain dotted quads everywhere
 // else), plain IPv4 where it has not. Port: the configured one (5582), else the next free up to 6999.
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
 import type { Endpoint } from '../../src-protocol/endpoint.js';
 
 /** Stock peers pick the next free port after 5582, up to this one. */
@@ -10,6 +10,16 @@ const LAST_PORT = 6999;
 /** Big kernel buffers absorb bursts while the event loop is busy with crypto. */
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 const MAPPED_PREFIX = '::ffff:';
+
+/**
+ * Every address we send to or bind is already an IP literal (see `target`). dgram would still ask
+ * dns.lookup, which answers a literal only on the next tick: a closure, a queued callback and the
+ * parsing again for every datagram. Answering at once is the same result without that.
+ */
+const literalLookup: SocketOptions['lookup'] = (address, options, callback) => {
+  const family = typeof options === 'number' ? options : (options.family ?? 0);
+  callback(null, address, family === 'IPv6' || family === 6 ? 6 : 4);
+};
 
 /** Where a datagram goes, in the form the socket wants (precomputed once per endpoint). */
 export interface UdpTarget {
@@ -36,6 +46,7 @@ export class UdpTransport {
           ipv6Only: false,
           recvBufferSize: SOCKET_BUFFER_BYTES,
           sendBufferSize: SOCKET_BUFFER_BYTES,
+          lookup: literalLookup,
         });
         try {
           await bind(socket, port, dualStack ? '::' : '0.0.0.0');

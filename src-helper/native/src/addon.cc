@@ -5,6 +5,7 @@
 
 #include "fd-passing.h"
 #include "peer-credentials.h"
+#include "pipe-accept.h"
 #include "tun-open.h"
 #include "tun-reader.h"
 
@@ -14,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("peerCredentials", Napi::Function::New(env, hnet::PeerCredentials, "peerCredentials"));
   exports.Set("openTun", Napi::Function::New(env, hnet::OpenTun, "openTun"));
   exports.Set("sendWithFd", Napi::Function::New(env, hnet::SendWithFd, "sendWithFd"));
+  exports.Set("acceptPipeClient", Napi::Function::New(env, hnet::AcceptPipeClient, "acceptPipeClient"));
   exports.Set("requestWithFd", Napi::Function::New(env, hnet::RequestWithFd, "requestWithFd"));
   hnet::InitTunReader(env, exports);
   return exports;

@@ -1,0 +1,247 @@
+// The Windows helper's per-session data pipe, created and accepted here rather than through
+// Node's net.Server: libuv creates pipes with the default security descriptor (read access for
+// Everyone) and never exposes the pipe HANDLE, so neither the DACL nor the client's identity could
+// be controlled from JavaScript.
+//
+// UNTESTED: written against the Win32 documentation without a Windows machine; compiled only on
+// Windows (the rest of this file is empty elsewhere).
+#include "pipe-accept.h"
+
+#include "errors.h"
+
+#if defined(_WIN32)
+
+#include <windows.h>
+#include <io.h>
+#include <fcntl.h>
+#include <sddl.h>
+
+#include <cerrno>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hnet {
+
+namespace {
+
+constexpr DWORD kPipeBufferBytes = 256 * 1024;
+
+std::wstring Widen(const std::string& text) {
+  if (text.empty()) return std::wstring();
+  int length = MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
+  std::wstring wide(static_cast<size_t>(length), L'\0');
+  MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), wide.data(), length);
+  return wide;
+}
+
+std::string SidText(PSID sid) {
+  LPSTR text = nullptr;
+  if (!ConvertSidToStringSidA(sid, &text)) return std::string();
+  std::string result(text);
+  LocalFree(text);
+  return result;
+}
+
+// Win32 errors mapped onto the errno names the TypeScript side already branches on.
+int ErrnoFromWin32(DWORD code) {
+  switch (code) {
+    case ERROR_ACCESS_DENIED: return EACCES;
+    case ERROR_PIPE_BUSY: return EBUSY;
+    case ERROR_INVALID_PARAMETER:
+    case ERROR_INVALID_NAME: return EINVAL;
+    case ERROR_NO_DATA:
+    case ERROR_BROKEN_PIPE: return EPIPE;
+    case ERROR_NOT_ENOUGH_MEMORY:
+    case ERROR_OUTOFMEMORY: return ENOMEM;
+    case WAIT_TIMEOUT:
+    case ERROR_SEM_TIMEOUT: return ETIMEDOUT;
+    default: return EIO;
+  }
+}
+
+struct HandleCloser {
+  void operator()(HANDLE h) const {
+    if (h != nullptr && h != INVALID_HANDLE_VALUE) CloseHandle(h);
+  }
+};
+using Handle = std::unique_ptr<void, HandleCloser>;
+
+class AcceptWorker : public Napi::AsyncWorker {
+ public:
+  AcceptWorker(Napi::Env env, std::string name, std::string sddl, DWORD timeout_ms)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), name_(Widen(name)),
+        sddl_(Widen(sddl)), timeout_ms_(timeout_ms) {}
+
+  ~AcceptWorker() override {
+    if (fd_ >= 0) _close(fd_);
+  }
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    PSECURITY_DESCRIPTOR descriptor = nullptr;
+    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl_.c_str(), SDDL_REVISION_1, &descriptor,
+                                                              nullptr)) {
+      return Fail("ConvertStringSecurityDescriptorToSecurityDescriptor");
+    }
+    SECURITY_ATTRIBUTES attributes{sizeof(attributes), descriptor, FALSE};
+    // FIRST_PIPE_INSTANCE: if someone already created a pipe of this name (squatting, to receive
+    // the engine's packets), fail instead of joining it. One instance: nobody can add another.
+    Handle pipe(CreateNamedPipeW(name_.c_str(), PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
+                                 PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1,
+                                 kPipeBufferBytes, kPipeBufferBytes, 0, &attributes));
+    LocalFree(descriptor);
+    if (pipe.get() == INVALID_HANDLE_VALUE) return Fail("CreateNamedPipe");
+    if (!WaitForClient(pipe.get())) return;
+    if (!GetNamedPipeClientProcessId(pipe.get(), &pid_)) return Fail("GetNamedPipeClientProcessId");
+    if (!ReadIdentity()) return;
+    fd_ = _open_osfhandle(reinterpret_cast<intptr_t>(pipe.get()), _O_BINARY);
+    if (fd_ < 0) return Fail("_open_osfhandle");
+    pipe.release();  // the CRT descriptor owns it now
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("fd", Napi::Number::New(env, fd_));
+    result.Set("pid", Napi::Number::New(env, pid_));
+    result.Set("sid", Napi::String::New(env, sid_));
+    Napi::Array groups = Napi::Array::New(env, groups_.size());
+    for (size_t i = 0; i < groups_.size(); i++) groups.Set(i, Napi::String::New(env, groups_[i]));
+    result.Set("groups", groups);
+    fd_ = -1;  // ownership moves to JS
+    deferred_.Resolve(result);
+  }
+
+  void OnError(const Napi::Error&) override {
+    Napi::Env env = Env();
+    int err = ErrnoFromWin32(win32_);
+    Napi::Error error =
+        Napi::Error::New(env, operation_ + " failed (Windows error " + std::to_string(win32_) + ")");
+    error.Set("code", Napi::String::New(env, ErrnoName(err)));
+    error.Set("errno", Napi::Number::New(env, err));
+    error.Set("syscall", Napi::String::New(env, operation_));
+    deferred_.Reject(error.Value());
+  }
+
+ private:
+  void Fail(const char* operation, DWORD code = GetLastError()) {
+    operation_ = operation;
+    win32_ = code;
+    SetError(operation);
+  }
+
+  bool WaitForClient(HANDLE pipe) {
+    Handle event(CreateEventW(nullptr, TRUE, FALSE, nullptr));
+    if (event.get() == nullptr) {
+      Fail("CreateEvent");
+      return false;
+    }
+    OVERLAPPED overlapped{};
+    overlapped.hEvent = event.get();
+    if (ConnectNamedPipe(pipe, &overlapped)) return true;
+    DWORD code = GetLastError();
+    if (code == ERROR_PIPE_CONNECTED) return true;
+    if (code != ERROR_IO_PENDING) {
+      Fail("ConnectNamedPipe", code);
+      return false;
+    }
+    if (WaitForSingleObject(event.get(), timeout_ms_) != WAIT_OBJECT_0) {
+      CancelIoEx(pipe, &overlapped);
+      DWORD ignored = 0;
+      GetOverlappedResult(pipe, &overlapped, &ignored, TRUE);  // the cancelled I/O must finish first
+      Fail("ConnectNamedPipe", WAIT_TIMEOUT);
+      return false;
+    }
+    DWORD ignored = 0;
+    if (!GetOverlappedResult(pipe, &overlapped, &ignored, FALSE)) {
+      Fail("ConnectNamedPipe");
+      return false;
+    }
+    return true;
+  }
+
+  // The client's user and enabled groups, from its process token. The process is still connected,
+  // so its pid cannot have been reused yet.
+  bool ReadIdentity() {
+    Handle process(OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid_));
+    if (process.get() == nullptr) {
+      Fail("OpenProcess");
+      return false;
+    }
+    HANDLE raw_token = nullptr;
+    if (!OpenProcessToken(process.get(), TOKEN_QUERY, &raw_token)) {
+      Fail("OpenProcessToken");
+      return false;
+    }
+    Handle token(raw_token);
+    std::vector<BYTE> user = TokenInfo(token.get(), TokenUser);
+    if (user.empty()) return false;
+    sid_ = SidText(reinterpret_cast<TOKEN_USER*>(user.data())->User.Sid);
+    std::vector<BYTE> groups = TokenInfo(token.get(), TokenGroups);
+    if (groups.empty()) return false;
+    const TOKEN_GROUPS* list = reinterpret_cast<const TOKEN_GROUPS*>(groups.data());
+    for (DWORD i = 0; i < list->GroupCount; i++) {
+      const SID_AND_ATTRIBUTES& group = list->Groups[i];
+      // Deny-only groups (e.g. Administrators in a non-elevated token) must not grant anything.
+      if ((group.Attributes & SE_GROUP_ENABLED) == 0 || (group.Attributes & SE_GROUP_USE_FOR_DENY_ONLY) != 0) {
+        continue;
+      }
+      groups_.push_back(SidText(group.Sid));
+    }
+    if (sid_.empty()) {
+      Fail("ConvertSidToStringSid");
+      return false;
+    }
+    return true;
+  }
+
+  std::vector<BYTE> TokenInfo(HANDLE token, TOKEN_INFORMATION_CLASS kind) {
+    DWORD size = 0;
+    GetTokenInformation(token, kind, nullptr, 0, &size);
+    std::vector<BYTE> buffer(size);
+    if (size == 0 || !GetTokenInformation(token, kind, buffer.data(), size, &size)) {
+      Fail("GetTokenInformation");
+      return {};
+    }
+    return buffer;
+  }
+
+  Napi::Promise::Deferred deferred_;
+  std::wstring name_;
+  std::wstring sddl_;
+  DWORD timeout_ms_;
+  int fd_ = -1;
+  ULONG pid_ = 0;
+  std::string sid_;
+  std::vector<std::string> groups_;
+  std::string operation_;
+  DWORD win32_ = 0;
+};
+
+}  // namespace
+
+Napi::Value AcceptPipeClient(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsString() || !info[2].IsNumber()) {
+    throw Napi::TypeError::New(env, "acceptPipeClient expects (pipeName, sddl, timeoutMs)");
+  }
+  auto* worker = new AcceptWorker(env, info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(),
+                                  info[2].As<Napi::Number>().Uint32Value());
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+}  // namespace hnet
+
+#else
+
+namespace hnet {
+
+Napi::Value AcceptPipeClient(const Napi::CallbackInfo& info) { ThrowUnsupported(info.Env(), "acceptPipeClient"); }
+
+}  // namespace hnet
+
+#endif

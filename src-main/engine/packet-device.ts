@@ -1,0 +1,16 @@
+// What the data plane needs from "the overlay interface", whichever way packets reach it: TunIo
+// (a TUN fd read by the addon's thread, Linux/macOS) or TunPipe (frames over the Windows helper's
+// data pipe). Declared here, not in tun-io.ts, so the two implementations stay independent.
+import type { NativeError } from '../../src-helper/native.js';
+import type { TunIoHandlers, TunStats } from './tun-io.js';
+
+export type PacketDeviceHandlers = TunIoHandlers;
+
+export interface PacketDevice {
+  readonly stats: TunStats;
+  /** Settles once the device is closed: null after close(), else why it went away. */
+  readonly ended: Promise<NativeError | null>;
+  /** One IP packet towards the OS; false when it was dropped (counted in stats.writesDropped). */
+  write(packet: Uint8Array): boolean;
+  close(): Promise<NativeError | null>;
+}
