@@ -12,6 +12,15 @@ export interface PeerCredentials {
   groups: number[];
 }
 
+/** Who connected to a Windows named pipe: the counterpart of PeerCredentials, from the token. */
+export interface PipeClientIdentity {
+  pid: number;
+  /** The user's SID, e.g. S-1-5-21-…-1001. */
+  sid: string;
+  /** Enabled group SIDs of the token (deny-only groups, such as a non-elevated Administrators, left out). */
+  groups: string[];
+}
+
 export interface TunReaderHandle {
   /** One write() (or Wintun send); false when the kernel queue was full or the reader has ended. */
   write(packet: Uint8Array): boolean;
@@ -32,6 +41,16 @@ export interface NativeAddon {
     request: Uint8Array,
     timeoutMs: number,
   ): Promise<{ response: Buffer; fd: number }>;
+  /**
+   * Windows: creates the single instance of pipe `name` under security descriptor `sddl` (the
+   * pipe exists when this returns), then resolves once one local client connected, with a CRT fd
+   * of the connection for net.Socket({ fd }). Elsewhere throws ENOTSUP.
+   */
+  acceptPipeClient(
+    name: string,
+    sddl: string,
+    timeoutMs: number,
+  ): Promise<{ fd: number } & PipeClientIdentity>;
   /** device: a TUN fd (the reader owns it from then on) or, on Windows, a Wintun adapter name. */
   TunReader: new (
     device: number | string,

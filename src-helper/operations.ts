@@ -17,6 +17,7 @@ import {
   type TunInfo,
 } from './protocol.js';
 import { configureTun, deleteTun, tunExists } from './tun-config.js';
+import { startWintunRelay, type WintunRelay } from './wintun-relay.js';
 
 export const HELPER_VERSION = '1';
 
@@ -25,6 +26,8 @@ const stateValidator = object({ tuns: list(tunInfoValidator, 64) });
 export interface Caller {
   pid: number;
   uid: number;
+  /** Windows: the caller's user SID; its data pipe admits only this user and pid. */
+  sid?: string;
 }
 
 export interface HelperPaths {
@@ -47,6 +50,8 @@ const reason = (error: unknown): string => (error instanceof Error ? error.messa
 
 export class HelperOperations {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Windows: the Wintun sessions this helper holds, by adapter name. */
+  private readonly relays = new Map<string, WintunRelay>();
 
   constructor(private readonly paths: HelperPaths) {}
 
@@ -70,6 +75,7 @@ export class HelperOperations {
   }
 
   private async openTun(request: RequestOf<'openTun'>, caller: Caller): Promise<OperationOutcome<'openTun'>> {
+    if (process.platform === 'win32') return this.openWintun(request, caller);
     let tun: { fd: number; name: string };
     try {
       tun = loadNative().openTun(request.name);
@@ -88,17 +94,48 @@ export class HelperOperations {
       closeSync(tun.fd);
       return failed('TunFailed', `cannot configure ${request.name}: ${reason(error)}`);
     }
-    await this.recordTuns((tuns) => [
-      ...tuns.filter((t) => t.name !== tun.name),
-      {
-        name: tun.name,
-        address: request.address,
-        mtu: request.mtu,
-        ownerUid: caller.uid,
-        ownerPid: caller.pid,
-      },
-    ]);
+    await this.rememberTun({ ...request, name: tun.name }, caller);
     return { ok: true, result: { name: tun.name, address: request.address, mtu: request.mtu }, fd: tun.fd };
+  }
+
+  /** Windows: no fd to pass; the helper holds the session and the caller connects to its pipe. */
+  private async openWintun(
+    request: RequestOf<'openTun'>,
+    caller: Caller,
+  ): Promise<OperationOutcome<'openTun'>> {
+    const { name, address, mtu } = request;
+    if (caller.sid === undefined)
+      return failed('TunFailed', `cannot open ${name}: the caller's Windows account is unknown`);
+    if (this.relays.has(name)) {
+      return failed(
+        'TunFailed',
+        `${name} is already open for another hnet engine; stop it or choose another name`,
+      );
+    }
+    let relay: WintunRelay;
+    try {
+      relay = await startWintunRelay({ name, address, mtu }, { pid: caller.pid, sid: caller.sid });
+    } catch (error) {
+      return failed('TunFailed', `cannot create ${name}: ${reason(error)}`);
+    }
+    this.relays.set(name, relay);
+    // The session ends with the engine's pipe; the adapter, its address and routes go with it.
+    // Forgotten through the queue, so this rewrite cannot interleave with another operation's.
+    void relay.ended.then(() => {
+      this.relays.delete(name);
+      this.queue = this.queue
+        .then(() => this.recordTuns((tuns) => tuns.filter((t) => t.name !== name)))
+        .catch(() => undefined);
+    });
+    await this.rememberTun(request, caller);
+    return { ok: true, result: { name, address, mtu, dataPipe: relay.dataPipe } };
+  }
+
+  private rememberTun(tun: { name: string; address: string; mtu: number }, caller: Caller): Promise<void> {
+    return this.recordTuns((tuns) => [
+      ...tuns.filter((t) => t.name !== tun.name),
+      { name: tun.name, address: tun.address, mtu: tun.mtu, ownerUid: caller.uid, ownerPid: caller.pid },
+    ]);
   }
 
   private async closeTun(request: RequestOf<'closeTun'>): Promise<OperationOutcome<'closeTun'>> {
@@ -107,7 +144,9 @@ export class HelperOperations {
     if (!known)
       return failed('TunFailed', `${request.name} was not opened by the hnet helper; refusing to remove it`);
     try {
-      const removed = await deleteTun(request.name);
+      const relay = this.relays.get(request.name);
+      const removed = process.platform === 'win32' ? relay !== undefined : await deleteTun(request.name);
+      await relay?.close();
       await this.recordTuns((tuns) => tuns.filter((t) => t.name !== request.name));
       return { ok: true, result: { name: request.name, removed } };
     } catch (error) {
@@ -132,7 +171,7 @@ export class HelperOperations {
 
   private async status(): Promise<OperationOutcome<'status'>> {
     const tuns: TunInfo[] = [];
-    for (const tun of await this.readTuns()) if (await tunExists(tun.name)) tuns.push(tun);
+    for (const tun of await this.readTuns()) if (await this.isOpen(tun.name)) tuns.push(tun);
     const hosts = await readFile(this.paths.hostsFile, 'latin1').catch(() => '');
     return {
       ok: true,
@@ -143,6 +182,10 @@ export class HelperOperations {
         managedEntries: countManagedLines(hosts),
       },
     };
+  }
+
+  private isOpen(name: string): Promise<boolean> {
+    return process.platform === 'win32' ? Promise.resolve(this.relays.has(name)) : tunExists(name);
   }
 
   /** Devices this helper created; a missing or unreadable state file means none. */

@@ -30,7 +30,10 @@ describe('packet framing over the data pipe', () => {
           from = point;
         }
         const decoded = decodeAll(chunks);
-        assert.deepEqual(decoded.packets, packets.map((p) => Buffer.from(p)));
+        assert.deepEqual(
+          decoded.packets,
+          packets.map((p) => Buffer.from(p)),
+        );
         assert.equal(decoded.pending, 0);
       }),
     );

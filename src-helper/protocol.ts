@@ -80,8 +80,9 @@ export type TunInfo = Infer<typeof tunInfoValidator>;
 // Windows only (no fd to pass): the per-session pipe the helper relays the Wintun session over.
 // A random name, so another process cannot guess it before the engine connects.
 const DATA_PIPE = /^\\\\\.\\pipe\\hnet-tun-[0-9a-f]{32}$/;
-export const dataPipeValidator: Validator<string> = parsed('a \\\\.\\pipe\\hnet-tun-<32 hex> pipe name', (value) =>
-  DATA_PIPE.test(value) ? value : undefined,
+export const dataPipeValidator: Validator<string> = parsed(
+  'a \\\\.\\pipe\\hnet-tun-<32 hex> pipe name',
+  (value) => (DATA_PIPE.test(value) ? value : undefined),
 );
 
 const resultValidators = {

@@ -7,6 +7,7 @@
 // here (protocol.ts) and are never options: names are [a-z0-9], addresses are canonical hex.
 import { execFile } from 'node:child_process';
 import { access, writeFile } from 'node:fs/promises';
+import { win32 } from 'node:path';
 
 export const OVERLAY_PREFIX = 'fc94::/16';
 /** The overlay's multicast range (PROTOCOL.md); sent through the TUN like unicast. */
@@ -32,9 +33,9 @@ async function findIp(): Promise<string> {
   throw new Error('iproute2 is not installed (no "ip" command); install the iproute2 package');
 }
 
-function run(command: string, argv: readonly string[]): Promise<void> {
+function run(command: string, argv: readonly string[], env: Record<string, string> = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(command, argv, { env: {}, timeout: 10_000 }, (error, _stdout, stderr) => {
+    execFile(command, argv, { env, timeout: 10_000 }, (error, _stdout, stderr) => {
       if (error) reject(new Error(`${command} ${argv.join(' ')}: ${stderr.trim() || error.message}`));
       else resolve();
     });
@@ -86,9 +87,46 @@ async function configureMac(settings: TunSettings): Promise<void> {
   await run('/sbin/route', ['-q', '-n', 'add', '-inet6', MULTICAST_PREFIX, '-interface', dev]);
 }
 
+// Untested: no Windows machine here. netsh rather than the IP Helper API for the reasons `ip` is
+// used on Linux: in-box on every Windows, what admins use to check the result, and no further
+// native code in a SYSTEM process; the cost is a few process starts when the device opens.
+// store=active everywhere: nothing outlives the Wintun adapter, which vanishes with the session.
+/** The `netsh` invocations, in order; exported so tests can read the plan on any OS. */
+export function windowsPlan(settings: TunSettings): string[][] {
+  const iface = `interface=${settings.name}`;
+  return [
+    // dadtransmits=0: as `nodad` on Linux, the address is ours by construction.
+    [
+      'interface',
+      'ipv6',
+      'set',
+      'interface',
+      settings.name,
+      `mtu=${settings.mtu}`,
+      'dadtransmits=0',
+      'routerdiscovery=disabled',
+      'store=active',
+    ],
+    // A /128 address plus an explicit /16 route, as `noprefixroute` plus a route on Linux:
+    // netsh would otherwise add the /16 itself and the explicit route would fail as a duplicate.
+    ['interface', 'ipv6', 'add', 'address', iface, `address=${settings.address}/128`, 'store=active'],
+    ['interface', 'ipv6', 'add', 'route', `prefix=${OVERLAY_PREFIX}`, iface, 'store=active'],
+    // Longer than the ff00::/8 route every interface has, so overlay multicast leaves through us.
+    ['interface', 'ipv6', 'add', 'route', `prefix=${MULTICAST_PREFIX}`, iface, 'store=active'],
+  ];
+}
+
+async function configureWindows(settings: TunSettings): Promise<void> {
+  // The service's own environment, not the caller's; netsh needs SystemRoot to load its helpers.
+  const systemRoot = process.env.SystemRoot ?? 'C:\\Windows';
+  const netsh = win32.join(systemRoot, 'System32', 'netsh.exe');
+  for (const argv of windowsPlan(settings)) await run(netsh, argv, { SystemRoot: systemRoot });
+}
+
 export async function configureTun(settings: TunSettings): Promise<void> {
   if (process.platform === 'linux') return configureLinux(settings);
   if (process.platform === 'darwin') return configureMac(settings);
+  if (process.platform === 'win32') return configureWindows(settings);
   throw new Error(`configuring a TUN device is not implemented on ${process.platform}`);
 }
 

@@ -42,7 +42,9 @@ export class TunPipe implements PacketDevice {
     });
     this.ended = new Promise((resolve) => {
       socket.once('close', () => {
-        const reason = this.open ? (this.failure ?? pipeError('EPIPE', 'the hnet helper closed the data pipe')) : null;
+        const reason = this.open
+          ? (this.failure ?? pipeError('EPIPE', 'the hnet helper closed the data pipe'))
+          : null;
         this.open = false;
         resolve(reason);
         handlers.onEnd?.(reason);
@@ -53,7 +55,9 @@ export class TunPipe implements PacketDevice {
       try {
         decoder.push(chunk);
       } catch (error) {
-        this.fail(pipeError('EPROTO', `the data pipe carried something other than packets: ${String(error)}`));
+        this.fail(
+          pipeError('EPROTO', `the data pipe carried something other than packets: ${String(error)}`),
+        );
       }
     });
     socket.on('end', () => {
@@ -100,7 +104,10 @@ export function connectTunPipe(path: string, handlers: PacketDeviceHandlers): Pr
   return new Promise((resolve, reject) => {
     const socket = connect(path);
     const timer = setTimeout(
-      () => socket.destroy(pipeError('ETIMEDOUT', `the hnet helper's data pipe ${path} did not accept within 10 s`)),
+      () =>
+        socket.destroy(
+          pipeError('ETIMEDOUT', `the hnet helper's data pipe ${path} did not accept within 10 s`),
+        ),
       CONNECT_TIMEOUT_MS,
     );
     socket.once('error', (error) => {

@@ -67,11 +67,39 @@ struct HandleCloser {
 };
 using Handle = std::unique_ptr<void, HandleCloser>;
 
+Napi::Error Win32Error(Napi::Env env, const std::string& operation, DWORD code) {
+  int err = ErrnoFromWin32(code);
+  Napi::Error error =
+      Napi::Error::New(env, operation + " failed (Windows error " + std::to_string(code) + ")");
+  error.Set("code", Napi::String::New(env, ErrnoName(err)));
+  error.Set("errno", Napi::Number::New(env, err));
+  error.Set("syscall", Napi::String::New(env, operation));
+  return error;
+}
+
+// Created here, on the JS thread, so the pipe exists before the helper names it to the engine.
+Handle CreatePipe(Napi::Env env, const std::wstring& name, const std::wstring& sddl) {
+  PSECURITY_DESCRIPTOR descriptor = nullptr;
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &descriptor, nullptr)) {
+    throw Win32Error(env, "ConvertStringSecurityDescriptorToSecurityDescriptor", GetLastError());
+  }
+  SECURITY_ATTRIBUTES attributes{sizeof(attributes), descriptor, FALSE};
+  // FIRST_PIPE_INSTANCE: if someone already created a pipe of this name (squatting, to receive
+  // the engine's packets), fail instead of joining it. One instance: nobody can add another.
+  HANDLE pipe = CreateNamedPipeW(name.c_str(), PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
+                                 PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1,
+                                 kPipeBufferBytes, kPipeBufferBytes, 0, &attributes);
+  DWORD code = GetLastError();
+  LocalFree(descriptor);
+  if (pipe == INVALID_HANDLE_VALUE) throw Win32Error(env, "CreateNamedPipe", code);
+  return Handle(pipe);
+}
+
 class AcceptWorker : public Napi::AsyncWorker {
  public:
-  AcceptWorker(Napi::Env env, std::string name, std::string sddl, DWORD timeout_ms)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), name_(Widen(name)),
-        sddl_(Widen(sddl)), timeout_ms_(timeout_ms) {}
+  AcceptWorker(Napi::Env env, Handle pipe, DWORD timeout_ms)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), pipe_(std::move(pipe)),
+        timeout_ms_(timeout_ms) {}
 
   ~AcceptWorker() override {
     if (fd_ >= 0) _close(fd_);
@@ -80,25 +108,13 @@ class AcceptWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
-    PSECURITY_DESCRIPTOR descriptor = nullptr;
-    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl_.c_str(), SDDL_REVISION_1, &descriptor,
-                                                              nullptr)) {
-      return Fail("ConvertStringSecurityDescriptorToSecurityDescriptor");
-    }
-    SECURITY_ATTRIBUTES attributes{sizeof(attributes), descriptor, FALSE};
-    // FIRST_PIPE_INSTANCE: if someone already created a pipe of this name (squatting, to receive
-    // the engine's packets), fail instead of joining it. One instance: nobody can add another.
-    Handle pipe(CreateNamedPipeW(name_.c_str(), PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
-                                 PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1,
-                                 kPipeBufferBytes, kPipeBufferBytes, 0, &attributes));
-    LocalFree(descriptor);
-    if (pipe.get() == INVALID_HANDLE_VALUE) return Fail("CreateNamedPipe");
-    if (!WaitForClient(pipe.get())) return;
-    if (!GetNamedPipeClientProcessId(pipe.get(), &pid_)) return Fail("GetNamedPipeClientProcessId");
+    HANDLE pipe = pipe_.get();
+    if (!WaitForClient(pipe)) return;
+    if (!GetNamedPipeClientProcessId(pipe, &pid_)) return Fail("GetNamedPipeClientProcessId");
     if (!ReadIdentity()) return;
-    fd_ = _open_osfhandle(reinterpret_cast<intptr_t>(pipe.get()), _O_BINARY);
+    fd_ = _open_osfhandle(reinterpret_cast<intptr_t>(pipe), _O_BINARY);
     if (fd_ < 0) return Fail("_open_osfhandle");
-    pipe.release();  // the CRT descriptor owns it now
+    pipe_.release();  // the CRT descriptor owns it now
   }
 
   void OnOK() override {
@@ -114,16 +130,7 @@ class AcceptWorker : public Napi::AsyncWorker {
     deferred_.Resolve(result);
   }
 
-  void OnError(const Napi::Error&) override {
-    Napi::Env env = Env();
-    int err = ErrnoFromWin32(win32_);
-    Napi::Error error =
-        Napi::Error::New(env, operation_ + " failed (Windows error " + std::to_string(win32_) + ")");
-    error.Set("code", Napi::String::New(env, ErrnoName(err)));
-    error.Set("errno", Napi::Number::New(env, err));
-    error.Set("syscall", Napi::String::New(env, operation_));
-    deferred_.Reject(error.Value());
-  }
+  void OnError(const Napi::Error&) override { deferred_.Reject(Win32Error(Env(), operation_, win32_).Value()); }
 
  private:
   void Fail(const char* operation, DWORD code = GetLastError()) {
@@ -179,6 +186,10 @@ class AcceptWorker : public Napi::AsyncWorker {
     std::vector<BYTE> user = TokenInfo(token.get(), TokenUser);
     if (user.empty()) return false;
     sid_ = SidText(reinterpret_cast<TOKEN_USER*>(user.data())->User.Sid);
+    if (sid_.empty()) {
+      Fail("ConvertSidToStringSid");
+      return false;
+    }
     std::vector<BYTE> groups = TokenInfo(token.get(), TokenGroups);
     if (groups.empty()) return false;
     const TOKEN_GROUPS* list = reinterpret_cast<const TOKEN_GROUPS*>(groups.data());
@@ -189,10 +200,6 @@ class AcceptWorker : public Napi::AsyncWorker {
         continue;
       }
       groups_.push_back(SidText(group.Sid));
-    }
-    if (sid_.empty()) {
-      Fail("ConvertSidToStringSid");
-      return false;
     }
     return true;
   }
@@ -209,8 +216,7 @@ class AcceptWorker : public Napi::AsyncWorker {
   }
 
   Napi::Promise::Deferred deferred_;
-  std::wstring name_;
-  std::wstring sddl_;
+  Handle pipe_;
   DWORD timeout_ms_;
   int fd_ = -1;
   ULONG pid_ = 0;
@@ -227,8 +233,8 @@ Napi::Value AcceptPipeClient(const Napi::CallbackInfo& info) {
   if (info.Length() < 3 || !info[0].IsString() || !info[1].IsString() || !info[2].IsNumber()) {
     throw Napi::TypeError::New(env, "acceptPipeClient expects (pipeName, sddl, timeoutMs)");
   }
-  auto* worker = new AcceptWorker(env, info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(),
-                                  info[2].As<Napi::Number>().Uint32Value());
+  Handle pipe = CreatePipe(env, Widen(info[0].As<Napi::String>().Utf8Value()), Widen(info[1].As<Napi::String>().Utf8Value()));
+  auto* worker = new AcceptWorker(env, std::move(pipe), info[2].As<Napi::Number>().Uint32Value());
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
