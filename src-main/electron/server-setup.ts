@@ -3,55 +3,19 @@
 // signature, and show the key's fingerprint so the user can compare it with what the server's
 // owner sees. Only a confirmed fingerprint switches the engine, and only if the key still matches.
 import { initCrypto } from '../../src-protocol/crypto.js';
-import {
-  decodeLicenseKey,
-  keyFingerprint,
-  LICENSE_KEY_PATH,
-  LICENSE_PATH,
-} from '../../src-protocol/license-key.js';
-import { baseServerTargets, parseLicense, verifyLicense } from '../../src-protocol/license.js';
 import type { SetupServerResult } from '../engine/engine.js';
-import { errorText } from '../engine/errors.js';
+import type { EngineErrorKind } from '../engine/errors.js';
+import { fetchServerLicense, type Fetch } from '../engine/server-license.js';
 import type { EngineLink } from './engine-link.js';
 import type { BridgeOutcome, ServerPreview, ShellErrorKind } from './ipc-schema.js';
 
-const FETCH_TIMEOUT_MS = 8000;
-// license.json is a few hundred bytes; a stock daemon reads it in one 8 KiB receive.
-const MAX_BODY_BYTES = 64 * 1024;
-
-export type Fetch = (url: string, init: { signal: AbortSignal; redirect: 'error' }) => Promise<Response>;
-
 const refuse = (kind: ShellErrorKind, message: string) => ({ ok: false as const, error: { kind, message } });
 
-async function fetchText(fetcher: Fetch, url: string, what: string): Promise<BridgeOutcome<string>> {
-  const host = new URL(url).host;
-  let response: Response;
-  try {
-    response = await fetcher(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' });
-  } catch (error) {
-    const cause = (error as { cause?: unknown }).cause;
-    const detail =
-      error instanceof Error && error.name === 'TimeoutError'
-        ? 'no answer within 8 s'
-        : errorText(cause ?? error);
-    return refuse(
-      'Unreachable',
-      `Could not reach ${host} (${detail}). Check the address and that the server is running.`,
-    );
-  }
-  if (!response.ok)
-    return refuse(
-      'BadLicense',
-      `${host} answered ${response.status} for ${what}: it does not look like an hnet server. Check the address.`,
-    );
-  const body = await response.text();
-  if (Buffer.byteLength(body) > MAX_BODY_BYTES)
-    return refuse(
-      'BadLicense',
-      `${host} sent a ${what} larger than ${MAX_BODY_BYTES} bytes; that is not an hnet license.`,
-    );
-  return { ok: true, value: body };
-}
+// The engine's license check is the one implementation; the dialog only names its refusals.
+const refusalKinds: Partial<Record<EngineErrorKind, ShellErrorKind>> = {
+  Timeout: 'Unreachable',
+  NotPermitted: 'BadSignature',
+};
 
 /** Fetches and checks a server's license. Changes nothing, whatever the answer. */
 export async function previewServer(
@@ -59,36 +23,19 @@ export async function previewServer(
   fetcher: Fetch = fetch,
 ): Promise<BridgeOutcome<ServerPreview>> {
   await initCrypto();
-  const licenseText = await fetchText(fetcher, url + LICENSE_PATH, 'license.json');
-  if (!licenseText.ok) return licenseText;
-  const license = parseLicense(licenseText.value);
-  if (!license.ok)
-    return refuse('BadLicense', `The server's license.json is not valid: ${license.error.message}`);
-  const keyText = await fetchText(fetcher, url + LICENSE_KEY_PATH, 'its signing key');
-  if (!keyText.ok) return keyText;
-  const key = decodeLicenseKey(keyText.value);
-  if (!key)
-    return refuse(
-      'BadLicense',
-      `The server's signing key (${LICENSE_KEY_PATH}) is not a base64 Ed25519 key.`,
-    );
-  const verified = verifyLicense(license.value, key);
-  if (!verified.ok)
-    return refuse(
-      'BadSignature',
-      `The license from ${new URL(url).host} is not signed by the key it publishes, so it cannot be trusted. Nothing was changed.`,
-    );
-  const value = verified.value;
+  const fetched = await fetchServerLicense(url, fetcher);
+  if (!fetched.ok) return refuse(refusalKinds[fetched.error.kind] ?? 'BadLicense', fetched.error.message);
+  const { license, fingerprint } = fetched.value;
   return {
     ok: true,
     value: {
       url,
-      name: value.name,
-      fingerprint: keyFingerprint(key),
-      baseServers: baseServerTargets(value),
-      websetupHost: value.websetup_host,
-      dashboardUrl: value.dashboard_url,
-      validUntil: value.valid_until,
+      name: license.name,
+      fingerprint,
+      baseServers: license.base_server_addresses,
+      websetupHost: license.websetup_host,
+      dashboardUrl: license.dashboard_url,
+      validUntil: license.valid_until,
     },
   };
 }

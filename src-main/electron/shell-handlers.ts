@@ -6,7 +6,8 @@ import type { ShellHandlers } from './bridge-backend.js';
 import type { EngineLink } from './engine-link.js';
 import type { BridgeOutcome, HelperState, HostedServer } from './ipc-schema.js';
 import type { HostedHere } from './local-server-host.js';
-import { previewServer, useServer, type Fetch } from './server-setup.js';
+import type { Fetch } from '../engine/server-license.js';
+import { previewServer, useServer } from './server-setup.js';
 
 /** Asks the root helper for its status (HelperClient's `status` call). */
 export type HelperProbe = () => Promise<HelperReply<HelperResultOf<'status'>>>;

@@ -14,3 +14,27 @@ export interface PacketDevice {
   write(packet: Uint8Array): boolean;
   close(): Promise<NativeError | null>;
 }
+
+/**
+ * Hands one packet to a device's sink and counts the outcome; a sink that throws counts as a drop,
+ * like a packet the OS refused. Each device creates its sink once, so the hot path allocates nothing.
+ */
+export function countedWrite(
+  stats: TunStats,
+  packet: Uint8Array,
+  sink: (packet: Uint8Array) => boolean,
+): boolean {
+  let written = false;
+  try {
+    written = sink(packet);
+  } catch {
+    written = false;
+  }
+  if (!written) {
+    stats.writesDropped++;
+    return false;
+  }
+  stats.packetsWritten++;
+  stats.bytesWritten += packet.length;
+  return true;
+}

@@ -30,21 +30,25 @@ async function fetchText(fetcher: Fetch, url: string, what: string): Promise<Out
     response = await fetcher(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' });
   } catch (error) {
     const cause = (error as { cause?: unknown }).cause;
+    const detail =
+      error instanceof Error && error.name === 'TimeoutError'
+        ? `no answer within ${FETCH_TIMEOUT_MS / 1000} s`
+        : errorText(cause ?? error);
     return failure(
       'Timeout',
-      `could not reach ${host} (${errorText(cause ?? error)}); check the address and that the server runs`,
+      `Could not reach ${host} (${detail}). Check the address and that the server is running.`,
     );
   }
   if (!response.ok)
     return failure(
       'BadParams',
-      `${host} answered ${response.status} for ${what}; it does not look like an hnet server`,
+      `${host} answered ${response.status} for ${what}: it does not look like an hnet server. Check the address.`,
     );
   const body = await response.text();
   if (Buffer.byteLength(body) > MAX_BODY_BYTES)
     return failure(
       'BadParams',
-      `${host} sent a ${what} larger than ${MAX_BODY_BYTES} bytes; that is not an hnet license`,
+      `${host} sent a ${what} larger than ${MAX_BODY_BYTES} bytes; that is not an hnet license.`,
     );
   return success(body);
 }
@@ -62,17 +66,20 @@ export async function fetchServerLicense(
   if (!licenseText.ok) return licenseText;
   const license = parseLicense(licenseText.value);
   if (!license.ok)
-    return failure('BadParams', `the server's license.json is not valid: ${license.error.message}`);
+    return failure('BadParams', `The server's license.json is not valid: ${license.error.message}`);
   const keyText = await fetchText(fetcher, root + LICENSE_KEY_PATH, 'its signing key');
   if (!keyText.ok) return keyText;
   const key = decodeLicenseKey(keyText.value);
   if (!key)
-    return failure('BadParams', `the server's signing key (${LICENSE_KEY_PATH}) is not a base64 Ed25519 key`);
+    return failure(
+      'BadParams',
+      `The server's signing key (${LICENSE_KEY_PATH}) is not a base64 Ed25519 key.`,
+    );
   const verified = verifyLicense(license.value, key);
   if (!verified.ok)
     return failure(
       'NotPermitted',
-      `the license is not signed by the server's key, so it cannot be trusted; nothing was changed`,
+      `The license from ${new URL(root).host} is not signed by the key it publishes, so it cannot be trusted. Nothing was changed.`,
     );
   // The engine takes base_server_addresses as the servers to dial; a server on a TCP port other
   // than 443 names IP:PORT in the signed, hnet-only hnet_base_servers (src-protocol/license.ts).

@@ -7,6 +7,7 @@
 // packet (counted) instead of stalling the event loop. On Windows the same reader runs in the
 // helper over a Wintun session (device = adapter name).
 import { loadNative, type NativeError, type TunReaderHandle } from '../../src-helper/native.js';
+import { countedWrite } from './packet-device.js';
 
 export interface TunStats {
   packetsRead: number;
@@ -37,6 +38,7 @@ export class TunIo {
   readonly ended: Promise<NativeError | null>;
   private readonly reader: TunReaderHandle;
   private open = true;
+  private readonly sink = (packet: Uint8Array): boolean => this.open && this.reader.write(packet);
 
   /** Takes ownership of the device (a TUN fd): it is closed when the reader ends. */
   constructor(device: number | string, handlers: TunIoHandlers) {
@@ -70,19 +72,7 @@ export class TunIo {
    * the kernel rejected it (a malformed packet, a deleted device — then onEnd tells why).
    */
   write(packet: Uint8Array): boolean {
-    let written = false;
-    try {
-      written = this.open && this.reader.write(packet);
-    } catch {
-      written = false;
-    }
-    if (!written) {
-      this.stats.writesDropped++;
-      return false;
-    }
-    this.stats.packetsWritten++;
-    this.stats.bytesWritten += packet.length;
-    return true;
+    return countedWrite(this.stats, packet, this.sink);
   }
 
   /** Stops reading, closes the fd; resolves when both are done. */

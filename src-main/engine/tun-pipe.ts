@@ -6,7 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import type { NativeError } from '../../src-helper/native.js';
 import { FrameDecoder, FrameWriter } from '../../src-helper/packet-framing.js';
-import type { PacketDevice, PacketDeviceHandlers } from './packet-device.js';
+import { countedWrite, type PacketDevice, type PacketDeviceHandlers } from './packet-device.js';
 import type { TunStats } from './tun-io.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -27,6 +27,7 @@ export class TunPipe implements PacketDevice {
   readonly ended: Promise<NativeError | null>;
   private readonly writer: FrameWriter;
   private open = true;
+  private readonly sink = (packet: Uint8Array): boolean => this.open && this.writer.writePacket(packet);
   private failure: NativeError | null = null;
 
   /** Takes ownership of a connected data-pipe socket. */
@@ -75,19 +76,7 @@ export class TunPipe implements PacketDevice {
   }
 
   write(packet: Uint8Array): boolean {
-    let written = false;
-    try {
-      written = this.open && this.writer.writePacket(packet);
-    } catch {
-      written = false;
-    }
-    if (!written) {
-      this.stats.writesDropped++;
-      return false;
-    }
-    this.stats.packetsWritten++;
-    this.stats.bytesWritten += packet.length;
-    return true;
+    return countedWrite(this.stats, packet, this.sink);
   }
 
   close(): Promise<NativeError | null> {
