@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Lab, type Cut, type Host, type Router, type Segment } from '../lab/index.js';
 import {
+  type BaseServer,
   directTo,
+  type HnetNode,
+  type Home,
+  internetWithHomes,
   introduce,
   longestGap,
   makeScratch,
@@ -17,8 +21,6 @@ import {
   startBase,
   startNode,
   waitForStatus,
-  type BaseServer,
-  type HnetNode,
 } from './hnet-node.js';
 
 const escaped = (ip: string): string => ip.replaceAll('.', '\\.');
@@ -38,14 +40,14 @@ describe('two nodes behind cone NATs with a base server', () => {
   before(async () => {
     lab = await Lab.create();
     scratch = await makeScratch();
-    inet = await lab.segment('inet');
-    const lan1 = await lab.segment('lan1');
-    const lan2 = await lab.segment('lan2');
-    natA = await lab.router('nat1', { wan: inet, lan: lan1, mode: 'cone' });
-    natB = await lab.router('nat2', { wan: inet, lan: lan2, mode: 'cone' });
-    baseHost = await lab.host('base', { on: inet });
-    const [hostA, hostB] = [await lab.host('alpha', { on: lan1 }), await lab.host('bravo', { on: lan2 })];
-    base = await startBase(baseHost);
+    const internet = await internetWithHomes(lab, ['cone', 'cone']);
+    ({ inet, baseHost, base } = internet);
+    const [homeA, homeB] = internet.homes as [Home, Home];
+    [natA, natB] = [homeA.router, homeB.router];
+    const [hostA, hostB] = [
+      await lab.host('alpha', { on: homeA.lan }),
+      await lab.host('bravo', { on: homeB.lan }),
+    ];
     // Until the first ping, the NATs cannot see each other: nodes probe each other as soon as
     // they are introduced, and the first ping must show what the base does before that succeeds.
     firstCut = await inet.cut(natA.publicIp, natB.publicIp);

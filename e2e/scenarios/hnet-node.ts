@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogLevel } from '../../src-main/engine/config.js';
 import type { PeerStatus, Status } from '../../src-main/engine/status.js';
-import type { Host, LabProcess, NetNode } from '../lab/index.js';
+import type { Host, Lab, LabProcess, NatMode, NetNode, Router, Segment } from '../lab/index.js';
 
 export interface HnetNode {
   readonly host: Host;
@@ -55,6 +55,31 @@ export async function startBase(host: Host): Promise<BaseServer> {
   ]);
   await process.waitForOutput(/base server listening/);
   return { server: `${host.ip}:443`, process };
+}
+
+/** The Internet of a scenario: a base server on it, and one home LAN behind a router per NAT mode. */
+export interface Internet {
+  inet: Segment;
+  baseHost: Host;
+  base: BaseServer;
+  homes: Home[];
+}
+
+export interface Home {
+  lan: Segment;
+  router: Router;
+}
+
+/** Builds the Internet segment with a running base server and home LANs `lan1`… behind `nat1`…. */
+export async function internetWithHomes(lab: Lab, modes: readonly NatMode[]): Promise<Internet> {
+  const inet = await lab.segment('inet');
+  const homes: Home[] = [];
+  for (const [i, mode] of modes.entries()) {
+    const lan = await lab.segment(`lan${i + 1}`);
+    homes.push({ lan, router: await lab.router(`nat${i + 1}`, { wan: inet, lan, mode }) });
+  }
+  const baseHost = await lab.host('base', { on: inet });
+  return { inet, baseHost, base: await startBase(baseHost), homes };
 }
 
 export async function startNode(host: Host, scratch: string, options: NodeOptions): Promise<HnetNode> {

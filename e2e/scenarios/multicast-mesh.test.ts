@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Lab } from '../lab/index.js';
 import {
+  type HnetNode,
+  internetWithHomes,
   introduce,
   makeScratch,
   removeScratch,
   shortForm,
-  startBase,
   startNode,
-  type HnetNode,
 } from './hnet-node.js';
 
 const GROUP = 'ff15:f2d3:a389::1';
@@ -50,20 +50,13 @@ describe('four nodes in a mesh', () => {
   before(async () => {
     lab = await Lab.create();
     scratch = await makeScratch();
-    const inet = await lab.segment('inet');
-    const home = await lab.segment('home');
-    const lan2 = await lab.segment('lan2');
-    const lan3 = await lab.segment('lan3');
-    await lab.router('nat1', { wan: inet, lan: home, mode: 'cone' });
-    await lab.router('nat2', { wan: inet, lan: lan2, mode: 'cone' });
-    await lab.router('nat3', { wan: inet, lan: lan3, mode: 'symmetric' });
-    const { server } = await startBase(await lab.host('base', { on: inet }));
-    const options = { baseServers: [server] };
+    const { base, homes } = await internetWithHomes(lab, ['cone', 'cone', 'symmetric']);
+    const options = { baseServers: [base.server] };
     nodes = await Promise.all([
-      startNode(await lab.host('alpha', { on: home }), scratch, options),
-      startNode(await lab.host('bravo', { on: home }), scratch, options),
-      startNode(await lab.host('charlie', { on: lan2 }), scratch, options),
-      startNode(await lab.host('delta', { on: lan3 }), scratch, options),
+      startNode(await lab.host('alpha', { on: homes[0]!.lan }), scratch, options),
+      startNode(await lab.host('bravo', { on: homes[0]!.lan }), scratch, options),
+      startNode(await lab.host('charlie', { on: homes[1]!.lan }), scratch, options),
+      startNode(await lab.host('delta', { on: homes[2]!.lan }), scratch, options),
     ]);
     await introduce(nodes);
     for (const node of nodes) await node.hnet(['wait', 'base', '--timeout', '10']);

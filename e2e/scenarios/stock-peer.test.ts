@@ -7,15 +7,15 @@ import { after, before, describe, test } from 'node:test';
 import { Lab } from '../lab/index.js';
 import {
   directTo,
+  type HnetNode,
+  internetWithHomes,
   introduce,
   makeScratch,
   ping,
   pingsReceived,
   removeScratch,
-  startBase,
   startNode,
   waitForStatus,
-  type HnetNode,
 } from './hnet-node.js';
 
 describe('an hnet node and a stock Husarnet peer', () => {
@@ -27,16 +27,11 @@ describe('an hnet node and a stock Husarnet peer', () => {
   before(async () => {
     lab = await Lab.create();
     scratch = await makeScratch();
-    const inet = await lab.segment('inet');
-    const lan1 = await lab.segment('lan1');
-    const lan2 = await lab.segment('lan2');
-    await lab.router('nat1', { wan: inet, lan: lan1, mode: 'cone' });
-    await lab.router('nat2', { wan: inet, lan: lan2, mode: 'cone' });
-    const { server } = await startBase(await lab.host('base', { on: inet }));
+    const { base, homes } = await internetWithHomes(lab, ['cone', 'cone']);
     [hnet, stock] = await Promise.all([
-      startNode(await lab.host('modern', { on: lan1 }), scratch, { baseServers: [server] }),
-      startNode(await lab.host('stock', { on: lan2 }), scratch, {
-        baseServers: [server],
+      startNode(await lab.host('modern', { on: homes[0]!.lan }), scratch, { baseServers: [base.server] }),
+      startNode(await lab.host('stock', { on: homes[1]!.lan }), scratch, {
+        baseServers: [base.server],
         daemonScript: 'e2e/scenarios/stock-peer-daemon.ts',
       }),
     ]);

@@ -12,16 +12,17 @@ import { after, before, describe, test } from 'node:test';
 import { Lab, type Router } from '../lab/index.js';
 import {
   directTo,
+  type HnetNode,
+  type Home,
+  internetWithHomes,
   introduce,
   makeScratch,
   peerWhere,
   ping,
   pingsReceived,
   removeScratch,
-  startBase,
   startNode,
   waitForStatus,
-  type HnetNode,
 } from './hnet-node.js';
 
 const HNET_PORT = 5582;
@@ -58,26 +59,17 @@ describe('nodes behind symmetric NATs', () => {
   before(async () => {
     lab = await Lab.create();
     scratch = await makeScratch();
-    const inet = await lab.segment('inet');
-    const [lan1, lan2, lan3, lan4] = [
-      await lab.segment('lan1'),
-      await lab.segment('lan2'),
-      await lab.segment('lan3'),
-      await lab.segment('lan4'),
-    ];
-    symA = await lab.router('nat1', { wan: inet, lan: lan1, mode: 'symmetric' });
-    await lab.router('nat2', { wan: inet, lan: lan2, mode: 'symmetric' });
-    const fullCone = await lab.router('nat3', { wan: inet, lan: lan3, mode: 'cone' });
-    await lab.router('nat4', { wan: inet, lan: lan4, mode: 'cone' });
-    const { server } = await startBase(await lab.host('base', { on: inet }));
-    const options = { baseServers: [server] };
-    const charlieHost = await lab.host('charlie', { on: lan3 });
-    await forwardHnetPort(fullCone, charlieHost.ip);
+    const { base, homes } = await internetWithHomes(lab, ['symmetric', 'symmetric', 'cone', 'cone']);
+    const [lan1, lan2, forwarded, lan4] = homes as [Home, Home, Home, Home];
+    symA = lan1.router;
+    const options = { baseServers: [base.server] };
+    const charlieHost = await lab.host('charlie', { on: forwarded.lan });
+    await forwardHnetPort(forwarded.router, charlieHost.ip);
     [alpha, bravo, charlie, delta] = await Promise.all([
-      startNode(await lab.host('alpha', { on: lan1 }), scratch, options),
-      startNode(await lab.host('bravo', { on: lan2 }), scratch, options),
+      startNode(await lab.host('alpha', { on: lan1.lan }), scratch, options),
+      startNode(await lab.host('bravo', { on: lan2.lan }), scratch, options),
       startNode(charlieHost, scratch, options),
-      startNode(await lab.host('delta', { on: lan4 }), scratch, options),
+      startNode(await lab.host('delta', { on: lan4.lan }), scratch, options),
     ]);
     await introduce([alpha, bravo, charlie, delta]);
     for (const node of [alpha, bravo, charlie, delta]) await node.hnet(['wait', 'base', '--timeout', '10']);

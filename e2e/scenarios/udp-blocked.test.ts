@@ -4,16 +4,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Lab } from '../lab/index.js';
 import {
+  type HnetNode,
+  internetWithHomes,
   introduce,
   makeScratch,
   peerWhere,
   ping,
   pingsReceived,
   removeScratch,
-  startBase,
   startNode,
   waitForStatus,
-  type HnetNode,
 } from './hnet-node.js';
 
 describe('a node whose network blocks UDP', () => {
@@ -25,15 +25,11 @@ describe('a node whose network blocks UDP', () => {
   before(async () => {
     lab = await Lab.create();
     scratch = await makeScratch();
-    const inet = await lab.segment('inet');
-    const lan1 = await lab.segment('lan1');
-    const lan2 = await lab.segment('lan2');
-    await lab.router('nat1', { wan: inet, lan: lan1, mode: 'udpBlocked' });
-    await lab.router('nat2', { wan: inet, lan: lan2, mode: 'cone' });
-    const { server } = await startBase(await lab.host('base', { on: inet }));
+    const { base, homes } = await internetWithHomes(lab, ['udpBlocked', 'cone']);
+    const options = { baseServers: [base.server] };
     [a, b] = await Promise.all([
-      startNode(await lab.host('alpha', { on: lan1 }), scratch, { baseServers: [server] }),
-      startNode(await lab.host('bravo', { on: lan2 }), scratch, { baseServers: [server] }),
+      startNode(await lab.host('alpha', { on: homes[0]!.lan }), scratch, options),
+      startNode(await lab.host('bravo', { on: homes[1]!.lan }), scratch, options),
     ]);
     await introduce([a, b]);
   });

@@ -5,16 +5,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Lab } from '../lab/index.js';
 import {
+  type HnetNode,
+  internetWithHomes,
   makeScratch,
   peerWhere,
   ping,
   pingsReceived,
   removeScratch,
-  startBase,
   startNode,
   waitForHostsFile,
   waitForStatus,
-  type HnetNode,
 } from './hnet-node.js';
 
 /** `node` may talk to `other` and knows it by name; nothing is said about the other way round. */
@@ -34,17 +34,12 @@ describe("a node's whitelist", () => {
   before(async () => {
     lab = await Lab.create();
     scratch = await makeScratch();
-    const inet = await lab.segment('inet');
-    const lan1 = await lab.segment('lan1');
-    const lan2 = await lab.segment('lan2');
-    await lab.router('nat1', { wan: inet, lan: lan1, mode: 'cone' });
-    await lab.router('nat2', { wan: inet, lan: lan2, mode: 'cone' });
-    const { server } = await startBase(await lab.host('base', { on: inet }));
-    const options = { baseServers: [server] };
+    const { base, homes } = await internetWithHomes(lab, ['cone', 'cone']);
+    const options = { baseServers: [base.server] };
     [alpha, carol, dave] = await Promise.all([
-      startNode(await lab.host('alpha', { on: lan1 }), scratch, options),
-      startNode(await lab.host('carol', { on: lan2 }), scratch, options),
-      startNode(await lab.host('dave', { on: lan1 }), scratch, options),
+      startNode(await lab.host('alpha', { on: homes[0]!.lan }), scratch, options),
+      startNode(await lab.host('carol', { on: homes[1]!.lan }), scratch, options),
+      startNode(await lab.host('dave', { on: homes[0]!.lan }), scratch, options),
     ]);
     await Promise.all([trusts(carol, alpha), trusts(dave, alpha)]);
     for (const node of [alpha, carol, dave]) await node.hnet(['wait', 'base', '--timeout', '10']);
