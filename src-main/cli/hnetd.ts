@@ -9,12 +9,8 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../shared/atomic-file.js';
 import { configEnvironment, DEFAULT_CONFIG_FILE, loadConfig } from '../engine/config.js';
-import { serveControlApi } from '../engine/control-api.js';
-import { createDataPlane, tunThroughHelper } from '../engine/data-plane.js';
-import { Engine } from '../engine/engine.js';
-import { createEnrolment } from '../engine/enrolment.js';
 import { errorText } from '../engine/errors.js';
-import { HelperClient } from '../engine/helper-client.js';
+import { startHostedEngine } from '../engine/hosted-engine.js';
 import { createLogger, type Logger } from '../engine/log.js';
 import { HNET_VERSION } from '../engine/version.js';
 import { serveUi } from '../ui-server/serve-ui.js';
@@ -83,24 +79,12 @@ async function main(argv: string[]): Promise<number | undefined> {
   });
   log.info('starting', { version: HNET_VERSION, pid: process.pid });
 
-  const helper = new HelperClient(config.helperSocket);
-  const engine = await Engine.start({
-    config,
-    log,
-    writeHosts: (entries) => helper.writeHosts(entries),
-    dataPlane: createDataPlane({ openTun: tunThroughHelper(helper) }),
-    enrolment: createEnrolment(),
-  });
-  if (!engine.ok) {
-    log.error('start-failed', { kind: engine.error.kind, reason: engine.error.message });
+  const hosted = await startHostedEngine(config, log);
+  if (!hosted.ok) {
+    log.error('start-failed', { kind: hosted.error.kind, reason: hosted.error.message });
     return EXIT_FAILED;
   }
-  const server = await serveControlApi(engine.value, { socketPath: config.controlSocket, log });
-  if (!server.ok) {
-    log.error('start-failed', { kind: server.error.kind, reason: server.error.message });
-    await engine.value.stop();
-    return EXIT_FAILED;
-  }
+  const { engine } = hosted.value;
 
   const ui = values.ui
     ? await serveUi({ ...config, log, port: Number(process.env['HNET_UI_PORT'] ?? 0) })
@@ -109,7 +93,7 @@ async function main(argv: string[]): Promise<number | undefined> {
 
   const pidFile = join(dirname(config.controlSocket), 'hnetd.pid');
   await writeFileAtomic(pidFile, `${process.pid}\n`, 0o644);
-  log.info('ready', { address: engine.value.address, socket: config.controlSocket, pidFile });
+  log.info('ready', { address: engine.address, socket: config.controlSocket, pidFile });
   notifySystemd(log);
 
   let stopping = false;
@@ -122,8 +106,7 @@ async function main(argv: string[]): Promise<number | undefined> {
     log.info('stopping', { signal });
     void (async () => {
       if (ui?.ok) await ui.value.close();
-      await server.value.close();
-      await engine.value.stop();
+      await hosted.value.stop();
       await rm(pidFile, { force: true });
       log.info('stopped');
       process.exit(0);

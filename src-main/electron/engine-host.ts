@@ -5,12 +5,8 @@
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../engine/config.js';
 import { ControlClient } from '../engine/control-client.js';
-import { serveControlApi, type ControlServer } from '../engine/control-api.js';
-import { createDataPlane, tunThroughHelper } from '../engine/data-plane.js';
-import { Engine } from '../engine/engine.js';
-import { createEnrolment } from '../engine/enrolment.js';
 import { success, type Outcome } from '../engine/errors.js';
-import { HelperClient } from '../engine/helper-client.js';
+import { startHostedEngine, type HostedEngine } from '../engine/hosted-engine.js';
 import type { Logger } from '../engine/log.js';
 import { SocketEngineLink } from './engine-link.js';
 
@@ -50,34 +46,6 @@ async function hnetdAnswers(socketPath: string): Promise<boolean> {
   return probe.ok;
 }
 
-interface Hosted {
-  engine: Engine;
-  server: ControlServer;
-}
-
-async function startEngine(config: Config, log: Logger): Promise<Outcome<Hosted>> {
-  const helper = new HelperClient(config.helperSocket);
-  const engine = await Engine.start({
-    config,
-    log,
-    writeHosts: (entries) => helper.writeHosts(entries),
-    dataPlane: createDataPlane({ openTun: tunThroughHelper(helper) }),
-    enrolment: createEnrolment(),
-  });
-  if (!engine.ok) return engine;
-  const server = await serveControlApi(engine.value, { socketPath: config.controlSocket, log });
-  if (!server.ok) {
-    await engine.value.stop();
-    return server;
-  }
-  return success({ engine: engine.value, server: server.value });
-}
-
-async function stopEngine(hosted: Hosted): Promise<void> {
-  await hosted.server.close();
-  await hosted.engine.stop();
-}
-
 export async function attachOrHostEngine(options: {
   /** The machine's hnetd socket (the system config's controlSocket). */
   systemSocket: string;
@@ -106,8 +74,8 @@ export async function attachOrHostEngine(options: {
     });
   }
 
-  let hosted: Hosted | undefined;
-  const started = await startEngine(ownConfig, log);
+  let hosted: HostedEngine | undefined;
+  const started = await startHostedEngine(ownConfig, log);
   if (!started.ok) return started;
   hosted = started.value;
   log.info('engine-hosted', { socket: ownConfig.controlSocket });
@@ -122,17 +90,17 @@ export async function attachOrHostEngine(options: {
       if (!run) {
         const stopping = hosted;
         hosted = undefined;
-        if (stopping) await stopEngine(stopping);
+        if (stopping) await stopping.stop();
         return success(undefined);
       }
-      const again = await startEngine(ownConfig, log);
+      const again = await startHostedEngine(ownConfig, log);
       if (!again.ok) return again;
       hosted = again.value;
       return success(undefined);
     },
     async close() {
       link.close();
-      if (hosted) await stopEngine(hosted);
+      if (hosted) await hosted.stop();
       hosted = undefined;
     },
   });
