@@ -5,11 +5,10 @@
 import { initCrypto, sodium } from '../src-protocol/crypto.js';
 import { DATA_OVERHEAD, openData, sealDataInto } from '../src-protocol/security/data-packet.js';
 import { HNET_FLAGS, STOCK_FLAGS } from '../src-protocol/security/flags.js';
-import { HelloSeq } from '../src-protocol/security/hello-seq.js';
 import { NoncePool } from '../src-protocol/security/nonce-pool.js';
 import { systemRandom } from '../src-protocol/security/random.js';
-import { SecuritySession } from '../src-protocol/security/session.js';
-import { testIdentity } from '../src-protocol/security/test-peers.js';
+import type { SecuritySession } from '../src-protocol/security/session.js';
+import { sessionTowards, testIdentity } from '../src-protocol/security/test-peers.js';
 
 const PAYLOAD = 1350;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -62,20 +61,8 @@ report(
 const alice = testIdentity();
 const bob = testIdentity();
 function connectedPair(flags: bigint): [SecuritySession, SecuritySession] {
-  const a = new SecuritySession({
-    own: alice,
-    ownFlags: flags,
-    peerAddress: bob.address,
-    helloSeq: new HelloSeq(),
-    now: 0,
-  });
-  const b = new SecuritySession({
-    own: bob,
-    ownFlags: flags,
-    peerAddress: alice.address,
-    helloSeq: new HelloSeq(),
-    now: 0,
-  });
+  const a = sessionTowards(alice, bob, flags);
+  const b = sessionTowards(bob, alice, flags);
   const hello2 = b.receive(a.send(payload, 0).packets[0]!, 0).packets[0]!;
   for (const p of a.receive(hello2, 0).packets) b.receive(p, 0);
   return [a, b];

@@ -24,7 +24,25 @@ test('without a config file only root may call, on the standard paths', async ()
     stateFile: '/run/hnet/helper-state.json',
     allowedGid: undefined,
     allowedUids: [],
+    pipePath: '\\\\.\\pipe\\hnet-helper',
+    allowedSids: [],
   });
+});
+
+test('Windows callers are named by SID and the control pipe must be a local pipe name', async () => {
+  const user = 'S-1-5-21-1004336348-1177238915-682003330-1001';
+  const config = await load(
+    `{"sids":["${user}","S-1-5-32-545"],"pipePath":"\\\\\\\\.\\\\pipe\\\\hnet-test"}`,
+  );
+  assert.deepEqual(config.allowedSids, [user, 'S-1-5-32-545']);
+  assert.equal(config.pipePath, '\\\\.\\pipe\\hnet-test');
+  await assert.rejects(load('{"sids":["alice"]}'), /"sids\[0\]" must be a SID/);
+  await assert.rejects(load('{"sids":["S-1-5"]}'), /must be a SID/);
+  await assert.rejects(load('{"pipePath":"C:\\\\hnet"}'), /"pipePath" must be a pipe name/);
+  await assert.rejects(
+    load('{"pipePath":"\\\\\\\\server\\\\pipe\\\\hnet"}'),
+    /"pipePath" must be a pipe name/,
+  );
 });
 
 test('a group is named or numbered, and names are looked up in /etc/group', async () => {

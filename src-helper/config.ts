@@ -3,6 +3,8 @@
 // Who may call the helper: root, members of `group` (supplementary groups count) and `uids`.
 // The socket file is root:<group> 0660 (or, with no group, owned by the one allowed uid, 0600), so
 // only they can even connect; peer credentials are checked again on every connection.
+// On Windows `sids` (user or group SIDs) play the part of group and uids, and `pipePath` names the
+// control pipe; SYSTEM and Administrators are always allowed (pipe-security.ts).
 import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import {
@@ -15,7 +17,8 @@ import {
   type Infer,
   type Validator,
 } from '../src-main/shared/validate.js';
-import { DEFAULT_SOCKET_PATH } from './protocol.js';
+import { isSid } from './pipe-security.js';
+import { DEFAULT_PIPE_PATH, DEFAULT_SOCKET_PATH } from './protocol.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/hnet/helper.json';
 
@@ -26,10 +29,21 @@ export interface HelperConfig {
   /** gid whose members may call; undefined = root and `allowedUids` only. */
   allowedGid: number | undefined;
   allowedUids: number[];
+  /** Windows: the control pipe. */
+  pipePath: string;
+  /** Windows: user and group SIDs that may call, besides SYSTEM and Administrators. */
+  allowedSids: string[];
 }
 
 const absolutePath: Validator<string> = parsed('an absolute path', (value) =>
   isAbsolute(value) && !value.includes('\0') ? value : undefined,
+);
+// Local pipes only: a name under \\.\pipe\ without further backslashes.
+const pipePath: Validator<string> = parsed('a pipe name like \\\\.\\pipe\\hnet-helper', (value) =>
+  /^\\\\\.\\pipe\\[^\\\0]{1,200}$/.test(value) ? value : undefined,
+);
+const sid: Validator<string> = parsed('a SID like S-1-5-21-…-1001', (value) =>
+  isSid(value) ? value : undefined,
 );
 const id = integer(0, 2 ** 32 - 2);
 const groupRef: Validator<string | number> = (value, path) =>
@@ -41,6 +55,8 @@ const configFileValidator = object({
   socketPath: optional(absolutePath),
   hostsFile: optional(absolutePath),
   stateFile: optional(absolutePath),
+  pipePath: optional(pipePath),
+  sids: optional(list(sid, 64)),
 });
 type ConfigFile = Infer<typeof configFileValidator>;
 
@@ -98,5 +114,7 @@ export async function loadHelperConfig(path: string): Promise<HelperConfig> {
     stateFile: file.stateFile ?? '/run/hnet/helper-state.json',
     allowedGid: await resolveGroup(file.group, path),
     allowedUids: file.uids ?? [],
+    pipePath: file.pipePath ?? DEFAULT_PIPE_PATH,
+    allowedSids: file.sids ?? [],
   };
 }

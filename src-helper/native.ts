@@ -28,6 +28,13 @@ export interface TunReaderHandle {
   close(): void;
 }
 
+/**
+ * Which instance of a named pipe acceptPipeClient creates: the single instance of a data pipe, or
+ * the first / a further instance of the multi-instance control pipe (only the first claims the
+ * name with FIRST_PIPE_INSTANCE; the others join it).
+ */
+export type PipeInstance = 'only' | 'first' | 'another';
+
 /** The raw addon surface; see src-helper/native/src/addon.cc. */
 export interface NativeAddon {
   peerCredentials(fd: number): PeerCredentials;
@@ -42,14 +49,16 @@ export interface NativeAddon {
     timeoutMs: number,
   ): Promise<{ response: Buffer; fd: number }>;
   /**
-   * Windows: creates the single instance of pipe `name` under security descriptor `sddl` (the
-   * pipe exists when this returns), then resolves once one local client connected, with a CRT fd
-   * of the connection for net.Socket({ fd }). Elsewhere throws ENOTSUP.
+   * Windows: creates an instance of pipe `name` under security descriptor `sddl` (it exists when
+   * this returns; `instance` defaults to 'only'), then resolves once one local client connected,
+   * with an fd (node.exe's C runtime) of the connection for net.Socket({ fd }). timeoutMs 0 waits for ever.
+   * Elsewhere throws ENOTSUP.
    */
   acceptPipeClient(
     name: string,
     sddl: string,
     timeoutMs: number,
+    instance?: PipeInstance,
   ): Promise<{ fd: number } & PipeClientIdentity>;
   /** device: a TUN fd (the reader owns it from then on) or, on Windows, a Wintun adapter name. */
   TunReader: new (

@@ -21,6 +21,8 @@ import {
 } from '../src-main/shared/validate.js';
 
 export const DEFAULT_SOCKET_PATH = '/run/hnet/helper.sock';
+/** Windows: the helper's control pipe, the counterpart of the Unix socket. */
+export const DEFAULT_PIPE_PATH = '\\\\.\\pipe\\hnet-helper';
 /** Bounds what one /etc/hosts rewrite may contain (the engine's host table has the same limit). */
 export const MAX_HOSTS_ENTRIES = 4096;
 /** Large enough for MAX_HOSTS_ENTRIES entries of the longest hostname; anything longer is hostile. */

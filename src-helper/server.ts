@@ -1,20 +1,17 @@
-// The helper's socket: authorise each connection by its peer credentials, read one request, run
-// it, reply, close. An unauthorised caller gets a refusal before anything it sent is read.
+// The helper's socket (Windows: its control pipe, pipe-server.ts): authorise each connection by
+// what the OS says about the caller, read one request, run it, reply, close. An unauthorised
+// caller gets a refusal before anything it sent is read.
 import { once } from 'node:events';
 import { closeSync } from 'node:fs';
 import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { authorise, type CallerIdentity } from './authorise.js';
 import type { HelperConfig } from './config.js';
-import { loadNative, peerCredentials, socketFd, type PeerCredentials } from './native.js';
+import { loadNative, peerCredentials, socketFd } from './native.js';
 import { HelperOperations } from './operations.js';
-import {
-  encodeLine,
-  MAX_REQUEST_BYTES,
-  parseRequest,
-  type HelperError,
-  type HelperReply,
-} from './protocol.js';
+import { listenOnPipe } from './pipe-server.js';
+import { encodeLine, MAX_REQUEST_BYTES, parseRequest, type HelperReply } from './protocol.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -25,26 +22,6 @@ export interface HelperServer {
 type Log = (event: string, fields: Record<string, unknown>) => void;
 
 const defaultLog: Log = (event, fields) => console.log(JSON.stringify({ event, ...fields }));
-
-function isAuthorised(
-  credentials: PeerCredentials,
-  config: Pick<HelperConfig, 'allowedGid' | 'allowedUids'>,
-): boolean {
-  if (credentials.uid === 0 || config.allowedUids.includes(credentials.uid)) return true;
-  const gid = config.allowedGid;
-  return gid !== undefined && (credentials.gid === gid || credentials.groups.includes(gid));
-}
-
-function refusal(credentials: PeerCredentials, config: HelperConfig): HelperError {
-  const how =
-    config.allowedGid === undefined
-      ? `add uid ${credentials.uid} to "uids" in the helper's config (/etc/hnet/helper.json)`
-      : `add the user to the hnet group (gid ${config.allowedGid}) and log in again`;
-  return {
-    kind: 'NotAuthorised',
-    message: `the hnet helper refuses uid ${credentials.uid} (pid ${credentials.pid}): not allowed to manage the network; ${how}`,
-  };
-}
 
 /**
  * File permissions are the first gate (only these can connect), peer credentials the second.
@@ -101,21 +78,15 @@ function replyWithFd(socket: Socket, reply: Buffer, fd: number): void {
 export async function startHelperServer(config: HelperConfig, log: Log = defaultLog): Promise<HelperServer> {
   const operations = new HelperOperations({ hostsFile: config.hostsFile, stateFile: config.stateFile });
 
-  async function serve(socket: Socket): Promise<void> {
-    let credentials: PeerCredentials;
-    try {
-      credentials = peerCredentials(socket);
-    } catch (error) {
-      log('peer-unknown', { error: String(error) });
-      socket.destroy();
+  async function serve(socket: Socket, identity: CallerIdentity): Promise<void> {
+    const decision = authorise(identity, config);
+    if (!decision.ok) {
+      const who = identity.kind === 'unix' ? identity.credentials : identity.client;
+      log('refused', { pid: who.pid, ...('uid' in who ? { uid: who.uid } : { sid: who.sid }) });
+      socket.end(encodeLine(decision));
       return;
     }
-    const caller = { pid: credentials.pid, uid: credentials.uid };
-    if (!isAuthorised(credentials, config)) {
-      log('refused', caller);
-      socket.end(encodeLine({ ok: false, error: refusal(credentials, config) }));
-      return;
-    }
+    const { caller } = decision;
     const line = await readRequestLine(socket);
     const request = line.ok ? parseRequest(line.result) : line;
     if (!request.ok) {
@@ -138,15 +109,29 @@ export async function startHelperServer(config: HelperConfig, log: Log = default
     else replyWithFd(socket, reply, outcome.fd);
   }
 
-  const server: Server = createServer({ allowHalfOpen: true }, (socket) => {
+  function handle(socket: Socket, identity: CallerIdentity): void {
     socket.on('error', () => socket.destroy());
     socket.setTimeout(REQUEST_TIMEOUT_MS * 3, () => socket.destroy());
-    serve(socket).catch((error: unknown) => {
+    serve(socket, identity).catch((error: unknown) => {
       log('internal-error', { error: String(error) });
       socket.end(
         encodeLine({ ok: false, error: { kind: 'Internal', message: `helper error: ${String(error)}` } }),
       );
     });
+  }
+
+  if (process.platform === 'win32') return listenOnControlPipe(config, handle, log);
+
+  const server: Server = createServer({ allowHalfOpen: true }, (socket) => {
+    let identity: CallerIdentity;
+    try {
+      identity = { kind: 'unix', credentials: peerCredentials(socket) };
+    } catch (error) {
+      log('peer-unknown', { error: String(error) });
+      socket.destroy();
+      return;
+    }
+    handle(socket, identity);
   });
 
   await mkdir(dirname(config.socketPath), { recursive: true, mode: 0o755 });
@@ -170,4 +155,23 @@ export async function startHelperServer(config: HelperConfig, log: Log = default
         server.close(() => resolve());
       }),
   };
+}
+
+function listenOnControlPipe(
+  config: HelperConfig,
+  handle: (socket: Socket, identity: CallerIdentity) => void,
+  log: Log,
+): HelperServer {
+  const server = listenOnPipe({
+    path: config.pipePath,
+    allowedSids: config.allowedSids,
+    onClient: (socket, client) => {
+      // A pipe has no half-close: the client sees the end of the reply only when the handle closes.
+      socket.on('finish', () => socket.destroy());
+      handle(socket, { kind: 'pipe', client });
+    },
+    onError: (error) => log('accept-failed', { error: String(error) }),
+  });
+  log('listening', { pipe: config.pipePath, sids: config.allowedSids });
+  return server;
 }

@@ -3,6 +3,7 @@
 // with its validator, its default and its environment variable.
 import { readFile } from 'node:fs/promises';
 import { hostname as systemHostname } from 'node:os';
+import { DEFAULT_PIPE_PATH, DEFAULT_SOCKET_PATH } from '../../src-helper/protocol.js';
 import { failure, success, type Outcome, errorText } from './errors.js';
 import { hostnameValidator } from './names.js';
 import { integer, list, object, oneOf, optional, parsed, type Validator } from '../shared/validate.js';
@@ -23,7 +24,12 @@ const settings = {
     env: 'HNET_CONTROL_SOCKET',
     fallback: () => '/run/hnet/control.sock',
   },
-  helperSocket: { check: absolutePath, env: 'HNET_HELPER_SOCKET', fallback: () => '/run/hnet/helper.sock' },
+  helperSocket: {
+    check: absolutePath,
+    env: 'HNET_HELPER_SOCKET',
+    // Windows has no Unix sockets for this: the helper listens on a named pipe there.
+    fallback: (): string => (process.platform === 'win32' ? DEFAULT_PIPE_PATH : DEFAULT_SOCKET_PATH),
+  },
   baseServers: { check: list(baseServer, 16), env: 'HNET_BASE_SERVERS', fallback: (): string[] => [] },
   udpPort: { check: integer(1, 65535), env: 'HNET_UDP_PORT', fallback: () => 5582 },
   hostname: { check: hostnameValidator, env: 'HNET_HOSTNAME', fallback: () => systemHostname() },

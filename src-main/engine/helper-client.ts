@@ -1,9 +1,12 @@
 // The engine's side of the root helper protocol (src-helper/protocol.ts). Each call is one
 // connection; the exchange runs in the native addon's threadpool worker so that the TUN fd the
 // helper attaches to its openTun reply is received with recvmsg() (Node's own reads would drop it).
+// On Windows there is no fd to receive (the openTun reply names a data pipe), so the exchange over
+// the helper's control pipe is a plain Node connection (pipe-exchange.ts).
 import { closeSync } from 'node:fs';
 import { loadNative, isNativeError } from '../../src-helper/native.js';
 import {
+  DEFAULT_PIPE_PATH,
   DEFAULT_SOCKET_PATH,
   encodeLine,
   parseReply,
@@ -13,6 +16,7 @@ import {
   type HostsEntry,
   type ResultOf,
 } from '../../src-helper/protocol.js';
+import { exchangeOverPipe } from './pipe-exchange.js';
 import type { OpenedTun } from './tun-device.js';
 
 const CALL_TIMEOUT_MS = 15_000;
@@ -24,18 +28,22 @@ export class HelperFailure extends Error {
   }
 }
 
-function transportError(socketPath: string, error: unknown): HelperError {
+function transportError(socketPath: string, error: unknown, windows: boolean): HelperError {
   const code = isNativeError(error) ? error.code : '';
   if (code === 'ENOENT' || code === 'ECONNREFUSED') {
+    const start = windows ? 'start the "hnet helper" service' : 'start it with "systemctl start hnet-helper"';
     return {
       kind: 'HelperNotRunning',
-      message: `the hnet helper is not running (no one listens on ${socketPath}); start it with "systemctl start hnet-helper"`,
+      message: `the hnet helper is not running (no one listens on ${socketPath}); ${start}`,
     };
   }
   if (code === 'EACCES' || code === 'EPERM') {
+    const fix = windows
+      ? `add this user's SID, or a group it belongs to, to "sids" in the helper's config and restart the helper`
+      : 'add this user to the hnet group and log in again';
     return {
       kind: 'NotAuthorised',
-      message: `not allowed to connect to the hnet helper at ${socketPath}; add this user to the hnet group and log in again`,
+      message: `not allowed to connect to the hnet helper at ${socketPath}; ${fix}`,
     };
   }
   if (code === 'ETIMEDOUT') return { kind: 'Timeout', message: 'the hnet helper did not answer within 15 s' };
@@ -43,16 +51,33 @@ function transportError(socketPath: string, error: unknown): HelperError {
 }
 
 export class HelperClient {
-  constructor(readonly socketPath: string = DEFAULT_SOCKET_PATH) {}
+  readonly socketPath: string;
+  private readonly windows: boolean;
+
+  /** `platform` picks the transport (tests run the Windows exchange over a Unix socket). */
+  constructor(socketPath?: string, platform: NodeJS.Platform = process.platform) {
+    this.windows = platform === 'win32';
+    this.socketPath = socketPath ?? (this.windows ? DEFAULT_PIPE_PATH : DEFAULT_SOCKET_PATH);
+  }
+
+  private exchange(request: Buffer): Promise<{ response: Buffer; fd: number }> {
+    if (this.windows) {
+      return exchangeOverPipe(this.socketPath, request, CALL_TIMEOUT_MS).then((response) => ({
+        response,
+        fd: -1,
+      }));
+    }
+    return loadNative().requestWithFd(this.socketPath, request, CALL_TIMEOUT_MS);
+  }
 
   /** One call; the reply is checked against the protocol. `fd` is set only for openTun. */
   async call<R extends HelperRequest>(request: R): Promise<HelperReply<ResultOf<R['op']>> & { fd?: number }> {
     const op: R['op'] = request.op;
     let exchange: { response: Buffer; fd: number };
     try {
-      exchange = await loadNative().requestWithFd(this.socketPath, encodeLine(request), CALL_TIMEOUT_MS);
+      exchange = await this.exchange(encodeLine(request));
     } catch (error) {
-      return { ok: false, error: transportError(this.socketPath, error) };
+      return { ok: false, error: transportError(this.socketPath, error, this.windows) };
     }
     const reply = parseReply(op, exchange.response.toString('utf8').trimEnd());
     if (exchange.fd >= 0) {

@@ -7,10 +7,9 @@ import { initCrypto, sodium } from '../crypto.js';
 import { openData } from './data-packet.js';
 import { HNET_FLAGS, STOCK_FLAGS } from './flags.js';
 import { HELLO_LENGTH, openHello } from './handshake-hello.js';
-import { HelloSeq } from './hello-seq.js';
 import { classifySecurityPacket } from './security-packet.js';
-import { SecuritySession } from './session.js';
-import { testIdentity } from './test-peers.js';
+import type { SecuritySession } from './session.js';
+import { sessionTowards, testIdentity } from './test-peers.js';
 
 let alice: Identity;
 let bob: Identity;
@@ -39,20 +38,8 @@ const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 /** Bob, having answered Alice's hello #1, and what Alice sends him next: hello #3 and three data packets. */
 function halfwayHandshake(flags: bigint): { bob: SecuritySession; genuine: Uint8Array[] } {
-  const a = new SecuritySession({
-    own: alice,
-    ownFlags: flags,
-    peerAddress: bob.address,
-    helloSeq: new HelloSeq(),
-    now: 0,
-  });
-  const b = new SecuritySession({
-    own: bob,
-    ownFlags: flags,
-    peerAddress: alice.address,
-    helloSeq: new HelloSeq(),
-    now: 0,
-  });
+  const a = sessionTowards(alice, bob, flags);
+  const b = sessionTowards(bob, alice, flags);
   const hello1 = a.send(text(PAYLOADS[0]!), 0).packets[0]!;
   const hello2 = b.receive(hello1, 0).packets[0]!;
   const genuine = [hello1, ...a.receive(hello2, 0).packets];

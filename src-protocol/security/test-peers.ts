@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import type { Identity } from '../identity.js';
 import { addressFromPublicKey } from '../address.js';
 import { sodium } from '../crypto.js';
+import { HelloSeq } from './hello-seq.js';
 import type { FillRandom } from './random.js';
+import { SecuritySession } from './session.js';
 
 /** A qualifying identity: about one key in 1311 owns an fc94 address. */
 export function testIdentity(): Identity {
@@ -23,4 +25,15 @@ export function seededRandom(seed: string): FillRandom {
       into.set(block.subarray(0, Math.min(32, into.length - at)), at);
     }
   };
+}
+
+/** A fresh session from `own` towards `peer`, with a helloseq of its own as if in its own process. */
+export function sessionTowards(own: Identity, peer: Identity, flags: bigint): SecuritySession {
+  return new SecuritySession({
+    own,
+    ownFlags: flags,
+    peerAddress: peer.address,
+    helloSeq: new HelloSeq(),
+    now: 0,
+  });
 }

@@ -1,5 +1,5 @@
-// The Windows helper's per-session data pipe, created and accepted here rather than through
-// Node's net.Server: libuv creates pipes with the default security descriptor (read access for
+// The Windows helper's named pipes (the control pipe and each session's data pipe), created and
+// accepted here rather than through Node's net.Server: libuv creates pipes with the default security descriptor (read access for
 // Everyone) and never exposes the pipe HANDLE, so neither the DACL nor the client's identity could
 // be controlled from JavaScript.
 //
@@ -12,9 +12,8 @@
 #if defined(_WIN32)
 
 #include <windows.h>
-#include <io.h>
-#include <fcntl.h>
 #include <sddl.h>
+#include <uv.h>
 
 #include <cerrno>
 #include <memory>
@@ -77,18 +76,36 @@ Napi::Error Win32Error(Napi::Env env, const std::string& operation, DWORD code) 
   return error;
 }
 
+// Which instance of a pipe to create. A data pipe has exactly one. The control pipe has many, all
+// created under the same name; only the first may be created with FIRST_PIPE_INSTANCE, later ones
+// join it, and the server keeps one instance open at all times so no one else can take the name.
+enum class Instance { kOnly, kFirst, kAnother };
+
+Instance ParseInstance(Napi::Env env, const Napi::Value& value) {
+  if (value.IsUndefined()) return Instance::kOnly;
+  std::string text = value.IsString() ? value.As<Napi::String>().Utf8Value() : std::string();
+  if (text == "only") return Instance::kOnly;
+  if (text == "first") return Instance::kFirst;
+  if (text == "another") return Instance::kAnother;
+  throw Napi::TypeError::New(env, "acceptPipeClient: instance must be \"only\", \"first\" or \"another\"");
+}
+
 // Created here, on the JS thread, so the pipe exists before the helper names it to the engine.
-Handle CreatePipe(Napi::Env env, const std::wstring& name, const std::wstring& sddl) {
+Handle CreatePipe(Napi::Env env, const std::wstring& name, const std::wstring& sddl, Instance instance) {
   PSECURITY_DESCRIPTOR descriptor = nullptr;
   if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &descriptor, nullptr)) {
     throw Win32Error(env, "ConvertStringSecurityDescriptorToSecurityDescriptor", GetLastError());
   }
   SECURITY_ATTRIBUTES attributes{sizeof(attributes), descriptor, FALSE};
   // FIRST_PIPE_INSTANCE: if someone already created a pipe of this name (squatting, to receive
-  // the engine's packets), fail instead of joining it. One instance: nobody can add another.
-  HANDLE pipe = CreateNamedPipeW(name.c_str(), PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | FILE_FLAG_FIRST_PIPE_INSTANCE,
-                                 PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS, 1,
-                                 kPipeBufferBytes, kPipeBufferBytes, 0, &attributes);
+  // the engine's packets or its requests), fail instead of joining it. A data pipe has one
+  // instance, so nobody can add another.
+  DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED;
+  if (instance != Instance::kAnother) open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
+  DWORD max_instances = instance == Instance::kOnly ? 1 : PIPE_UNLIMITED_INSTANCES;
+  HANDLE pipe = CreateNamedPipeW(name.c_str(), open_mode,
+                                 PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
+                                 max_instances, kPipeBufferBytes, kPipeBufferBytes, 0, &attributes);
   DWORD code = GetLastError();
   LocalFree(descriptor);
   if (pipe == INVALID_HANDLE_VALUE) throw Win32Error(env, "CreateNamedPipe", code);
@@ -97,13 +114,11 @@ Handle CreatePipe(Napi::Env env, const std::wstring& name, const std::wstring& s
 
 class AcceptWorker : public Napi::AsyncWorker {
  public:
+  // timeout_ms 0 waits for ever: the control pipe's pending instance is there to be connected to
+  // whenever an engine starts, and the server wakes it itself when it closes.
   AcceptWorker(Napi::Env env, Handle pipe, DWORD timeout_ms)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), pipe_(std::move(pipe)),
-        timeout_ms_(timeout_ms) {}
-
-  ~AcceptWorker() override {
-    if (fd_ >= 0) _close(fd_);
-  }
+        timeout_ms_(timeout_ms == 0 ? INFINITE : timeout_ms) {}
 
   Napi::Promise Promise() { return deferred_.Promise(); }
 
@@ -111,22 +126,27 @@ class AcceptWorker : public Napi::AsyncWorker {
     HANDLE pipe = pipe_.get();
     if (!WaitForClient(pipe)) return;
     if (!GetNamedPipeClientProcessId(pipe, &pid_)) return Fail("GetNamedPipeClientProcessId");
-    if (!ReadIdentity()) return;
-    fd_ = _open_osfhandle(reinterpret_cast<intptr_t>(pipe), _O_BINARY);
-    if (fd_ < 0) return Fail("_open_osfhandle");
-    pipe_.release();  // the CRT descriptor owns it now
+    ReadIdentity();  // a failure is recorded by Fail() and reported by OnError
   }
 
+  // The fd must come from node.exe's C runtime, the one libuv's uv_pipe_open and fs.closeSync
+  // look it up in: node-gyp links addons with their own static CRT (/MT), whose _open_osfhandle
+  // would fill a different descriptor table. uv_open_osfhandle is libuv's, exported by node.exe.
   void OnOK() override {
     Napi::Env env = Env();
+    int fd = uv_open_osfhandle(pipe_.get());
+    if (fd < 0) {
+      deferred_.Reject(Win32Error(env, "uv_open_osfhandle", ERROR_TOO_MANY_OPEN_FILES).Value());
+      return;
+    }
+    pipe_.release();  // the descriptor owns it now, and JS owns the descriptor
     Napi::Object result = Napi::Object::New(env);
-    result.Set("fd", Napi::Number::New(env, fd_));
+    result.Set("fd", Napi::Number::New(env, fd));
     result.Set("pid", Napi::Number::New(env, pid_));
     result.Set("sid", Napi::String::New(env, sid_));
     Napi::Array groups = Napi::Array::New(env, groups_.size());
     for (size_t i = 0; i < groups_.size(); i++) groups.Set(i, Napi::String::New(env, groups_[i]));
     result.Set("groups", groups);
-    fd_ = -1;  // ownership moves to JS
     deferred_.Resolve(result);
   }
 
@@ -218,7 +238,6 @@ class AcceptWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   Handle pipe_;
   DWORD timeout_ms_;
-  int fd_ = -1;
   ULONG pid_ = 0;
   std::string sid_;
   std::vector<std::string> groups_;
@@ -231,9 +250,11 @@ class AcceptWorker : public Napi::AsyncWorker {
 Napi::Value AcceptPipeClient(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[0].IsString() || !info[1].IsString() || !info[2].IsNumber()) {
-    throw Napi::TypeError::New(env, "acceptPipeClient expects (pipeName, sddl, timeoutMs)");
+    throw Napi::TypeError::New(env, "acceptPipeClient expects (pipeName, sddl, timeoutMs, instance?)");
   }
-  Handle pipe = CreatePipe(env, Widen(info[0].As<Napi::String>().Utf8Value()), Widen(info[1].As<Napi::String>().Utf8Value()));
+  Instance instance = ParseInstance(env, info.Length() > 3 ? info[3] : env.Undefined());
+  Handle pipe = CreatePipe(env, Widen(info[0].As<Napi::String>().Utf8Value()), Widen(info[1].As<Napi::String>().Utf8Value()),
+                           instance);
   auto* worker = new AcceptWorker(env, std::move(pipe), info[2].As<Napi::Number>().Uint32Value());
   Napi::Promise promise = worker->Promise();
   worker->Queue();

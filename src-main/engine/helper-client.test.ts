@@ -1,0 +1,96 @@
+// The Windows exchange (plain connection, one request line, one reply line, no fd) run on Linux:
+// a Unix socket stands in for the control pipe, selected by the client's platform parameter.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { HelperClient } from './helper-client.js';
+
+const DATA_PIPE = `\\\\.\\pipe\\hnet-tun-${'ab'.repeat(16)}`;
+
+let dir: string;
+let server: Server | undefined;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hnet-helper-client-'));
+});
+after(async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+/**
+ * A stand-in helper that, like a Windows pipe, never half-closes: it writes its reply and keeps
+ * the connection open until the client goes. `answer` sees the request line the client sent.
+ */
+async function standIn(answer: (request: unknown) => unknown): Promise<string> {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  const path = join(dir, `helper-${Math.random().toString(16).slice(2)}.sock`);
+  server = createServer((socket: Socket) => {
+    let text = '';
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const newline = text.indexOf('\n');
+      if (newline >= 0) socket.write(`${JSON.stringify(answer(JSON.parse(text.slice(0, newline))))}\n`);
+    });
+  });
+  await new Promise<void>((resolve) => server!.listen(path, resolve));
+  return path;
+}
+
+test('a status call sends one request line and returns the checked reply', async () => {
+  const seen: unknown[] = [];
+  const status = {
+    version: '1',
+    tuns: [],
+    hostsFile: 'C:\\Windows\\System32\\drivers\\etc\\hosts',
+    managedEntries: 0,
+  };
+  const path = await standIn((request) => {
+    seen.push(request);
+    return { ok: true, result: status };
+  });
+  assert.deepEqual(await new HelperClient(path, 'win32').status(), status);
+  assert.deepEqual(seen, [{ op: 'status' }]);
+});
+
+test('openTun yields the data pipe the helper named, without an fd', async () => {
+  const address = 'fc94:1350:1883:b7ff:3bd0:eb4f:2280:5239';
+  const path = await standIn(() => ({
+    ok: true,
+    result: { name: 'hnet0', address, mtu: 1350, dataPipe: DATA_PIPE },
+  }));
+  assert.deepEqual(await new HelperClient(path, 'win32').openTunDevice('hnet0', address), {
+    name: 'hnet0',
+    dataPipe: DATA_PIPE,
+  });
+});
+
+test('an openTun success naming no data pipe is a bad reply, not a device', async () => {
+  const address = 'fc94:1350:1883:b7ff:3bd0:eb4f:2280:5239';
+  const path = await standIn(() => ({ ok: true, result: { name: 'hnet0', address, mtu: 1350 } }));
+  const reply = await new HelperClient(path, 'win32').call({
+    op: 'openTun',
+    name: 'hnet0',
+    address,
+    mtu: 1350,
+  });
+  assert.ok(!reply.ok);
+  assert.equal(reply.error.kind, 'BadReply');
+});
+
+test("the helper's refusal reaches the caller as its sentence", async () => {
+  const message = 'the hnet helper refuses S-1-5-21-1-2-3-1002 (pid 7): not allowed to manage the network';
+  const path = await standIn(() => ({ ok: false, error: { kind: 'NotAuthorised', message } }));
+  const reply = await new HelperClient(path, 'win32').call({ op: 'status' });
+  assert.deepEqual(reply, { ok: false, error: { kind: 'NotAuthorised', message } });
+});
+
+test('with no helper listening the caller is told to start the Windows service', async () => {
+  const reply = await new HelperClient(join(dir, 'nobody.sock'), 'win32').call({ op: 'status' });
+  assert.ok(!reply.ok);
+  assert.equal(reply.error.kind, 'HelperNotRunning');
+  assert.match(reply.error.message, /start the "hnet helper" service/);
+});
