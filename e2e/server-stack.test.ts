@@ -14,6 +14,7 @@ import {
   pingsReceived,
   removeScratch,
   startNode,
+  startServerStack,
   waitForStatus,
   type HnetNode,
 } from './scenarios/hnet-node.js';
@@ -77,24 +78,7 @@ describe('self-hosted server stack', () => {
     const hosts = await Promise.all(
       ['alpha', 'bravo', 'charlie', 'delta'].map((name) => lab.host(name, { on: inet })),
     );
-    const stack = server.spawnScript('src-server/cli.ts', [
-      '--state-dir',
-      join(scratch, 'server'),
-      '--public-ip',
-      server.ip,
-      '--http',
-      '0.0.0.0:80',
-      '--tcp',
-      '0.0.0.0:443',
-      '--udp',
-      '0.0.0.0:5582',
-      '--no-metrics',
-    ]);
-    const ready = await stack.waitForOutput(
-      /hnet-server ready: .*license key ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})/,
-      30_000,
-    );
-    fingerprint = ready[1]!;
+    fingerprint = await startServerStack(server, join(scratch, 'server')).fingerprint;
     [alpha, bravo, charlie, delta] = (await Promise.all(
       hosts.map((host) =>
         startNode(host, scratch, { baseServers: host.name === 'delta' ? [] : [`${server.ip}:443`] }),

@@ -57,6 +57,34 @@ export async function startBase(host: Host): Promise<BaseServer> {
   return { server: `${host.ip}:443`, process };
 }
 
+/** A whole hnet-server stack (base, dashboard with license.json, websetup) on a lab host. */
+export interface ServerStack {
+  readonly process: LabProcess;
+  /** The license key fingerprint hnet-server prints once ready, as its owner would read it. */
+  readonly fingerprint: Promise<string>;
+}
+
+/** Starts the stack on `host`'s standard ports (HTTP 80, base TCP 443 and UDP 5582). */
+export function startServerStack(host: Host, stateDir: string): ServerStack {
+  const process = host.spawnScript('src-server/cli.ts', [
+    '--state-dir',
+    stateDir,
+    '--public-ip',
+    host.ip,
+    '--http',
+    '0.0.0.0:80',
+    '--tcp',
+    '0.0.0.0:443',
+    '--udp',
+    '0.0.0.0:5582',
+    '--no-metrics',
+  ]);
+  const fingerprint = process
+    .waitForOutput(/hnet-server ready: .*license key ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})/, 30_000)
+    .then((ready) => ready[1]!);
+  return { process, fingerprint };
+}
+
 /** The Internet of a scenario: a base server on it, and one home LAN behind a router per NAT mode. */
 export interface Internet {
   inet: Segment;

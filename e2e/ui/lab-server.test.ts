@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { Lab, type Host } from '../lab/index.js';
-import { makeScratch, removeScratch } from '../scenarios/hnet-node.js';
+import { makeScratch, removeScratch, startServerStack } from '../scenarios/hnet-node.js';
 import { joinCodeFromDashboard } from './dashboard-page.js';
 import { startLabUiNode, type LabUiNode } from './lab-ui-node.js';
 import { openBrowser, type UiBrowser } from './ui-browser.js';
@@ -15,7 +15,6 @@ import { buildRenderer } from './ui-node.js';
 import { literally, showView } from './ui-page.js';
 
 const TAMPERED_PORT = 8080;
-const FINGERPRINT = /license key ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})/;
 
 async function checkServer(page: Page, url: string): Promise<void> {
   await page.getByLabel('Server address').fill(url);
@@ -46,24 +45,9 @@ describe('the setup-server dialog and joining, against a real hnet-server', () =
     server = await lab.host('server', { on: inet });
     const alphaHost = await lab.host('alpha', { on: inet });
     serverUrl = `http://${server.ip}`;
-    const stack = server.spawnScript('src-server/cli.ts', [
-      '--state-dir',
-      join(scratch, 'server'),
-      '--public-ip',
-      server.ip,
-      '--http',
-      '0.0.0.0:80',
-      '--tcp',
-      '0.0.0.0:443',
-      '--udp',
-      '0.0.0.0:5582',
-      '--no-metrics',
-    ]);
+    const stack = startServerStack(server, join(scratch, 'server'));
     // The engine starts with no base server, as on a laptop before its owner sets one up.
-    [alpha, [, fingerprint = '']] = await Promise.all([
-      startLabUiNode(alphaHost, scratch),
-      stack.waitForOutput(FINGERPRINT, 30_000),
-    ]);
+    [alpha, fingerprint] = await Promise.all([startLabUiNode(alphaHost, scratch), stack.fingerprint]);
     const tampered = server.spawnScript('e2e/ui/fixtures/tampered-license-server.ts', [
       String(TAMPERED_PORT),
       'http://127.0.0.1',
