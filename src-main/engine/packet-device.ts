@@ -15,6 +15,15 @@ export interface PacketDevice {
   close(): Promise<NativeError | null>;
 }
 
+export const emptyTunStats = (): TunStats => ({
+  packetsRead: 0,
+  bytesRead: 0,
+  batchesRead: 0,
+  packetsWritten: 0,
+  bytesWritten: 0,
+  writesDropped: 0,
+});
+
 /**
  * Hands one packet to a device's sink and counts the outcome; a sink that throws counts as a drop,
  * like a packet the OS refused. Each device creates its sink once, so the hot path allocates nothing.

@@ -7,7 +7,7 @@
 // packet (counted) instead of stalling the event loop. On Windows the same reader runs in the
 // helper over a Wintun session (device = adapter name).
 import { loadNative, type NativeError, type TunReaderHandle } from '../../src-helper/native.js';
-import { countedWrite } from './packet-device.js';
+import { countedWrite, emptyTunStats } from './packet-device.js';
 
 export interface TunStats {
   packetsRead: number;
@@ -26,14 +26,7 @@ export interface TunIoHandlers {
 }
 
 export class TunIo {
-  readonly stats: TunStats = {
-    packetsRead: 0,
-    bytesRead: 0,
-    batchesRead: 0,
-    packetsWritten: 0,
-    bytesWritten: 0,
-    writesDropped: 0,
-  };
+  readonly stats: TunStats = emptyTunStats();
   /** Settles once the reader thread has stopped and the fd is closed. */
   readonly ended: Promise<NativeError | null>;
   private readonly reader: TunReaderHandle;

@@ -6,7 +6,12 @@
 import { connect, type Socket } from 'node:net';
 import type { NativeError } from '../../src-helper/native.js';
 import { FrameDecoder, FrameWriter } from '../../src-helper/packet-framing.js';
-import { countedWrite, type PacketDevice, type PacketDeviceHandlers } from './packet-device.js';
+import {
+  countedWrite,
+  emptyTunStats,
+  type PacketDevice,
+  type PacketDeviceHandlers,
+} from './packet-device.js';
 import type { TunStats } from './tun-io.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -16,14 +21,7 @@ function pipeError(code: string, message: string): NativeError {
 }
 
 export class TunPipe implements PacketDevice {
-  readonly stats: TunStats = {
-    packetsRead: 0,
-    bytesRead: 0,
-    batchesRead: 0,
-    packetsWritten: 0,
-    bytesWritten: 0,
-    writesDropped: 0,
-  };
+  readonly stats: TunStats = emptyTunStats();
   readonly ended: Promise<NativeError | null>;
   private readonly writer: FrameWriter;
   private open = true;
