@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { loadHelperConfig } from './config.js';
+import { defaultPaths, loadHelperConfig } from './config.js';
 
 let dir: string;
 before(async () => {
@@ -56,4 +56,16 @@ test('mistakes in the file are reported with the file name and what to fix', asy
   await assert.rejects(load('{"groups":"hnet"}'), /unknown key "groups"/);
   await assert.rejects(load('{"socketPath":"run/helper.sock"}'), /"socketPath" must be an absolute path/);
   await assert.rejects(load('{"uids":[1000,1001]}'), /also name a "group"/);
+});
+
+test('on Windows the helper keeps its files in ProgramData and manages the system hosts file', () => {
+  const windows = defaultPaths('win32');
+  assert.match(windows.hostsFile, /\\System32\\drivers\\etc\\hosts$/);
+  assert.match(windows.config, /\\hnet\\helper\.json$/);
+  assert.match(windows.stateFile, /\\hnet\\helper-state\.json$/);
+  assert.deepEqual(defaultPaths('linux'), {
+    config: '/etc/hnet/helper.json',
+    hostsFile: '/etc/hosts',
+    stateFile: '/run/hnet/helper-state.json',
+  });
 });

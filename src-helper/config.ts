@@ -6,7 +6,7 @@
 // On Windows `sids` (user or group SIDs) play the part of group and uids, and `pipePath` names the
 // control pipe; SYSTEM and Administrators are always allowed (pipe-security.ts).
 import { readFile } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, win32 } from 'node:path';
 import {
   integer,
   list,
@@ -20,7 +20,30 @@ import {
 import { isSid } from './pipe-security.js';
 import { DEFAULT_PIPE_PATH, DEFAULT_SOCKET_PATH } from './protocol.js';
 
-export const DEFAULT_CONFIG_PATH = '/etc/hnet/helper.json';
+/** Where the helper's files live unless its config says otherwise: Windows has no /etc or /run. */
+export function defaultPaths(platform: NodeJS.Platform = process.platform): {
+  config: string;
+  hostsFile: string;
+  stateFile: string;
+} {
+  if (platform === 'win32') {
+    // A service's environment is the system's, so these name the machine's real folders.
+    const programData = process.env['ProgramData'] ?? 'C:\\ProgramData';
+    const systemRoot = process.env['SystemRoot'] ?? 'C:\\Windows';
+    return {
+      config: win32.join(programData, 'hnet', 'helper.json'),
+      hostsFile: win32.join(systemRoot, 'System32', 'drivers', 'etc', 'hosts'),
+      stateFile: win32.join(programData, 'hnet', 'helper-state.json'),
+    };
+  }
+  return {
+    config: '/etc/hnet/helper.json',
+    hostsFile: '/etc/hosts',
+    stateFile: '/run/hnet/helper-state.json',
+  };
+}
+
+export const DEFAULT_CONFIG_PATH = defaultPaths().config;
 
 export interface HelperConfig {
   socketPath: string;
@@ -110,8 +133,8 @@ export async function loadHelperConfig(path: string): Promise<HelperConfig> {
   }
   return {
     socketPath: file.socketPath ?? DEFAULT_SOCKET_PATH,
-    hostsFile: file.hostsFile ?? '/etc/hosts',
-    stateFile: file.stateFile ?? '/run/hnet/helper-state.json',
+    hostsFile: file.hostsFile ?? defaultPaths().hostsFile,
+    stateFile: file.stateFile ?? defaultPaths().stateFile,
     allowedGid: await resolveGroup(file.group, path),
     allowedUids: file.uids ?? [],
     pipePath: file.pipePath ?? DEFAULT_PIPE_PATH,
