@@ -3,8 +3,8 @@
 // flows at once through the base, a direct path through both NATs replaces it, survives its own
 // loss by falling back to the base within 3 s (stock Husarnet: 28–45 s), and outlives the base.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Lab, type Cut, type Host, type Router, type Segment } from '../lab/index.js';
+import { before, describe, test } from 'node:test';
+import type { Cut, Host, Router, Segment } from '../lab/index.js';
 import {
   type BaseServer,
   directTo,
@@ -13,21 +13,19 @@ import {
   internetWithHomes,
   introduce,
   longestGap,
-  makeScratch,
   peerWhere,
   ping,
   pingsReceived,
-  removeScratch,
   startBase,
   startNode,
   waitForStatus,
 } from './hnet-node.js';
+import { scenarioLab } from './scenario-lab.js';
 
 const escaped = (ip: string): string => ip.replaceAll('.', '\\.');
 
 describe('two nodes behind cone NATs with a base server', () => {
-  let lab: Lab;
-  let scratch: string;
+  const world = scenarioLab();
   let inet: Segment;
   let natA: Router;
   let natB: Router;
@@ -38,8 +36,7 @@ describe('two nodes behind cone NATs with a base server', () => {
   let firstCut: Cut;
 
   before(async () => {
-    lab = await Lab.create();
-    scratch = await makeScratch();
+    const { lab, scratch } = world;
     const internet = await internetWithHomes(lab, ['cone', 'cone']);
     ({ inet, baseHost, base } = internet);
     const [homeA, homeB] = internet.homes as [Home, Home];
@@ -58,11 +55,6 @@ describe('two nodes behind cone NATs with a base server', () => {
     await introduce([a, b]);
     for (const node of [a, b])
       assert.match(await node.hnet(['wait', 'base', '--timeout', '10']), /connected to .*:443 over UDP/);
-  });
-
-  after(async () => {
-    await lab?.destroy();
-    if (scratch) await removeScratch(scratch);
   });
 
   test('the first ping by hostname is answered at once, through the base', async () => {

@@ -5,19 +5,18 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { Lab, type Host } from '../lab/index.js';
+import { before, describe, test } from 'node:test';
+import type { Host } from '../lab/index.js';
 import {
   directTo,
+  type HnetNode,
   introduce,
-  makeScratch,
   ping,
   pingsReceived,
-  removeScratch,
   startNode,
   waitForStatus,
-  type HnetNode,
 } from './hnet-node.js';
+import { scenarioLab } from './scenario-lab.js';
 
 /**
  * Random datagrams, some shaped like DATA and HELLOs, as fast as one Node process sends them. The
@@ -66,15 +65,13 @@ async function waitForLog(node: HnetNode, pattern: RegExp, times: number, timeou
 }
 
 describe('two nodes on one LAN without a base server', () => {
-  let lab: Lab;
-  let scratch: string;
+  const world = scenarioLab();
   let a: HnetNode;
   let b: HnetNode;
   let mallory: Host;
 
   before(async () => {
-    lab = await Lab.create();
-    scratch = await makeScratch();
+    const { lab, scratch } = world;
     const lan = await lab.segment('lan');
     const [hostA, hostB] = [await lab.host('alpha', { on: lan }), await lab.host('bravo', { on: lan })];
     mallory = await lab.host('mallory', { on: lan });
@@ -83,11 +80,6 @@ describe('two nodes on one LAN without a base server', () => {
       startNode(hostB, scratch, { baseServers: [] }),
     ]);
     await introduce([a, b]);
-  });
-
-  after(async () => {
-    await lab?.destroy();
-    if (scratch) await removeScratch(scratch);
   });
 
   test('they find each other by LAN beacons and ping by hostname', async () => {
@@ -104,7 +96,7 @@ describe('two nodes on one LAN without a base server', () => {
   });
 
   test('a flood of garbage UDP at a node leaves its peer unaffected, and the drops are counted', async (t) => {
-    const [, publicKey] = (await readFile(join(scratch, 'bravo', 'state', 'id'), 'utf8')).split(' ');
+    const [, publicKey] = (await readFile(join(world.scratch, 'bravo', 'state', 'id'), 'utf8')).split(' ');
     const hex = (address: string) => canonicalHex(address);
     const claimed = hex(b.address) + publicKey!;
     const flood = mallory.exec([

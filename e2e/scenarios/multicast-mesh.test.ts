@@ -3,17 +3,9 @@
 // Husarnet's own service discovery does) reaches every other machine, whichever path each pair
 // uses, and the datagram arrives from the sender's overlay address.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Lab } from '../lab/index.js';
-import {
-  type HnetNode,
-  internetWithHomes,
-  introduce,
-  makeScratch,
-  removeScratch,
-  shortForm,
-  startNode,
-} from './hnet-node.js';
+import { before, describe, test } from 'node:test';
+import { type HnetNode, internetWithHomes, introduce, shortForm, startNode } from './hnet-node.js';
+import { scenarioLab } from './scenario-lab.js';
 
 const GROUP = 'ff15:f2d3:a389::1';
 const PORT = 5599;
@@ -43,13 +35,11 @@ socket.bind(() => {
 `;
 
 describe('four nodes in a mesh', () => {
-  let lab: Lab;
-  let scratch: string;
+  const world = scenarioLab();
   let nodes: HnetNode[];
 
   before(async () => {
-    lab = await Lab.create();
-    scratch = await makeScratch();
+    const { lab, scratch } = world;
     const { base, homes } = await internetWithHomes(lab, ['cone', 'cone', 'symmetric']);
     const options = { baseServers: [base.server] };
     nodes = await Promise.all([
@@ -60,11 +50,6 @@ describe('four nodes in a mesh', () => {
     ]);
     await introduce(nodes);
     for (const node of nodes) await node.hnet(['wait', 'base', '--timeout', '10']);
-  });
-
-  after(async () => {
-    await lab?.destroy();
-    if (scratch) await removeScratch(scratch);
   });
 
   test('a multicast datagram from each node reaches every other node', async () => {

@@ -3,30 +3,26 @@
 // them. The handshake settles on what both support, and they ping each other by name both ways,
 // through the base at first and then directly.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Lab } from '../lab/index.js';
+import { before, describe, test } from 'node:test';
 import {
   directTo,
   type HnetNode,
   internetWithHomes,
   introduce,
-  makeScratch,
   ping,
   pingsReceived,
-  removeScratch,
   startNode,
   waitForStatus,
 } from './hnet-node.js';
+import { scenarioLab } from './scenario-lab.js';
 
 describe('an hnet node and a stock Husarnet peer', () => {
-  let lab: Lab;
-  let scratch: string;
+  const world = scenarioLab();
   let hnet: HnetNode;
   let stock: HnetNode;
 
   before(async () => {
-    lab = await Lab.create();
-    scratch = await makeScratch();
+    const { lab, scratch } = world;
     const { base, homes } = await internetWithHomes(lab, ['cone', 'cone']);
     [hnet, stock] = await Promise.all([
       startNode(await lab.host('modern', { on: homes[0]!.lan }), scratch, { baseServers: [base.server] }),
@@ -37,11 +33,6 @@ describe('an hnet node and a stock Husarnet peer', () => {
     ]);
     await introduce([hnet, stock]);
     for (const node of [hnet, stock]) await node.hnet(['wait', 'base', '--timeout', '10']);
-  });
-
-  after(async () => {
-    await lab?.destroy();
-    if (scratch) await removeScratch(scratch);
   });
 
   test('the hnet node pings the stock peer by name', async () => {

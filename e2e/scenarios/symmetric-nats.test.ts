@@ -8,22 +8,21 @@
 //   no direct path is possible, traffic stays with the base, and the status says why.
 // - bravo is behind a symmetric NAT too: the same, seen from both ends.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Lab, type Router } from '../lab/index.js';
+import { before, describe, test } from 'node:test';
+import type { Router } from '../lab/index.js';
 import {
   directTo,
   type HnetNode,
   type Home,
   internetWithHomes,
   introduce,
-  makeScratch,
   peerWhere,
   ping,
   pingsReceived,
-  removeScratch,
   startNode,
   waitForStatus,
 } from './hnet-node.js';
+import { scenarioLab } from './scenario-lab.js';
 
 const HNET_PORT = 5582;
 
@@ -48,8 +47,7 @@ const noDirectPath =
   /^no answer from any of \d candidates? — a symmetric NAT on either side, or a strict firewall, blocks a direct path; data via the base$/;
 
 describe('nodes behind symmetric NATs', () => {
-  let lab: Lab;
-  let scratch: string;
+  const world = scenarioLab();
   let alpha: HnetNode;
   let bravo: HnetNode;
   let charlie: HnetNode;
@@ -57,8 +55,7 @@ describe('nodes behind symmetric NATs', () => {
   let symA: Router;
 
   before(async () => {
-    lab = await Lab.create();
-    scratch = await makeScratch();
+    const { lab, scratch } = world;
     const { base, homes } = await internetWithHomes(lab, ['symmetric', 'symmetric', 'cone', 'cone']);
     const [lan1, lan2, forwarded, lan4] = homes as [Home, Home, Home, Home];
     symA = lan1.router;
@@ -73,11 +70,6 @@ describe('nodes behind symmetric NATs', () => {
     ]);
     await introduce([alpha, bravo, charlie, delta]);
     for (const node of [alpha, bravo, charlie, delta]) await node.hnet(['wait', 'base', '--timeout', '10']);
-  });
-
-  after(async () => {
-    await lab?.destroy();
-    if (scratch) await removeScratch(scratch);
   });
 
   test('behind a symmetric NAT, a peer with a forwarded port is reached directly', async () => {

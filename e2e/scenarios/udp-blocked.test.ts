@@ -1,30 +1,26 @@
 // A node behind a network that lets no UDP out: it reaches the base over TCP only, says so in its
 // status, and its peer still answers pings — relayed by the base over TCP.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Lab } from '../lab/index.js';
+import { before, describe, test } from 'node:test';
 import {
   type HnetNode,
   internetWithHomes,
   introduce,
-  makeScratch,
   peerWhere,
   ping,
   pingsReceived,
-  removeScratch,
   startNode,
   waitForStatus,
 } from './hnet-node.js';
+import { scenarioLab } from './scenario-lab.js';
 
 describe('a node whose network blocks UDP', () => {
-  let lab: Lab;
-  let scratch: string;
+  const world = scenarioLab();
   let a: HnetNode;
   let b: HnetNode;
 
   before(async () => {
-    lab = await Lab.create();
-    scratch = await makeScratch();
+    const { lab, scratch } = world;
     const { base, homes } = await internetWithHomes(lab, ['udpBlocked', 'cone']);
     const options = { baseServers: [base.server] };
     [a, b] = await Promise.all([
@@ -32,11 +28,6 @@ describe('a node whose network blocks UDP', () => {
       startNode(await lab.host('bravo', { on: homes[1]!.lan }), scratch, options),
     ]);
     await introduce([a, b]);
-  });
-
-  after(async () => {
-    await lab?.destroy();
-    if (scratch) await removeScratch(scratch);
   });
 
   test('the base connection falls back to TCP and says why', async () => {

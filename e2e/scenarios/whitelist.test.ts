@@ -2,20 +2,18 @@
 // dave sits on alpha's own LAN. Neither is on alpha's whitelist, so neither gets through — not
 // directly and not through the base — until alpha's owner adds carol, or turns the whitelist off.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Lab } from '../lab/index.js';
+import { before, describe, test } from 'node:test';
 import {
   type HnetNode,
   internetWithHomes,
-  makeScratch,
   peerWhere,
   ping,
   pingsReceived,
-  removeScratch,
   startNode,
   waitForHostsFile,
   waitForStatus,
 } from './hnet-node.js';
+import { scenarioLab } from './scenario-lab.js';
 
 /** `node` may talk to `other` and knows it by name; nothing is said about the other way round. */
 async function trusts(node: HnetNode, other: HnetNode): Promise<void> {
@@ -25,15 +23,13 @@ async function trusts(node: HnetNode, other: HnetNode): Promise<void> {
 }
 
 describe("a node's whitelist", () => {
-  let lab: Lab;
-  let scratch: string;
+  const world = scenarioLab();
   let alpha: HnetNode;
   let carol: HnetNode;
   let dave: HnetNode;
 
   before(async () => {
-    lab = await Lab.create();
-    scratch = await makeScratch();
+    const { lab, scratch } = world;
     const { base, homes } = await internetWithHomes(lab, ['cone', 'cone']);
     const options = { baseServers: [base.server] };
     [alpha, carol, dave] = await Promise.all([
@@ -43,11 +39,6 @@ describe("a node's whitelist", () => {
     ]);
     await Promise.all([trusts(carol, alpha), trusts(dave, alpha)]);
     for (const node of [alpha, carol, dave]) await node.hnet(['wait', 'base', '--timeout', '10']);
-  });
-
-  after(async () => {
-    await lab?.destroy();
-    if (scratch) await removeScratch(scratch);
   });
 
   test('a node not on the whitelist cannot reach it, not even through the base', async () => {
