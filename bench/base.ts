@@ -212,13 +212,14 @@ async function measureIdle(server: RunningServer): Promise<void> {
   let peakRss = rssAfterRamp;
   let connected = 0;
   let onUdp = 0;
-  const sampler = setInterval(() => {
-    void (async () => {
-      peakRss = Math.max(peakRss, await metric(server, 'process_resident_memory_bytes'));
-      connected = await metric(server, 'hnet_base_clients');
-      onUdp = await metric(server, 'hnet_base_clients_udp');
-    })();
-  }, 5000);
+  const sample = async (): Promise<void> => {
+    peakRss = Math.max(peakRss, await metric(server, 'process_resident_memory_bytes'));
+    connected = await metric(server, 'hnet_base_clients');
+    onUdp = await metric(server, 'hnet_base_clients_udp');
+  };
+  // Sampled at once too, so an idle period shorter than the interval still reports what it held.
+  await sample();
+  const sampler = setInterval(() => void sample(), 5000);
   const summaries = await Promise.all(loads);
   clearInterval(sampler);
 
