@@ -1,8 +1,9 @@
 // Security-layer throughput on one core: seal and open of 1350-byte payloads (the TUN MTU), through
 // the raw data-packet path the engine uses, through a whole SecuritySession, and through
-// libsodium-wrappers' high-level API for comparison; then complete handshakes per second.
-// Run: node --import tsx bench/protocol.ts
-import { initCrypto, sodium } from '../src-protocol/crypto.js';
+// libsodium-wrappers' high-level API for comparison; then signatures and complete handshakes per
+// second. The first line names the crypto backend in use (src-protocol/crypto.ts).
+// Run: node --import tsx bench/protocol.ts   (HNET_CRYPTO_BACKEND=wasm for the portable backend)
+import { cryptoBackendInfo, initCrypto, sign, sodium, verify } from '../src-protocol/crypto.js';
 import { DATA_OVERHEAD, openData, sealDataInto } from '../src-protocol/security/data-packet.js';
 import { HNET_FLAGS, STOCK_FLAGS } from '../src-protocol/security/flags.js';
 import { NoncePool } from '../src-protocol/security/nonce-pool.js';
@@ -36,9 +37,18 @@ function rate(once: () => void, maxCalls = Infinity): number {
 
 function report(name: string, perSecond: number, bytesPerCall = PAYLOAD): void {
   const mbit = (perSecond * bytesPerCall * 8) / 1e6;
+  const micros = `${(1e6 / perSecond).toFixed(2).padStart(8)} µs`;
   const label = bytesPerCall > 0 ? `  ${mbit.toFixed(0).padStart(6)} Mbit/s of payload` : '';
-  console.log(`${name.padEnd(48)} ${Math.round(perSecond).toLocaleString('en').padStart(10)} /s${label}`);
+  console.log(
+    `${name.padEnd(48)} ${Math.round(perSecond).toLocaleString('en').padStart(10)} /s${micros}${label}`,
+  );
 }
+
+const backend = cryptoBackendInfo();
+console.log(
+  `crypto backend: ${backend.name}, ${backend.description}` +
+    (backend.nativeUnavailable ? ` (native did not load: ${backend.nativeUnavailable})` : ''),
+);
 
 const key = sodium.crypto_secretbox_keygen();
 const payload = new Uint8Array(PAYLOAD).fill(0x5a);
@@ -102,6 +112,22 @@ report(
 report(
   'open, libsodium-wrappers high-level API',
   rate(() => sodium.crypto_secretbox_open_easy(sealedByWrapper, zeroNonce, key)),
+);
+
+// A HELLO's signed part (PROTOCOL.md §2): what every probe costs to sign and to check.
+const helloBytes = new Uint8Array(81).fill(0x11);
+const helloSignature = sign('ng-p2p-msg', helloBytes, alice.secretKey);
+report(
+  'sign, 81-byte HELLO',
+  rate(() => sign('ng-p2p-msg', helloBytes, alice.secretKey), 50_000),
+  0,
+);
+report(
+  'verify, 81-byte HELLO',
+  rate(() => {
+    if (!verify('ng-p2p-msg', helloBytes, helloSignature, alice.publicKey)) throw new Error('bad signature');
+  }, 50_000),
+  0,
 );
 
 const handshakes = rate(() => connectedPair(HNET_FLAGS));

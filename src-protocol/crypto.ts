@@ -1,17 +1,134 @@
-// The crypto primitives the protocol needs, over libsodium-wrappers (see docs/decisions.md).
-// Call `initCrypto()` once before anything else in this library.
+// The crypto primitives the protocol needs. They come from one of two builds of libsodium
+// (docs/decisions.md): native code through sodium-native where its prebuilt addon loads, else
+// WebAssembly through libsodium-wrappers. This module alone decides which; everything else calls
+// through it. Call `initCrypto()` once before anything else in this library.
+//
+// HNET_CRYPTO_BACKEND=wasm forces the WebAssembly build; =native refuses to start without the
+// native one (so a benchmark or CI run cannot fall back unnoticed).
 import { createHash } from 'node:crypto';
-import sodium from 'libsodium-wrappers';
+import type { CryptoBackend, CryptoBackendName, KeyPair, KxRole, SessionKeys } from './crypto-backend.js';
+import { loadNativeSodium } from './native-sodium.js';
+import { loadWasmSodium, sodium } from './wasm-sodium.js';
 
-let initialised = false;
+export type { CryptoBackendName, KeyPair, KxRole, SessionKeys };
 
-export async function initCrypto(): Promise<void> {
-  if (initialised) return;
-  await sodium.ready;
-  initialised = true;
+/**
+ * libsodium-wrappers itself, ready after `initCrypto()` whichever backend is in use: tests use it as
+ * an independent reference. Library code calls the functions below instead.
+ */
+export { sodium };
+
+const BACKEND_VARIABLE = 'HNET_CRYPTO_BACKEND';
+
+const loaded: Partial<Record<CryptoBackendName, CryptoBackend>> = {};
+let active: CryptoBackend | undefined;
+/** Why the native build is not in use although it was not refused, for logs. */
+let nativeUnavailable: string | undefined;
+let loading: Promise<void> | undefined;
+
+export function initCrypto(): Promise<void> {
+  loading ??= chooseBackend(process.env[BACKEND_VARIABLE]);
+  return loading;
 }
 
-export { sodium };
+async function chooseBackend(wanted: string | undefined): Promise<void> {
+  await sodium.ready;
+  if (wanted !== undefined && wanted !== '' && wanted !== 'native' && wanted !== 'wasm')
+    throw new Error(`${BACKEND_VARIABLE} is "${wanted}"; set it to native or wasm, or leave it unset.`);
+  if (wanted !== 'wasm') {
+    try {
+      active = await load('native');
+      return;
+    } catch (error) {
+      if (wanted === 'native')
+        throw new Error(`${BACKEND_VARIABLE}=native, but sodium-native does not load here.`, {
+          cause: error,
+        });
+      nativeUnavailable = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    }
+  }
+  active = await load('wasm');
+}
+
+/** Each build is set up once per process (the wasm one allocates its scratch memory). */
+async function load(name: CryptoBackendName): Promise<CryptoBackend> {
+  loaded[name] ??= name === 'native' ? loadNativeSodium() : await loadWasmSodium();
+  return loaded[name];
+}
+
+/**
+ * Switches this process to `name`, for tests and benchmarks that compare the two builds. Throws
+ * when the native build does not load on this platform.
+ */
+export async function useCryptoBackend(name: CryptoBackendName): Promise<void> {
+  await initCrypto();
+  active = await load(name);
+}
+
+export interface CryptoBackendInfo {
+  name: CryptoBackendName;
+  /** Library and version, e.g. "sodium-native 5.1.0 (native libsodium)". */
+  description: string;
+  /** Set when the WebAssembly build stands in because the native one did not load. */
+  nativeUnavailable?: string;
+}
+
+/** Which build is in use, for logs and benchmark output. */
+export function cryptoBackendInfo(): CryptoBackendInfo {
+  const { name, description } = backend();
+  return name === 'wasm' && nativeUnavailable !== undefined
+    ? { name, description, nativeUnavailable }
+    : { name, description };
+}
+
+function backend(): CryptoBackend {
+  if (!active) throw new Error('Call initCrypto() before using the crypto functions.');
+  return active;
+}
+
+/** XSalsa20-Poly1305: MAC ‖ ciphertext of `plain` into `box`, exactly 16 bytes longer. */
+export function secretboxSeal(box: Uint8Array, plain: Uint8Array, nonce: Uint8Array, key: Uint8Array): void {
+  backend().secretboxSeal(box, plain, nonce, key);
+}
+
+/** Opens `box` into `plain`, exactly 16 bytes shorter; false when it fails authentication. */
+export function secretboxOpen(
+  plain: Uint8Array,
+  box: Uint8Array,
+  nonce: Uint8Array,
+  key: Uint8Array,
+): boolean {
+  return backend().secretboxOpen(plain, box, nonce, key);
+}
+
+/** The Ed25519 key pair of a 32-byte seed; the secret key in libsodium's form, seed ‖ public key. */
+export function signKeyPair(seed: Uint8Array): KeyPair {
+  return backend().signKeyPair(seed);
+}
+
+export function signDetached(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  return backend().signDetached(message, secretKey);
+}
+
+/** False for a wrong signature, and for a signature or key of the wrong size or not on the curve. */
+export function verifyDetached(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  if (signature.length !== 64 || publicKey.length !== 32) return false;
+  return backend().verifyDetached(signature, message, publicKey);
+}
+
+/** An X25519 key pair for crypto_kx from a 32-byte seed. */
+export function kxKeyPair(seed: Uint8Array): KeyPair {
+  return backend().kxKeyPair(seed);
+}
+
+/** crypto_kx session keys; undefined when the peer's key is unusable (a low-order point). */
+export function kxSessionKeys(
+  role: KxRole,
+  own: KeyPair,
+  peerPublicKey: Uint8Array,
+): SessionKeys | undefined {
+  return backend().kxSessionKeys(role, own, peerPublicKey);
+}
 
 /** The domain-separation prefixes of every Husarnet signature (PROTOCOL.md §1). */
 export type SignatureKind = 'ng-p2p-msg' | 'ng-kx-pubkey' | 'ng-p2b-msg';
@@ -31,7 +148,7 @@ function prefixed(kind: SignatureKind, bytes: Uint8Array): Uint8Array {
 }
 
 export function sign(kind: SignatureKind, bytes: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  return sodium.crypto_sign_detached(prefixed(kind, bytes), secretKey);
+  return signDetached(prefixed(kind, bytes), secretKey);
 }
 
 export function verify(
@@ -40,13 +157,7 @@ export function verify(
   signature: Uint8Array,
   publicKey: Uint8Array,
 ): boolean {
-  if (signature.length !== 64 || publicKey.length !== 32) return false;
-  try {
-    return sodium.crypto_sign_verify_detached(signature, prefixed(kind, bytes), publicKey);
-  } catch {
-    // libsodium throws on keys that are not valid curve points; to a caller that is a bad signature.
-    return false;
-  }
+  return verifyDetached(signature, prefixed(kind, bytes), publicKey);
 }
 
 export function sha256(...parts: Uint8Array[]): Uint8Array {

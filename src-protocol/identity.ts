@@ -3,7 +3,7 @@
 import { randomFillSync } from 'node:crypto';
 import { addressFromPublicKey, formatAddress, parseOverlayAddress } from './address.js';
 import { equalBytes, fromHex, toHex } from './bytes.js';
-import { sodium } from './crypto.js';
+import { signKeyPair } from './crypto.js';
 import { fail, ok, type Result } from './result.js';
 
 export interface Identity {
@@ -25,9 +25,9 @@ export function generateIdentity(): Identity {
   const seed = new Uint8Array(SEED_LENGTH);
   for (;;) {
     randomFillSync(seed);
-    const pair = sodium.crypto_sign_seed_keypair(seed);
+    const pair = signKeyPair(seed);
     const address = addressFromPublicKey(pair.publicKey);
-    if (address) return { address, publicKey: pair.publicKey, secretKey: pair.privateKey };
+    if (address) return { address, ...pair };
   }
 }
 
@@ -38,13 +38,13 @@ export function identityFromSecretKey(secretKey: Uint8Array): Result<Identity> {
       'InvalidKey',
       `A secret key has ${SECRET_KEY_LENGTH} bytes, this one has ${secretKey.length}.`,
     );
-  const pair = sodium.crypto_sign_seed_keypair(secretKey.subarray(0, SEED_LENGTH));
+  const pair = signKeyPair(secretKey.subarray(0, SEED_LENGTH));
   if (!equalBytes(pair.publicKey, secretKey.subarray(SEED_LENGTH)))
     return fail('InvalidKey', 'The secret key is damaged: its public half does not match its seed.');
   const address = addressFromPublicKey(pair.publicKey);
   if (!address)
     return fail('InvalidKey', 'This key does not qualify for an fc94 address; generate a new identity.');
-  return ok({ address, publicKey: pair.publicKey, secretKey: pair.privateKey });
+  return ok({ address, ...pair });
 }
 
 /** Parses `<address> <pubkey hex> <secret key hex>`, the stock daemon's identity file. */

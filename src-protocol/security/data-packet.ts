@@ -1,9 +1,12 @@
 // Encrypted data: `0x00 ‖ nonce(24) ‖ crypto_secretbox_easy(key, nonce, seq(u64 LE) ‖ payload)`,
-// XSalsa20-Poly1305 with the MAC first (PROTOCOL.md §3). This is the hot path: it runs through the
-// wasm scratch region and can write into caller buffers so the engine need not allocate per packet.
+// XSalsa20-Poly1305 with the MAC first (PROTOCOL.md §3). This is the hot path: seq ‖ payload is
+// assembled in one reused scratch buffer and sealed straight into the caller's packet buffer;
+// opening decrypts from the packet into the scratch, then copies the payload out once (the seq in
+// front of it has to go somewhere). Per packet that is a few views (about 40 ns each, against
+// 1.8 µs of native XSalsa20-Poly1305) and no buffer allocation.
+import { secretboxOpen, secretboxSeal } from '../crypto.js';
 import { fail, ok, type Result } from '../result.js';
 import { NONCE_LENGTH, type NoncePool } from './nonce-pool.js';
-import { SCRATCH_BYTES, sodiumScratch } from './sodium-heap.js';
 
 const MAC_LENGTH = 16;
 const SEQ_LENGTH = 8;
@@ -14,6 +17,9 @@ export const DATA_OVERHEAD = HEADER_LENGTH + MAC_LENGTH + SEQ_LENGTH;
 export const MAX_DATA_PAYLOAD = 1999 - DATA_OVERHEAD;
 
 const TWO_POW_32 = 0x1_0000_0000;
+
+/** seq ‖ payload of the packet being sealed or opened; JavaScript is single-threaded, so one will do. */
+const plaintext = new Uint8Array(SEQ_LENGTH + MAX_DATA_PAYLOAD);
 
 /**
  * Seals `payload` into `out` at `offset` and returns the packet length. `seq` is 0 for stock peers,
@@ -27,19 +33,20 @@ export function sealDataInto(
   payload: Uint8Array,
   nonces: NoncePool,
 ): number {
-  const s = sodiumScratch();
-  const heap = s.heap();
-  const nonce = nonces.next();
-  heap.set(key, s.key);
-  heap.set(nonce, s.nonce);
-  writeU64(heap, s.input, seq);
-  heap.set(payload, s.input + SEQ_LENGTH);
+  // Payload first: it may be a view into `out` that the header is about to overwrite.
+  plaintext.set(payload, SEQ_LENGTH);
+  writeU64(plaintext, 0, seq);
   const plainLength = SEQ_LENGTH + payload.length;
-  s.secretboxEasy(s.output, s.input, plainLength);
+  const nonce = nonces.next();
   out[offset] = 0;
   out.set(nonce, offset + 1);
-  const sealed = s.heap(); // afresh: a view taken before a wasm call is stale if memory grew in it
-  out.set(sealed.subarray(s.output, s.output + MAC_LENGTH + plainLength), offset + HEADER_LENGTH);
+  const boxAt = offset + HEADER_LENGTH;
+  secretboxSeal(
+    out.subarray(boxAt, boxAt + MAC_LENGTH + plainLength),
+    plaintext.subarray(0, plainLength),
+    nonce,
+    key,
+  );
   return DATA_OVERHEAD + payload.length;
 }
 
@@ -65,42 +72,43 @@ export function openData(
   out?: Uint8Array,
   offset = 0,
 ): Result<OpenedData> {
-  const boxedLength = packet.length - HEADER_LENGTH;
-  if (packet[0] !== 0 || packet.length <= DATA_OVERHEAD || boxedLength > SCRATCH_BYTES)
+  const payloadLength = packet.length - DATA_OVERHEAD;
+  if (packet[0] !== 0 || payloadLength <= 0 || payloadLength > MAX_DATA_PAYLOAD)
     return fail('BadLength', 'This is not a data packet of a possible length.');
-  const payloadLength = boxedLength - MAC_LENGTH - SEQ_LENGTH;
   if (out && out.length - offset < payloadLength)
     return fail('TooLong', 'The output buffer is too small for this payload.');
-  const s = sodiumScratch();
-  const heap = s.heap();
-  heap.set(key, s.key);
-  heap.set(packet.subarray(1, HEADER_LENGTH), s.nonce);
-  heap.set(packet.subarray(HEADER_LENGTH), s.input);
-  if (s.secretboxOpenEasy(s.output, s.input, boxedLength) !== 0)
+  const plainLength = SEQ_LENGTH + payloadLength;
+  if (
+    !secretboxOpen(
+      plaintext.subarray(0, plainLength),
+      packet.subarray(HEADER_LENGTH),
+      packet.subarray(1, HEADER_LENGTH),
+      key,
+    )
+  )
     return fail(
       'DecryptFailed',
       'A data packet failed authentication: forged, corrupted, or under another key.',
     );
-  const opened = s.heap();
-  const seq = readU64(opened, s.output);
-  const start = s.output + SEQ_LENGTH;
+  const seq = readU64(plaintext, 0);
   const target = out ?? new Uint8Array(payloadLength);
   const at = out ? offset : 0;
-  target.set(opened.subarray(start, start + payloadLength), at);
+  target.set(plaintext.subarray(SEQ_LENGTH, plainLength), at);
   return ok({ seq, payload: target.subarray(at, at + payloadLength) });
 }
 
-function writeU64(heap: Uint8Array, at: number, value: number): void {
+function writeU64(bytes: Uint8Array, at: number, value: number): void {
   const low = value >>> 0;
   const high = Math.floor(value / TWO_POW_32) >>> 0;
   for (let i = 0; i < 4; i++) {
-    heap[at + i] = (low >>> (8 * i)) & 0xff;
-    heap[at + 4 + i] = (high >>> (8 * i)) & 0xff;
+    bytes[at + i] = (low >>> (8 * i)) & 0xff;
+    bytes[at + 4 + i] = (high >>> (8 * i)) & 0xff;
   }
 }
 
-function readU64(heap: Uint8Array, at: number): number {
-  const low = (heap[at]! | (heap[at + 1]! << 8) | (heap[at + 2]! << 16) | (heap[at + 3]! << 24)) >>> 0;
-  const high = (heap[at + 4]! | (heap[at + 5]! << 8) | (heap[at + 6]! << 16) | (heap[at + 7]! << 24)) >>> 0;
+function readU64(bytes: Uint8Array, at: number): number {
+  const low = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+  const high =
+    (bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24)) >>> 0;
   return high * TWO_POW_32 + low;
 }

@@ -2,25 +2,19 @@
 // numerically larger address plays the client, then the peers' signed flags mixed in so both sides
 // provably agree on them.
 import { compareBytes, u64le } from '../bytes.js';
-import { sha256, sodium } from '../crypto.js';
+import { kxKeyPair, kxSessionKeys, sha256, type KeyPair, type SessionKeys } from '../crypto.js';
 import { fail, ok, type Result } from '../result.js';
 import type { FillRandom } from './random.js';
 
-export interface KxKeyPair {
-  publicKey: Uint8Array;
-  secretKey: Uint8Array;
-}
+export type KxKeyPair = KeyPair;
+export type { SessionKeys };
 
-export interface SessionKeys {
-  rx: Uint8Array;
-  tx: Uint8Array;
-}
+const KX_SEED_LENGTH = 32;
 
 export function newKxKeyPair(random: FillRandom): KxKeyPair {
-  const seed = new Uint8Array(sodium.crypto_kx_SEEDBYTES);
+  const seed = new Uint8Array(KX_SEED_LENGTH);
   random(seed);
-  const pair = sodium.crypto_kx_seed_keypair(seed);
-  return { publicKey: pair.publicKey, secretKey: pair.privateKey };
+  return kxKeyPair(seed);
 }
 
 export interface KeyAgreement {
@@ -34,17 +28,9 @@ export interface KeyAgreement {
 
 export function deriveSessionKeys(agreement: KeyAgreement): Result<SessionKeys> {
   const { ownKx, peerKxPublicKey, ownFlags, peerFlags } = agreement;
-  let keys: SessionKeys;
-  try {
-    const shared =
-      compareBytes(agreement.ownAddress, agreement.peerAddress) > 0
-        ? sodium.crypto_kx_client_session_keys(ownKx.publicKey, ownKx.secretKey, peerKxPublicKey)
-        : sodium.crypto_kx_server_session_keys(ownKx.publicKey, ownKx.secretKey, peerKxPublicKey);
-    keys = { rx: shared.sharedRx, tx: shared.sharedTx };
-  } catch {
-    // libsodium refuses low-order points (an all-zero shared secret) by throwing.
-    return fail('InvalidKey', 'The peer offered an unusable key-exchange key.');
-  }
+  const role = compareBytes(agreement.ownAddress, agreement.peerAddress) > 0 ? 'client' : 'server';
+  const keys = kxSessionKeys(role, ownKx, peerKxPublicKey);
+  if (!keys) return fail('InvalidKey', 'The peer offered an unusable key-exchange key.');
   // Stock mixes only when the peer sent flags; a flagless (very old) peer keeps the raw kx keys.
   if (peerFlags === 0n) return ok(keys);
   return ok({

@@ -1,8 +1,9 @@
 // The server's own Ed25519 key that signs license.json. Created once in the state directory and
 // never replaced: every client pinned its fingerprint, so a silently new key would look like an
 // attack to all of them. A damaged file stops the server with a message naming it.
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { sodium } from '../../src-protocol/crypto.js';
+import { signKeyPair } from '../../src-protocol/crypto.js';
 import { keyFingerprint } from '../../src-protocol/license-key.js';
 import { writeFileAtomic } from '../../src-main/shared/atomic-file.js';
 
@@ -16,7 +17,7 @@ export interface SigningKey {
 const SECRET_FILE_MODE = 0o600;
 
 function fromSecret(secretKey: Uint8Array): SigningKey {
-  const { publicKey } = sodium.crypto_sign_seed_keypair(secretKey.subarray(0, 32));
+  const { publicKey } = signKeyPair(secretKey.subarray(0, 32));
   return { publicKey, secretKey, fingerprint: keyFingerprint(publicKey) };
 }
 
@@ -29,9 +30,9 @@ export async function loadOrCreateSigningKey(file: string): Promise<SigningKey> 
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   if (text === undefined) {
-    const { privateKey } = sodium.crypto_sign_keypair();
-    await writeFileAtomic(file, `${Buffer.from(privateKey).toString('base64')}\n`, SECRET_FILE_MODE);
-    return fromSecret(privateKey);
+    const { secretKey } = signKeyPair(randomBytes(32));
+    await writeFileAtomic(file, `${Buffer.from(secretKey).toString('base64')}\n`, SECRET_FILE_MODE);
+    return fromSecret(secretKey);
   }
   const secret = Buffer.from(text.trim(), 'base64');
   const key = secret.length === 64 ? fromSecret(new Uint8Array(secret)) : undefined;
