@@ -28,6 +28,39 @@ export interface TunReaderHandle {
   close(): void;
 }
 
+/** Bytes per datagram in UdpSocketHandle.sources. */
+export const UDP_SOURCE_BYTES = 24;
+/** Most datagrams per onBatch call, the length of UdpSocketHandle.ends. */
+export const UDP_BATCH = 64;
+
+/**
+ * The engine's UDP socket (Linux, macOS): receives in batches on the main loop, sends with one
+ * sendto() each. See src-helper/native/src/udp-socket.h.
+ */
+export interface UdpSocketHandle {
+  /** The bound port (the one asked for, or the kernel's pick for 0). */
+  readonly port: number;
+  /** During onBatch: datagram i is data[ends[i - 1] ?? 0, ends[i]). */
+  readonly ends: Uint32Array;
+  /**
+   * During onBatch: UDP_SOURCE_BYTES per datagram, 16-byte address (IPv4 as ::ffff:a.b.c.d),
+   * port in network order, 2 zero bytes, then the scope id (native u32) of a link-local source, else 0.
+   */
+  readonly sources: Uint8Array;
+  /** 0, or the errno of the one sendto(); nothing is thrown or queued. */
+  send(packet: Uint8Array, sockaddr: Uint8Array): number;
+  /** Up to UDP_BATCH packets in one sendmmsg(); returns how many failed (see sendErrors). */
+  sendMany(packets: Uint8Array[], sockaddrs: Uint8Array[], count: number): number;
+  /** After sendMany: the errno of each packet that failed, 0 for those sent. */
+  readonly sendErrors: Int32Array;
+  /** The destination in the socket's own sockaddr form; undefined when ip is no IP literal. */
+  sockaddr(ip: string, port: number): Uint8Array | undefined;
+  /** The name of the interface with this index (a link-local source's scope), or the number as text. */
+  interfaceName(index: number): string;
+  /** Stops receiving and closes the fd; no callback follows. */
+  close(): void;
+}
+
 /**
  * Which instance of a named pipe acceptPipeClient creates: the single instance of a data pipe, or
  * the first / a further instance of the multi-instance control pipe (only the first claims the
@@ -66,6 +99,17 @@ export interface NativeAddon {
     onBatch: (data: ArrayBuffer, ends: Uint32Array) => void,
     onEnd: (error: NativeError | null) => void,
   ) => TunReaderHandle;
+  /**
+   * Binds [::]:port with IPv4 mapped (dualStack) or 0.0.0.0:port; throws a NativeError (EADDRINUSE,
+   * EAFNOSUPPORT…). onBatch gets `count` datagrams packed in `data` (see UdpSocketHandle.ends) and
+   * how many were dropped since the last call for exceeding 2048 bytes. Throws ENOTSUP on Windows.
+   */
+  UdpSocket: new (
+    port: number,
+    dualStack: boolean,
+    onBatch: (data: Buffer, count: number, oversized: number) => void,
+    onError: (error: NativeError) => void,
+  ) => UdpSocketHandle;
 }
 
 /** Errors thrown by the addon carry the errno name (EBUSY, EPERM…) in `code`. */
@@ -80,12 +124,14 @@ export function isNativeError(error: unknown): error is NativeError {
 }
 
 // Where the addon may be: set explicitly (a packaged app keeps it outside the asar archive; the
-// installed helper next to itself), beside this file when run from source, or back in the source
-// tree when this file was compiled into dist/.
+// installed helper next to itself), beside this file when run from source, beside the bundle that
+// inlined this file (the packaged daemons), or back in the source tree when this file was compiled
+// into dist/.
 const BUILT = 'native/build/Release/hnet_native.node';
 const candidates = [
   process.env.HNET_NATIVE_ADDON,
   new URL(`./${BUILT}`, import.meta.url).pathname,
+  new URL('./hnet_native.node', import.meta.url).pathname,
   new URL(`../../src-helper/${BUILT}`, import.meta.url).pathname,
 ].filter((path): path is string => path !== undefined);
 const addonPath = candidates.find((path) => existsSync(path)) ?? candidates[0]!;

@@ -11,7 +11,8 @@
         "src/tun-reader.cc",
         "src/fd-source.cc",
         "src/wintun-source.cc",
-        "src/pipe-accept.cc"
+        "src/pipe-accept.cc",
+        "src/udp-socket.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -102,13 +102,17 @@ class NetworkDataPlane implements DataPlane {
   async start(): Promise<void> {
     const { c } = this;
     const log = c.log.with({ component: 'data-plane' });
-    const udp = await UdpTransport.open(c.config.udpPort, (message, ip, port) => {
-      try {
-        this.running?.router.fromUdp(message, ip, port);
-      } catch (error) {
-        this.internalError('udp', error);
-      }
-    });
+    const udp = await UdpTransport.open(
+      c.config.udpPort,
+      (message, ip, port, key) => {
+        try {
+          this.running?.router.fromUdp(message, ip, port, key);
+        } catch (error) {
+          this.internalError('udp', error);
+        }
+      },
+      { drops: this.dropCounter },
+    );
     udp.onError((error) => {
       this.dropCounter.count('udp-send-error');
       log.debug('udp-error', { reason: errorText(error) });

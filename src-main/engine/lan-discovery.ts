@@ -18,7 +18,7 @@ import type { DropCounter } from './drops.js';
 import type { EngineComponents } from './engine.js';
 import { errorText } from './errors.js';
 import { addressesKey, isOnLink, localAddresses, type LocalAddress } from './local-interfaces.js';
-import { canonicalIp } from './udp-transport.js';
+import { canonicalIp } from './udp-dgram-socket.js';
 
 /** Stock peers beacon this often. */
 const BEACON_INTERVAL_MS = 25_000;

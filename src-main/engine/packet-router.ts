@@ -18,7 +18,6 @@ import { compressInto, rebuildInto } from '../../src-protocol/tunnel-packet.js';
 import type { SealTarget } from '../../src-protocol/security/session.js';
 import type { BaseConnection } from './base-connection.js';
 import type { DropCounter } from './drops.js';
-import { endpointKey } from './paths.js';
 import type { Peer, PeerCandidate, PeerLinks } from './peer.js';
 import type { PeerTable } from './peer-table.js';
 import type { UdpTarget, UdpTransport } from './udp-transport.js';
@@ -75,18 +74,18 @@ export class PacketRouter implements PeerLinks {
     for (const peer of this.parts.multicastPeers()) peer.send(payload, packet.length, now);
   }
 
-  /** A datagram on our UDP port: from the base, or from a peer. */
-  fromUdp(message: Buffer, ip: string, port: number): void {
+  /** A datagram on our UDP port: from the base, or from a peer; `key` is endpointKey of its source. */
+  fromUdp(message: Buffer, ip: string, port: number, key: string): void {
     const { base, table } = this.parts;
     if (base.isBaseSource(ip, port)) return base.handleDatagram(message, ip, port);
     const kind = message[0];
     if (kind === P2P_DATA_KIND) {
-      const source = table.source(`${ip}|${port}`);
+      const source = table.source(key);
       if (!source) return this.drops.count('p2p-data-without-hello');
       if (message.length < 2) return this.drops.count('p2p-data-empty');
       return source.peer.receive(message.subarray(1), performance.now(), source.candidate);
     }
-    if (kind === P2P_HELLO || kind === P2P_HELLO_REPLY) return this.fromHello(message, { ip, port });
+    if (kind === P2P_HELLO || kind === P2P_HELLO_REPLY) return this.fromHello(message, { ip, port }, key);
     this.drops.count('p2p-unknown-kind');
   }
 
@@ -144,7 +143,7 @@ export class PacketRouter implements PeerLinks {
     return packet.length;
   }
 
-  private fromHello(message: Buffer, from: Endpoint): void {
+  private fromHello(message: Buffer, from: Endpoint, key: string): void {
     // Before verifying: the signature check is ours, not the path's, and must not count as RTT.
     const now = performance.now();
     // Cheap refusals first: verifying a signature costs ~0.3 ms, so a flood of well-formed HELLOs
@@ -161,7 +160,7 @@ export class PacketRouter implements PeerLinks {
     const { table } = this.parts;
     const peer = table.findOrCreate(hello.sender);
     if (!peer) return this.drops.count('p2p-hello-peer-table-full');
-    const existing = table.source(endpointKey(from));
+    const existing = table.source(key);
     const candidate =
       existing?.peer === peer ? existing.candidate : this.candidate(peer, from, 'observed', now);
     table.authenticate(peer, candidate);

@@ -2,107 +2,87 @@
 // mapping the base observes from NAT_INIT is the very one peers punch through. Dual-stack where the
 // host has IPv6 (IPv4 peers appear as ::ffff:a.b.c.d on the socket, plain dotted quads everywhere
 // else), plain IPv4 where it has not. Port: the configured one (5582), else the next free up to 6999.
-import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
+//
+// Two implementations behind one contract: the addon's socket (udp-native-socket.ts: batched
+// receives and sends, far less work per datagram) on Linux and macOS, node:dgram
+// (udp-dgram-socket.ts) on Windows, where the addon has no socket.
 import type { Endpoint } from '../../src-protocol/endpoint.js';
+import { DropCounter } from './drops.js';
+import { openDgramSocket } from './udp-dgram-socket.js';
+import { nativeSocketOpener } from './udp-native-socket.js';
 
 /** Stock peers pick the next free port after 5582, up to this one. */
 const LAST_PORT = 6999;
-/** Big kernel buffers absorb bursts while the event loop is busy with crypto. */
-const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
-const MAPPED_PREFIX = '::ffff:';
 
-/**
- * Every address we send to or bind is already an IP literal (see `target`). dgram would still ask
- * dns.lookup, which answers a literal only on the next tick: a closure, a queued callback and the
- * parsing again for every datagram. Answering at once is the same result without that.
- */
-const literalLookup: SocketOptions['lookup'] = (address, options, callback) => {
-  const family = typeof options === 'number' ? options : (options.family ?? 0);
-  callback(null, address, family === 'IPv6' || family === 6 ? 6 : 4);
-};
-
-/** Where a datagram goes, in the form the socket wants (precomputed once per endpoint). */
+/** Where a datagram goes, in the form the socket wants (prepared once per endpoint). */
 export interface UdpTarget {
   readonly address: string;
   readonly port: number;
+  /** The addon socket's sockaddr for it; absent with node:dgram. */
+  readonly sockaddr?: Uint8Array;
 }
 
-/** `ip` is canonical text (IPv4 as a dotted quad), comparable with endpoints from messages. */
-export type DatagramHandler = (message: Buffer, ip: string, port: number) => void;
+/**
+ * `ip` is canonical text (IPv4 as a dotted quad, a link-local IPv6 with its `%zone`), comparable
+ * with endpoints from messages; `key` is its `endpointKey`, reused for a run of datagrams from the
+ * same source. The message stays valid after the call.
+ */
+export type DatagramHandler = (message: Buffer, ip: string, port: number, key: string) => void;
 
-export class UdpTransport {
-  private constructor(
-    private readonly socket: Socket,
-    private readonly dualStack: boolean,
-    readonly port: number,
-  ) {}
+export interface UdpTransport {
+  readonly port: number;
+  /** Socket errors (an unreachable network, the fd failing), never one per full send queue. */
+  onError(listener: (error: Error) => void): void;
+  target(endpoint: Endpoint): UdpTarget;
+  /**
+   * Never throws and takes no callback: a datagram that cannot go is counted and dropped. It leaves
+   * before the event loop turns; `bytes` must not change until then.
+   */
+  send(bytes: Uint8Array, target: UdpTarget): void;
+  /** No datagram reaches the handler after this; closing again does nothing. */
+  close(): void;
+}
 
-  static async open(firstPort: number, onDatagram: DatagramHandler): Promise<UdpTransport> {
+/** Binds one socket; throws an error with `code` (EADDRINUSE, EAFNOSUPPORT…) when it cannot. */
+export type OpenUdpSocket = (
+  port: number,
+  dualStack: boolean,
+  onDatagram: DatagramHandler,
+  drops: DropCounter,
+) => Promise<UdpTransport>;
+
+export interface UdpOptions {
+  /** Where datagrams dropped by the socket are counted (full send queue, oversized). */
+  drops?: DropCounter;
+  /** The implementation; by default the one for this platform. */
+  openSocket?: OpenUdpSocket;
+}
+
+/** The one place the implementation is chosen. */
+function platformSocket(): OpenUdpSocket {
+  return process.platform === 'win32' ? openDgramSocket : nativeSocketOpener();
+}
+
+export const UdpTransport = {
+  async open(
+    firstPort: number,
+    onDatagram: DatagramHandler,
+    options: UdpOptions = {},
+  ): Promise<UdpTransport> {
+    const openSocket = options.openSocket ?? platformSocket();
+    const drops = options.drops ?? new DropCounter();
     let lastError: unknown;
     for (let port = firstPort; port <= Math.max(firstPort, LAST_PORT); port++) {
       for (const dualStack of [true, false]) {
-        const socket = createSocket({
-          type: dualStack ? 'udp6' : 'udp4',
-          ipv6Only: false,
-          recvBufferSize: SOCKET_BUFFER_BYTES,
-          sendBufferSize: SOCKET_BUFFER_BYTES,
-          lookup: literalLookup,
-        });
         try {
-          await bind(socket, port, dualStack ? '::' : '0.0.0.0');
+          return await openSocket(port, dualStack, onDatagram, drops);
         } catch (error) {
-          socket.close();
           lastError = error;
           // A busy port is busy in both families; a family the host lacks fails with another code.
           if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') break;
-          continue;
         }
-        const transport = new UdpTransport(socket, dualStack, port);
-        socket.on('message', (message: Buffer, from: RemoteInfo) =>
-          onDatagram(message, canonicalIp(from.address), from.port),
-        );
-        return transport;
       }
     }
     throw new Error(`no free UDP port from ${firstPort} to ${LAST_PORT}: ${String(lastError)}`);
-  }
-
-  /** Socket errors (ICMP unreachable reported late, …) concern one datagram, never the socket. */
-  onError(listener: (error: Error) => void): void {
-    this.socket.on('error', listener);
-  }
-
-  target(endpoint: Endpoint): UdpTarget {
-    const v4 = !endpoint.ip.includes(':');
-    return {
-      address: v4 && this.dualStack ? `${MAPPED_PREFIX}${endpoint.ip}` : endpoint.ip,
-      port: endpoint.port,
-    };
-  }
-
-  /** No callback: the hot path must not allocate one per datagram; errors surface on the socket. */
-  send(bytes: Uint8Array, target: UdpTarget): void {
-    this.socket.send(bytes, target.port, target.address);
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
-function bind(socket: Socket, port: number, address: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind({ port, address, exclusive: true }, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-/** `::ffff:1.2.3.4` → `1.2.3.4`, so every IPv4 address has one spelling inside the engine. */
-export function canonicalIp(address: string): string {
-  return address.startsWith(MAPPED_PREFIX) && address.includes('.')
-    ? address.slice(MAPPED_PREFIX.length)
-    : address;
-}
+  },
+};

@@ -1,6 +1,7 @@
 // The hnet native addon: the few things Node cannot do itself (peer credentials, TUN open,
-// passing file descriptors, blocking TUN reads off the main thread). Pure N-API so one build
-// serves both Node and Electron.
+// passing file descriptors, blocking TUN reads off the main thread) or does too slowly for the
+// data path (the engine's UDP socket, batched). Pure N-API so one build serves both Node and
+// Electron.
 #include <napi.h>
 
 #include "fd-passing.h"
@@ -8,6 +9,7 @@
 #include "pipe-accept.h"
 #include "tun-open.h"
 #include "tun-reader.h"
+#include "udp-socket.h"
 
 namespace {
 
@@ -18,6 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("acceptPipeClient", Napi::Function::New(env, hnet::AcceptPipeClient, "acceptPipeClient"));
   exports.Set("requestWithFd", Napi::Function::New(env, hnet::RequestWithFd, "requestWithFd"));
   hnet::InitTunReader(env, exports);
+  hnet::InitUdpSocket(env, exports);
   return exports;
 }
 

@@ -1,0 +1,567 @@
+// The engine's UDP socket (peers and the base share it) without node:dgram, whose per-datagram
+// cost was a recvmsg, a JS callback, a Buffer and an rinfo object with an address string for
+// every datagram received, and a send request object for every one sent.
+//
+// Receiving stays on the JS thread's own event loop: a libuv poll handle wakes us when the fd is
+// readable, recvmmsg drains up to 64 datagrams per system call, and JS is called once per batch.
+// A reader thread (as for TUN) would add a hand-over between threads to every batch and its
+// latency to every round trip; here a lone ping costs one wake-up, as it did with dgram. The drain
+// stops after a budget so that a flood cannot starve timers and the TUN reader; the poll is
+// level-triggered, so whatever is left wakes us again on the next turn of the loop.
+//
+// Sending goes to sockaddrs the caller prepared once per destination, on the non-blocking fd: one
+// sendto(), or one sendmmsg() for what the caller gathered during a turn of the loop. A full queue
+// drops the datagram, as a NIC would; the caller counts it.
+#include "udp-socket.h"
+
+#include "errors.h"
+
+#if defined(_WIN32)
+
+namespace hnet {
+
+void InitUdpSocket(Napi::Env env, Napi::Object exports) {
+  exports.Set("UdpSocket", Napi::Function::New(
+                               env,
+                               [](const Napi::CallbackInfo& info) -> Napi::Value {
+                                 ThrowUnsupported(info.Env(), "UdpSocket");
+                               },
+                               "UdpSocket"));
+}
+
+}  // namespace hnet
+
+#else
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace hnet {
+
+namespace {
+
+constexpr unsigned kBatch = 64;
+// Larger than anything hnet or a stock peer sends (MTU 1350 plus the security layer, < 2000).
+constexpr size_t kSlotBytes = 2048;
+// Per wake-up: enough to keep up with a gigabit, small enough to let other handles run between.
+constexpr unsigned kDatagramsPerWake = 256;
+constexpr size_t kSourceBytes = 24;
+// Big kernel buffers absorb bursts while the JS thread is busy with crypto.
+constexpr int kKernelBufferBytes = 4 * 1024 * 1024;
+
+#if defined(__linux__)
+int ReceiveMany(int fd, struct mmsghdr* messages, unsigned count) {
+  return recvmmsg(fd, messages, count, MSG_DONTWAIT, nullptr);
+}
+
+int SendMany(int fd, struct mmsghdr* messages, unsigned count) { return sendmmsg(fd, messages, count, 0); }
+#else
+struct mmsghdr {
+  struct msghdr msg_hdr;
+  unsigned int msg_len;
+};
+
+// No recvmmsg or sendmmsg here: one recvmsg per datagram, still handed to JS as one batch, and
+// one sendmsg per datagram of a batch.
+int ReceiveMany(int fd, struct mmsghdr* messages, unsigned count) {
+  unsigned received = 0;
+  for (; received < count; received++) {
+    ssize_t n = recvmsg(fd, &messages[received].msg_hdr, MSG_DONTWAIT);
+    // An error after some datagrams is met again by the next call.
+    if (n < 0) return received > 0 ? static_cast<int>(received) : -1;
+    messages[received].msg_len = static_cast<unsigned>(n);
+  }
+  return static_cast<int>(received);
+}
+
+int SendMany(int fd, struct mmsghdr* messages, unsigned count) {
+  unsigned sent = 0;
+  for (; sent < count; sent++) {
+    if (sendmsg(fd, &messages[sent].msg_hdr, 0) < 0) return sent > 0 ? static_cast<int>(sent) : -1;
+  }
+  return static_cast<int>(sent);
+}
+#endif
+
+// Codes as Node spells them (libuv's names; on Unix a libuv error is the negated errno).
+Napi::Error SocketError(Napi::Env env, const char* operation, int err) {
+  Napi::Error error = Napi::Error::New(env, std::string(operation) + " failed: " + std::strerror(err));
+  error.Set("code", Napi::String::New(env, uv_err_name(-err)));
+  error.Set("errno", Napi::Number::New(env, err));
+  error.Set("syscall", Napi::String::New(env, operation));
+  return error;
+}
+
+int CreateSocket(int family) {
+#if defined(SOCK_NONBLOCK)
+  return socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+#else
+  int fd = socket(family, SOCK_DGRAM, 0);
+  if (fd < 0) return -1;
+  int flags = fcntl(fd, F_GETFL);
+  if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+    int err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
+#endif
+}
+
+// The FORCE variants let root exceed net.core.{r,w}mem_max; everyone else gets what the limit allows.
+void SetKernelBuffer(int fd, int force_option, int option) {
+  int bytes = kKernelBufferBytes;
+  if (force_option != 0 && setsockopt(fd, SOL_SOCKET, force_option, &bytes, sizeof bytes) == 0) return;
+  setsockopt(fd, SOL_SOCKET, option, &bytes, sizeof bytes);
+}
+
+#if defined(SO_RCVBUFFORCE)
+constexpr int kReceiveBufferForce = SO_RCVBUFFORCE;
+constexpr int kSendBufferForce = SO_SNDBUFFORCE;
+#else
+constexpr int kReceiveBufferForce = 0;
+constexpr int kSendBufferForce = 0;
+#endif
+
+struct Bound {
+  int fd = -1;
+  int port = 0;
+};
+
+Bound OpenBound(Napi::Env env, int port, bool dual_stack) {
+  int family = dual_stack ? AF_INET6 : AF_INET;
+  int fd = CreateSocket(family);
+  if (fd < 0) throw SocketError(env, "socket", errno);
+  auto fail = [&](const char* operation) {
+    int err = errno;
+    close(fd);
+    return SocketError(env, operation, err);
+  };
+  if (dual_stack) {
+    int off = 0;
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) != 0) throw fail("setsockopt(IPV6_V6ONLY)");
+  }
+  SetKernelBuffer(fd, kReceiveBufferForce, SO_RCVBUF);
+  SetKernelBuffer(fd, kSendBufferForce, SO_SNDBUF);
+  struct sockaddr_storage address {};
+  socklen_t length;
+  if (dual_stack) {
+    auto* a = reinterpret_cast<struct sockaddr_in6*>(&address);
+    a->sin6_family = AF_INET6;
+    a->sin6_addr = in6addr_any;
+    a->sin6_port = htons(static_cast<uint16_t>(port));
+    length = sizeof(struct sockaddr_in6);
+  } else {
+    auto* a = reinterpret_cast<struct sockaddr_in*>(&address);
+    a->sin_family = AF_INET;
+    a->sin_addr.s_addr = htonl(INADDR_ANY);
+    a->sin_port = htons(static_cast<uint16_t>(port));
+    length = sizeof(struct sockaddr_in);
+  }
+#if defined(__APPLE__)
+  address.ss_len = static_cast<uint8_t>(length);
+#endif
+  if (bind(fd, reinterpret_cast<struct sockaddr*>(&address), length) != 0) throw fail("bind");
+  length = sizeof address;
+  if (getsockname(fd, reinterpret_cast<struct sockaddr*>(&address), &length) != 0) throw fail("getsockname");
+  // Both families keep the port at the same offset.
+  int bound = ntohs(reinterpret_cast<struct sockaddr_in*>(&address)->sin_port);
+  return {fd, bound};
+}
+
+// 16-byte address (IPv4 mapped), port in network order, 2 zero bytes, scope id of a link-local source.
+void WriteSource(const struct sockaddr_storage& from, uint8_t* out) {
+  std::memset(out, 0, kSourceBytes);
+  if (from.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<const struct sockaddr_in6&>(from);
+    std::memcpy(out, &a.sin6_addr, 16);
+    std::memcpy(out + 16, &a.sin6_port, 2);
+    if (IN6_IS_ADDR_LINKLOCAL(&a.sin6_addr)) {
+      uint32_t scope = a.sin6_scope_id;
+      std::memcpy(out + 20, &scope, sizeof scope);
+    }
+  } else if (from.ss_family == AF_INET) {
+    const auto& a = reinterpret_cast<const struct sockaddr_in&>(from);
+    out[10] = 0xff;
+    out[11] = 0xff;
+    std::memcpy(out + 12, &a.sin_addr, 4);
+    std::memcpy(out + 16, &a.sin_port, 2);
+  }
+}
+
+// Errors that mean the fd itself is unusable: polling it again would only repeat them.
+bool IsLasting(int err) { return err == EBADF || err == ENOTSOCK || err == EINVAL; }
+
+class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "UdpSocket",
+                       {InstanceMethod("send", &UdpSocket::Send), InstanceMethod("sendMany", &UdpSocket::SendBatch),
+                        InstanceMethod("sockaddr", &UdpSocket::Sockaddr),
+                        InstanceMethod("interfaceName", &UdpSocket::InterfaceName),
+                        InstanceMethod("close", &UdpSocket::Close)});
+  }
+
+  explicit UdpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocket>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsBoolean() || !info[2].IsFunction() ||
+        !info[3].IsFunction()) {
+      throw Napi::TypeError::New(env, "UdpSocket expects (port, dualStack, onBatch, onError)");
+    }
+    int port = info[0].As<Napi::Number>().Int32Value();
+    if (port < 0 || port > 65535) throw Napi::RangeError::New(env, "UdpSocket: port must be 0 to 65535");
+    family_ = info[1].As<Napi::Boolean>().Value() ? AF_INET6 : AF_INET;
+    Bound bound = OpenBound(env, port, family_ == AF_INET6);
+    fd_ = bound.fd;
+
+    // `ends` and `sources` live in the JS heap, so JS reads them without a copy; the references
+    // keep them alive whatever JS does to the properties.
+    Napi::Uint32Array ends = Napi::Uint32Array::New(env, kBatch);
+    Napi::Uint8Array sources = Napi::Uint8Array::New(env, kBatch * kSourceBytes);
+    ends_ = ends.Data();
+    sources_ = sources.Data();
+    ends_ref_ = Napi::Persistent(ends);
+    sources_ref_ = Napi::Persistent(sources);
+    Napi::Object self = info.This().As<Napi::Object>();
+    self.Set("port", Napi::Number::New(env, bound.port));
+    self.Set("ends", ends);
+    self.Set("sources", sources);
+    Napi::Int32Array send_errors = Napi::Int32Array::New(env, kBatch);
+    send_errors_ = send_errors.Data();
+    send_errors_ref_ = Napi::Persistent(send_errors);
+    self.Set("sendErrors", send_errors);
+    on_batch_ = Napi::Persistent(info[2].As<Napi::Function>());
+    on_error_ = Napi::Persistent(info[3].As<Napi::Function>());
+
+    slots_.resize(kBatch * kSlotBytes);
+    for (unsigned i = 0; i < kBatch; i++) {
+      iovecs_[i] = {slots_.data() + i * kSlotBytes, kSlotBytes};
+      struct msghdr& header = messages_[i].msg_hdr;
+      header = {};
+      header.msg_name = &names_[i];
+      header.msg_iov = &iovecs_[i];
+      header.msg_iovlen = 1;
+    }
+
+    uv_loop_t* loop = nullptr;
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
+      close(fd_);
+      throw Napi::Error::New(env, "UdpSocket: no event loop");
+    }
+    poll_ = new uv_poll_t;
+    int err = uv_poll_init_socket(loop, poll_, fd_);
+    if (err != 0) {
+      delete poll_;
+      poll_ = nullptr;
+      close(fd_);
+      throw SocketError(env, "uv_poll_init", -err);
+    }
+    poll_->data = this;
+    err = uv_poll_start(poll_, UV_READABLE, OnReadable);
+    if (err != 0) {
+      StopPolling();
+      close(fd_);
+      throw SocketError(env, "uv_poll_start", -err);
+    }
+    // Like a dgram socket, an open socket stays alive (and keeps the loop alive) until closed.
+    Ref();
+    napi_add_env_cleanup_hook(env, OnEnvironmentExit, this);
+  }
+
+  ~UdpSocket() override {
+    if (fd_ >= 0) napi_remove_env_cleanup_hook(Env(), OnEnvironmentExit, this);
+    ReleaseSystem();
+  }
+
+ private:
+  static void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
+    auto* self = static_cast<UdpSocket*>(handle->data);
+    if (self == nullptr) return;
+    Napi::Env env = self->Env();
+    Napi::HandleScope scope(env);
+    if (status < 0) {
+      // libuv could not poll the fd (it is no longer a socket): nothing will ever arrive.
+      self->StopPolling();
+      self->ReportError(-status, "poll");
+      return;
+    }
+    // Held while JS runs: a handler that closes the socket may let it be collected meanwhile.
+    self->Ref();
+    self->Drain();
+    self->Unref();
+  }
+
+  static void OnEnvironmentExit(void* data) { static_cast<UdpSocket*>(data)->ReleaseSystem(); }
+
+  void Drain() {
+    unsigned budget = kDatagramsPerWake;
+    while (budget > 0 && fd_ >= 0) {
+      unsigned wanted = std::min(kBatch, budget);
+      for (unsigned i = 0; i < wanted; i++) messages_[i].msg_hdr.msg_namelen = sizeof names_[i];
+      int received = ReceiveMany(fd_, messages_.data(), wanted);
+      if (received < 0) {
+        int err = errno;
+        if (err == EINTR) continue;
+        if (err == EAGAIN || err == EWOULDBLOCK) return;
+        if (IsLasting(err)) StopPolling();
+        ReportError(err, "recvmmsg");
+        return;
+      }
+      budget -= static_cast<unsigned>(received);
+      if (!Deliver(static_cast<unsigned>(received))) return;
+      // Fewer than asked for: the queue is empty, and asking again would only return EAGAIN.
+      if (static_cast<unsigned>(received) < wanted) return;
+    }
+  }
+
+  // False when JS threw or closed the socket: stop draining.
+  bool Deliver(unsigned received) {
+    Napi::Env env = Env();
+    size_t total = 0;
+    for (unsigned i = 0; i < received; i++) {
+      if (messages_[i].msg_hdr.msg_flags & MSG_TRUNC)
+        oversized_++;
+      else
+        total += messages_[i].msg_len;
+    }
+    // Copied into a JS-owned buffer: handlers may keep a datagram, and the slots are reused at once.
+    Napi::Buffer<uint8_t> data = Napi::Buffer<uint8_t>::New(env, total);
+    unsigned count = 0;
+    size_t used = 0;
+    for (unsigned i = 0; i < received; i++) {
+      if (messages_[i].msg_hdr.msg_flags & MSG_TRUNC) continue;
+      size_t length = messages_[i].msg_len;
+      std::memcpy(data.Data() + used, slots_.data() + i * kSlotBytes, length);
+      used += length;
+      ends_[count] = static_cast<uint32_t>(used);
+      WriteSource(names_[i], sources_ + count * kSourceBytes);
+      count++;
+    }
+    if (count == 0 && oversized_ == 0) return true;
+    unsigned oversized = oversized_;
+    oversized_ = 0;
+    return CallJs(on_batch_, {data, Napi::Number::New(env, count), Napi::Number::New(env, oversized)});
+  }
+
+  void ReportError(int err, const char* operation) {
+    if (on_error_.IsEmpty()) return;
+    CallJs(on_error_, {SocketError(Env(), operation, err).Value()});
+  }
+
+  // MakeCallback, not Call: promises and nextTicks queued by the handler run when it returns, as
+  // after any I/O callback. A handler that throws is an uncaught exception, as in an event listener.
+  bool CallJs(Napi::FunctionReference& callback, const std::initializer_list<napi_value>& args) {
+    try {
+      callback.MakeCallback(Value(), args, nullptr);
+    } catch (const Napi::Error& error) {
+      napi_fatal_exception(Env(), error.Value());
+      return false;
+    }
+    return fd_ >= 0;
+  }
+
+  Napi::Value Send(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (fd_ < 0) return Napi::Number::New(env, EBADF);
+    Napi::Uint8Array packet = info[0].As<Napi::Uint8Array>();
+    Napi::Uint8Array to = info[1].As<Napi::Uint8Array>();
+    // Copied out: the caller's bytes need not be aligned, and must describe our own family.
+    struct sockaddr_storage address;
+    size_t length = to.ByteLength();
+    if (length != AddressLength() || length > sizeof address) return Napi::Number::New(env, EINVAL);
+    std::memcpy(&address, to.Data(), length);
+    if (address.ss_family != family_) return Napi::Number::New(env, EINVAL);
+    for (;;) {
+      ssize_t sent = sendto(fd_, packet.Data(), packet.ByteLength(), 0, reinterpret_cast<struct sockaddr*>(&address),
+                            static_cast<socklen_t>(length));
+      if (sent >= 0) return Napi::Number::New(env, 0);
+      if (errno != EINTR) return Napi::Number::New(env, errno);
+    }
+  }
+
+  Napi::Value SendBatch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array packets = info[0].As<Napi::Array>();
+    Napi::Array destinations = info[1].As<Napi::Array>();
+    unsigned count = std::min(info[2].As<Napi::Number>().Uint32Value(), kBatch);
+    unsigned ready = 0;
+    unsigned failed = 0;
+    for (unsigned i = 0; i < count; i++) {
+      send_errors_[i] = 0;
+      Napi::Uint8Array packet = packets.Get(i).As<Napi::Uint8Array>();
+      Napi::Uint8Array to = destinations.Get(i).As<Napi::Uint8Array>();
+      size_t length = to.ByteLength();
+      struct sockaddr_storage& address = send_names_[ready];
+      if (fd_ < 0 || length != AddressLength()) {
+        send_errors_[i] = fd_ < 0 ? EBADF : EINVAL;
+        failed++;
+        continue;
+      }
+      std::memcpy(&address, to.Data(), length);
+      if (address.ss_family != family_) {
+        send_errors_[i] = EINVAL;
+        failed++;
+        continue;
+      }
+      send_iovecs_[ready] = {packet.Data(), packet.ByteLength()};
+      struct msghdr& header = send_messages_[ready].msg_hdr;
+      header = {};
+      header.msg_name = &address;
+      header.msg_namelen = static_cast<socklen_t>(length);
+      header.msg_iov = &send_iovecs_[ready];
+      header.msg_iovlen = 1;
+      send_index_[ready] = i;
+      ready++;
+    }
+    unsigned done = 0;
+    while (done < ready) {
+      int sent = SendMany(fd_, send_messages_.data() + done, ready - done);
+      if (sent >= 0) {
+        done += static_cast<unsigned>(sent);
+        continue;
+      }
+      if (errno == EINTR) continue;
+      // The first of the rest failed: note it and carry on after it.
+      send_errors_[send_index_[done]] = errno;
+      failed++;
+      done++;
+    }
+    return Napi::Number::New(env, failed);
+  }
+
+  Napi::Value Sockaddr(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber())
+      throw Napi::TypeError::New(env, "sockaddr expects (ip, port)");
+    std::string text = info[0].As<Napi::String>().Utf8Value();
+    int port = info[1].As<Napi::Number>().Int32Value();
+    if (port < 0 || port > 65535) return env.Undefined();
+    std::string zone;
+    size_t percent = text.find('%');
+    if (percent != std::string::npos) {
+      zone = text.substr(percent + 1);
+      text.resize(percent);
+    }
+    struct in6_addr v6 {};
+    struct in_addr v4 {};
+    bool is_v4 = inet_pton(AF_INET, text.c_str(), &v4) == 1;
+    if (!is_v4 && inet_pton(AF_INET6, text.c_str(), &v6) != 1) return env.Undefined();
+    if (!is_v4 && IN6_IS_ADDR_V4MAPPED(&v6)) {
+      std::memcpy(&v4, &v6.s6_addr[12], 4);
+      is_v4 = true;
+    }
+    struct sockaddr_storage address {};
+    if (family_ == AF_INET) {
+      if (!is_v4) return env.Undefined();
+      auto* a = reinterpret_cast<struct sockaddr_in*>(&address);
+      a->sin_family = AF_INET;
+      a->sin_addr = v4;
+      a->sin_port = htons(static_cast<uint16_t>(port));
+    } else {
+      auto* a = reinterpret_cast<struct sockaddr_in6*>(&address);
+      a->sin6_family = AF_INET6;
+      a->sin6_port = htons(static_cast<uint16_t>(port));
+      if (is_v4) {
+        a->sin6_addr.s6_addr[10] = 0xff;
+        a->sin6_addr.s6_addr[11] = 0xff;
+        std::memcpy(&a->sin6_addr.s6_addr[12], &v4, 4);
+      } else {
+        a->sin6_addr = v6;
+      }
+      if (!zone.empty()) {
+        unsigned index = if_nametoindex(zone.c_str());
+        char* end = nullptr;
+        if (index == 0) index = static_cast<unsigned>(std::strtoul(zone.c_str(), &end, 10));
+        if (index == 0 || (end != nullptr && *end != '\0')) return env.Undefined();
+        a->sin6_scope_id = index;
+      }
+    }
+#if defined(__APPLE__)
+    address.ss_len = static_cast<uint8_t>(AddressLength());
+#endif
+    return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(&address), AddressLength());
+  }
+
+  Napi::Value InterfaceName(const Napi::CallbackInfo& info) {
+    unsigned index = info[0].As<Napi::Number>().Uint32Value();
+    char name[IF_NAMESIZE];
+    if (if_indextoname(index, name) != nullptr) return Napi::String::New(info.Env(), name);
+    return Napi::String::New(info.Env(), std::to_string(index));
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    if (fd_ >= 0) {
+      napi_remove_env_cleanup_hook(Env(), OnEnvironmentExit, this);
+      ReleaseSystem();
+      on_batch_.Reset();
+      on_error_.Reset();
+      Unref();
+    }
+    return info.Env().Undefined();
+  }
+
+  size_t AddressLength() const {
+    return family_ == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+  }
+
+  void StopPolling() {
+    if (poll_ == nullptr) return;
+    // No callback after uv_close; the handle's memory must outlive it until libuv is done.
+    poll_->data = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) {
+      delete reinterpret_cast<uv_poll_t*>(handle);
+    });
+    poll_ = nullptr;
+  }
+
+  // All an environment that exits with the socket open needs: its JS references go with it.
+  void ReleaseSystem() {
+    if (fd_ < 0) return;
+    StopPolling();
+    close(fd_);
+    fd_ = -1;
+  }
+
+  int family_ = AF_INET6;
+  int fd_ = -1;
+  uv_poll_t* poll_ = nullptr;
+  unsigned oversized_ = 0;
+  Napi::FunctionReference on_batch_;
+  Napi::FunctionReference on_error_;
+  Napi::Reference<Napi::Uint32Array> ends_ref_;
+  Napi::Reference<Napi::Uint8Array> sources_ref_;
+  uint32_t* ends_ = nullptr;
+  uint8_t* sources_ = nullptr;
+  std::vector<uint8_t> slots_;
+  std::array<struct iovec, kBatch> iovecs_{};
+  std::array<struct sockaddr_storage, kBatch> names_{};
+  std::array<struct mmsghdr, kBatch> messages_{};
+  int32_t* send_errors_ = nullptr;
+  Napi::Reference<Napi::Int32Array> send_errors_ref_;
+  std::array<struct iovec, kBatch> send_iovecs_{};
+  std::array<struct sockaddr_storage, kBatch> send_names_{};
+  std::array<struct mmsghdr, kBatch> send_messages_{};
+  std::array<unsigned, kBatch> send_index_{};
+};
+
+}  // namespace
+
+void InitUdpSocket(Napi::Env env, Napi::Object exports) { exports.Set("UdpSocket", UdpSocket::Define(env)); }
+
+}  // namespace hnet
+
+#endif
