@@ -1,7 +1,11 @@
 // Overlay benchmark, one table with every row measured in the same run on the same lab:
-//   node --import tsx bench/overlay.ts [--json] [--seconds 5] [--rounds 3] [--pings 500]   (root)
+//   node --import tsx bench/overlay.ts [--json] [--seconds 5] [--rounds 3] [--pings 500]
+//                                      [--build auto|compiled|sources]                  (root)
 // Rows: the bare underlay of each path (plain veth + bridges + NATs), then each overlay on each
-// path. Figures go from host a to host b. Progress goes to stderr, the table (or JSON) to stdout.
+// path. Figures go from host a to host b. A second table breaks each first ping down into the
+// steps on the way to it. Progress goes to stderr, the tables (or JSON) to stdout.
+// hnet runs the compiled build (dist/, as users run it) when it is current, else the sources
+// through tsx; --build insists on one, and the notes under the table say which ran.
 import { cpus, loadavg, release } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Lab } from '../e2e/lab/index.js';
@@ -16,8 +20,8 @@ import {
 import type { Throughput } from './overlay/iperf-output.js';
 import type { OverlayUnderTest } from './overlay/overlay-under-test.js';
 import type { RttPercentiles } from './overlay/ping-output.js';
-import { hnet } from './overlay/hnet.js';
-import { formatTable, type Row } from './overlay/table.js';
+import { chooseBuild, hnet, type BuildChoice } from './overlay/hnet.js';
+import { formatStartupTable, formatTable, type Row, type StartupRow } from './overlay/table.js';
 import { overlayMtu, wireguardGo } from './overlay/wireguard-go.js';
 
 interface OverlayOnPath {
@@ -43,6 +47,7 @@ const { values: options } = parseArgs({
     seconds: { type: 'string', default: '5' },
     pings: { type: 'string', default: '500' },
     rounds: { type: 'string', default: '3' },
+    build: { type: 'string', default: 'auto' },
   },
 });
 const seconds = Number(options.seconds);
@@ -52,6 +57,9 @@ if (!(seconds >= 1 && pings >= 100 && Number.isInteger(rounds) && rounds >= 1))
   throw new Error(
     'use --seconds 1 or more (iperf3 run length), --pings 100 or more (for a p99), --rounds 1 or more (iperf3 runs per row)',
   );
+const buildChoices: readonly BuildChoice[] = ['auto', 'compiled', 'sources'];
+const buildChoice = buildChoices.find((choice) => choice === options.build);
+if (buildChoice === undefined) throw new Error('use --build auto, compiled or sources');
 if (process.getuid?.() !== 0) throw new Error('bench/overlay.ts needs root: it builds network namespaces');
 
 const progress = (text: string): void => void process.stderr.write(`${text}\n`);
@@ -79,11 +87,16 @@ function underlayRow(pair: HostPair, underlay: Underlay): Row {
   };
 }
 
+interface OverlayFigures {
+  readonly row: Row;
+  readonly startup: StartupRow;
+}
+
 async function measureOverlay(
   pair: HostPair,
   { overlay, failover }: OverlayOnPath,
   underlay: Underlay,
-): Promise<Row> {
+): Promise<OverlayFigures> {
   progress(`${overlay.name}, ${pair.path}`);
   const startedAt = performance.now();
   const running = await overlay.start(pair);
@@ -92,10 +105,17 @@ async function measureOverlay(
   try {
     const target = running.addressOf(pair.b);
     const firstPingMs = await timeToFirstPing(pair.a, target, startedAt);
+    const steps = [
+      ...((await running.startupSteps?.(startedAt)) ?? []),
+      { step: 'first reply', ms: firstPingMs },
+    ];
+    progress(
+      `  ${steps.map(({ step, ms }) => `${step} ${ms === null ? '-' : ms.toFixed(0)}`).join(', ')} ms`,
+    );
     const throughput = await measureMedianThroughput(pair.a, pair.b, target, { seconds, rounds });
     const rtt = await measureRtt(pair.a, target, pings);
     const gap = failover && (await measureFailoverGap(pair.a, target, () => pair.cutDirect(), failover));
-    return {
+    const row: Row = {
       overlay: overlay.name,
       path: pair.path,
       throughputMbit: throughput.mbitPerSecond,
@@ -108,6 +128,7 @@ async function measureOverlay(
       firstPingMs,
       failoverGapMs: gap ? gap.gapMs : null,
     };
+    return { row, startup: { overlay: overlay.name, path: pair.path, steps } };
   } finally {
     await running.stop();
   }
@@ -118,7 +139,8 @@ const lab = await Lab.create();
 try {
   const bench = await buildBenchLab(lab);
   const wireguard = await wireguardGo();
-  const hnetWithBase = await hnet(await lab.host('base', { on: bench.internet }));
+  const hnetWithBase = await hnet(await lab.host('base', { on: bench.internet }), chooseBuild(buildChoice));
+  progress(`${hnetWithBase.name} runs ${hnetWithBase.runs}`);
   // Pinging 3 s first lets the direct path settle; 7 s after the cut leaves room for a slow fallback.
   const failover = { beforeMs: 3_000, afterMs: 7_000 };
   const paths: PathRows[] = [
@@ -129,10 +151,15 @@ try {
   ];
 
   const rows: Row[] = [];
+  const startup: StartupRow[] = [];
   for (const { pair, overlays } of paths) {
     const underlay = await measureUnderlay(pair);
     rows.push(underlayRow(pair, underlay));
-    for (const entry of overlays) rows.push(await measureOverlay(pair, entry, underlay));
+    for (const entry of overlays) {
+      const figures = await measureOverlay(pair, entry, underlay);
+      rows.push(figures.row);
+      startup.push(figures.startup);
+    }
   }
 
   const conditions = {
@@ -144,10 +171,14 @@ try {
     overlayMtu,
     underlayMtu: 1500,
     loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
+    runs: Object.fromEntries(
+      [wireguard, hnetWithBase].flatMap((overlay) => (overlay.runs ? [[overlay.name, overlay.runs]] : [])),
+    ),
   };
-  if (options.json) console.log(JSON.stringify({ conditions, rows }, null, 2));
+  if (options.json) console.log(JSON.stringify({ conditions, rows, startup }, null, 2));
   else {
     console.log(formatTable(rows));
+    console.log(`\nFirst ping, step by step (ms from starting both ends):\n${formatStartupTable(startup)}`);
     console.log(
       [
         '',
@@ -155,8 +186,10 @@ try {
         `TCP: ${conditions.iperf3}. RTT: ${conditions.ping}; "added" = overlay minus underlay, per percentile.`,
         `Underlay through NATs: to the far NAT's public address, which forwards ping and iperf3 to b.`,
         `Load average (1 min) at start ${conditions.loadAverage.start.toFixed(1)}, at end ${conditions.loadAverage.end.toFixed(1)}: other work on the machine shows up here.`,
-        'First ping: from starting both ends to the first reply, pinging every 100 ms.',
+        'First ping: from starting both ends to the first reply, pinging every 100 ms. Steps done on both',
+        'ends count when the slower one got there; "peer known" and "handshake" are as a sees b.',
         'Failover gap: longest run of lost replies x 100 ms after the direct path is cut; "-" where no fallback exists.',
+        ...Object.entries(conditions.runs).map(([name, runs]) => `${name}: ${runs}.`),
       ].join('\n'),
     );
   }

@@ -15,12 +15,26 @@ import type { HostPair } from './bench-lab.js';
 export interface OverlayUnderTest {
   /** How the table names it, with its version. */
   readonly name: string;
+  /** How it is run, in a few words, for the notes under the table. */
+  readonly runs?: string;
   start(pair: HostPair): Promise<RunningOverlay>;
+}
+
+/** A step on the way to the first ping, and when it was done: ms after `since`, null if it never was. */
+export interface StartupStep {
+  readonly step: string;
+  readonly ms: number | null;
 }
 
 export interface RunningOverlay {
   /** The inner address the overlay gives host; what ping and iperf3 are pointed at. */
   addressOf(host: Host): string;
+  /**
+   * Asked once the first ping got through: when each step towards it was done, in ms after
+   * `since` (the `performance.now()` taken before `start`), in the order they happen. Overlays
+   * that cannot tell leave it out.
+   */
+  startupSteps?(since: number): Promise<StartupStep[]>;
   /** Stops everything `start` began; the hosts are left as they were found. */
   stop(): Promise<void>;
 }

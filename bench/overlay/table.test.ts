@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatTable, type Row } from './table.js';
+import { formatStartupTable, formatTable, type Row } from './table.js';
 
 const underlay: Row = {
   overlay: 'underlay',
@@ -44,4 +44,25 @@ test('every row lines up under the header, figures rounded, missing ones shown a
   assert.ok(first.startsWith('underlay  '));
   assert.match(first, /0\.038\s+0\.053\s+-\s+-\s+-\s+-$/);
   assert.match(second, /76\.047\s+72\s+-$/);
+});
+
+test('the start-up table has a column per step, in order, and "-" for a step never reached', () => {
+  const lines = formatStartupTable([
+    {
+      overlay: 'hnet 0.1.0',
+      path: 'same LAN',
+      steps: [
+        { step: 'helper ready', ms: 141.6 },
+        { step: 'handshake', ms: null },
+        { step: 'first reply', ms: 498.2 },
+      ],
+    },
+    { overlay: 'wireguard-go', path: 'same LAN', steps: [{ step: 'first reply', ms: 44 }] },
+  ]).split('\n');
+  const [header, rule, hnetLine, wireguardLine] = lines as [string, string, string, string];
+  assert.match(header, /^overlay\s+path\s+helper ready\s+handshake\s+first reply$/);
+  assert.equal(rule.length, header.length);
+  assert.match(hnetLine, /^hnet 0\.1\.0\s+same LAN\s+142\s+-\s+498$/);
+  assert.match(wireguardLine, /^wireguard-go\s+same LAN\s+-\s+-\s+44$/);
+  assert.equal(hnetLine.length, header.length);
 });

@@ -44,21 +44,53 @@ const columns: readonly Column[] = [
   { title: 'failover gap ms', cell: (row) => fixed(row.failoverGapMs, 0) },
 ];
 
-/** A plain-text table with a header, a rule, and one line per row; numbers right-aligned. */
-export function formatTable(rows: readonly Row[]): string {
-  const cells = [
-    columns.map((column) => column.title),
-    ...rows.map((row) => columns.map((c) => c.cell(row))),
-  ];
-  const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i]?.length ?? 0)));
-  const render = (line: readonly string[]): string =>
+/** Header, rule, one line per row; columns left-aligned where asked, else right-aligned. */
+function render(
+  titles: readonly string[],
+  lines: readonly (readonly string[])[],
+  alignLeft: readonly boolean[],
+): string {
+  const cells = [titles, ...lines];
+  const widths = titles.map((_, i) => Math.max(...cells.map((line) => line[i]?.length ?? 0)));
+  const renderLine = (line: readonly string[]): string =>
     line
       .map((text, i) => {
         const width = widths[i] ?? 0;
-        return columns[i]?.alignLeft ? text.padEnd(width) : text.padStart(width);
+        return alignLeft[i] ? text.padEnd(width) : text.padStart(width);
       })
       .join('  ')
       .trimEnd();
-  const [header, ...body] = cells.map(render);
+  const [header, ...body] = cells.map(renderLine);
   return [header, '-'.repeat(header?.length ?? 0), ...body].join('\n');
+}
+
+/** The benchmark table: one line per row, numbers rounded, missing figures as "-". */
+export function formatTable(rows: readonly Row[]): string {
+  return render(
+    columns.map((column) => column.title),
+    rows.map((row) => columns.map((c) => c.cell(row))),
+    columns.map((column) => column.alignLeft === true),
+  );
+}
+
+/** How one overlay on one path got to its first ping. */
+export interface StartupRow {
+  readonly overlay: string;
+  readonly path: string;
+  /** In the order they happen; the last is the first reply itself. */
+  readonly steps: readonly { readonly step: string; readonly ms: number | null }[];
+}
+
+/** One line per row, one column per step (in the order the rows name them), ms from the start. */
+export function formatStartupTable(rows: readonly StartupRow[]): string {
+  // The row with the most steps sets the order; steps only other rows have go after its own.
+  const titles: string[] = [];
+  const fullest = [...rows].sort((x, y) => y.steps.length - x.steps.length);
+  for (const row of fullest) for (const { step } of row.steps) if (!titles.includes(step)) titles.push(step);
+  const lines = rows.map((row) => [
+    row.overlay,
+    row.path,
+    ...titles.map((title) => fixed(row.steps.find((s) => s.step === title)?.ms ?? null, 0)),
+  ]);
+  return render(['overlay', 'path', ...titles], lines, [true, true, ...titles.map(() => false)]);
 }

@@ -2,13 +2,107 @@
 // hnet0 and writes the host's own /etc/hosts) and hnetd, each with its own state directory and
 // sockets; `hnet` runs against it. Plus a base server. Used by the scenarios in this folder and by
 // the overlay benchmark (bench/overlay/hnet.ts).
+//
+// The programs run as users run them, compiled into dist/ by `npm run build`, whenever that build
+// is current (every source it compiles is older than its output); else from the sources through
+// tsx, so a test never runs code older than the sources beside it.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connectWhenListening } from '../../src-main/cli/connect-when-listening.js';
 import type { LogLevel } from '../../src-main/engine/config.js';
+import { ControlClient } from '../../src-main/engine/control-client.js';
+import type { CallName, ParamsOf, ResultOf } from '../../src-main/engine/control-protocol.js';
 import type { PeerStatus, Status } from '../../src-main/engine/status.js';
 import type { Host, Lab, LabProcess, NatMode, NetNode, Router, Segment } from '../lab/index.js';
+import { repoRoot } from '../lab/net-node.js';
+
+/** hnet's own programs, as a machine runs them. */
+export type Program = 'helper' | 'hnetd' | 'hnet';
+
+const programSources: Readonly<Record<Program, string>> = {
+  helper: 'src-helper/main.ts',
+  hnetd: 'src-main/cli/hnetd.ts',
+  hnet: 'src-main/cli/hnet.ts',
+};
+
+/** Which build of hnet the lab runs, and how to start each program of it. */
+export interface NodeBuild {
+  /** `compiled`: dist/ as `npm run build` leaves it, what users run; `sources`: the .ts files through tsx. */
+  readonly kind: 'compiled' | 'sources';
+  /** Why this build, in words (for the benchmark's output). */
+  readonly reason: string;
+  /** The command line that runs `program` with `args` (from the repository root). */
+  argv(program: Program, args: readonly string[]): string[];
+}
+
+const tsxArgv = (script: string, args: readonly string[]): string[] => [
+  process.execPath,
+  '--import',
+  'tsx',
+  script,
+  ...args,
+];
+
+const compiledPath = (source: string): string => join('dist', source.replace(/\.tsx?$/, '.js'));
+
+/** The files tsconfig.build.json compiles: .ts under its include folders, tests left out. */
+function compiledSources(): string[] {
+  const config = JSON.parse(readFileSync(join(repoRoot, 'tsconfig.build.json'), 'utf8')) as {
+    include: string[];
+  };
+  const walk = (dir: string): string[] =>
+    readdirSync(join(repoRoot, dir), { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return ['build', 'node_modules'].includes(entry.name) ? [] : walk(path);
+      const compiled = /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts');
+      const test = /\.test\.tsx?$/.test(entry.name) || entry.name.startsWith('test-');
+      return compiled && !test ? [path] : [];
+    });
+  return config.include.flatMap((pattern) => walk(pattern.replace(/\/\*\*\/\*$/, '')));
+}
+
+/** The first source whose compiled output is missing or older, or undefined when dist/ is current. */
+function staleSource(): string | undefined {
+  return compiledSources().find((source) => {
+    const output = statSync(join(repoRoot, compiledPath(source)), { throwIfNoEntry: false });
+    return !output || output.mtimeMs < statSync(join(repoRoot, source)).mtimeMs;
+  });
+}
+
+let chosen: NodeBuild | undefined;
+
+/**
+ * The build startNode runs unless told otherwise: compiled when dist/ is current, else the sources.
+ * HNET_LAB_BUILD=sources runs the sources regardless, to tell a build problem from a code problem.
+ */
+export function currentBuild(): NodeBuild {
+  chosen ??=
+    process.env['HNET_LAB_BUILD'] === 'sources' ? sourcesBuild('HNET_LAB_BUILD=sources') : chooseBuild();
+  return chosen;
+}
+
+function chooseBuild(): NodeBuild {
+  const stale = staleSource();
+  if (stale === undefined)
+    return {
+      kind: 'compiled',
+      reason: 'dist/ is current: every source it compiles is older than its output',
+      argv: (program, args) => [process.execPath, compiledPath(programSources[program]), ...args],
+    };
+  return sourcesBuild(`dist/ is missing or older than ${stale} (npm run build:ts brings it up to date)`);
+}
+
+/** The sources through tsx, whether or not dist/ is current. */
+export function sourcesBuild(reason: string): NodeBuild {
+  return {
+    kind: 'sources',
+    reason,
+    argv: (program, args) => tsxArgv(programSources[program], args),
+  };
+}
 
 export interface HnetNode {
   readonly host: Host;
@@ -20,6 +114,15 @@ export interface HnetNode {
   status(): Promise<Status>;
 }
 
+/** A node as startMeasuredNode started it: its control socket too, and how its start went. */
+export interface StartedNode extends HnetNode {
+  readonly controlSocket: string;
+  /** When (performance.now() of this process) the helper said it listens, then hnetd's socket answered. */
+  readonly started: { readonly helperReady: number; readonly daemonReady: number };
+  /** One control API call, as `hnet` makes it but without starting a process; throws on failure. */
+  call<K extends CallName>(name: K, params: ParamsOf<K>): Promise<ResultOf<K>>;
+}
+
 /** The root helper behind each node startNode started, for stopNode. */
 const helpers = new WeakMap<HnetNode, LabProcess>();
 
@@ -28,8 +131,10 @@ export interface NodeOptions {
   readonly hostname?: string;
   /** `debug` by default, so a failing scenario shows every path change in its message. */
   readonly logLevel?: LogLevel;
-  /** The daemon to run instead of hnetd (same environment, same control socket). */
+  /** A TypeScript daemon to run (through tsx) instead of hnetd: same environment, same control socket. */
   readonly daemonScript?: string;
+  /** currentBuild() unless given. */
+  readonly build?: NodeBuild;
 }
 
 /** One temporary directory for every node of a test file; remove it in `after`. */
@@ -110,7 +215,60 @@ export async function internetWithHomes(lab: Lab, modes: readonly NatMode[]): Pr
   return { inet, baseHost, base: await startBase(baseHost), homes };
 }
 
-export async function startNode(host: Host, scratch: string, options: NodeOptions): Promise<HnetNode> {
+/** One call on `client`, which is closed after it; throws with the daemon's reason on failure. */
+async function callAndClose<K extends CallName>(
+  client: ControlClient,
+  name: K,
+  params: ParamsOf<K>,
+): Promise<ResultOf<K>> {
+  try {
+    const answer = await client.call(name, params);
+    if (!answer.ok) throw new Error(`${name}: ${answer.error.message}`);
+    return answer.value;
+  } finally {
+    client.close();
+  }
+}
+
+/** One call on a connection of its own. */
+async function callOnce<K extends CallName>(
+  socketPath: string,
+  name: K,
+  params: ParamsOf<K>,
+): Promise<ResultOf<K>> {
+  const connected = await ControlClient.connect(socketPath);
+  if (!connected.ok) throw new Error(connected.error.message);
+  return callAndClose(connected.value, name, params);
+}
+
+/** Resolves once hnetd answers on `socketPath`; fails at once if the daemon exits first. */
+async function daemonAnswers(
+  daemon: LabProcess,
+  socketPath: string,
+  timeoutMs: number,
+): Promise<ControlClient> {
+  const exited = new AbortController();
+  void daemon.exited.then(() => exited.abort());
+  const connected = await connectWhenListening(socketPath, {
+    deadline: Date.now() + timeoutMs,
+    signal: exited.signal,
+  });
+  if (connected.ok) return connected.value;
+  const why = daemon.running ? `no answer within ${timeoutMs / 1000} s` : 'it exited';
+  throw new Error(`${connected.error.message} (${why})`);
+}
+
+/** The root helper and hnetd on `host`, ready once hnetd answers on its control socket. */
+export const startNode = (host: Host, scratch: string, options: NodeOptions): Promise<HnetNode> =>
+  startMeasuredNode(host, scratch, options);
+
+/** startNode, and what the benchmark reads: when each program was ready, the control socket. */
+export async function startMeasuredNode(
+  host: Host,
+  scratch: string,
+  options: NodeOptions,
+): Promise<StartedNode> {
+  const build = options.build ?? currentBuild();
   const dir = join(scratch, host.name);
   await mkdir(dir, { recursive: true });
   const helperSocket = join(dir, 'helper.sock');
@@ -125,8 +283,9 @@ export async function startNode(host: Host, scratch: string, options: NodeOption
       stateFile: join(dir, 'helper-state.json'),
     }),
   );
-  const helper = host.spawnScript('src-helper/main.ts', ['--config', helperConfig]);
+  const helper = host.spawn(build.argv('helper', ['--config', helperConfig]));
   await helper.waitForOutput(/"event":"listening"/);
+  const helperReady = performance.now();
   const hostname = options.hostname ?? host.name;
   const env = {
     ...process.env,
@@ -139,21 +298,26 @@ export async function startNode(host: Host, scratch: string, options: NodeOption
     HNET_LOG_LEVEL: options.logLevel ?? 'debug',
   };
   await writeFile(env.HNET_CONFIG, '{}');
-  const daemon = host.spawnScript(options.daemonScript ?? 'src-main/cli/hnetd.ts', [], { env });
-  const hnet = async (args: readonly string[]): Promise<string> => {
-    const result = await host.runScript('src-main/cli/hnet.ts', [...args, '--socket', controlSocket]);
-    return result.stdout;
-  };
-  await hnet(['wait', 'daemon', '--timeout', '20']).catch((error: Error) => {
+  const daemonArgv = options.daemonScript ? tsxArgv(options.daemonScript, []) : build.argv('hnetd', []);
+  const daemon = host.spawn(daemonArgv, { env });
+  const client = await daemonAnswers(daemon, controlSocket, 20_000).catch((error: Error) => {
     throw new Error(`${error.message}\nhnetd on ${host.name} said:\n${daemon.stderr.trim()}`);
   });
-  const address = (await hnet(['ip'])).trim();
-  const node: HnetNode = {
+  const daemonReady = performance.now();
+  const { address } = await callAndClose(client, 'status', {});
+  const hnet = async (args: readonly string[]): Promise<string> => {
+    const result = await host.exec(build.argv('hnet', [...args, '--socket', controlSocket]));
+    return result.stdout;
+  };
+  const node: StartedNode = {
     host,
     hostname,
     address,
     daemon,
+    controlSocket,
+    started: { helperReady, daemonReady },
     hnet,
+    call: (name, params) => callOnce(controlSocket, name, params),
     status: async () => JSON.parse(await hnet(['status', '--json'])) as Status,
   };
   helpers.set(node, helper);

@@ -13,6 +13,7 @@ import { success, type EngineError, type Outcome } from '../engine/errors.js';
 import type { PathState, Status } from '../engine/status.js';
 import { canonicalAddress } from '../engine/names.js';
 import { HNET_VERSION } from '../engine/version.js';
+import { connectWhenListening } from './connect-when-listening.js';
 import { formatHosts, formatStatus, formatWhitelist } from './format-status.js';
 
 const EXIT_OK = 0;
@@ -98,17 +99,6 @@ function serverToConfirm(url: string, result: SetupServerResult): string {
 const jsonOption: Options = { json: { type: 'boolean', short: 'j' } };
 const printJson = (value: unknown): void => print(JSON.stringify(value, null, 2));
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Keeps trying to connect until the daemon answers or the deadline passes. */
-async function connectBefore(socketPath: string, deadline: number): Promise<Outcome<ControlClient>> {
-  for (;;) {
-    const connected = await ControlClient.connect(socketPath);
-    if (connected.ok || Date.now() >= deadline) return connected;
-    await sleep(Math.min(200, Math.max(0, deadline - Date.now())));
-  }
-}
-
 /**
  * Watches status until the check made by `prepare` finds what it wants, the daemon goes away, or
  * time runs out. The daemon may still be starting: connecting is retried until the deadline.
@@ -120,7 +110,7 @@ async function waitFor(
   prepare: (client: ControlClient) => Promise<Outcome<(status: Status) => string | undefined>>,
 ): Promise<number> {
   const deadline = Date.now() + timeoutSeconds * 1000;
-  const connected = await connectBefore(socketPath, deadline);
+  const connected = await connectWhenListening(socketPath, { deadline });
   if (!connected.ok) return report(connected.error);
   const client = connected.value;
   const check = await prepare(client);
@@ -362,7 +352,7 @@ const commands: Command[] = [
     arity: [0, 0],
     async run({ values, socketPath }) {
       const seconds = parseTimeout(values);
-      const connected = await connectBefore(socketPath, Date.now() + seconds * 1000);
+      const connected = await connectWhenListening(socketPath, { deadline: Date.now() + seconds * 1000 });
       if (!connected.ok)
         return report({
           ...connected.error,

@@ -13,7 +13,6 @@ import { errorText } from '../engine/errors.js';
 import { startHostedEngine } from '../engine/hosted-engine.js';
 import { createLogger, type Logger } from '../engine/log.js';
 import { HNET_VERSION } from '../engine/version.js';
-import { serveUi } from '../ui-server/serve-ui.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -86,8 +85,12 @@ async function main(argv: string[]): Promise<number | undefined> {
   }
   const { engine } = hosted.value;
 
+  // The browser UI (ws, the app's handlers) is loaded only when asked for: a daemon that never
+  // serves it should not pay for loading it on every start.
   const ui = values.ui
-    ? await serveUi({ ...config, log, port: Number(process.env['HNET_UI_PORT'] ?? 0) })
+    ? await import('../ui-server/serve-ui.js').then(({ serveUi }) =>
+        serveUi({ ...config, log, port: Number(process.env['HNET_UI_PORT'] ?? 0) }),
+      )
     : undefined;
   if (ui && !ui.ok) log.warn('browser-ui-unavailable', { reason: ui.error.message });
 
