@@ -1,7 +1,7 @@
 // libsodium as native code, through sodium-native's prebuilt N-API addon: about 2.5 times the
 // speed of the WebAssembly build on the data path and 3 times for signatures. Prebuilds exist for
 // Linux x64/arm64, macOS, Windows and Android, not for 32-bit ARM Linux; there, or in a bundle
-// shipped without node_modules, loading throws and crypto.ts falls back to wasm-sodium.ts.
+// shipped without its copy of the addon, loading throws and crypto.ts falls back to wasm-sodium.ts.
 import { createRequire } from 'node:module';
 import type { CryptoBackend, KeyPair, KxRole, SessionKeys } from './crypto-backend.js';
 
@@ -38,12 +38,41 @@ const PUBLIC_KEY_BYTES = 32;
 const SIGN_SECRET_KEY_BYTES = 64;
 const KX_KEY_BYTES = 32;
 
+interface SodiumNativePackage {
+  sodium: SodiumNative;
+  version: string;
+}
+
+/**
+ * sodium-native is CommonJS that finds its addon at run time, and must not be loaded before it is
+ * asked for (a failure has to stay catchable), so it is required, not imported. Run as an ES
+ * module this file has no `require`: the package comes from node_modules. In the single-file
+ * bundles (build-bundles.ts) the bundler supplies one, and only a literal `require()` call makes
+ * it inline the package there, with the addon loaded from beside the bundle.
+ */
+function requireSodiumNative(): SodiumNativePackage {
+  if (typeof require === 'function') {
+    /* eslint-disable @typescript-eslint/no-require-imports -- the bundler's require, see above */
+    return {
+      sodium: require('sodium-native') as SodiumNative,
+      version: (require('sodium-native/package.json') as { version: string }).version,
+    };
+    /* eslint-enable @typescript-eslint/no-require-imports */
+  }
+  const requireHere = createRequire(import.meta.url);
+  return {
+    sodium: requireHere('sodium-native') as SodiumNative,
+    version: (requireHere('sodium-native/package.json') as { version: string }).version,
+  };
+}
+
 /** Loads the addon for this platform; throws, saying why, when there is none. */
 export function loadNativeSodium(): CryptoBackend {
-  // sodium-native is CommonJS and finds its addon at run time, so it is required, not imported.
-  const require = createRequire(import.meta.url);
-  const sodium = require('sodium-native') as SodiumNative;
-  const { version } = require('sodium-native/package.json') as { version: string };
+  const { sodium, version } = requireSodiumNative();
+  // A bundle evaluates an inlined package once: asked again after its addon failed to load, it
+  // returns the half-made exports instead of throwing again.
+  if (typeof sodium.crypto_secretbox_easy !== 'function')
+    throw new Error('sodium-native failed to load its addon earlier in this process.');
   return {
     name: 'native',
     description: `sodium-native ${version} (native libsodium)`,

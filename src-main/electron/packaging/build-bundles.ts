@@ -3,6 +3,7 @@
 //   dist/daemons/{hnetd,hnet,hnet-server}.mjs       run by the app's Electron binary in Node mode
 //                                                    (launchers in linux/, installed to /usr/bin)
 //   dist/daemons/node-sqlite3-wasm/                  the one dependency kept out of the bundles
+//   dist/daemons/sodium-native.node                  native libsodium for them, this platform's
 //   dist/helper-bundle/                              the root helper as src-helper/install.ts
 //                                                    installs it into /opt/hnet-helper: node,
 //                                                    helper.mjs, hnet_native.node, the unit and
@@ -38,12 +39,33 @@ const fixedVersion: Plugin = {
     id === versionModule ? `export const HNET_VERSION = ${JSON.stringify(HNET_VERSION)};\n` : undefined,
 };
 
+// sodium-native (src-protocol/native-sodium.ts) looks for its addon under its own package folder,
+// which a bundle has not. Inlined into a bundle, its binding.js loads the copy beside the bundle
+// instead, and its index.js with the argument checks stays as it is. Where no copy is there (no
+// prebuild for the building platform) that throws when crypto starts, and crypto.ts falls back to
+// the WebAssembly build: a bundle without the file still runs.
+const SODIUM_ADDON = 'sodium-native.node';
+const sodiumBinding = join(root, 'node_modules/sodium-native/binding.js');
+const sodiumPrebuild = join(
+  root,
+  'node_modules/sodium-native/prebuilds',
+  `${process.platform}-${process.arch}`,
+  SODIUM_ADDON,
+);
+const sodiumAddonBesideBundle: Plugin = {
+  name: 'hnet-sodium-addon-beside-bundle',
+  load: (id) =>
+    id === sodiumBinding
+      ? `module.exports = require(require('node:url').fileURLToPath(new URL('./${SODIUM_ADDON}', import.meta.url)));\n`
+      : undefined,
+};
+
 async function bundle(entry: string, outDir: string, fileName: string): Promise<void> {
   await build({
     root,
     configFile: false,
     logLevel: 'warn',
-    plugins: [fixedVersion],
+    plugins: [fixedVersion, sodiumAddonBesideBundle],
     build: {
       ssr: join(root, entry),
       outDir,
@@ -82,6 +104,11 @@ export async function buildBundles(): Promise<void> {
     await cp(join(root, 'node_modules', sqlitePackage, name), join(daemonsDir, sqlitePackage, name), {
       recursive: true,
     });
+  if (existsSync(sodiumPrebuild)) await copyFile(sodiumPrebuild, join(daemonsDir, SODIUM_ADDON));
+  else
+    console.warn(
+      `sodium-native has no prebuild for ${process.platform}-${process.arch}: the bundles will use the WebAssembly libsodium`,
+    );
   await bundle('src-helper/main.ts', helperBundleDir, 'helper.mjs');
 
   // The helper runs as root from a root-owned copy, so it brings its own Node runtime rather

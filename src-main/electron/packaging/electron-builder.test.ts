@@ -1,23 +1,26 @@
 // What can be checked of the release packages without Electron's binary: electron-builder itself
 // loads and validates electron-builder.yml against its schema, every file the packages take
-// exists once the builds ran, what the deb installs fits together (units, launchers, bundles), and
-// the programs run from the resources folder as electron-builder lays it out.
+// exists once the builds ran, what the deb installs fits together (units, launchers, bundles), the
+// programs run from the resources folder as electron-builder lays it out, on native libsodium, and
+// the app keeps that addon where Electron can load it.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config.js';
 import * as fileMatcher from 'app-builder-lib/out/fileMatcher.js';
 import type { Configuration } from 'app-builder-lib';
-import { DebugLogger } from 'builder-util';
+import { DebugLogger, type Filter } from 'builder-util';
 import { readManifest, verifyBundle } from '../../../src-helper/install.js';
 import { DATABASE_FILE } from '../../../src-server/server-stack.js';
 import { LocalServer } from '../local-server.js';
 import { LICENSE_PATH } from '../../../src-protocol/license-key.js';
+import { loadNativeSodium } from '../../../src-protocol/native-sodium.js';
 import { quietLog } from '../testing/hosted-engine.js';
 import { buildBundles, helperBundleDir } from './build-bundles.js';
 
@@ -34,14 +37,34 @@ function buildWithVite(config: string): void {
 const targetsOf = (platform: { target?: unknown } | null | undefined): unknown => platform?.target;
 
 // electron-builder's own copy step for extraResources (which drops a top-level node_modules, for
-// one); its declarations leave it out as internal.
-const { copyFiles, getFileMatchers } = fileMatcher as typeof fileMatcher & {
+// one) and its filter of what the app takes from node_modules; its declarations leave them out as
+// internal.
+const { copyFiles, getFileMatchers, getNodeModuleFileMatcher } = fileMatcher as typeof fileMatcher & {
   copyFiles(
     matchers: fileMatcher.FileMatcher[] | null,
     transformer: null,
     useHardLinks: boolean,
   ): Promise<unknown>;
+  getNodeModuleFileMatcher(
+    appDir: string,
+    destination: string,
+    macroExpander: (pattern: string) => string,
+    platformOptions: object,
+    packager: { config: Configuration; debugLogger: DebugLogger },
+  ): fileMatcher.FileMatcher;
 };
+
+/** Why sodium-native does not load here, from node_modules; then the packages cannot have it either. */
+let nativeMissing: string | undefined;
+try {
+  loadNativeSodium();
+} catch (error) {
+  nativeMissing = `sodium-native has no working prebuild on ${process.platform}-${process.arch}: ${String(error)}`;
+}
+const nativeLibsodium = /crypto="sodium-native \S+ \(native libsodium\)"/;
+const wasmLibsodium = /crypto="libsodium-wrappers /;
+if (nativeMissing)
+  console.log(`# the packed programs are expected on WebAssembly libsodium: ${nativeMissing}`);
 
 /**
  * Copies the extra resources with electron-builder's own matchers into a folder outside this
@@ -67,6 +90,39 @@ const freePort = (): Promise<number> =>
       server.close(() => resolve(port));
     });
   });
+
+/**
+ * Starts the bundled hnetd at `bundle` on scratch settings and returns its first log line, which
+ * says which libsodium it runs on; then stops it.
+ */
+async function hnetdStartLine(bundle: string): Promise<string> {
+  const state = await mkdtemp(join(tmpdir(), 'hnet-packed-hnetd-'));
+  const config = join(state, 'hnetd.json');
+  await writeFile(
+    config,
+    JSON.stringify({
+      stateDir: state,
+      controlSocket: join(state, 'control.sock'),
+      helperSocket: join(state, 'helper.sock'),
+      udpPort: await freePort(),
+    }),
+  );
+  const child = spawn(process.execPath, [bundle, '--config', config], {
+    cwd: '/',
+    stdio: ['ignore', 'ignore', 'pipe'],
+    signal: AbortSignal.timeout(20_000),
+  });
+  const exited = new Promise((resolve) => child.once('close', resolve));
+  child.once('error', () => undefined);
+  try {
+    for await (const line of createInterface({ input: child.stderr })) return line;
+    return '';
+  } finally {
+    child.kill();
+    await exited;
+    await rm(state, { recursive: true, force: true });
+  }
+}
 
 describe('electron-builder.yml', () => {
   let config: Configuration;
@@ -173,7 +229,62 @@ describe('electron-builder.yml', () => {
     assert.match(run('hnet-server', ['--help']), /hnet-server <command>/);
   });
 
-  test('the packed hnet-server opens its SQLite database and serves its license', async () => {
+  test("the app takes the desktop platforms' sodium-native addons and keeps them out of its asar archive", () => {
+    const app = join(root, 'release/app');
+    const platformOptions = config.linux ?? {};
+    const taken = getNodeModuleFileMatcher(root, app, (pattern) => pattern, platformOptions, {
+      config,
+      debugLogger: new DebugLogger(false),
+    }).createFilter();
+    const unpacked = getFileMatchers(config, 'asarUnpack', app, {
+      macroExpander: (pattern) => pattern,
+      customBuildOptions: platformOptions,
+      globalOutDir: join(root, 'release'),
+      defaultSrc: root,
+    })?.[0]?.createFilter();
+    assert.ok(unpacked, 'electron-builder.yml has no asarUnpack');
+    // As electron-builder's node_modules walk presents a file to its filters.
+    const passes = (filter: Filter, path: string) =>
+      filter(join(root, path), Object.assign(statSync(join(root, path)), { moduleFullFilePath: path }));
+    const prebuilds = 'node_modules/sodium-native/prebuilds';
+    for (const platform of [
+      'linux-x64',
+      'linux-arm64',
+      'darwin-x64',
+      'darwin-arm64',
+      'win32-x64',
+      'win32-arm64',
+    ]) {
+      const addon = `${prebuilds}/${platform}/sodium-native.node`;
+      assert.ok(passes(taken, addon), `the app leaves out ${addon}`);
+      assert.ok(passes(unpacked, addon), `${addon} stays in the asar archive, where it cannot be loaded`);
+    }
+    assert.ok(passes(taken, 'node_modules/sodium-native/index.js'));
+    for (const unused of [
+      `${prebuilds}/android-arm64/sodium-native.node`,
+      `${prebuilds}/linux-x64/sodium-native.bare`,
+    ])
+      assert.ok(!passes(taken, unused), `the app takes ${unused}, which no desktop platform loads`);
+  });
+
+  test('the packed hnetd runs on native libsodium, and on WebAssembly without the addon beside it', async () => {
+    const bare = await mkdtemp(join(tmpdir(), 'hnet-bare-hnetd-'));
+    try {
+      await copyFile(join(resources, 'daemons', 'hnetd.mjs'), join(bare, 'hnetd.mjs'));
+      const [packed, withoutAddon] = await Promise.all([
+        hnetdStartLine(join(resources, 'daemons', 'hnetd.mjs')),
+        hnetdStartLine(join(bare, 'hnetd.mjs')),
+      ]);
+      assert.match(packed, /event=starting /);
+      assert.match(packed, nativeMissing ? wasmLibsodium : nativeLibsodium);
+      assert.match(withoutAddon, wasmLibsodium);
+      assert.match(withoutAddon, /nativeCryptoUnavailable="Cannot find module '[^']+\/sodium-native\.node'/);
+    } finally {
+      await rm(bare, { recursive: true, force: true });
+    }
+  });
+
+  test('the packed hnet-server opens its SQLite database, serves its license and runs on native libsodium', async () => {
     const stateDir = await mkdtemp(join(tmpdir(), 'hnet-packed-server-'));
     const [http, tcp, udp, websetupUdp] = [
       await freePort(),
@@ -201,6 +312,8 @@ describe('electron-builder.yml', () => {
         '--no-metrics',
       ],
       cwd: '/',
+      // crypto.ts refuses to start rather than fall back to WebAssembly.
+      env: nativeMissing ? process.env : { ...process.env, HNET_CRYPTO_BACKEND: 'native' },
       logFile: join(stateDir, 'hnet-server.log'),
       log: quietLog,
     });
