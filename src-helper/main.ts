@@ -2,6 +2,7 @@
 // (src-helper/systemd/hnet-helper.service) or the desktop app's one-time install.
 import { parseArgs } from 'node:util';
 import { removeStaleTempFiles } from '../src-main/shared/atomic-file.js';
+import { notifySystemdReady } from '../src-main/shared/systemd-notify.js';
 import { recoverJournal } from './atomic-file.js';
 import { DEFAULT_CONFIG_PATH, loadHelperConfig } from './config.js';
 import { loadNative } from './native.js';
@@ -17,6 +18,11 @@ async function main(): Promise<void> {
   await recoverJournal(config.hostsFile);
   await removeStaleTempFiles(config.hostsFile);
   const server = await startHelperServer(config);
+  // Only now: the socket accepts callers with its final owner and mode, so hnetd, ordered after
+  // this unit, finds the helper on its first try.
+  notifySystemdReady((error) =>
+    console.error(`hnet helper: could not tell systemd it is ready: ${error.message}`),
+  );
   const stop = (): void => {
     void server.close().then(() => process.exit(0));
   };

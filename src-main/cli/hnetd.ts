@@ -3,15 +3,16 @@
 // environment (config.ts); the control socket is the only way in. It logs one line per event to
 // stderr (journald keeps it), writes its pid next to the socket once it serves, tells systemd it
 // is ready, and on SIGTERM or SIGINT closes the socket and stops the engine before exiting.
-import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cryptoBackendInfo, initCrypto } from '../../src-protocol/crypto.js';
 import { writeFileAtomic } from '../shared/atomic-file.js';
 import { configEnvironment, DEFAULT_CONFIG_FILE, loadConfig } from '../engine/config.js';
 import { errorText } from '../engine/errors.js';
 import { startHostedEngine } from '../engine/hosted-engine.js';
-import { createLogger, type Logger } from '../engine/log.js';
+import { createLogger } from '../engine/log.js';
+import { notifySystemdReady } from '../shared/systemd-notify.js';
 import { HNET_VERSION } from '../engine/version.js';
 
 const EXIT_FAILED = 1;
@@ -30,13 +31,6 @@ Settings (config key, environment variable):
 ${Object.entries(configEnvironment)
   .map(([key, env]) => `  ${key.padEnd(14)} ${env}`)
   .join('\n')}`;
-
-/** systemd's Type=notify: "ready" only once the socket answers, so units ordered after us can use it. */
-function notifySystemd(log: Logger): void {
-  if (!process.env['NOTIFY_SOCKET']) return;
-  const child = spawn('systemd-notify', ['--ready', `--pid=${process.pid}`], { stdio: 'ignore' });
-  child.on('error', (error) => log.warn('systemd-notify-failed', { reason: errorText(error) }));
-}
 
 async function main(argv: string[]): Promise<number | undefined> {
   let values: { config?: string; ui?: boolean; help?: boolean; version?: boolean };
@@ -76,7 +70,22 @@ async function main(argv: string[]): Promise<number | undefined> {
     log.error('crashed', { reason: errorText(error), stack: error.stack ?? null });
     process.exit(EXIT_FAILED);
   });
-  log.info('starting', { version: HNET_VERSION, pid: process.pid });
+  // Which libsodium build runs shows in the first line: the WebAssembly fallback is correct but
+  // slower, so a packaging mistake that loses the native one must be visible.
+  try {
+    await initCrypto();
+  } catch (error) {
+    const cause = error instanceof Error && error.cause !== undefined ? errorText(error.cause) : undefined;
+    log.error('start-failed', { reason: errorText(error), cause: cause?.split('\n')[0] });
+    return EXIT_FAILED;
+  }
+  const crypto = cryptoBackendInfo();
+  log.info('starting', {
+    version: HNET_VERSION,
+    pid: process.pid,
+    crypto: crypto.description,
+    nativeCryptoUnavailable: crypto.nativeUnavailable,
+  });
 
   const hosted = await startHostedEngine(config, log);
   if (!hosted.ok) {
@@ -97,7 +106,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   const pidFile = join(dirname(config.controlSocket), 'hnetd.pid');
   await writeFileAtomic(pidFile, `${process.pid}\n`, 0o644);
   log.info('ready', { address: engine.address, socket: config.controlSocket, pidFile });
-  notifySystemd(log);
+  notifySystemdReady((error) => log.warn('systemd-notify-failed', { reason: errorText(error) }));
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -26,7 +26,10 @@ const TICK_MS = 200;
 const LAN_HINT_TTL_MS = 60_000;
 const MAX_LAN_HINTS = 256;
 const INTERNAL_ERROR_LOG_GAP_MS = 10_000;
-/** A TUN device that could not be opened is tried again this often. */
+/**
+ * A TUN device that could not be opened is tried again after this long at the latest; sooner
+ * when what it depends on changes (the helper's socket appears: TunPrerequisite).
+ */
 const TUN_RETRY_MS = 5_000;
 export const TUN_NAME = 'hnet0';
 export const TUN_MTU = 1350;
@@ -37,14 +40,30 @@ export interface TunDevice {
 }
 
 /**
+ * What opening the device depends on (the root helper's socket), watched after a failed open so
+ * the next attempt starts the moment it changes, not on the next TUN_RETRY_MS tick.
+ */
+export interface TunPrerequisite {
+  /** What a failed open waits for, for the log. */
+  readonly description: string;
+  /** Its state now; taken before each attempt, so a change during a failing one is not missed. */
+  state(): string;
+  /** HelperClient.watchSocket's contract: `changed` at most once, never synchronously or after stop. */
+  watch(since: string, changed: () => void): (() => void) | undefined;
+}
+
+/**
  * Opens the overlay interface for `address`; packets the kernel routes into it reach `onPacket`,
  * and `onLost` hears why, if the device goes away under us (deleted, helper restarted).
  */
-export type OpenTun = (
-  address: string,
-  onPacket: (packet: Uint8Array) => void,
-  onLost: (reason: string) => void,
-) => Promise<TunDevice>;
+export type OpenTun = {
+  (
+    address: string,
+    onPacket: (packet: Uint8Array) => void,
+    onLost: (reason: string) => void,
+  ): Promise<TunDevice>;
+  readonly prerequisite?: TunPrerequisite;
+};
 
 export interface DataPlaneOptions {
   /** Without it the engine still talks to the base and peers, but carries no traffic of its own. */
@@ -58,14 +77,27 @@ export interface DataPlaneOptions {
  * relays its Wintun session over a data pipe (tun-device.ts picks from the reply).
  */
 export function tunThroughHelper(helper: HelperClient): OpenTun {
-  return async (address, onPacket, onLost) => {
+  const open: OpenTun = async (address, onPacket, onLost) => {
     const opened = await helper.openTunDevice(TUN_NAME, address, TUN_MTU);
     return openPacketDevice(opened, { onPacket, onEnd: (error) => error && onLost(error.message) });
   };
+  // At boot hnetd may ask before the helper listens; its socket appearing ends the wait.
+  const prerequisite: TunPrerequisite = {
+    description: `the hnet helper's socket ${helper.socketPath}`,
+    state: () => helper.socketState(),
+    watch: (since, changed) => helper.watchSocket(since, changed),
+  };
+  return Object.assign(open, { prerequisite });
 }
 
 export function createDataPlane(options: DataPlaneOptions = {}): DataPlaneFactory {
   return (components) => new NetworkDataPlane(components, options);
+}
+
+/** Waiting to open the device again: the fallback timer, and the watch that may end it sooner. */
+interface TunWait {
+  timer: NodeJS.Timeout;
+  stopWatch?: () => void;
 }
 
 interface Running {
@@ -87,7 +119,11 @@ class NetworkDataPlane implements DataPlane {
   private readonly helloSeq = new HelloSeq();
   private running: Running | undefined;
   private tun: TunDevice | undefined;
-  private tunRetry: NodeJS.Timeout | undefined;
+  /** An open in progress: the watch and the timer together must never start a second one. */
+  private tunOpening = false;
+  private tunWait: TunWait | undefined;
+  /** Why the device is missing, as last logged: the same reason again is logged at debug only. */
+  private tunMissingReason: string | undefined;
   private stopped = false;
   private lastInternalErrorLogAt = -Infinity;
   private baseServers: readonly string[];
@@ -178,7 +214,7 @@ class NetworkDataPlane implements DataPlane {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.tunRetry);
+    this.cancelTunWait();
     const running = this.running;
     this.running = undefined;
     if (running) {
@@ -328,13 +364,15 @@ class NetworkDataPlane implements DataPlane {
     this.c.log.warn('tun-lost', { reason, retryInSeconds: TUN_RETRY_MS / 1000 });
     this.tun = undefined;
     this.running.router.tun = undefined;
-    this.tunRetry = setTimeout(() => void this.openTun(), TUN_RETRY_MS);
+    this.waitToOpenTun(this.options.openTun?.prerequisite?.state());
   }
 
   private async openTun(): Promise<void> {
     const { openTun } = this.options;
     const running = this.running;
-    if (!openTun || !running || this.stopped) return;
+    if (!openTun || !running || this.stopped || this.tun || this.tunOpening) return;
+    this.tunOpening = true;
+    const since = openTun.prerequisite?.state();
     let tun: TunDevice;
     try {
       tun = await openTun(
@@ -349,18 +387,62 @@ class NetworkDataPlane implements DataPlane {
         (reason) => this.tunLost(reason),
       );
     } catch (error) {
-      this.c.log.warn('tun-unavailable', { reason: errorText(error), retryInSeconds: TUN_RETRY_MS / 1000 });
-      this.tunRetry = setTimeout(() => void this.openTun(), TUN_RETRY_MS);
+      this.tunOpening = false;
+      this.tunUnavailable(errorText(error), since);
       return;
     }
+    this.tunOpening = false;
     if (this.stopped) {
       await tun.close();
       return;
     }
+    this.tunMissingReason = undefined;
     this.tun = tun;
     running.router.tun = tun;
     this.c.log.info('tun-opened', { name: TUN_NAME, mtu: TUN_MTU });
     // Only a node that can carry traffic announces itself on the LAN.
     await running.lan.start();
+  }
+
+  private tunUnavailable(reason: string, since: string | undefined): void {
+    if (this.stopped) return;
+    const watched = this.waitToOpenTun(since);
+    const fields = {
+      reason,
+      waitingFor: watched ? this.options.openTun?.prerequisite?.description : undefined,
+      retryInSeconds: TUN_RETRY_MS / 1000,
+    };
+    // Once per reason: a helper that is down for an hour must not write 720 warnings.
+    if (reason === this.tunMissingReason) this.c.log.debug('tun-unavailable', fields);
+    else this.c.log.warn('tun-unavailable', fields);
+    this.tunMissingReason = reason;
+  }
+
+  /**
+   * The next attempt comes when the prerequisite changes from `since`, or TUN_RETRY_MS from now,
+   * whichever is first; the other is cancelled. True when the prerequisite is being watched.
+   */
+  private waitToOpenTun(since: string | undefined): boolean {
+    this.cancelTunWait();
+    const wait: TunWait = { timer: setTimeout(() => this.endTunWait(wait), TUN_RETRY_MS) };
+    this.tunWait = wait;
+    const prerequisite = this.options.openTun?.prerequisite;
+    if (prerequisite && since !== undefined)
+      wait.stopWatch = prerequisite.watch(since, () => this.endTunWait(wait));
+    return wait.stopWatch !== undefined;
+  }
+
+  private endTunWait(wait: TunWait): void {
+    if (this.tunWait !== wait) return;
+    this.cancelTunWait();
+    void this.openTun();
+  }
+
+  private cancelTunWait(): void {
+    const wait = this.tunWait;
+    this.tunWait = undefined;
+    if (!wait) return;
+    clearTimeout(wait.timer);
+    wait.stopWatch?.();
   }
 }

@@ -1,11 +1,12 @@
 // The Windows exchange (plain connection, one request line, one reply line, no fd) run on Linux:
 // a Unix socket stands in for the control pipe, selected by the client's platform parameter.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HelperClient } from './helper-client.js';
 
 const DATA_PIPE = `\\\\.\\pipe\\hnet-tun-${'ab'.repeat(16)}`;
@@ -93,4 +94,64 @@ test('with no helper listening the caller is told to start the Windows service',
   assert.ok(!reply.ok);
   assert.equal(reply.error.kind, 'HelperNotRunning');
   assert.match(reply.error.message, /start the "hnet helper" service/);
+});
+
+describe("waiting for the helper's socket", () => {
+  const listenAt = async (path: string): Promise<Server> => {
+    const listener = createServer();
+    await new Promise<void>((resolve) => listener.listen(path, resolve));
+    return listener;
+  };
+
+  test('only the socket itself counts: other files in its folder (hnetd.pid, control.sock) do not', async () => {
+    const folder = await mkdtemp(join(dir, 'run-'));
+    const client = new HelperClient(join(folder, 'helper.sock'));
+    let calls = 0;
+    const stop = client.watchSocket(client.socketState(), () => calls++);
+    assert.ok(stop);
+    const control = await listenAt(join(folder, 'control.sock'));
+    await writeFile(join(folder, 'hnetd.pid'), '1\n');
+    await sleep(100);
+    assert.equal(calls, 0);
+    const helper = await listenAt(client.socketPath);
+    await chmod(client.socketPath, 0o660);
+    await sleep(100);
+    assert.equal(calls, 1, 'called once, however many changes follow');
+    stop();
+    control.close();
+    helper.close();
+  });
+
+  test('a socket that appeared before the watch began is reported, though not before watchSocket returns', async () => {
+    const folder = await mkdtemp(join(dir, 'run-'));
+    const client = new HelperClient(join(folder, 'helper.sock'));
+    const since = client.socketState();
+    const helper = await listenAt(client.socketPath);
+    let calls = 0;
+    const reported = new Promise<void>((resolve) =>
+      client.watchSocket(since, () => {
+        calls++;
+        resolve();
+      }),
+    );
+    assert.equal(calls, 0);
+    await reported;
+    helper.close();
+  });
+
+  test('nothing is reported after the watch was stopped, and a missing folder cannot be watched', async () => {
+    const folder = await mkdtemp(join(dir, 'run-'));
+    const client = new HelperClient(join(folder, 'helper.sock'));
+    let calls = 0;
+    client.watchSocket(client.socketState(), () => calls++)?.();
+    const helper = await listenAt(client.socketPath);
+    await sleep(100);
+    assert.equal(calls, 0);
+    helper.close();
+    const nowhere = new HelperClient(join(folder, 'missing', 'helper.sock'));
+    assert.equal(
+      nowhere.watchSocket(nowhere.socketState(), () => calls++),
+      undefined,
+    );
+  });
 });

@@ -3,7 +3,8 @@
 // helper attaches to its openTun reply is received with recvmsg() (Node's own reads would drop it).
 // On Windows there is no fd to receive (the openTun reply names a data pipe), so the exchange over
 // the helper's control pipe is a plain Node connection (pipe-exchange.ts).
-import { closeSync } from 'node:fs';
+import { closeSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { loadNative, isNativeError } from '../../src-helper/native.js';
 import {
   DEFAULT_PIPE_PATH,
@@ -121,6 +122,57 @@ export class HelperClient {
       kind: 'BadReply',
       message: 'the helper relays the device over a pipe (Windows); open it with openTunDevice',
     });
+  }
+
+  /**
+   * The helper's socket as it is now: missing, or one inode with its owner and mode. The helper
+   * binds, then sets owner and mode; each step changes this, and each may let through a call
+   * that failed before. (Not the change time alone: the kernel keeps it at tick granularity.)
+   */
+  socketState(): string {
+    // A Windows pipe is not a file; watchSocket cannot watch it, so its state is never compared.
+    if (this.windows) return 'pipe';
+    try {
+      const stats = statSync(this.socketPath, { bigint: true, throwIfNoEntry: false });
+      return stats ? `${stats.ino}:${stats.uid}:${stats.gid}:${stats.mode}:${stats.ctimeNs}` : 'missing';
+    } catch (error) {
+      return `unreadable:${(error as NodeJS.ErrnoException).code ?? String(error)}`;
+    }
+  }
+
+  /**
+   * Calls `changed` once the socket may have started to accept calls since it was `since` (a
+   * socketState()): it appeared, was replaced, or got its owner or mode. Never synchronously, at
+   * most once, and never after the returned function stopped the watch. Undefined where the
+   * socket's folder cannot be watched (Windows pipes, a folder that does not exist yet): callers
+   * then retry on a timer.
+   */
+  watchSocket(since: string, changed: () => void): (() => void) | undefined {
+    if (this.windows) return undefined;
+    const name = basename(this.socketPath);
+    let watcher: FSWatcher | undefined;
+    let done = false;
+    const stop = (): void => {
+      done = true;
+      watcher?.close();
+    };
+    const fire = (): void => {
+      if (done) return;
+      stop();
+      changed();
+    };
+    try {
+      watcher = watch(dirname(this.socketPath), (_event, file) => {
+        if (file === null || file === name) fire();
+      });
+    } catch {
+      return undefined;
+    }
+    // A watch that fails ends here; the caller's timer still retries.
+    watcher.on('error', stop);
+    // What changed between `since` and the watch starting would not be reported by it.
+    if (this.socketState() !== since) queueMicrotask(fire);
+    return stop;
   }
 
   closeTun(name: string): Promise<ResultOf<'closeTun'>> {

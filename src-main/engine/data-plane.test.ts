@@ -1,0 +1,140 @@
+// The engine started before the root helper (as systemd may at boot): it says once what it waits
+// for and asks again the moment the helper's socket appears, not on its 5 s timer. The socket
+// here belongs to a stand-in that refuses every call, so the test sees each attempt in the log
+// without root; e2e/helper-start-order.test.ts runs the real helper and a real hnet0.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createDataPlane, tunThroughHelper } from './data-plane.js';
+import { Engine } from './engine.js';
+import { HelperClient } from './helper-client.js';
+import { createLogger } from './log.js';
+
+const REFUSAL = 'the stand-in helper opens no devices';
+const ATTEMPT = /event=tun-unavailable/;
+
+let dir: string;
+const servers: Server[] = [];
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hnet-data-plane-'));
+});
+
+after(async () => {
+  for (const server of servers) server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The engine with its real data plane and helper client, logging at debug into `lines`. */
+async function startEngine(name: string, helperSocket: string): Promise<{ engine: Engine; lines: string[] }> {
+  const lines: string[] = [];
+  const started = await Engine.start({
+    config: {
+      stateDir: join(dir, name, 'state'),
+      controlSocket: join(dir, name, 'control.sock'),
+      helperSocket,
+      baseServers: [],
+      udpPort: 0,
+      hostname: name,
+      logLevel: 'debug',
+    },
+    log: createLogger('debug', (line) => lines.push(line)),
+    writeHosts: async () => undefined,
+    dataPlane: createDataPlane({ openTun: tunThroughHelper(new HelperClient(helperSocket)) }),
+  });
+  if (!started.ok) assert.fail(started.error.message);
+  return { engine: started.value, lines };
+}
+
+/** A socket at `path` that answers every openTun with a refusal. */
+async function listenAsStandIn(path: string): Promise<void> {
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.once('data', () =>
+      socket.end(`${JSON.stringify({ ok: false, error: { kind: 'TunFailed', message: REFUSAL } })}\n`),
+    );
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+}
+
+const attempts = (lines: readonly string[]): string[] => lines.filter((line) => ATTEMPT.test(line));
+
+async function waitForAttempts(lines: readonly string[], count: number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (attempts(lines).length < count) {
+    if (performance.now() > deadline)
+      assert.fail(`${count} attempts expected within ${timeoutMs} ms, log:\n${lines.join('\n')}`);
+    await sleep(10);
+  }
+}
+
+describe('opening hnet0 before the root helper listens', () => {
+  test('the engine says once what it waits for, and asks again the moment the socket appears', async () => {
+    const socket = join(dir, 'early.sock');
+    const { engine, lines } = await startEngine('early', socket);
+    try {
+      const [first] = attempts(lines);
+      assert.match(first ?? '', /level=warn/);
+      assert.match(first ?? '', /reason="the hnet helper is not running/);
+      assert.ok(first?.includes(`waitingFor="the hnet helper's socket ${socket}"`), first);
+
+      await sleep(300);
+      assert.equal(attempts(lines).length, 1, 'nothing changed, so nothing is tried before the timer');
+      const appeared = performance.now();
+      await listenAsStandIn(socket);
+      await waitForAttempts(lines, 2, 1_000);
+      const second = attempts(lines)[1] ?? '';
+      assert.match(second, new RegExp(`level=warn .*reason="${REFUSAL}"`), 'a new reason is a new warning');
+      assert.ok(performance.now() - appeared < 1_000);
+
+      await sleep(500);
+      assert.equal(
+        attempts(lines).length,
+        2,
+        'one appearance, one attempt: the watch and timer never both open',
+      );
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  test('a stopped engine keeps no watch or timer, and a socket appearing later starts nothing', async () => {
+    const socket = join(dir, 'stopped.sock');
+    // A closed watch leaves the list a moment later.
+    const watches = async (): Promise<number> => {
+      await sleep(50);
+      return process.getActiveResourcesInfo().filter((kind) => kind === 'FSEventWrap').length;
+    };
+    const before = await watches();
+    const { engine, lines } = await startEngine('stopped', socket);
+    assert.equal(attempts(lines).length, 1);
+    assert.equal(await watches(), before + 1, 'the helper folder is watched while waiting');
+    await engine.stop();
+    assert.equal(await watches(), before);
+    await listenAsStandIn(socket);
+    await sleep(300);
+    assert.equal(attempts(lines).length, 1);
+  });
+
+  test('where the socket folder does not exist yet, the engine still retries on its timer', async () => {
+    const folder = join(dir, 'later');
+    const socket = join(folder, 'helper.sock');
+    const { engine, lines } = await startEngine('timer', socket);
+    try {
+      const [first] = attempts(lines);
+      assert.match(first ?? '', /reason="the hnet helper is not running/);
+      assert.doesNotMatch(first ?? '', /waitingFor=/, 'it cannot watch a folder that is not there');
+      await mkdir(folder);
+      await listenAsStandIn(socket);
+      await waitForAttempts(lines, 2, 6_500);
+      assert.match(attempts(lines)[1] ?? '', new RegExp(`reason="${REFUSAL}"`));
+    } finally {
+      await engine.stop();
+    }
+  });
+});
