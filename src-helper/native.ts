@@ -24,7 +24,7 @@ export interface PipeClientIdentity {
 export interface TunReaderHandle {
   /** One write() (or Wintun send); false when the kernel queue was full or the reader has ended. */
   write(packet: Uint8Array): boolean;
-  /** Stops the reader thread; onEnd(null) follows once it has stopped and the device is closed. */
+  /** Stops reading; onEnd(null) follows once it has stopped and the device is closed. */
   close(): void;
 }
 

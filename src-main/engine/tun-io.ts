@@ -1,11 +1,11 @@
 // Packets in and out of the TUN device whose fd the root helper passed us.
 //
-// Reading never polls from JavaScript: the addon's reader thread sleeps in poll() and hands over
-// whole batches (one ArrayBuffer + packet end offsets); each packet reaches `onPacket` as a
+// Reading never polls from JavaScript: the event loop wakes the addon when the fd is readable, and
+// it hands over whole batches (one ArrayBuffer + packet end offsets); each packet reaches `onPacket` as a
 // Uint8Array view into that batch, valid only during the call (copy it to keep it). Writes are one
 // direct write() each from the addon: the fd is non-blocking, so a full kernel queue drops the
 // packet (counted) instead of stalling the event loop. On Windows the same reader runs in the
-// helper over a Wintun session (device = adapter name).
+// helper over a Wintun session (device = adapter name), read by a thread of its own.
 import { loadNative, type NativeError, type TunReaderHandle } from '../../src-helper/native.js';
 import { countedWrite, emptyTunStats } from './packet-device.js';
 
@@ -27,7 +27,7 @@ export interface TunIoHandlers {
 
 export class TunIo {
   readonly stats: TunStats = emptyTunStats();
-  /** Settles once the reader thread has stopped and the fd is closed. */
+  /** Settles once reading has stopped and the fd is closed. */
   readonly ended: Promise<NativeError | null>;
   private readonly reader: TunReaderHandle;
   private open = true;

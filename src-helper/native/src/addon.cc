@@ -1,5 +1,5 @@
 // The hnet native addon: the few things Node cannot do itself (peer credentials, TUN open,
-// passing file descriptors, blocking TUN reads off the main thread) or does too slowly for the
+// passing file descriptors, TUN reads in batches) or does too slowly for the
 // data path (the engine's UDP socket, batched). Pure N-API so one build serves both Node and
 // Electron.
 #include <napi.h>

@@ -1,14 +1,13 @@
 // Packets from a TUN file descriptor (Linux /dev/net/tun, macOS utun).
 //
-// The fd is made non-blocking: the reader thread sleeps in poll() on it and on a wake-up pipe,
-// then drains it with read() until EAGAIN; writes from the JS thread never block.
+// The fd is made non-blocking: the JS thread's event loop watches it (PollFd) and drains it with
+// read() until EAGAIN; writes never block.
 #include "packet-source.h"
 
 #if !defined(_WIN32)
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -28,33 +27,17 @@ constexpr size_t kFrameHeader = 4;
 class FdSource : public PacketSource {
  public:
   explicit FdSource(int fd) : fd_(fd) {
-    if (pipe(wake_) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
-    for (int end : wake_) fcntl(end, F_SETFD, FD_CLOEXEC);
     int flags = fcntl(fd_, F_GETFL);
     if (flags < 0 || fcntl(fd_, F_SETFL, flags | O_NONBLOCK) != 0) {
       int err = errno;
-      close(wake_[0]);
-      close(wake_[1]);
+      close(fd_);
       throw std::system_error(err, std::generic_category(), "fcntl(O_NONBLOCK)");
     }
   }
 
-  ~FdSource() override {
-    close(fd_);
-    close(wake_[0]);
-    close(wake_[1]);
-  }
+  ~FdSource() override { close(fd_); }
 
-  bool WaitReadable(SourceError& error) override {
-    struct pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
-    for (;;) {
-      if (poll(fds, 2, -1) >= 0) return fds[1].revents == 0;
-      if (errno != EINTR) {
-        error = {errno, "poll"};
-        return false;
-      }
-    }
-  }
+  int PollFd() const override { return fd_; }
 
   long ReadPacket(uint8_t* out, SourceError& error) override {
     for (;;) {
@@ -75,11 +58,6 @@ class FdSource : public PacketSource {
     }
   }
 
-  void Wake() override {
-    uint8_t one = 1;
-    ssize_t ignored = write(wake_[1], &one, 1);
-    (void)ignored;
-  }
 
   int Write(const uint8_t* packet, size_t length) override {
     for (;;) {
@@ -98,7 +76,6 @@ class FdSource : public PacketSource {
 
  private:
   int fd_;
-  int wake_[2] = {-1, -1};
 };
 
 }  // namespace
