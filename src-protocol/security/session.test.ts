@@ -247,6 +247,48 @@ describe('handshake', () => {
     assert.deepEqual(restartedB.delivered, ['after restart']);
   });
 
+  test('data under keys we lack, while ours are older (hello #3 lost), starts a new handshake', () => {
+    const a = side(alice, bob, HNET_FLAGS);
+    const b = side(bob, alice, HNET_FLAGS);
+    connect(a, b);
+    // Alice restarts and shakes hands again, but her hello #3 never reaches Bob, who keeps the old keys.
+    const restartedA = side(alice, bob, HNET_FLAGS);
+    const hello2 = b.session.receive(restartedA.session.send(text('lost'), 1).packets[0]!, 2).packets;
+    const [, data] = restartedA.session.receive(hello2[0]!, 3).packets;
+    const afterHold = 10_000;
+    const result = b.session.receive(data!, afterHold);
+    assert.equal(result.error?.kind, 'DecryptFailed');
+    assert.equal(result.packets[0]?.[0], 1, 'Bob starts a handshake');
+    exchange(b, restartedA, result.packets, afterHold + 1);
+    exchange(
+      restartedA,
+      b,
+      restartedA.session.send(text('readable again'), afterHold + 2).packets,
+      afterHold + 2,
+    );
+    assert.deepEqual(b.delivered, ['hello', 'readable again']);
+  });
+
+  test('a hello #3 made stale by a handshake with another peer starts a new handshake at once', () => {
+    const shared = new HelloSeq();
+    const a = side(alice, bob, HNET_FLAGS);
+    const b = side(bob, alice, HNET_FLAGS, shared);
+    const bWithCarol = side(bob, carol, HNET_FLAGS, shared);
+    connect(a, b);
+    // Alice shakes hands again (she restarted); meanwhile Bob completes one with Carol, which
+    // moves his helloseq on, so Alice's hello #3 no longer completes anything at Bob's.
+    const restartedA = side(alice, bob, HNET_FLAGS);
+    const hello2 = b.session.receive(restartedA.session.send(text('lost'), 1).packets[0]!, 2).packets;
+    connect(bWithCarol, side(carol, bob, HNET_FLAGS), 3);
+    const [hello3] = restartedA.session.receive(hello2[0]!, 4).packets;
+    const result = b.session.receive(hello3!, 5);
+    assert.equal(result.error?.kind, 'HandshakeMismatch');
+    assert.equal(result.packets[0]?.[0], 1, 'Bob starts a handshake');
+    exchange(b, restartedA, result.packets, 6);
+    exchange(restartedA, b, restartedA.session.send(text('readable again'), 7).packets, 7);
+    assert.equal(b.delivered.at(-1), 'readable again');
+  });
+
   test('renegotiates after 120 s without a valid packet', () => {
     const a = side(alice, bob, STOCK_FLAGS);
     const b = side(bob, alice, STOCK_FLAGS);

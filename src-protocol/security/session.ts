@@ -104,6 +104,8 @@ export interface SessionStatus {
 interface KeyEpoch {
   rx: Uint8Array;
   tx: Uint8Array;
+  /** The peer's kx public key these keys were made with. */
+  peerKx: Uint8Array;
   /** Present when the replay-window extension was negotiated for these keys. */
   window: ReplayWindow | undefined;
   sent: number;
@@ -249,10 +251,14 @@ export class SecuritySession {
       if (this.held.length < MAX_HELD) this.held.push(packet.slice());
       return { deliver: [], packets: [] };
     }
-    if (this.keys) return { deliver: [], packets: [], error: opened.error };
-    // The peer believes in keys we do not have (we restarted, or renegotiated): stock starts a handshake.
+    // The peer believes in keys we do not have. Without keys (we restarted) stock starts a
+    // handshake, and so do we. With keys too: the peer completed a handshake whose hello #3 never
+    // completed ours (lost, or made stale when a handshake with another peer moved the helloseq
+    // on), and without a new one neither side would read the other until 120 s of silence.
+    // initiate() sends at most one hello #1 per second, whatever arrives.
     const packets: Uint8Array[] = [];
     this.initiate(now, packets);
+    if (this.keys) return { deliver: [], packets, error: opened.error };
     return {
       deliver: [],
       packets,
@@ -278,6 +284,11 @@ export class SecuritySession {
       // Replayed, or overtaken by another handshake that completed first: stock drops it silently.
       const packets: Uint8Array[] = [];
       if (hello.number === 2 && this.initiatingSince !== undefined) this.initiate(now, packets);
+      // A stale #3 means the peer completed keys from our #2 that we cannot complete any more: a
+      // handshake of ours restores a common key, unless we already hold keys made with its kx
+      // key (two handshakes crossed and both ended on the same pair).
+      if (hello.number === 3 && !(this.keys && equalBytes(this.keys.peerKx, hello.kxPublicKey)))
+        this.initiate(now, packets);
       return {
         deliver: [],
         packets,
@@ -304,6 +315,7 @@ export class SecuritySession {
     this.extensions = negotiatedExtensions(this.ownFlags, hello.flags);
     const keys: KeyEpoch = {
       ...derived.value,
+      peerKx: hello.kxPublicKey,
       window: this.extensions.replayWindow ? new ReplayWindow() : undefined,
       sent: 0,
       establishedAt: now,
