@@ -3,13 +3,15 @@
 // libsodium-wrappers' high-level API for comparison; then signatures and complete handshakes per
 // second. The first line names the crypto backend in use (src-protocol/crypto.ts).
 // Run: node --import tsx bench/protocol.ts   (HNET_CRYPTO_BACKEND=wasm for the portable backend)
-import { cryptoBackendInfo, initCrypto, sign, sodium, verify } from '../src-protocol/crypto.js';
+import { cryptoBackendInfo, initCrypto, sign, wasmSodium, verify } from '../src-protocol/crypto.js';
 import { DATA_OVERHEAD, openData, sealDataInto } from '../src-protocol/security/data-packet.js';
 import { HNET_FLAGS, STOCK_FLAGS } from '../src-protocol/security/flags.js';
 import { NoncePool } from '../src-protocol/security/nonce-pool.js';
 import { systemRandom } from '../src-protocol/security/random.js';
 import type { SecuritySession } from '../src-protocol/security/session.js';
 import { sessionTowards, testIdentity } from '../src-protocol/security/test-peers.js';
+
+const sodium = await wasmSodium();
 
 const PAYLOAD = 1350;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);

@@ -5,12 +5,14 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { CryptoBackend, CryptoBackendName } from './crypto-backend.js';
-import { cryptoBackendInfo, initCrypto, sodium, useCryptoBackend } from './crypto.js';
+import { cryptoBackendInfo, initCrypto, wasmSodium, useCryptoBackend } from './crypto.js';
 import { loadNativeSodium } from './native-sodium.js';
 import { DATA_OVERHEAD, MAX_DATA_PAYLOAD, openData, sealData } from './security/data-packet.js';
 import { NoncePool } from './security/nonce-pool.js';
 import { seededRandom } from './security/test-peers.js';
 import { loadWasmSodium } from './wasm-sodium.js';
+
+const sodium = await wasmSodium();
 
 const run = promisify(execFile);
 

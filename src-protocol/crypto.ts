@@ -8,15 +8,15 @@
 import { createHash } from 'node:crypto';
 import type { CryptoBackend, CryptoBackendName, KeyPair, KxRole, SessionKeys } from './crypto-backend.js';
 import { loadNativeSodium } from './native-sodium.js';
-import { loadWasmSodium, sodium } from './wasm-sodium.js';
+import { loadWasmSodium } from './wasm-sodium.js';
 
 export type { CryptoBackendName, KeyPair, KxRole, SessionKeys };
 
 /**
- * libsodium-wrappers itself, ready after `initCrypto()` whichever backend is in use: tests use it as
- * an independent reference. Library code calls the functions below instead.
+ * libsodium-wrappers itself, whichever backend is in use: tests and benchmarks check results
+ * against it as an independent reference. Library code calls the functions below instead.
  */
-export { sodium };
+export { wasmSodium } from './wasm-sodium.js';
 
 const BACKEND_VARIABLE = 'HNET_CRYPTO_BACKEND';
 
@@ -32,7 +32,6 @@ export function initCrypto(): Promise<void> {
 }
 
 async function chooseBackend(wanted: string | undefined): Promise<void> {
-  await sodium.ready;
   if (wanted !== undefined && wanted !== '' && wanted !== 'native' && wanted !== 'wasm')
     throw new Error(`${BACKEND_VARIABLE} is "${wanted}"; set it to native or wasm, or leave it unset.`);
   if (wanted !== 'wasm') {

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { addressFromPublicKey, formatAddress } from './address.js';
 import { toHex } from './bytes.js';
-import { initCrypto, sodium } from './crypto.js';
+import { initCrypto, wasmSodium } from './crypto.js';
 import { generateIdentity, identityFromSecretKey, parseIdentityFile, serializeIdentity } from './identity.js';
+
+const sodium = await wasmSodium();
 
 before(initCrypto);
 

@@ -3,11 +3,24 @@
 // and free on every call, too slow for the data path; secretbox therefore works in one scratch
 // region allocated once in the wasm heap. Emscripten replaces `HEAPU8` when the wasm memory grows
 // (the old ArrayBuffer is detached), so the heap is read afresh at every use, never kept.
-import sodium from 'libsodium-wrappers';
+import type LibsodiumWrappers from 'libsodium-wrappers';
 import type { CryptoBackend, SessionKeys } from './crypto-backend.js';
 
-/** The libsodium-wrappers module: the `sodium` crypto.ts exports for tests and tools. */
-export { sodium };
+type Sodium = typeof LibsodiumWrappers;
+
+let module: Promise<Sodium> | undefined;
+
+/**
+ * libsodium-wrappers, loaded and ready, on first call only: loading it costs a process ~20 ms and
+ * ~5 MB, which a process on the native build never needs to pay.
+ */
+export function wasmSodium(): Promise<Sodium> {
+  module ??= import('libsodium-wrappers').then(async ({ default: sodium }) => {
+    await sodium.ready;
+    return sodium;
+  });
+  return module;
+}
 
 interface EmscriptenSodium {
   HEAPU8: Uint8Array;
@@ -31,8 +44,8 @@ const MAC_BYTES = 16;
 const SCRATCH_BYTES = 2048;
 
 export async function loadWasmSodium(): Promise<CryptoBackend> {
-  await sodium.ready;
-  const secretbox = scratchSecretbox();
+  const sodium = await wasmSodium();
+  const secretbox = scratchSecretbox(sodium);
   return {
     name: 'wasm',
     description: `libsodium-wrappers (WebAssembly libsodium ${sodium.sodium_version_string()})`,
@@ -69,7 +82,7 @@ export async function loadWasmSodium(): Promise<CryptoBackend> {
   };
 }
 
-function scratchSecretbox(): Pick<CryptoBackend, 'secretboxSeal' | 'secretboxOpen'> {
+function scratchSecretbox(sodium: Sodium): Pick<CryptoBackend, 'secretboxSeal' | 'secretboxOpen'> {
   const wasm = (sodium as unknown as { libsodium?: EmscriptenSodium }).libsodium;
   if (wasm?._crypto_secretbox_easy.length !== 6 || typeof wasm._malloc !== 'function')
     throw new Error('This libsodium-wrappers build does not expose the wasm API the data path needs.');

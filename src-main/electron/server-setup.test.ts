@@ -4,11 +4,13 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { initCrypto, sodium } from '../../src-protocol/crypto.js';
+import { initCrypto, wasmSodium } from '../../src-protocol/crypto.js';
 import { serializeLicense, signLicense, type UnsignedLicense } from '../../src-protocol/license.js';
 import type { EngineLink } from './engine-link.js';
 import { keyFingerprint, LICENSE_KEY_PATH, LICENSE_PATH } from '../../src-protocol/license-key.js';
 import { previewServer, useServer } from './server-setup.js';
+
+const sodium = await wasmSodium();
 
 const unsigned: UnsignedLicense = {
   installation_id: 'test-installation',

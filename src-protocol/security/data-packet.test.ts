@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomFillSync } from 'node:crypto';
 import { before, describe, test } from 'node:test';
-import { initCrypto, sodium } from '../crypto.js';
+import { initCrypto, wasmSodium } from '../crypto.js';
 import { DATA_OVERHEAD, MAX_DATA_PAYLOAD, openData, sealData, sealDataInto } from './data-packet.js';
 import { NoncePool } from './nonce-pool.js';
 import { systemRandom } from './random.js';
 import { MAX_SECURITY_PACKET } from './security-packet.js';
+
+const sodium = await wasmSodium();
 
 before(initCrypto);
 

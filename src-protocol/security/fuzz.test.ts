@@ -3,13 +3,15 @@ import { before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { Identity } from '../identity.js';
 import type { ProtocolErrorKind } from '../result.js';
-import { initCrypto, sodium } from '../crypto.js';
+import { initCrypto, wasmSodium } from '../crypto.js';
 import { openData } from './data-packet.js';
 import { HNET_FLAGS, STOCK_FLAGS } from './flags.js';
 import { HELLO_LENGTH, openHello } from './handshake-hello.js';
 import { classifySecurityPacket } from './security-packet.js';
 import type { SecuritySession } from './session.js';
 import { sessionTowards, testIdentity } from './test-peers.js';
+
+const sodium = await wasmSodium();
 
 let alice: Identity;
 let bob: Identity;

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import type { Identity } from '../identity.js';
 import { compareBytes } from '../bytes.js';
-import { initCrypto, sodium } from '../crypto.js';
+import { initCrypto, wasmSodium } from '../crypto.js';
 import { FLAG_REPLAY_WINDOW, HNET_FLAGS, STOCK_FLAGS } from './flags.js';
 import { encodeHello, openHello } from './handshake-hello.js';
 import { HelloSeq } from './hello-seq.js';
@@ -16,6 +16,8 @@ import {
   type ReceiveResult,
 } from './session.js';
 import { seededRandom, testIdentity } from './test-peers.js';
+
+const sodium = await wasmSodium();
 
 let alice: Identity;
 let bob: Identity;

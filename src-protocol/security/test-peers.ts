@@ -2,10 +2,12 @@
 import { createHash } from 'node:crypto';
 import type { Identity } from '../identity.js';
 import { addressFromPublicKey } from '../address.js';
-import { sodium } from '../crypto.js';
+import { wasmSodium } from '../crypto.js';
 import { HelloSeq } from './hello-seq.js';
 import type { FillRandom } from './random.js';
 import { SecuritySession } from './session.js';
+
+const sodium = await wasmSodium();
 
 /** A qualifying identity: about one key in 1311 owns an fc94 address. */
 export function testIdentity(): Identity {
