@@ -1,7 +1,8 @@
 // The engine started before the root helper (as systemd may at boot): it says once what it waits
 // for and asks again the moment the helper's socket appears, not on its 5 s timer. The socket
 // here belongs to a stand-in that refuses every call, so the test sees each attempt in the log
-// without root; e2e/helper-start-order.test.ts runs the real helper and a real hnet0.
+// without root; e2e/helper-start-order.test.ts runs the real helper and a real hnet0. And hnet0
+// lost under a running helper (deleted by hand) is asked for again at once, not after 5 s.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createDataPlane, tunThroughHelper } from './data-plane.js';
+import { createDataPlane, tunThroughHelper, type OpenTun } from './data-plane.js';
 import { Engine } from './engine.js';
 import { HelperClient } from './helper-client.js';
 import { createLogger } from './log.js';
@@ -29,8 +30,12 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The engine with its real data plane and helper client, logging at debug into `lines`. */
-async function startEngine(name: string, helperSocket: string): Promise<{ engine: Engine; lines: string[] }> {
+/** The engine with its real data plane (TUN through the helper unless given), logging at debug into `lines`. */
+async function startEngine(
+  name: string,
+  helperSocket: string,
+  openTun: OpenTun = tunThroughHelper(new HelperClient(helperSocket)),
+): Promise<{ engine: Engine; lines: string[] }> {
   const lines: string[] = [];
   const started = await Engine.start({
     config: {
@@ -44,7 +49,7 @@ async function startEngine(name: string, helperSocket: string): Promise<{ engine
     },
     log: createLogger('debug', (line) => lines.push(line)),
     writeHosts: async () => undefined,
-    dataPlane: createDataPlane({ openTun: tunThroughHelper(new HelperClient(helperSocket)) }),
+    dataPlane: createDataPlane({ openTun }),
   });
   if (!started.ok) assert.fail(started.error.message);
   return { engine: started.value, lines };
@@ -133,6 +138,44 @@ describe('opening hnet0 before the root helper listens', () => {
       await listenAsStandIn(socket);
       await waitForAttempts(lines, 2, 6_500);
       assert.match(attempts(lines)[1] ?? '', new RegExp(`reason="${REFUSAL}"`));
+    } finally {
+      await engine.stop();
+    }
+  });
+});
+
+/** A device that opens at once; `lose` ends it as a deleted hnet0 would. */
+function fakeTun(): { open: OpenTun; opens: number[]; lose(reason: string): void } {
+  const opens: number[] = [];
+  let onLost: ((reason: string) => void) | undefined;
+  const open: OpenTun = async (_address, _onPacket, lost) => {
+    opens.push(performance.now());
+    onLost = lost;
+    return { write: () => true, close: async () => undefined };
+  };
+  return { open, opens, lose: (reason) => onLost?.(reason) };
+}
+
+describe('losing hnet0 while the helper keeps running', () => {
+  test('a device that had lived a while is asked for again at once, one that just opened is not', async () => {
+    const tun = fakeTun();
+    const { engine, lines } = await startEngine('lost', join(dir, 'unused.sock'), tun.open);
+    try {
+      assert.equal(tun.opens.length, 1);
+      await sleep(1_100);
+      const lostAt = performance.now();
+      tun.lose('deleted');
+      const opened = (): number => lines.filter((line) => /event=tun-opened/.test(line)).length;
+      const deadline = lostAt + 1_000;
+      while (opened() < 2 && performance.now() < deadline) await sleep(10);
+      assert.equal(opened(), 2, lines.join('\n'));
+      assert.ok(tun.opens[1]! - lostAt < 500, `opened again ${tun.opens[1]! - lostAt} ms after the loss`);
+      assert.ok(lines.some((line) => /event=tun-lost .*retryInSeconds=0/.test(line)));
+
+      tun.lose('deleted again');
+      await sleep(500);
+      assert.equal(tun.opens.length, 2, 'a device that keeps vanishing is not asked for in a loop');
+      assert.ok(lines.some((line) => /event=tun-lost .*retryInSeconds=5/.test(line)));
     } finally {
       await engine.stop();
     }

@@ -31,6 +31,12 @@ const INTERNAL_ERROR_LOG_GAP_MS = 10_000;
  * when what it depends on changes (the helper's socket appears: TunPrerequisite).
  */
 const TUN_RETRY_MS = 5_000;
+/**
+ * A device lost after living this long is asked for again at once: hnet0 deleted under a running
+ * helper changes nothing the watch could see, so waiting would mean the whole TUN_RETRY_MS. One
+ * lost sooner waits, so a device that keeps vanishing costs the helper at most one open a second.
+ */
+const TUN_REOPEN_AT_ONCE_AFTER_MS = 1_000;
 export const TUN_NAME = 'hnet0';
 export const TUN_MTU = 1350;
 
@@ -119,6 +125,8 @@ class NetworkDataPlane implements DataPlane {
   private readonly helloSeq = new HelloSeq();
   private running: Running | undefined;
   private tun: TunDevice | undefined;
+  /** performance.now() when `tun` was opened. */
+  private tunOpenedAt = 0;
   /** An open in progress: the watch and the timer together must never start a second one. */
   private tunOpening = false;
   private tunWait: TunWait | undefined;
@@ -361,10 +369,12 @@ class NetworkDataPlane implements DataPlane {
 
   private tunLost(reason: string): void {
     if (this.stopped || !this.running) return;
-    this.c.log.warn('tun-lost', { reason, retryInSeconds: TUN_RETRY_MS / 1000 });
+    const atOnce = performance.now() - this.tunOpenedAt >= TUN_REOPEN_AT_ONCE_AFTER_MS;
+    this.c.log.warn('tun-lost', { reason, retryInSeconds: atOnce ? 0 : TUN_RETRY_MS / 1000 });
     this.tun = undefined;
     this.running.router.tun = undefined;
-    this.waitToOpenTun(this.options.openTun?.prerequisite?.state());
+    if (atOnce) void this.openTun();
+    else this.waitToOpenTun(this.options.openTun?.prerequisite?.state());
   }
 
   private async openTun(): Promise<void> {
@@ -398,6 +408,7 @@ class NetworkDataPlane implements DataPlane {
     }
     this.tunMissingReason = undefined;
     this.tun = tun;
+    this.tunOpenedAt = performance.now();
     running.router.tun = tun;
     this.c.log.info('tun-opened', { name: TUN_NAME, mtu: TUN_MTU });
     // Only a node that can carry traffic announces itself on the LAN.
