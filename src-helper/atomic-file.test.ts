@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmod, chown, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { recoverJournal, replaceFile } from './atomic-file.js';
+import { journalPath, recoverJournal, replaceFile } from './atomic-file.js';
 
 let dir: string;
 before(async () => {
@@ -26,7 +26,7 @@ test('a replaced file has the new content and no temp file is left', async () =>
 test('a crash during an in-place write is completed from the journal at the next start', async () => {
   const file = join(dir, 'torn');
   await writeFile(file, 'new contold content that was longer');
-  await writeFile(join(dir, '.torn.hnet-journal'), journal('new content'));
+  await writeFile(await journalPath(file), journal('new content'));
   assert.equal(await recoverJournal(file), true);
   assert.equal(await readFile(file, 'utf8'), 'new content');
   assert.deepEqual(await readdir(dir), ['plain', 'torn']);
@@ -35,10 +35,11 @@ test('a crash during an in-place write is completed from the journal at the next
 test('a journal cut short by the crash is discarded and the file left as it was', async () => {
   const file = join(dir, 'early');
   await writeFile(file, 'old content');
-  await writeFile(join(dir, '.early.hnet-journal'), journal('new content').subarray(0, 80));
+  const cutShort = await journalPath(file);
+  await writeFile(cutShort, journal('new content').subarray(0, 80));
   assert.equal(await recoverJournal(file), false);
   assert.equal(await readFile(file, 'utf8'), 'old content');
-  assert.ok(!(await readdir(dir)).includes('.early.hnet-journal'));
+  assert.ok(!(await readdir(dir)).some((name) => join(dir, name) === cutShort));
 });
 
 test('a replaced file keeps its mode and owner', async (t) => {
@@ -51,5 +52,17 @@ test('a replaced file keeps its mode and owner', async (t) => {
   const info = await stat(file);
   assert.deepEqual([info.uid, info.gid, info.mode & 0o7777], [1234, 5678, 0o640]);
   assert.equal(await readFile(file, 'utf8'), 'new');
+  await rm(file);
+});
+
+test('the journal is named for the file the path leads to, not only for the path', async () => {
+  // Helpers in several mount namespaces see their own file at /etc/hosts but share /etc: each must
+  // keep its own journal there. Here one path leads to two files in turn.
+  const file = join(dir, 'hosts');
+  await writeFile(file, 'one namespace');
+  const first = await journalPath(file);
+  await writeFile(`${file}.other`, 'another namespace');
+  await rename(`${file}.other`, file);
+  assert.notEqual(await journalPath(file), first);
   await rm(file);
 });

@@ -23,7 +23,15 @@ import {
 
 export type ReplaceMethod = 'renamed' | 'in-place';
 
-const journalPath = (path: string): string => join(dirname(path), `.${basename(path)}.hnet-journal`);
+/**
+ * Next to the file, and named for the file's inode as well as its name: where several mount
+ * namespaces bind-mount a file of their own over one path while sharing its directory (our lab,
+ * containers sharing /etc), each helper's write keeps its own journal instead of deleting another's.
+ */
+export async function journalPath(path: string): Promise<string> {
+  const { dev, ino } = await stat(path);
+  return join(dirname(path), `.${basename(path)}.${dev}-${ino}.hnet-journal`);
+}
 const JOURNAL_MAGIC = 'hnet-journal-v1';
 
 const errorCode = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
@@ -58,9 +66,12 @@ const journalHeader = (data: Buffer): string =>
 /** Finishes an in-place write that a crash interrupted; a torn or stale journal is discarded. */
 export async function recoverJournal(path: string): Promise<boolean> {
   let journal: Buffer;
+  let journalFile: string;
   try {
-    journal = await readFile(journalPath(path));
+    journalFile = await journalPath(path);
+    journal = await readFile(journalFile);
   } catch (error) {
+    // No file (nothing to recover into) or no journal.
     if (errorCode(error) === 'ENOENT') return false;
     throw error;
   }
@@ -68,7 +79,7 @@ export async function recoverJournal(path: string): Promise<boolean> {
   const data = journal.subarray(newline + 1);
   const complete = newline > 0 && journal.subarray(0, newline + 1).toString('latin1') === journalHeader(data);
   if (complete) await overwriteInPlace(path, data);
-  await unlink(journalPath(path));
+  await unlink(journalFile);
   return complete;
 }
 
@@ -81,7 +92,7 @@ export async function replaceFile(path: string, data: Buffer): Promise<ReplaceMe
   } catch (error) {
     if (errorCode(error) !== 'EBUSY' && errorCode(error) !== 'EXDEV') throw error;
   }
-  const journal = journalPath(path);
+  const journal = await journalPath(path);
   await unlink(journal).catch(() => undefined);
   await writeNewFile(journal, Buffer.concat([Buffer.from(journalHeader(data), 'latin1'), data]), 0o600);
   await syncDirectory(dirname(path));
