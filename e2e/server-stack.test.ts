@@ -51,9 +51,11 @@ fetch(u, { method: m, headers: { Authorization: 'Bearer ' + t, 'Content-Type': '
   return JSON.parse(result.stdout) as Answer;
 }
 
+/** `other` is whitelisted and named in the host table, and /etc/hosts holds that table. */
 const holds = (status: Status, other: HnetNode): boolean =>
   status.whitelist.addresses.includes(other.address) &&
-  status.hosts.some((h) => h.hostname === other.hostname && h.address === other.address);
+  status.hosts.some((h) => h.hostname === other.hostname && h.address === other.address) &&
+  status.hostsFile.state === 'synced';
 
 describe('self-hosted server stack', () => {
   let lab: Lab;

@@ -32,6 +32,9 @@ export class HostsFileSync {
 
   request(): void {
     if (this.stopped) return;
+    // Until the write that follows is done the file does not hold the table the status shows. A
+    // failure stays a failure (and is not logged again) until a write succeeds.
+    if (this.state.state === 'synced') this.setState({ state: 'pending', reason: 'writing the new names' });
     if (this.running) {
       this.again = true;
       return;
@@ -52,7 +55,8 @@ export class HostsFileSync {
       const entries = this.entries();
       try {
         await this.write(entries);
-        this.setState({ state: 'synced', reason: `${entries.length} names` });
+        // A change during the write means another write, with the file not yet current.
+        if (!this.again) this.setState({ state: 'synced', reason: `${entries.length} names` });
       } catch (error) {
         const reason = errorText(error);
         if (this.state.reason !== reason) this.log.warn('hosts-sync-failed', { reason });
