@@ -1,29 +1,21 @@
-// A UDP echo on the engine's own socket (the addon's UdpSocket): what one engine hop costs a lone
-// datagram before any of the engine's work. Prints "listening" once bound.
-import { loadNative } from '../../src-helper/native.js';
-import { formatIp } from '../../src-protocol/endpoint.js';
+// A UDP echo on the engine's own socket (udp-native-socket.ts, as the engine opens it): what one
+// engine hop costs a lone datagram before any of the engine's work. Prints "listening" once bound.
+import { DropCounter } from '../../src-main/engine/drops.js';
+import type { UdpTarget } from '../../src-main/engine/udp-transport.js';
+import { nativeSocketOpener } from '../../src-main/engine/udp-native-socket.js';
 
-const port = Number(process.argv[2]);
-const sockaddrs = new Map<string, Uint8Array>();
-const socket = new (loadNative().UdpSocket)(
-  port,
+const targets = new Map<string, UdpTarget>();
+const transport = await nativeSocketOpener()(
+  Number(process.argv[2]),
   true,
-  (data, count) => {
-    let start = 0;
-    for (let i = 0; i < count; i++) {
-      const end = socket.ends[i]!;
-      const source = socket.sources.subarray(i * 24, i * 24 + 18);
-      const key = source.join(',');
-      let to = sockaddrs.get(key);
-      if (!to) {
-        const ip = formatIp(source.subarray(0, 16));
-        to = socket.sockaddr(ip, (source[16]! << 8) | source[17]!)!;
-        sockaddrs.set(key, to);
-      }
-      socket.send(data.subarray(start, end), to);
-      start = end;
+  (message, ip, port, key) => {
+    let target = targets.get(key);
+    if (!target) {
+      target = transport.target({ ip, port });
+      targets.set(key, target);
     }
+    transport.send(message, target);
   },
-  (error) => console.error(error),
+  new DropCounter(),
 );
 console.log('listening');
