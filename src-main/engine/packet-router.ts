@@ -102,7 +102,7 @@ export class PacketRouter implements PeerLinks {
   }
 
   directBuffer(length: number): SealTarget {
-    // Fresh for every packet: dgram may still hold the previous one until its send completes.
+    // Fresh for every packet: the socket holds the previous one until its queued send leaves.
     const datagram = Buffer.allocUnsafe(P2P_DATA_HEADER_LENGTH + length);
     datagram[0] = P2P_DATA_KIND;
     this.datagram = datagram;
