@@ -26,6 +26,11 @@ export interface TunReaderHandle {
   write(packet: Uint8Array): boolean;
   /** Stops reading; onEnd(null) follows once it has stopped and the device is closed. */
   close(): void;
+  /**
+   * From now on packets the lane handles are not passed to onBatch, and the lane writes what it
+   * receives to this device; null detaches it. Throws ENOTSUP for a Wintun adapter.
+   */
+  useLane(lane: DataLaneHandle | null): void;
 }
 
 /** Bytes per datagram in UdpSocketHandle.sources. */
@@ -57,8 +62,110 @@ export interface UdpSocketHandle {
   sockaddr(ip: string, port: number): Uint8Array | undefined;
   /** The name of the interface with this index (a link-local source's scope), or the number as text. */
   interfaceName(index: number): string;
+  /**
+   * From now on datagrams the lane handles are not passed to onBatch, and the lane sends through
+   * this socket; null detaches it.
+   */
+  useLane(lane: DataLaneHandle | null): void;
   /** Stops receiving and closes the fd; no callback follows. */
   close(): void;
+}
+
+/** What `LaneCipherHandle.open` returns instead of a payload length when the packet is refused. */
+export const LANE_OPEN_REFUSED = {
+  /** Not a data packet of a possible length. */
+  BadLength: -1,
+  /** The MAC did not verify: forged, corrupted, or sealed under another key. */
+  DecryptFailed: -2,
+  /** The replay window saw this counter already… */
+  Replayed: -3,
+  /** …or it is further behind the newest than the window reaches… */
+  TooOld: -4,
+  /** …or it is 0 or beyond 2^53 - 1. */
+  Invalid: -5,
+} as const;
+
+/**
+ * One key epoch of a security session (PROTOCOL.md §3 data packets) held in the addon, so that the
+ * data lane and JavaScript seal under one packet counter and open under one replay window.
+ * Garbage-collected like any object; the lane keeps what it routes alive.
+ */
+export interface LaneCipherHandle {
+  /**
+   * Seals `0x00 ‖ nonce(24) ‖ crypto_secretbox_easy(tx, nonce, seq(u64 LE) ‖ payload)` into `out`
+   * at `offset` and returns its length (payload + 49). seq is the new packet count when the cipher
+   * is counted, else 0. Throws a RangeError when out has no room or the payload is 0 or > 1950 bytes.
+   */
+  seal(payload: Uint8Array, out: Uint8Array, offset: number): number;
+  /**
+   * Opens a data packet (first byte 0) with rx into `out` at `offset`: the payload length, or one of
+   * LANE_OPEN_REFUSED. A counted cipher checks seq against its replay window (RFC 6479, 2048
+   * counters) and commits it only once the MAC verified. Throws a RangeError when out has no room.
+   */
+  open(packet: Uint8Array, out: Uint8Array, offset: number): number;
+  /** Packets sealed under this cipher so far, by JavaScript and by the lane. */
+  readonly sent: number;
+  /** Packets opened (MAC verified, window passed) so far, by JavaScript and by the lane. */
+  readonly opened: number;
+}
+
+/** The lane's own counts, in the order of DataLaneHandle.stats. */
+export const LANE_STATS = [
+  /** IPv6 packets the lane took from the TUN device and sent to a peer. */
+  'tunPacketsRead',
+  'tunBytesRead',
+  /** IPv6 packets the lane rebuilt from a peer's DATA and wrote to the TUN device. */
+  'tunPacketsWritten',
+  'tunBytesWritten',
+  /** Dropped: DATA under the routed key that its replay window refused. */
+  'replayed',
+  /** Dropped: the TUN device refused the write (queue full, device gone). */
+  'tunWriteFailed',
+  /** Dropped: the UDP socket's kernel queue was full (EAGAIN, ENOBUFS). */
+  'udpSendQueueFull',
+  /** Dropped: sendto failed otherwise (EPERM from a firewall, ENETUNREACH…). */
+  'udpSendFailed',
+] as const;
+
+/** Numbers per peer written by DataLaneHandle.counters, before one number per routed source. */
+export const LANE_PEER_COUNTERS = ['packetsSent', 'bytesSent', 'packetsReceived', 'bytesReceived'] as const;
+
+/**
+ * The data lane: the per-packet path of established direct sessions, run in the addon so that a
+ * packet between the TUN device and a peer never enters JavaScript (entering JS for a lone packet
+ * costs ~0.1 ms on an idle VM; bench/wake-cost.ts). JavaScript keeps everything else — handshakes,
+ * paths, heartbeats, multicast, the base — and tells the lane, per peer, which cipher, which
+ * endpoint and which authenticated sources it may use. Whatever the lane does not fully handle it
+ * hands to JavaScript unchanged, so the lane only ever makes a packet faster, never different.
+ */
+export interface DataLaneHandle {
+  /** A cipher for one key epoch: rx and tx are 32-byte keys; counted: the replay-window extension. */
+  cipher(rx: Uint8Array, tx: Uint8Array, counted: boolean): LaneCipherHandle;
+  /**
+   * What the lane may do for the peer with this 16-byte address, replacing what was set before:
+   * - TUN → peer: an IPv6 packet from our own address to the peer (not multicast) is compressed
+   *   (PROTOCOL.md §4), sealed with `cipher`, prefixed with P2P DATA (0x02) and sent to `target`
+   *   (a sockaddr from UdpSocketHandle.sockaddr). target null: such packets go to JavaScript.
+   * - peer → TUN: a P2P DATA datagram whose source equals one of `sources` (sockaddrs) and whose
+   *   security packet is data that `cipher` opens is rebuilt into IPv6 (hop limit 3, src = peer,
+   *   dst = own) and written to the TUN device. Refused by the replay window: dropped and counted.
+   *   Anything else (heartbeats, handshakes, another key) goes to JavaScript.
+   * cipher null forgets the peer. Resets the peer's counters. At most 8 sources (RangeError).
+   */
+  route(
+    peer: Uint8Array,
+    cipher: LaneCipherHandle | null,
+    target: Uint8Array | null,
+    sources: Uint8Array[],
+  ): void;
+  /**
+   * The peer's counters since its route was set, into `out`: LANE_PEER_COUNTERS (bytes are IPv6
+   * packet lengths), then packets received from each of the route's sources in order. False (and
+   * out untouched) when the peer has no route; a RangeError when out is too short for them.
+   */
+  counters(peer: Uint8Array, out: Float64Array): boolean;
+  /** LANE_STATS, counted since the lane was made: a fresh copy at every read. */
+  readonly stats: Float64Array;
 }
 
 /**
@@ -110,6 +217,12 @@ export interface NativeAddon {
     onBatch: (data: Buffer, count: number, oversized: number) => void,
     onError: (error: NativeError) => void,
   ) => UdpSocketHandle;
+  /**
+   * A data lane for the node with this 16-byte address. Throws a NativeError with code ENOTSUP
+   * where libsodium (libsodium.so.23 and the like) cannot be loaded: the engine then stays in
+   * JavaScript, as before.
+   */
+  DataLane: new (ownAddress: Uint8Array) => DataLaneHandle;
 }
 
 /** Errors thrown by the addon carry the errno name (EBUSY, EPERM…) in `code`. */

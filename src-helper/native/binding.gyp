@@ -12,7 +12,14 @@
         "src/fd-source.cc",
         "src/wintun-source.cc",
         "src/pipe-accept.cc",
-        "src/udp-socket.cc"
+        "src/udp-socket.cc",
+        "src/udp-batch.cc",
+        "src/socket-address.cc",
+        "src/sodium-runtime.cc",
+        "src/lane-cipher.cc",
+        "src/tunnel-codec.cc",
+        "src/lane-router.cc",
+        "src/data-lane.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
@@ -25,7 +32,8 @@
         "MACOSX_DEPLOYMENT_TARGET": "11.0"
       },
       "conditions": [
-        ["OS=='win'", { "libraries": ["advapi32.lib"] }]
+        ["OS=='win'", { "libraries": ["advapi32.lib"] }],
+        ["OS=='linux'", { "libraries": ["-ldl"] }]
       ],
       "msvs_settings": {
         "VCCLCompilerTool": { "ExceptionHandling": 1 }

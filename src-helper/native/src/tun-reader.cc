@@ -11,13 +11,21 @@
 // thread-safe function. Its queue is bounded and the hand-over blocks, so a slow JS side makes the
 // thread wait and Wintun's ring drop excess packets, as a NIC would, instead of growing memory.
 //
+// A data lane attached to an fd reader (useLane) takes the packets of established direct sessions
+// out of each batch before JS sees it, and sends them itself; JS is called only for the rest.
+//
 // Shutdown: close() stops the watch, or wakes the thread and aborts the thread-safe function (which
 // also releases a thread blocked on a full queue). Once the thread is joined or the watch has
 // closed, the device is closed and onEnd reports the end.
 #include "tun-reader.h"
 
+#include "data-lane.h"
 #include "errors.h"
 #include "packet-source.h"
+
+#if !defined(_WIN32)
+#include "lane-router.h"
+#endif
 
 #include <uv.h>
 
@@ -59,6 +67,20 @@ struct ReaderState {
   std::atomic<bool> stopping{false};
   bool finished = false;             // JS thread only
   bool environment_gone = false;     // JS thread only: Node is tearing the environment down
+#if !defined(_WIN32)
+  // Takes what it handles out of each batch and writes to source while attached (event-loop driver
+  // only); detached before source goes.
+  std::shared_ptr<LaneRouter> lane;
+
+  void DropLane() {
+    if (lane) lane->DetachTun(this);
+    lane.reset();
+  }
+
+  ~ReaderState() { DropLane(); }
+#else
+  void DropLane() {}
+#endif
 
   std::unique_ptr<Batch> Take() {
     std::lock_guard<std::mutex> lock(pool_mutex);
@@ -112,6 +134,7 @@ std::vector<napi_value> BatchArguments(Napi::Env env, ReaderState& state, std::u
 // The device is closed and onEnd hears why; called once, on the JS thread, when reading stopped.
 void Finish(Napi::Env env, const SharedState& s) {
   if (s->thread.joinable()) s->thread.join();
+  s->DropLane();
   s->source.reset();
   s->finished = true;
   if (s->environment_gone) return;
@@ -127,6 +150,28 @@ void Finish(Napi::Env env, const SharedState& s) {
 }
 
 // ---- Event-loop driver (an fd) ----
+
+#if !defined(_WIN32)
+// Offers every packet of the batch to the lane and closes the gaps the ones it took leave, so JS
+// gets the rest in order; the lane's datagrams go out together once the batch is through.
+void TakeLanePackets(LaneRouter& lane, Batch& batch) {
+  size_t kept = 0;
+  size_t used = 0;
+  size_t start = 0;
+  for (uint32_t& end : batch.ends) {
+    size_t length = end - start;
+    uint8_t* packet = batch.data.data() + start;
+    start = end;
+    if (lane.TakeTunPacket(packet, length)) continue;
+    if (used != static_cast<size_t>(packet - batch.data.data())) std::memmove(batch.data.data() + used, packet, length);
+    used += length;
+    batch.ends[kept++] = static_cast<uint32_t>(used);
+  }
+  batch.ends.resize(kept);
+  batch.used = used;
+  lane.Flush();
+}
+#endif
 
 void StopWatching(const SharedState& s) {
   s->stopping.store(true);
@@ -156,6 +201,7 @@ void OnEnvironmentExit(void* data) {
   s->stopping.store(true);
   if (s->poll != nullptr) DiscardWatch(s->poll);
   s->poll = nullptr;
+  s->DropLane();
   s->source.reset();
 }
 
@@ -170,6 +216,9 @@ void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
     s->error = {-status, "poll"};
     failed = true;
   }
+#if !defined(_WIN32)
+  if (s->lane) TakeLanePackets(*s->lane, *batch);
+#endif
   if (batch->ends.empty()) {
     s->Give(std::move(batch));
   } else {
@@ -274,7 +323,8 @@ class TunReader : public Napi::ObjectWrap<TunReader> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "TunReader",
-                       {InstanceMethod("close", &TunReader::Close), InstanceMethod("write", &TunReader::Write)});
+                       {InstanceMethod("close", &TunReader::Close), InstanceMethod("write", &TunReader::Write),
+                        InstanceMethod("useLane", &TunReader::UseLane)});
   }
 
   explicit TunReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TunReader>(info) {
@@ -288,10 +338,11 @@ class TunReader : public Napi::ObjectWrap<TunReader> {
     state->source = OpenSource(info);
     state->on_end = Napi::Persistent(info[2].As<Napi::Function>());
     Napi::Function on_batch = info[1].As<Napi::Function>();
-    if (state->source->PollFd() >= 0)
-      StartWatching(env, state, on_batch);
-    else
+    thread_driven_ = state->source->PollFd() < 0;
+    if (thread_driven_)
       StartThread(env, state, on_batch);
+    else
+      StartWatching(env, state, on_batch);
     state_ = state;
   }
 
@@ -299,6 +350,7 @@ class TunReader : public Napi::ObjectWrap<TunReader> {
   Napi::Value Close(const Napi::CallbackInfo& info) {
     const SharedState& s = state_;
     if (s->finished || s->stopping.load()) return info.Env().Undefined();
+    s->DropLane();
     if (s->poll != nullptr) {
       napi_remove_env_cleanup_hook(info.Env(), OnEnvironmentExit, s.get());
       StopWatching(s);
@@ -322,7 +374,23 @@ class TunReader : public Napi::ObjectWrap<TunReader> {
     throw ErrorFrom(env, err, "write");
   }
 
+  // The lane runs on the JS thread, where only the event-loop driver reads.
+  Napi::Value UseLane(const Napi::CallbackInfo& info) {
+    if (thread_driven_) ThrowUnsupported(info.Env(), "useLane on a Wintun adapter");
+#if !defined(_WIN32)
+    std::shared_ptr<LaneRouter> lane = LaneRouterOf(info[0]);
+    const SharedState& s = state_;
+    s->DropLane();
+    if (lane && !s->finished && !s->stopping.load()) {
+      s->lane = std::move(lane);
+      s->lane->AttachTun(s.get(), s->source.get());
+    }
+#endif
+    return info.Env().Undefined();
+  }
+
   SharedState state_;
+  bool thread_driven_ = false;
 };
 
 }  // namespace

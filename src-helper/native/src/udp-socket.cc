@@ -12,8 +12,13 @@
 // Sending goes to sockaddrs the caller prepared once per destination, on the non-blocking fd: one
 // sendto(), or one sendmmsg() for what the caller gathered during a turn of the loop. A full queue
 // drops the datagram, as a NIC would; the caller counts it.
+//
+// With a data lane attached (useLane), each datagram is first offered to it: what it takes (an
+// established direct session's DATA) is written to the TUN device from here, and JS is called
+// only for the rest, not at all when the lane took the whole batch.
 #include "udp-socket.h"
 
+#include "data-lane.h"
 #include "errors.h"
 
 #if defined(_WIN32)
@@ -46,8 +51,13 @@ void InitUdpSocket(Napi::Env env, Napi::Object exports) {
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "lane-router.h"
+#include "socket-address.h"
+#include "udp-batch.h"
 
 namespace hnet {
 
@@ -58,43 +68,8 @@ constexpr unsigned kBatch = 64;
 constexpr size_t kSlotBytes = 2048;
 // Per wake-up: enough to keep up with a gigabit, small enough to let other handles run between.
 constexpr unsigned kDatagramsPerWake = 256;
-constexpr size_t kSourceBytes = 24;
 // Big kernel buffers absorb bursts while the JS thread is busy with crypto.
 constexpr int kKernelBufferBytes = 4 * 1024 * 1024;
-
-#if defined(__linux__)
-int ReceiveMany(int fd, struct mmsghdr* messages, unsigned count) {
-  return recvmmsg(fd, messages, count, MSG_DONTWAIT, nullptr);
-}
-
-int SendMany(int fd, struct mmsghdr* messages, unsigned count) { return sendmmsg(fd, messages, count, 0); }
-#else
-struct mmsghdr {
-  struct msghdr msg_hdr;
-  unsigned int msg_len;
-};
-
-// No recvmmsg or sendmmsg here: one recvmsg per datagram, still handed to JS as one batch, and
-// one sendmsg per datagram of a batch.
-int ReceiveMany(int fd, struct mmsghdr* messages, unsigned count) {
-  unsigned received = 0;
-  for (; received < count; received++) {
-    ssize_t n = recvmsg(fd, &messages[received].msg_hdr, MSG_DONTWAIT);
-    // An error after some datagrams is met again by the next call.
-    if (n < 0) return received > 0 ? static_cast<int>(received) : -1;
-    messages[received].msg_len = static_cast<unsigned>(n);
-  }
-  return static_cast<int>(received);
-}
-
-int SendMany(int fd, struct mmsghdr* messages, unsigned count) {
-  unsigned sent = 0;
-  for (; sent < count; sent++) {
-    if (sendmsg(fd, &messages[sent].msg_hdr, 0) < 0) return sent > 0 ? static_cast<int>(sent) : -1;
-  }
-  return static_cast<int>(sent);
-}
-#endif
 
 // Codes as Node spells them (libuv's names; on Unix a libuv error is the negated errno).
 Napi::Error SocketError(Napi::Env env, const char* operation, int err) {
@@ -183,26 +158,6 @@ Bound OpenBound(Napi::Env env, int port, bool dual_stack) {
   return {fd, bound};
 }
 
-// 16-byte address (IPv4 mapped), port in network order, 2 zero bytes, scope id of a link-local source.
-void WriteSource(const struct sockaddr_storage& from, uint8_t* out) {
-  std::memset(out, 0, kSourceBytes);
-  if (from.ss_family == AF_INET6) {
-    const auto& a = reinterpret_cast<const struct sockaddr_in6&>(from);
-    std::memcpy(out, &a.sin6_addr, 16);
-    std::memcpy(out + 16, &a.sin6_port, 2);
-    if (IN6_IS_ADDR_LINKLOCAL(&a.sin6_addr)) {
-      uint32_t scope = a.sin6_scope_id;
-      std::memcpy(out + 20, &scope, sizeof scope);
-    }
-  } else if (from.ss_family == AF_INET) {
-    const auto& a = reinterpret_cast<const struct sockaddr_in&>(from);
-    out[10] = 0xff;
-    out[11] = 0xff;
-    std::memcpy(out + 12, &a.sin_addr, 4);
-    std::memcpy(out + 16, &a.sin_port, 2);
-  }
-}
-
 // Errors that mean the fd itself is unusable: polling it again would only repeat them.
 bool IsLasting(int err) { return err == EBADF || err == ENOTSOCK || err == EINVAL; }
 
@@ -213,6 +168,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
                        {InstanceMethod("send", &UdpSocket::Send), InstanceMethod("sendMany", &UdpSocket::SendBatch),
                         InstanceMethod("sockaddr", &UdpSocket::Sockaddr),
                         InstanceMethod("interfaceName", &UdpSocket::InterfaceName),
+                        InstanceMethod("useLane", &UdpSocket::UseLane),
                         InstanceMethod("close", &UdpSocket::Close)});
   }
 
@@ -332,26 +288,35 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   bool Deliver(unsigned received) {
     Napi::Env env = Env();
     size_t total = 0;
+    unsigned count = 0;
     for (unsigned i = 0; i < received; i++) {
-      if (messages_[i].msg_hdr.msg_flags & MSG_TRUNC)
+      const uint8_t* datagram = slots_.data() + i * kSlotBytes;
+      size_t length = messages_[i].msg_len;
+      if (messages_[i].msg_hdr.msg_flags & MSG_TRUNC) {
         oversized_++;
-      else
-        total += messages_[i].msg_len;
+        for_js_[i] = false;
+      } else {
+        // What the data lane takes never reaches JS; a batch it took whole costs no call at all.
+        for_js_[i] = !(lane_ && lane_->TakeDatagram(datagram, length, names_[i]));
+        if (for_js_[i]) {
+          total += length;
+          count++;
+        }
+      }
     }
+    if (count == 0 && oversized_ == 0) return true;
     // Copied into a JS-owned buffer: handlers may keep a datagram, and the slots are reused at once.
     Napi::Buffer<uint8_t> data = Napi::Buffer<uint8_t>::New(env, total);
-    unsigned count = 0;
     size_t used = 0;
-    for (unsigned i = 0; i < received; i++) {
-      if (messages_[i].msg_hdr.msg_flags & MSG_TRUNC) continue;
+    for (unsigned i = 0, j = 0; i < received; i++) {
+      if (!for_js_[i]) continue;
       size_t length = messages_[i].msg_len;
       std::memcpy(data.Data() + used, slots_.data() + i * kSlotBytes, length);
       used += length;
-      ends_[count] = static_cast<uint32_t>(used);
-      WriteSource(names_[i], sources_ + count * kSourceBytes);
-      count++;
+      ends_[j] = static_cast<uint32_t>(used);
+      WriteSource(names_[i], sources_ + j * kSourceBytes);
+      j++;
     }
-    if (count == 0 && oversized_ == 0) return true;
     unsigned oversized = oversized_;
     oversized_ = 0;
     return CallJs(on_batch_, {data, Napi::Number::New(env, count), Napi::Number::New(env, oversized)});
@@ -503,6 +468,14 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     return Napi::String::New(info.Env(), std::to_string(index));
   }
 
+  Napi::Value UseLane(const Napi::CallbackInfo& info) {
+    std::shared_ptr<LaneRouter> lane = LaneRouterOf(info[0]);
+    if (lane_) lane_->DetachUdp(this);
+    lane_ = fd_ >= 0 ? lane : nullptr;
+    if (lane_) lane_->AttachUdp(this, fd_, family_);
+    return info.Env().Undefined();
+  }
+
   Napi::Value Close(const Napi::CallbackInfo& info) {
     if (fd_ >= 0) {
       napi_remove_env_cleanup_hook(Env(), OnEnvironmentExit, this);
@@ -530,6 +503,8 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
 
   // All an environment that exits with the socket open needs: its JS references go with it.
   void ReleaseSystem() {
+    if (lane_) lane_->DetachUdp(this);
+    lane_.reset();
     if (fd_ < 0) return;
     StopPolling();
     close(fd_);
@@ -556,6 +531,9 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   std::array<struct sockaddr_storage, kBatch> send_names_{};
   std::array<struct mmsghdr, kBatch> send_messages_{};
   std::array<unsigned, kBatch> send_index_{};
+  std::array<bool, kBatch> for_js_{};
+  // Sends through fd_ while attached; detached before fd_ is closed.
+  std::shared_ptr<LaneRouter> lane_;
 };
 
 }  // namespace

@@ -19,6 +19,8 @@ namespace hnet {
 //   .sendMany(packets, sockaddrs, count) -> how many of the first count (at most 64) failed, sent
 //                          with sendmmsg; .sendErrors[i] is then packet i's errno, or 0 if it went
 //   .interfaceName(scopeId) -> the interface's name, or the number as text
+//   .useLane(lane | null): datagrams the data lane takes skip onBatch; the lane sends through
+//                          this socket (data-lane.h)
 //   .close(): stops receiving and closes the fd; no callback follows
 // Not available on Windows (throws ENOTSUP), where the engine keeps node:dgram.
 void InitUdpSocket(Napi::Env env, Napi::Object exports);

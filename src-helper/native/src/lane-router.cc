@@ -1,0 +1,179 @@
+#include "lane-router.h"
+
+#if !defined(_WIN32)
+
+#include <cerrno>
+#include <cstring>
+
+namespace hnet {
+
+namespace {
+
+// PROTOCOL.md §2: P2P DATA = 0x02 ‖ security packet.
+constexpr uint8_t kP2pData = 0x02;
+// Where seq ‖ nextHeader ‖ payload starts so that the payload sits right after a 40-byte header.
+constexpr size_t kPlainAt = kIpv6HeaderBytes - 1 - kSeqBytes;
+
+}  // namespace
+
+LaneRouter::LaneRouter(const uint8_t* own_address) {
+  std::memcpy(own_.data(), own_address, kAddressBytes);
+  for (unsigned i = 0; i < kSendBatch; i++) {
+    struct msghdr& header = messages_[i].msg_hdr;
+    header.msg_name = &names_[i];
+    header.msg_iov = &iovecs_[i];
+    header.msg_iovlen = 1;
+  }
+}
+
+void LaneRouter::SetRoute(LaneRoute route) {
+  LaneRoute* existing = FindRoute(route.peer.data());
+  if (existing != nullptr)
+    *existing = std::move(route);
+  else
+    routes_.push_back(std::move(route));
+}
+
+void LaneRouter::Forget(const uint8_t* peer) {
+  LaneRoute* existing = FindRoute(peer);
+  if (existing == nullptr) return;
+  if (existing != &routes_.back()) *existing = std::move(routes_.back());
+  routes_.pop_back();
+}
+
+const LaneRoute* LaneRouter::Find(const uint8_t* peer) const {
+  return const_cast<LaneRouter*>(this)->FindRoute(peer);
+}
+
+// Peers with a direct session are few: a scan of 16-byte keys beats hashing them.
+LaneRoute* LaneRouter::FindRoute(const uint8_t* peer) {
+  for (LaneRoute& route : routes_) {
+    if (std::memcmp(route.peer.data(), peer, kAddressBytes) == 0) return &route;
+  }
+  return nullptr;
+}
+
+LaneRoute* LaneRouter::FindBySource(const SourceKey& source, size_t& index) {
+  for (LaneRoute& route : routes_) {
+    for (size_t i = 0; i < route.source_count; i++) {
+      if (route.sources[i] == source) {
+        index = i;
+        return &route;
+      }
+    }
+  }
+  return nullptr;
+}
+
+void LaneRouter::AttachUdp(const void* owner, int fd, int family) {
+  pending_ = 0;
+  udp_owner_ = owner;
+  udp_fd_ = fd;
+  udp_family_ = family;
+}
+
+void LaneRouter::DetachUdp(const void* owner) {
+  if (udp_owner_ != owner) return;
+  pending_ = 0;
+  udp_owner_ = nullptr;
+  udp_fd_ = -1;
+}
+
+void LaneRouter::AttachTun(const void* owner, PacketSource* device) {
+  tun_owner_ = owner;
+  tun_ = device;
+}
+
+void LaneRouter::DetachTun(const void* owner) {
+  if (tun_owner_ != owner) return;
+  tun_owner_ = nullptr;
+  tun_ = nullptr;
+}
+
+bool LaneRouter::TakeDatagram(const uint8_t* datagram, size_t length, const struct sockaddr_storage& from) {
+  if (tun_ == nullptr || routes_.empty() || length < 2 || datagram[0] != kP2pData || datagram[1] != 0) return false;
+  SourceKey source;
+  WriteSource(from, source.data());
+  size_t source_index = 0;
+  LaneRoute* route = FindBySource(source, source_index);
+  if (route == nullptr) return false;
+  uint8_t* plain = rebuild_.data() + kPlainAt;
+  uint64_t seq = 0;
+  int opened = route->cipher->Open(datagram + 1, length - 1, plain, seq);
+  // Another key (a handshake just replaced this one) or no data packet: JavaScript decides.
+  if (opened == kBadLength || opened == kDecryptFailed) return false;
+  if (opened < 0) {
+    stats_[kReplayedDropped]++;
+    return true;
+  }
+  const uint8_t* tunnel = plain + kSeqBytes;
+  size_t tunnel_length = static_cast<size_t>(opened);
+  // Multicast, or nothing to deliver: JavaScript opens it again and handles or counts it, and the
+  // window commits only then.
+  if (!IsUnicastTunnelPacket(tunnel, tunnel_length)) return false;
+  route->cipher->Accept(seq);
+  size_t payload_length = tunnel_length - 1;
+  WriteRebuiltHeader(rebuild_.data(), tunnel[0], payload_length, route->peer.data(), own_.data());
+  size_t packet_length = kIpv6HeaderBytes + payload_length;
+  route->packets_received++;
+  route->bytes_received += packet_length;
+  route->from_source[source_index]++;
+  if (tun_->Write(rebuild_.data(), packet_length) != 0) {
+    stats_[kTunWriteFailed]++;
+  } else {
+    stats_[kTunPacketsWritten]++;
+    stats_[kTunBytesWritten] += packet_length;
+  }
+  return true;
+}
+
+bool LaneRouter::TakeTunPacket(uint8_t* packet, size_t length) {
+  if (udp_fd_ < 0 || routes_.empty()) return false;
+  const uint8_t* destination = UnicastDestination(packet, length, own_.data());
+  if (destination == nullptr) return false;
+  size_t tunnel_length = length - kIpv6HeaderBytes + 1;
+  if (tunnel_length > kMaxDataPayload) return false;
+  LaneRoute* route = FindRoute(destination);
+  if (route == nullptr || !route->has_target || route->target.ss_family != udp_family_) return false;
+  // seq ‖ nextHeader ‖ payload, in place over the header this packet no longer needs.
+  uint8_t* plain = packet + kPlainAt;
+  plain[kSeqBytes] = packet[6];
+  uint8_t* slot = slots_.data() + pending_ * kSlotBytes;
+  slot[0] = kP2pData;
+  size_t sealed = route->cipher->Seal(plain, tunnel_length, slot + 1);
+  iovecs_[pending_] = {slot, 1 + sealed};
+  names_[pending_] = route->target;
+  messages_[pending_].msg_hdr.msg_namelen = route->target_length;
+  pending_++;
+  route->packets_sent++;
+  route->bytes_sent += length;
+  stats_[kTunPacketsRead]++;
+  stats_[kTunBytesRead] += length;
+  if (pending_ == kSendBatch) Flush();
+  return true;
+}
+
+void LaneRouter::Flush() {
+  unsigned done = 0;
+  while (done < pending_) {
+    int sent = SendMany(udp_fd_, messages_.data() + done, pending_ - done);
+    if (sent > 0) {
+      done += static_cast<unsigned>(sent);
+      continue;
+    }
+    if (sent < 0 && errno == EINTR) continue;
+    // The first of the rest failed: count it and carry on after it.
+    CountSendError(sent < 0 ? errno : EIO);
+    done++;
+  }
+  pending_ = 0;
+}
+
+void LaneRouter::CountSendError(int err) {
+  bool queue_full = err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS;
+  stats_[queue_full ? kUdpSendQueueFull : kUdpSendFailed]++;
+}
+
+}  // namespace hnet
+
+#endif

@@ -1,0 +1,120 @@
+// The data lane's packet path: per peer, which cipher seals and opens its DATA, where to send it
+// and which sources may send it; then TUN → peer (compress, seal, P2P DATA, batched sends) and
+// peer → TUN (authenticate the source, open, rebuild, write) for the packets it fully handles.
+// Whatever it does not take is left to JavaScript untouched, so the lane never changes a
+// packet's fate, only how fast it goes.
+//
+// Runs on the JS thread only, called by the UDP socket and the TUN reader it is attached to; they
+// hold the router (shared_ptr) and detach themselves before their fd or device goes away, so the
+// router never sees a dangling one, whatever order sockets, readers and lanes are closed or
+// collected in.
+#pragma once
+#if !defined(_WIN32)
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "lane-cipher.h"
+#include "packet-source.h"
+#include "socket-address.h"
+#include "tunnel-codec.h"
+#include "udp-batch.h"
+
+namespace hnet {
+
+// As LANE_STATS in native.ts.
+enum LaneStat : size_t {
+  kTunPacketsRead,
+  kTunBytesRead,
+  kTunPacketsWritten,
+  kTunBytesWritten,
+  kReplayedDropped,
+  kTunWriteFailed,
+  kUdpSendQueueFull,
+  kUdpSendFailed,
+  kLaneStatCount,
+};
+
+using SourceKey = std::array<uint8_t, kSourceBytes>;
+
+struct LaneRoute {
+  static constexpr size_t kMaxSources = 8;
+  std::array<uint8_t, kAddressBytes> peer{};
+  std::shared_ptr<LaneCipher> cipher;
+  bool has_target = false;
+  struct sockaddr_storage target {};
+  socklen_t target_length = 0;
+  size_t source_count = 0;
+  std::array<SourceKey, kMaxSources> sources{};
+  // As LANE_PEER_COUNTERS, then packets received per source.
+  uint64_t packets_sent = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t packets_received = 0;
+  uint64_t bytes_received = 0;
+  std::array<uint64_t, kMaxSources> from_source{};
+};
+
+class LaneRouter {
+ public:
+  explicit LaneRouter(const uint8_t* own_address);
+  LaneRouter(const LaneRouter&) = delete;
+  LaneRouter& operator=(const LaneRouter&) = delete;
+
+  // Replaces the peer's route (and resets its counters).
+  void SetRoute(LaneRoute route);
+  void Forget(const uint8_t* peer);
+  const LaneRoute* Find(const uint8_t* peer) const;
+  const std::array<uint64_t, kLaneStatCount>& stats() const { return stats_; }
+
+  // owner: whoever attached, so that a socket or reader replaced since does not detach its successor.
+  void AttachUdp(const void* owner, int fd, int family);
+  void DetachUdp(const void* owner);
+  void AttachTun(const void* owner, PacketSource* device);
+  void DetachTun(const void* owner);
+
+  // A datagram received on the attached socket: true when the lane took it (written to TUN, or
+  // dropped as a replay), false to leave it to JavaScript.
+  bool TakeDatagram(const uint8_t* datagram, size_t length, const struct sockaddr_storage& from);
+  // A packet read from TUN: true when the lane took it (queued for sending; its bytes are then
+  // overwritten), false to leave it to JavaScript. Call Flush once the batch is through.
+  bool TakeTunPacket(uint8_t* packet, size_t length);
+  // Sends what TakeTunPacket queued.
+  void Flush();
+
+ private:
+  static constexpr unsigned kSendBatch = 64;
+  static constexpr size_t kSlotBytes = 2048;
+
+  LaneRoute* FindRoute(const uint8_t* peer);
+  LaneRoute* FindBySource(const SourceKey& source, size_t& index);
+  void CountSendError(int err);
+
+  std::array<uint8_t, kAddressBytes> own_;
+  std::vector<LaneRoute> routes_;
+  std::array<uint64_t, kLaneStatCount> stats_{};
+
+  const void* udp_owner_ = nullptr;
+  int udp_fd_ = -1;
+  int udp_family_ = 0;
+  const void* tun_owner_ = nullptr;
+  PacketSource* tun_ = nullptr;
+
+  // The IPv6 packet being rebuilt: opened so that its payload lands right after the header.
+  std::array<uint8_t, kIpv6HeaderBytes + kMaxDataPayload> rebuild_{};
+  // Datagrams sealed from one TUN batch, sent together.
+  std::vector<uint8_t> slots_ = std::vector<uint8_t>(kSendBatch * kSlotBytes);
+  std::array<struct iovec, kSendBatch> iovecs_{};
+  std::array<struct sockaddr_storage, kSendBatch> names_{};
+  std::array<struct mmsghdr, kSendBatch> messages_{};
+  unsigned pending_ = 0;
+};
+
+}  // namespace hnet
+
+#endif
