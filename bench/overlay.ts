@@ -144,7 +144,10 @@ try {
   // Pinging 3 s first lets the direct path settle; 7 s after the cut leaves room for a slow fallback.
   const failover = { beforeMs: 3_000, afterMs: 7_000 };
   const paths: PathRows[] = [
-    { pair: bench.sameLan, overlays: [{ overlay: wireguard }, { overlay: hnetWithBase }] },
+    {
+      pair: bench.sameLan,
+      overlays: [{ overlay: wireguard }, { overlay: hnetWithBase }, { overlay: hnetWithBase.withoutLane() }],
+    },
     { pair: bench.coneNats, overlays: [{ overlay: wireguard }, { overlay: hnetWithBase, failover }] },
     // No hole can be punched between two symmetric NATs: hnet's traffic goes through the base.
     { pair: await bench.natPair('sym', 'symmetric'), overlays: [{ overlay: hnetWithBase }] },

@@ -22,8 +22,9 @@ node_ok() {
 install_app() {
   node_ok || apt_install nodejs npm
   node_ok || { echo "quickstart: hnet needs Node.js >= 20.19 (found $(node --version 2>/dev/null || echo none))" >&2; exit 1; }
-  # g++/make/python3 build our own native addon; iproute2 lets the root helper configure hnet0.
-  apt_install ca-certificates g++ make python3 iproute2
+  # g++/make/python3 build our own native addon; iproute2 lets the root helper configure hnet0;
+  # libsodium23 is what the addon's data lane seals and opens packets with (loaded at run time).
+  apt_install ca-certificates g++ make python3 iproute2 libsodium23
   npm ci --no-audit --no-fund
   npm run build
 }

@@ -74,11 +74,16 @@ async function startupSteps(
   return steps.map(([step, at]) => ({ step, ms: at === undefined ? null : at - since }));
 }
 
-async function start(pair: HostPair, base: BaseServer, build: NodeBuild): Promise<RunningOverlay> {
+async function start(
+  pair: HostPair,
+  base: BaseServer,
+  build: NodeBuild,
+  env: Record<string, string>,
+): Promise<RunningOverlay> {
   const scratch = await makeScratch();
   try {
     // Info, not the scenarios' debug: the figures are for the daemon as installed.
-    const options = { baseServers: [base.server], logLevel: 'info', build } as const;
+    const options = { baseServers: [base.server], logLevel: 'info', build, env } as const;
     const nodes = await Promise.all([
       startMeasuredNode(pair.a, scratch, options),
       startMeasuredNode(pair.b, scratch, options),
@@ -109,15 +114,27 @@ async function start(pair: HostPair, base: BaseServer, build: NodeBuild): Promis
   }
 }
 
+export type HnetUnderTest = OverlayUnderTest & {
+  readonly runs: string;
+  /** The same nodes with every packet in JavaScript (HNET_DATA_LANE=off), to show what the lane does. */
+  withoutLane(): OverlayUnderTest;
+};
+
 /** hnet with a base server running on `baseHost` (on the lab's Internet) for every row. */
-export async function hnet(
-  baseHost: Host,
-  build: NodeBuild,
-): Promise<OverlayUnderTest & { readonly runs: string }> {
+export async function hnet(baseHost: Host, build: NodeBuild): Promise<HnetUnderTest> {
   const base = await startBase(baseHost);
   const runs =
     build.kind === 'compiled'
       ? `the compiled build in dist/ (${build.reason})`
       : `the sources through tsx: ${build.reason}`;
-  return { name: `hnet ${HNET_VERSION}`, runs, start: (pair) => start(pair, base, build) };
+  const name = `hnet ${HNET_VERSION}`;
+  return {
+    name,
+    runs,
+    start: (pair) => start(pair, base, build, {}),
+    withoutLane: () => ({
+      name: `${name}, data lane off`,
+      start: (pair) => start(pair, base, build, { HNET_DATA_LANE: 'off' }),
+    }),
+  };
 }

@@ -135,6 +135,8 @@ export interface NodeOptions {
   readonly daemonScript?: string;
   /** currentBuild() unless given. */
   readonly build?: NodeBuild;
+  /** More environment for hnetd, e.g. HNET_DATA_LANE=off. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** One temporary directory for every node of a test file; remove it in `after`. */
@@ -296,6 +298,7 @@ export async function startMeasuredNode(
     HNET_HOSTNAME: hostname,
     HNET_CONFIG: join(dir, 'hnetd.json'),
     HNET_LOG_LEVEL: options.logLevel ?? 'debug',
+    ...options.env,
   };
   await writeFile(env.HNET_CONFIG, '{}');
   const daemonArgv = options.daemonScript ? tsxArgv(options.daemonScript, []) : build.argv('hnetd', []);
@@ -406,11 +409,20 @@ export const pingsReceived = (stdout: string): number => Number(/(\d+) received/
 export async function ping(
   from: NetNode,
   target: string,
-  { count, intervalS = 0.2 }: { readonly count: number; readonly intervalS?: number },
+  {
+    count,
+    intervalS = 0.2,
+    size,
+  }: {
+    readonly count: number;
+    readonly intervalS?: number;
+    /** ICMP payload bytes. */ readonly size?: number;
+  },
 ): Promise<string> {
   const deadlineS = Math.ceil(count * intervalS + 3);
+  const sized = size === undefined ? [] : ['-s', String(size)];
   const run = await from.exec(
-    ['ping', '-6', '-c', String(count), '-i', String(intervalS), '-w', String(deadlineS), target],
+    ['ping', '-6', '-c', String(count), '-i', String(intervalS), '-w', String(deadlineS), ...sized, target],
     { allowFailure: true, timeoutMs: (deadlineS + 5) * 1000 },
   );
   return run.stdout + run.stderr;

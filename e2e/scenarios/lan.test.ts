@@ -95,6 +95,17 @@ describe('two nodes on one LAN without a base server', () => {
     assert.equal(status.base.state, 'offline');
   });
 
+  test('once the session is direct, its packets take the native data lane, full-sized ones too', async () => {
+    const before = (await a.status()).dataLane;
+    assert.equal(before?.state, 'on', before?.reason);
+    // 1302 bytes of ICMPv6 payload fill hnet0's MTU of 1350 exactly.
+    const output = await ping(a.host, 'bravo', { count: 5, size: 1302 });
+    assert.ok(pingsReceived(output) >= 5, output);
+    const after = (await a.status()).dataLane;
+    // Each ping is a request out of hnet0 and a reply into it.
+    assert.ok((after?.packets ?? 0) - before.packets >= 10, JSON.stringify({ before, after }));
+  });
+
   test('a flood of garbage UDP at a node leaves its peer unaffected, and the drops are counted', async (t) => {
     const [, publicKey] = (await readFile(join(world.scratch, 'bravo', 'state', 'id'), 'utf8')).split(' ');
     const hex = (address: string) => canonicalHex(address);

@@ -1,7 +1,7 @@
 // How `hnet status` shows the engine to a person. Scripts use `--json` instead, which is the
 // Status type unchanged.
 import type { HostEntry } from '../engine/host-table.js';
-import type { BaseStatus, NetworkStatus, PeerStatus, Status } from '../engine/status.js';
+import type { BaseStatus, DataLaneStatus, NetworkStatus, PeerStatus, Status } from '../engine/status.js';
 import type { WhitelistState } from '../engine/whitelist.js';
 
 export function formatBytes(bytes: number): string {
@@ -70,6 +70,11 @@ const hostsFileState: Record<Status['hostsFile']['state'], string> = {
   failed: 'not updated',
 };
 
+function formatDataLane(lane: DataLaneStatus): string {
+  if (lane.state === 'off') return `data lane off: ${lane.reason}`;
+  return `data lane on: ${lane.packets} packets carried natively`;
+}
+
 export function formatStatus(status: Status, now: number = Date.now()): string {
   const lines = [
     `address    ${status.address}`,
@@ -77,6 +82,7 @@ export function formatStatus(status: Status, now: number = Date.now()): string {
     `base       ${formatBase(status.base)}`,
     `network    ${status.networks.map(formatNetwork).join('; ') || 'none (join one with "hnet join <code>")'}`,
     `/etc/hosts ${hostsFileState[status.hostsFile.state]}: ${status.hostsFile.reason}`,
+    ...(status.dataLane ? [formatDataLane(status.dataLane)] : []),
     ...formatWhitelist(status.whitelist, status.hosts),
     status.peers.length === 0 ? 'no peers yet' : `peers (${status.peers.length})`,
     ...status.peers.map((p) => formatPeer(p, now)),

@@ -33,6 +33,13 @@ const settings = {
   baseServers: { check: list(baseServer, 16), env: 'HNET_BASE_SERVERS', fallback: (): string[] => [] },
   udpPort: { check: integer(1, 65535), env: 'HNET_UDP_PORT', fallback: () => 5582 },
   hostname: { check: hostnameValidator, env: 'HNET_HOSTNAME', fallback: () => systemHostname() },
+  // 'off' keeps every packet in JavaScript: for comparing the two paths, and a way out if the
+  // native data lane ever misbehaves somewhere.
+  dataLane: {
+    check: oneOf(['on', 'off'] as const),
+    env: 'HNET_DATA_LANE',
+    fallback: (): 'on' | 'off' => 'on',
+  },
   logLevel: {
     check: oneOf(['debug', 'info', 'warn', 'error'] as const),
     env: 'HNET_LOG_LEVEL',

@@ -73,6 +73,7 @@ describe('control API over a Unix socket', () => {
       baseServers: [],
       udpPort: 5582,
       hostname: 'testbox',
+      dataLane: 'on',
       logLevel: 'error',
     };
     const log = createLogger('error', () => undefined);

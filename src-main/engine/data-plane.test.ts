@@ -45,6 +45,7 @@ async function startEngine(
       baseServers: [],
       udpPort: 0,
       hostname: name,
+      dataLane: 'on',
       logLevel: 'debug',
     },
     log: createLogger('debug', (line) => lines.push(line)),

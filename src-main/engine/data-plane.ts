@@ -7,6 +7,7 @@ import { HNET_FLAGS } from '../../src-protocol/security/flags.js';
 import { HelloSeq } from '../../src-protocol/security/hello-seq.js';
 import { SecuritySession } from '../../src-protocol/security/session.js';
 import { BaseConnection } from './base-connection.js';
+import { DataLane, type LaneCarrier } from './data-lane.js';
 import { DropCounter } from './drops.js';
 import type { DataPlane, DataPlaneFactory, EngineComponents } from './engine.js';
 import { errorText } from './errors.js';
@@ -16,7 +17,7 @@ import { advertisedEndpoints, localAddresses } from './local-interfaces.js';
 import { PacketRouter } from './packet-router.js';
 import { Peer } from './peer.js';
 import { addressKey, PeerTable } from './peer-table.js';
-import type { BaseStatus, PeerReport } from './status.js';
+import type { BaseStatus, DataLaneStatus, PeerReport } from './status.js';
 import { openPacketDevice } from './tun-device.js';
 import { UdpTransport } from './udp-transport.js';
 
@@ -40,7 +41,7 @@ const TUN_REOPEN_AT_ONCE_AFTER_MS = 1_000;
 export const TUN_NAME = 'hnet0';
 export const TUN_MTU = 1350;
 
-export interface TunDevice {
+export interface TunDevice extends LaneCarrier {
   write(packet: Uint8Array): boolean;
   close(): Promise<unknown>;
 }
@@ -112,6 +113,8 @@ interface Running {
   lan: LanDiscovery;
   router: PacketRouter;
   table: PeerTable;
+  /** Carries established direct sessions' packets natively; absent: all of them go through JS. */
+  lane: DataLane | undefined;
   timers: NodeJS.Timeout[];
   unsubscribe: () => void;
 }
@@ -133,6 +136,8 @@ class NetworkDataPlane implements DataPlane {
   /** Why the device is missing, as last logged: the same reason again is logged at debug only. */
   private tunMissingReason: string | undefined;
   private stopped = false;
+  /** Why there is no lane, once start() decided. */
+  private laneOff = 'the engine is stopped';
   private lastInternalErrorLogAt = -Infinity;
   private baseServers: readonly string[];
 
@@ -161,6 +166,7 @@ class NetworkDataPlane implements DataPlane {
       this.dropCounter.count('udp-send-error');
       log.debug('udp-error', { reason: errorText(error) });
     });
+    const lane = this.openLane(udp, log);
     const table = new PeerTable(
       (address) => this.newPeer(address, log),
       (address) => c.whitelist.allows(address),
@@ -205,7 +211,7 @@ class NetworkDataPlane implements DataPlane {
       () => base.sendInfo(),
     );
     const unsubscribe = c.whitelist.onChange(() => this.whitelistChanged());
-    this.running = { udp, base, lan, router, table, timers: [], unsubscribe };
+    this.running = { udp, base, lan, router, table, lane, timers: [], unsubscribe };
     this.running.timers.push(setInterval(() => this.tick(), TICK_MS));
     base.start();
     await this.openTun();
@@ -259,6 +265,16 @@ class NetworkDataPlane implements DataPlane {
     return this.dropCounter.snapshot();
   }
 
+  dataLane(): DataLaneStatus {
+    const lane = this.running?.lane;
+    if (!lane) return { state: 'off', reason: this.laneOff, packets: 0 };
+    return {
+      state: 'on',
+      reason: 'established direct sessions are carried without entering JavaScript',
+      packets: lane.carried(),
+    };
+  }
+
   private newPeer(address: Uint8Array, log: EngineComponents['log']): Peer {
     const running = this.running!;
     const now = performance.now();
@@ -270,8 +286,10 @@ class NetworkDataPlane implements DataPlane {
         peerAddress: address,
         helloSeq: this.helloSeq,
         now,
+        ciphers: running.lane?.ciphers,
       }),
       links: running.router,
+      lane: running.lane,
       onTransition: (p, state, reason) => {
         log.info('peer-path', { peer: p.text, state, reason });
         this.c.changed();
@@ -297,6 +315,7 @@ class NetworkDataPlane implements DataPlane {
     if (!running) return;
     const now = performance.now();
     try {
+      running.lane?.countDrops(this.dropCounter);
       for (const peer of running.table.all()) peer.tick(now);
     } catch (error) {
       this.internalError('tick', error);
@@ -341,6 +360,23 @@ class NetworkDataPlane implements DataPlane {
     if (peer) running.router.candidate(peer, endpoint, 'lan', now);
   }
 
+  /** The native data lane on this socket, unless switched off or impossible here (logged why). */
+  private openLane(udp: UdpTransport, log: EngineComponents['log']): DataLane | undefined {
+    if (this.c.config.dataLane === 'off') {
+      this.laneOff = 'switched off (dataLane, HNET_DATA_LANE)';
+      log.info('data-lane', { state: 'off', reason: this.laneOff });
+      return undefined;
+    }
+    const lane = DataLane.open(this.c.identity.address, udp);
+    if ('unavailable' in lane) {
+      this.laneOff = `${lane.unavailable}; every packet goes through JavaScript`;
+      log.warn('data-lane', { state: 'off', reason: this.laneOff });
+      return undefined;
+    }
+    log.info('data-lane', { state: 'on' });
+    return lane;
+  }
+
   private multicastPeers(): Iterable<Peer> {
     const running = this.running;
     if (!running) return [];
@@ -362,6 +398,7 @@ class NetworkDataPlane implements DataPlane {
     if (!running) return;
     this.multicastCache = undefined;
     for (const peer of running.table.prune()) {
+      peer.leaveLane();
       this.c.log.info('peer-dropped', { peer: peer.text, reason: 'no longer on the whitelist' });
     }
     this.c.changed();
@@ -410,6 +447,7 @@ class NetworkDataPlane implements DataPlane {
     this.tun = tun;
     this.tunOpenedAt = performance.now();
     running.router.tun = tun;
+    running.lane?.carry(tun);
     this.c.log.info('tun-opened', { name: TUN_NAME, mtu: TUN_MTU });
     // Only a node that can carry traffic announces itself on the LAN.
     await running.lan.start();

@@ -4,8 +4,8 @@
 export class DropCounter {
   private readonly counts = new Map<string, number>();
 
-  count(reason: string): void {
-    this.counts.set(reason, (this.counts.get(reason) ?? 0) + 1);
+  count(reason: string, times = 1): void {
+    if (times > 0) this.counts.set(reason, (this.counts.get(reason) ?? 0) + times);
   }
 
   snapshot(): Record<string, number> {

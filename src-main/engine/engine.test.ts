@@ -63,6 +63,7 @@ describe('engine and its data plane', () => {
       baseServers: ['base.example:443'],
       udpPort: 5582,
       hostname: 'enginebox',
+      dataLane: 'on',
       logLevel: 'error',
     };
     const started = await Engine.start({
@@ -131,6 +132,7 @@ describe('what enrolment changes in the engine, and what a restart keeps', () =>
     baseServers,
     udpPort: 5582,
     hostname: 'configured-name',
+    dataLane: 'on',
     logLevel: 'error',
   });
 

@@ -20,7 +20,7 @@ import type { Logger } from './log.js';
 import { canonicalAddress, hostnameValidator } from './names.js';
 import { PersistedJson } from './persisted-json.js';
 import { openStateDir } from './state-dir.js';
-import type { BaseStatus, NetworkStatus, PeerReport, Status } from './status.js';
+import type { BaseStatus, DataLaneStatus, NetworkStatus, PeerReport, Status } from './status.js';
 import { HNET_VERSION } from './version.js';
 import { Whitelist } from './whitelist.js';
 
@@ -46,6 +46,7 @@ export interface DataPlane {
   peers(): PeerReport[];
   /** Input from the network it refused, counted per reason. */
   drops?(): Record<string, number>;
+  dataLane?(): DataLaneStatus;
   /** Connects to these base servers from now on; before `start`, the ones it starts with. */
   useBaseServers(servers: readonly string[]): void;
 }
@@ -214,6 +215,7 @@ export class Engine {
       base: this.dataPlane?.base() ?? withoutDataPlane,
       peers: (this.dataPlane?.peers() ?? []).map((p) => ({ ...p, hostname: named.get(p.address) ?? null })),
       drops: this.dataPlane?.drops?.() ?? {},
+      dataLane: this.dataPlane?.dataLane?.(),
       whitelist: this.whitelist.state,
       hosts: [...this.hosts.entries],
       hostsFile: this.hostsSync.status,

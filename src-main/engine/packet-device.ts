@@ -2,11 +2,12 @@
 // (a TUN fd read by the addon's thread, Linux/macOS) or TunPipe (frames over the Windows helper's
 // data pipe). Declared here, not in tun-io.ts, so the two implementations stay independent.
 import type { NativeError } from '../../src-helper/native.js';
+import type { LaneCarrier } from './data-lane.js';
 import type { TunIoHandlers, TunStats } from './tun-io.js';
 
 export type PacketDeviceHandlers = TunIoHandlers;
 
-export interface PacketDevice {
+export interface PacketDevice extends LaneCarrier {
   readonly stats: TunStats;
   /** Settles once the device is closed: null after close(), else why it went away. */
   readonly ended: Promise<NativeError | null>;

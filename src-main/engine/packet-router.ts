@@ -15,7 +15,7 @@ import {
   P2P_HELLO_LENGTH,
 } from '../../src-protocol/p2p-messages.js';
 import { compressInto, rebuildInto } from '../../src-protocol/tunnel-packet.js';
-import type { SealTarget } from '../../src-protocol/security/session.js';
+import type { SealTarget } from '../../src-protocol/security/data-cipher.js';
 import type { BaseConnection } from './base-connection.js';
 import type { DropCounter } from './drops.js';
 import type { Peer, PeerCandidate, PeerLinks } from './peer.js';

@@ -70,6 +70,6 @@ describe('peer table', () => {
     const other = table.findOrCreate(overlayAddress(2))!;
     table.authenticate(other, candidates[5]!);
     assert.equal(table.source(candidates[5]!.key)?.peer, other, 'a source moves to whoever proved it last');
-    assert.ok(!peer.sources.includes(candidates[5]!.key));
+    assert.ok(!peer.sources.includes(candidates[5]!));
   });
 });

@@ -78,8 +78,8 @@ export class PeerTable {
     if (existing?.peer === peer) return;
     if (existing) this.forgetSource(existing.peer, candidate.key);
     this.bySource.set(candidate.key, { peer, candidate });
-    peer.sources.push(candidate.key);
-    if (peer.sources.length > SOURCES_PER_PEER) this.bySource.delete(peer.sources.shift()!);
+    peer.sources.push(candidate);
+    if (peer.sources.length > SOURCES_PER_PEER) this.bySource.delete(peer.sources.shift()!.key);
   }
 
   /** Drops every peer the whitelist no longer allows; returns them. */
@@ -88,7 +88,7 @@ export class PeerTable {
     for (const [key, peer] of this.peers) {
       if (this.allowsAddress(peer.address)) continue;
       this.peers.delete(key);
-      for (const source of peer.sources) this.bySource.delete(source);
+      for (const source of peer.sources) this.bySource.delete(source.key);
       removed.push(peer);
     }
     if (this.last && removed.includes(this.last)) this.last = undefined;
@@ -96,7 +96,7 @@ export class PeerTable {
   }
 
   private forgetSource(peer: Peer, key: string): void {
-    const at = peer.sources.indexOf(key);
+    const at = peer.sources.findIndex((source) => source.key === key);
     if (at >= 0) peer.sources.splice(at, 1);
     this.bySource.delete(key);
   }

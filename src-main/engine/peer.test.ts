@@ -8,7 +8,7 @@ import { HNET_FLAGS, STOCK_FLAGS } from '../../src-protocol/security/flags.js';
 import { HelloSeq } from '../../src-protocol/security/hello-seq.js';
 import { SecuritySession } from '../../src-protocol/security/session.js';
 import { DropCounter } from './drops.js';
-import { Peer, type PeerCandidate, type PeerLinks } from './peer.js';
+import { Peer, type LaneLink, type PeerCandidate, type PeerLinks } from './peer.js';
 import type { UdpTarget } from './udp-transport.js';
 
 await initCrypto();
@@ -23,7 +23,11 @@ interface Side {
 }
 
 /** `a` talks to `b` and back; packets cross instantly, through the "base" or "directly". */
-function pair(flagsA: bigint, flagsB: bigint): { a: Side; b: Side; clock: { now: number } } {
+function pair(
+  flagsA: bigint,
+  flagsB: bigint,
+  laneA?: LaneLink,
+): { a: Side; b: Side; clock: { now: number } } {
   const clock = { now: 0 };
   const ids = [generateIdentity(), generateIdentity()] as const;
   const sides: Side[] = [];
@@ -66,6 +70,7 @@ function pair(flagsA: bigint, flagsB: bigint): { a: Side; b: Side; clock: { now:
         now: 0,
       }),
       links,
+      ...(index === 0 && laneA && { lane: laneA }),
       onTransition: () => undefined,
       onHandshake: () => undefined,
     });
@@ -125,5 +130,47 @@ describe('a peer', () => {
     const candidate = a.peer.path.add(endpoint, { address: endpoint.ip, port: endpoint.port }, 'base', 0);
     a.peer.answered(text('abcdefghijklmnop'), candidate, 10);
     assert.notEqual(a.peer.path.state, 'direct');
+  });
+
+  test('hands an established direct session to the data lane, and takes back what the lane carried', () => {
+    const routes: { cipher: boolean; target: string | undefined; sources: number }[] = [];
+    const carried = new Float64Array(12);
+    const lane: LaneLink = {
+      route: (_peer, cipher, target, sources) =>
+        routes.push({ cipher: cipher !== undefined, target: target?.address, sources: sources.length }),
+      counters: (_peer, out) => {
+        out.set(carried);
+        return true;
+      },
+    };
+    const { a } = pair(HNET_FLAGS, HNET_FLAGS, lane);
+    a.peer.send(text('hello'), 45, 0);
+    assert.deepEqual(
+      routes.at(-1),
+      { cipher: true, target: undefined, sources: 0 },
+      'keys, but via the base',
+    );
+    const endpoint = { ip: '203.0.113.7', port: 5582 };
+    a.peer.path.add(endpoint, { address: endpoint.ip, port: endpoint.port }, 'base', 0);
+    a.peer.tick(200);
+    const [probe] = a.hellos;
+    a.peer.sources.push(probe!.candidate);
+    a.peer.answered(probe!.cookie, probe!.candidate, 201.5);
+    assert.deepEqual(routes.at(-1), { cipher: true, target: '203.0.113.7', sources: 1 }, 'direct at once');
+    // From here on the lane carries everything: 10 packets out, 8 in, all from the one source.
+    carried.set([10, 1_000, 8, 800, 8]);
+    for (let now = 400; now <= 3_000; now += 200) {
+      carried[4] = carried[4]! + 1;
+      a.peer.tick(now);
+    }
+    assert.equal(a.peer.path.state, 'direct', 'what the lane heard keeps the direct path alive past 2 s');
+    const report = a.peer.report(3_000, 0);
+    assert.equal(report.bytesSent, 45 + 1_000);
+    assert.equal(report.bytesReceived, 800);
+    const routed = routes.length;
+    for (let now = 3_200; now <= 5_400; now += 200) a.peer.tick(now);
+    assert.notEqual(a.peer.path.state, 'direct', 'silence on the lane is silence');
+    assert.equal(routes.length, routed + 1);
+    assert.deepEqual(routes.at(-1), { cipher: true, target: undefined, sources: 1 }, 'back to the base');
   });
 });

@@ -5,9 +5,10 @@ import { formatAddress } from '../../src-protocol/address.js';
 import { formatEndpoint } from '../../src-protocol/endpoint.js';
 import { generatePeerCookie } from '../../src-protocol/p2p-messages.js';
 import { DATA_OVERHEAD } from '../../src-protocol/security/data-packet.js';
-import type { SealTarget, SecuritySession } from '../../src-protocol/security/session.js';
+import type { DataCipher, SealTarget } from '../../src-protocol/security/data-cipher.js';
+import type { SecuritySession } from '../../src-protocol/security/session.js';
 import type { DropCounter } from './drops.js';
-import { PathSelector, type Candidate, type TransitionListener } from './paths.js';
+import { MAX_CANDIDATES, PathSelector, type Candidate, type TransitionListener } from './paths.js';
 import type { PeerReport } from './status.js';
 import type { UdpTarget } from './udp-transport.js';
 
@@ -40,10 +41,35 @@ export interface PeerLinks {
   drops: DropCounter;
 }
 
+/**
+ * The engine's native data lane (data-lane.ts), which carries an established direct session's
+ * packets without entering JavaScript once the peer tells it how.
+ */
+export interface LaneLink {
+  route(
+    peer: Uint8Array,
+    cipher: DataCipher | undefined,
+    target: UdpTarget | undefined,
+    sources: readonly PeerCandidate[],
+  ): void;
+  counters(peer: Uint8Array, out: Float64Array): boolean;
+}
+
+/** What the lane was last told for a peer. */
+interface LaneRoute {
+  cipher: DataCipher | undefined;
+  target: UdpTarget | undefined;
+  sources: PeerCandidate[];
+}
+
+/** packetsSent, bytesSent, packetsReceived, bytesReceived (LANE_PEER_COUNTERS), then per source. */
+const LANE_COUNTERS = 4;
+
 export interface PeerOptions {
   address: Uint8Array;
   session: SecuritySession;
   links: PeerLinks;
+  lane?: LaneLink;
   onTransition: (peer: Peer, ...change: Parameters<TransitionListener>) => void;
   /** The session completed a handshake (first keys or new ones). */
   onHandshake: (peer: Peer) => void;
@@ -57,10 +83,17 @@ export class Peer {
   readonly path: PathSelector<UdpTarget>;
   bytesSent = 0;
   bytesReceived = 0;
-  /** Keys (`ip|port`) of sources that proved with a signed HELLO to be this peer, oldest first. */
-  readonly sources: string[] = [];
+  /** Sources that proved with a signed HELLO to be this peer, oldest first (PeerTable keeps them). */
+  readonly sources: PeerCandidate[] = [];
   private readonly session: SecuritySession;
   private readonly links: PeerLinks;
+  private readonly lane: LaneLink | undefined;
+  private laneRoute: LaneRoute = { cipher: undefined, target: undefined, sources: [] };
+  /** What the lane reported at the last look, and the numbers just read. */
+  private readonly laneSeen: Float64Array;
+  private readonly laneNow: Float64Array;
+  /** The path changed: the lane's route may be stale. */
+  private laneStale = false;
   private readonly onHandshake: (peer: Peer) => void;
   private readonly probes = new Map<string, number>();
   private lastHeartbeatAt = -Infinity;
@@ -70,8 +103,15 @@ export class Peer {
     this.text = formatAddress(this.address);
     this.session = options.session;
     this.links = options.links;
+    this.lane = options.lane;
     this.onHandshake = options.onHandshake;
-    this.path = new PathSelector((state, reason) => options.onTransition(this, state, reason));
+    const counters = LANE_COUNTERS + MAX_CANDIDATES;
+    this.laneSeen = new Float64Array(counters);
+    this.laneNow = new Float64Array(counters);
+    this.path = new PathSelector((state, reason) => {
+      this.laneStale = true;
+      options.onTransition(this, state, reason);
+    });
   }
 
   /** An IPv6 packet from the TUN device, already compressed into `payload`. */
@@ -83,6 +123,7 @@ export class Peer {
     if (sent.error) this.links.drops.count(`send-${sent.error.kind}`);
     else this.bytesSent += ipLength;
     for (const packet of sent.packets) this.transmit(packet);
+    if (this.laneStale) this.syncLane(now);
   }
 
   /** A security packet from this peer: via the base (`from` undefined) or from a direct endpoint. */
@@ -91,10 +132,12 @@ export class Peer {
     if (received.error) this.links.drops.count(`security-${received.error.kind}`);
     for (const reply of received.packets) this.transmit(reply);
     if (received.event) this.onHandshake(this);
-    if (received.deliver.length === 0) return;
-    if (from) this.path.heard(from, now);
-    if (this.path.traffic(now)) this.tick(now);
-    for (const payload of received.deliver) this.bytesReceived += this.links.deliver(this, payload);
+    if (received.deliver.length > 0) {
+      if (from) this.path.heard(from, now);
+      if (this.path.traffic(now)) this.tick(now);
+      for (const payload of received.deliver) this.bytesReceived += this.links.deliver(this, payload);
+    }
+    if (received.event || this.laneStale) this.syncLane(now);
   }
 
   /** Our HELLO with `cookie` was answered from `from`. */
@@ -104,10 +147,12 @@ export class Peer {
     if (sentAt === undefined) return this.links.drops.count('p2p-reply-unknown-cookie');
     this.probes.delete(key);
     this.path.answered(from, now - sentAt, now);
+    if (this.laneStale) this.syncLane(now);
   }
 
   /** Retries, rekeying, probes; called every ~200 ms and when an idle peer wakes up. */
   tick(now: number): void {
+    this.takeLane(now);
     for (const packet of this.session.tick(now).packets) this.transmit(packet);
     for (const candidate of this.path.tick(now)) {
       const cookie = generatePeerCookie();
@@ -119,6 +164,58 @@ export class Peer {
       this.lastHeartbeatAt = now;
       this.transmit(this.session.heartbeat(now));
     }
+    this.routeLane();
+  }
+
+  /** The lane stops carrying this peer's packets (it is being dropped). */
+  leaveLane(): void {
+    this.lane?.route(this.address, undefined, undefined, []);
+    this.laneRoute = { cipher: undefined, target: undefined, sources: [] };
+  }
+
+  /** Takes in what the lane carried since the last look, then tells it what changed. */
+  private syncLane(now: number): void {
+    this.takeLane(now);
+    this.routeLane();
+  }
+
+  /** Bytes, the sources heard from and the traffic the lane carried since the last look. */
+  private takeLane(now: number): void {
+    const route = this.laneRoute;
+    if (!route.cipher || !this.lane?.counters(this.address, this.laneNow)) return;
+    const seen = this.laneSeen;
+    const fresh = this.laneNow;
+    const sentBytes = fresh[1]! - seen[1]!;
+    const receivedBytes = fresh[3]! - seen[3]!;
+    this.bytesSent += sentBytes;
+    this.bytesReceived += receivedBytes;
+    route.sources.forEach((source, i) => {
+      if (fresh[LANE_COUNTERS + i]! > seen[LANE_COUNTERS + i]!) this.path.heard(source, now);
+    });
+    seen.set(fresh);
+    // Keeps the peer awake as JavaScript's own traffic would; a wake-up probes at the next tick.
+    if (sentBytes > 0 || receivedBytes > 0) this.path.traffic(now);
+  }
+
+  /** Tells the lane the current keys, path and sources, if any of them changed. */
+  private routeLane(): void {
+    const lane = this.lane;
+    if (!lane) return;
+    this.laneStale = false;
+    const route = this.laneRoute;
+    const cipher = this.session.cipher;
+    const target = cipher && this.path.route()?.target;
+    const sources = this.sources;
+    if (
+      cipher === route.cipher &&
+      target === route.target &&
+      sources.length === route.sources.length &&
+      sources.every((source, i) => source === route.sources[i])
+    )
+      return;
+    this.laneRoute = { cipher, target, sources: [...sources] };
+    this.laneSeen.fill(0);
+    lane.route(this.address, cipher, target, sources);
   }
 
   report(now: number, wallNow: number): PeerReport {

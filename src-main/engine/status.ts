@@ -26,6 +26,15 @@ export interface PeerStatus extends PeerReport {
   hostname: string | null;
 }
 
+/** Whether packets of established direct sessions skip JavaScript (src-main/engine/data-lane.ts). */
+export interface DataLaneStatus {
+  state: 'on' | 'off';
+  /** Why it is off, or what it does. */
+  reason: string;
+  /** IPv6 packets it carried between hnet0 and peers since the engine started. */
+  packets: number;
+}
+
 export interface BaseStatus {
   state: 'offline' | 'connecting' | 'connected';
   /** UDP while the base answers NAT probes, else TCP (PROTOCOL.md §5). */
@@ -74,6 +83,7 @@ export interface Status {
   networks: NetworkStatus[];
   /** Input from the network the data plane refused, per reason (e.g. "p2p-data-without-hello"). */
   drops?: Record<string, number>;
+  dataLane?: DataLaneStatus;
 }
 
 /** The sections of Status a change can touch; events name the ones that differ. */

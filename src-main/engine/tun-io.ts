@@ -6,7 +6,12 @@
 // direct write() each from the addon: the fd is non-blocking, so a full kernel queue drops the
 // packet (counted) instead of stalling the event loop. On Windows the same reader runs in the
 // helper over a Wintun session (device = adapter name), read by a thread of its own.
-import { loadNative, type NativeError, type TunReaderHandle } from '../../src-helper/native.js';
+import {
+  loadNative,
+  type DataLaneHandle,
+  type NativeError,
+  type TunReaderHandle,
+} from '../../src-helper/native.js';
 import { countedWrite, emptyTunStats } from './packet-device.js';
 
 export interface TunStats {
@@ -66,6 +71,11 @@ export class TunIo {
    */
   write(packet: Uint8Array): boolean {
     return countedWrite(this.stats, packet, this.sink);
+  }
+
+  /** Packets the lane carries from now on bypass onPacket (and these stats). */
+  useLane(lane: DataLaneHandle | null): void {
+    if (this.open) this.reader.useLane(lane);
   }
 
   /** Stops reading, closes the fd; resolves when both are done. */

@@ -10,6 +10,7 @@ import {
   loadNative,
   UDP_BATCH,
   UDP_SOURCE_BYTES,
+  type DataLaneHandle,
   type NativeAddon,
   type UdpSocketHandle,
 } from '../../src-helper/native.js';
@@ -81,6 +82,10 @@ class NativeTransport implements UdpTransport {
     this.queued = n + 1;
     if (n === 0) queueMicrotask(this.flush);
     else if (n + 1 === UDP_BATCH) this.flush();
+  }
+
+  useLane(lane: DataLaneHandle | null): void {
+    if (this.open) this.socket.useLane(lane);
   }
 
   close(): void {

@@ -7,6 +7,7 @@
 // receives and sends, far less work per datagram) on Linux and macOS, node:dgram
 // (udp-dgram-socket.ts) on Windows, where the addon has no socket.
 import type { Endpoint } from '../../src-protocol/endpoint.js';
+import type { LaneCarrier } from './data-lane.js';
 import { DropCounter } from './drops.js';
 import { openDgramSocket } from './udp-dgram-socket.js';
 import { nativeSocketOpener } from './udp-native-socket.js';
@@ -29,7 +30,7 @@ export interface UdpTarget {
  */
 export type DatagramHandler = (message: Buffer, ip: string, port: number, key: string) => void;
 
-export interface UdpTransport {
+export interface UdpTransport extends LaneCarrier {
   readonly port: number;
   /** Socket errors (an unreachable network, the fd failing), never one per full send queue. */
   onError(listener: (error: Error) => void): void;

@@ -4,6 +4,7 @@ import { before, describe, test } from 'node:test';
 import type { Identity } from '../identity.js';
 import { compareBytes } from '../bytes.js';
 import { initCrypto, wasmSodium } from '../crypto.js';
+import { softwareCiphers, type DataCipher, type DataCipherFactory } from './data-cipher.js';
 import { FLAG_REPLAY_WINDOW, HNET_FLAGS, STOCK_FLAGS } from './flags.js';
 import { encodeHello, openHello } from './handshake-hello.js';
 import { HelloSeq } from './hello-seq.js';
@@ -15,6 +16,7 @@ import {
   SecuritySession,
   type ReceiveResult,
 } from './session.js';
+import { systemRandom } from './random.js';
 import { seededRandom, testIdentity } from './test-peers.js';
 
 const sodium = await wasmSodium();
@@ -308,6 +310,49 @@ describe('handshake', () => {
     exchange(a, b, restart, quiet + 1);
     assert.deepEqual(b.delivered, ['hello', 'after silence']);
     assert.deepEqual(a.events, ['established', 'established']);
+  });
+});
+
+describe("ciphers kept outside the session (the engine's native data lane)", () => {
+  test('packets the lane seals and opens share the counter and window, and count as heard', () => {
+    const made: DataCipher[] = [];
+    const keep: DataCipherFactory = (keys) => {
+      const cipher = softwareCiphers(systemRandom)(keys);
+      made.push(cipher);
+      return cipher;
+    };
+    const a: Side = {
+      session: new SecuritySession({
+        own: alice,
+        ownFlags: HNET_FLAGS,
+        peerAddress: bob.address,
+        helloSeq: new HelloSeq(),
+        now: 0,
+        ciphers: keep,
+      }),
+      delivered: [],
+      events: [],
+      errors: [],
+    };
+    const b = side(bob, alice, HNET_FLAGS);
+    connect(a, b);
+    const cipher = a.session.cipher!;
+    assert.equal(made.at(-1), cipher, 'the session seals and opens with the cipher it was given');
+    // What the lane does with the same cipher, without the session seeing the packets.
+    const bySession = a.session.send(text('one'), 1).packets;
+    const byLane = cipher.seal(text('two'));
+    exchange(a, b, [...bySession, byLane], 1);
+    assert.deepEqual(b.delivered, ['hello', 'one', 'two'], 'one counter: neither packet looks replayed');
+    const fromB = b.session.send(text('three'), 2).packets[0]!;
+    assert.equal(cipher.open(fromB, new Uint8Array(2000)).ok, true, 'the lane opened it');
+    assert.equal(note(a, a.session.receive(fromB, 2)).length, 0);
+    assert.deepEqual(a.errors, ['Replayed'], 'and the session refuses it again: one window');
+    // Only the lane hears from b from now on: that is traffic, not two minutes of silence.
+    const quiet = RENEGOTIATE_AFTER_SILENCE_MS;
+    cipher.open(b.session.send(text('four'), quiet - 10).packets[0]!, new Uint8Array(2000));
+    a.session.tick(quiet - 10);
+    a.session.tick(quiet + 10);
+    assert.ok(a.session.status.established, 'keys kept: the lane heard the peer 20 ms ago');
   });
 });
 

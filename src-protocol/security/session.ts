@@ -16,15 +16,14 @@
 import type { Identity } from '../identity.js';
 import { compareBytes, equalBytes } from '../bytes.js';
 import { fail, type ProtocolError } from '../result.js';
-import { DATA_OVERHEAD, MAX_DATA_PAYLOAD, openData, sealData, sealDataInto } from './data-packet.js';
+import { softwareCiphers, type DataCipher, type DataCipherFactory, type SealTarget } from './data-cipher.js';
+import { MAX_DATA_PAYLOAD } from './data-packet.js';
 import { negotiatedExtensions, NO_EXTENSIONS, type Extensions } from './flags.js';
 import { encodeHello, openHello, type HandshakeHello, type HelloNumber } from './handshake-hello.js';
 import { isOlderSeq, type HelloSeq } from './hello-seq.js';
 import { encodeHeartbeat, HEARTBEAT_IDENT_LENGTH, HEARTBEAT_PING, HEARTBEAT_REPLY } from './heartbeat.js';
 import { deriveSessionKeys, newKxKeyPair, type KxKeyPair } from './keys.js';
-import { NoncePool } from './nonce-pool.js';
 import { systemRandom, type FillRandom } from './random.js';
-import { ReplayWindow } from './replay-window.js';
 import { classifySecurityPacket } from './security-packet.js';
 
 /** Stock peers start over after this long without a valid packet; so do we. */
@@ -60,16 +59,8 @@ export interface SessionOptions {
   helloSeq: HelloSeq;
   now: number;
   random?: FillRandom;
-}
-
-/**
- * Where `send` may seal the data packet, so the engine can reserve room for its outer header in
- * front (`offset`) and send one buffer without another copy. Used only while keys exist and the
- * buffer has room; hellos and flushed queues always come in fresh arrays.
- */
-export interface SealTarget {
-  buffer: Uint8Array;
-  offset: number;
+  /** Where each key epoch's data crypto lives: in JavaScript by default (softwareCiphers). */
+  ciphers?: DataCipherFactory;
 }
 
 export interface SendResult {
@@ -102,19 +93,16 @@ export interface SessionStatus {
 }
 
 interface KeyEpoch {
-  rx: Uint8Array;
-  tx: Uint8Array;
+  cipher: DataCipher;
   /** The peer's kx public key these keys were made with. */
   peerKx: Uint8Array;
-  /** Present when the replay-window extension was negotiated for these keys. */
-  window: ReplayWindow | undefined;
-  sent: number;
   establishedAt: number;
+  /** cipher.opened at the last tick: packets opened elsewhere (the engine's lane) count as heard. */
+  openedAtTick: number;
 }
 
 interface PreviousRx {
-  rx: Uint8Array;
-  window: ReplayWindow | undefined;
+  cipher: DataCipher;
   until: number;
 }
 
@@ -124,7 +112,7 @@ export class SecuritySession {
   private readonly peerAddress: Uint8Array;
   private readonly helloSeq: HelloSeq;
   private readonly random: FillRandom;
-  private readonly nonces: NoncePool;
+  private readonly ciphers: DataCipherFactory;
   private readonly isKxClient: boolean;
   /** Offered in every hello we send until a handshake completes with it, then replaced. */
   private kx: KxKeyPair;
@@ -153,7 +141,7 @@ export class SecuritySession {
     this.peerAddress = options.peerAddress.slice();
     this.helloSeq = options.helloSeq;
     this.random = options.random ?? systemRandom;
-    this.nonces = new NoncePool(this.random);
+    this.ciphers = options.ciphers ?? softwareCiphers(this.random);
     this.isKxClient = compareBytes(this.own.address, this.peerAddress) > 0;
     this.kx = newKxKeyPair(this.random);
     this.lastValidAt = options.now;
@@ -171,6 +159,15 @@ export class SecuritySession {
     };
   }
 
+  /** The current epoch's cipher; undefined without keys. */
+  get cipher(): DataCipher | undefined {
+    return this.keys?.cipher;
+  }
+
+  /**
+   * Seals into `into` when keys exist and it has room; hellos and flushed queues always come in
+   * fresh arrays.
+   */
   send(payload: Uint8Array, now: number, into?: SealTarget): SendResult {
     if (payload.length === 0 || payload.length > MAX_DATA_PAYLOAD)
       return {
@@ -179,7 +176,7 @@ export class SecuritySession {
       };
     const packets: Uint8Array[] = [];
     if (this.keys) {
-      packets.push(this.seal(this.keys, payload, into));
+      packets.push(this.keys.cipher.seal(payload, into));
       if (this.rekeyDue(now)) this.initiate(now, packets);
       return { packets };
     }
@@ -219,6 +216,10 @@ export class SecuritySession {
 
   tick(now: number): { packets: Uint8Array[] } {
     const packets: Uint8Array[] = [];
+    if (this.keys && this.keys.cipher.opened !== this.keys.openedAtTick) {
+      this.keys.openedAtTick = this.keys.cipher.opened;
+      this.lastValidAt = now;
+    }
     if (this.keys && now - this.lastValidAt >= RENEGOTIATE_AFTER_SILENCE_MS) {
       // Like stock: after two minutes of silence the keys are presumed lost on the other side.
       this.retireKeys(this.keys, now);
@@ -314,11 +315,10 @@ export class SecuritySession {
     if (this.keys) this.retireKeys(this.keys, now);
     this.extensions = negotiatedExtensions(this.ownFlags, hello.flags);
     const keys: KeyEpoch = {
-      ...derived.value,
+      cipher: this.ciphers({ ...derived.value, counted: this.extensions.replayWindow }),
       peerKx: hello.kxPublicKey,
-      window: this.extensions.replayWindow ? new ReplayWindow() : undefined,
-      sent: 0,
       establishedAt: now,
+      openedAtTick: 0,
     };
     this.keys = keys;
     this.peerFlags = hello.flags;
@@ -330,7 +330,7 @@ export class SecuritySession {
     // Hello #3 first, so it reaches the responder before any data sealed under the new keys.
     if (hello.number === 2) packets.push(this.hello(3, hello.senderSeq));
     this.kx = newKxKeyPair(this.random);
-    for (const payload of this.queue) packets.push(this.seal(keys, payload));
+    for (const payload of this.queue) packets.push(keys.cipher.seal(payload));
     this.queue = [];
     const deliver: Uint8Array[] = [];
     for (const early of this.held) {
@@ -353,33 +353,16 @@ export class SecuritySession {
       this.previous && now < this.previous.until ? this.previous : undefined,
     ]) {
       if (!candidate) continue;
-      const opened = openData(packet, candidate.rx, into);
+      const opened = candidate.cipher.open(packet, into);
       if (!opened.ok) {
+        if (opened.error.kind === 'Replayed') return opened;
         error = opened.error;
         continue;
       }
-      if (candidate.window) {
-        const verdict = candidate.window.check(opened.value.seq);
-        if (verdict !== 'fresh')
-          return {
-            ok: false,
-            error: fail('Replayed', `A data packet was refused by the replay window (${verdict}).`).error,
-          };
-        candidate.window.commit(opened.value.seq);
-      }
       this.lastValidAt = now;
-      return { ok: true, payload: opened.value.payload };
+      return opened;
     }
     return { ok: false, error: error ?? fail('NoSession', 'No session keys with this peer yet.').error };
-  }
-
-  private seal(keys: KeyEpoch, payload: Uint8Array, into?: SealTarget): Uint8Array {
-    keys.sent += 1;
-    const seq = keys.window ? keys.sent : 0;
-    if (!into || into.buffer.length - into.offset < DATA_OVERHEAD + payload.length)
-      return sealData(keys.tx, seq, payload, this.nonces);
-    const length = sealDataInto(into.buffer, into.offset, keys.tx, seq, payload, this.nonces);
-    return into.buffer.subarray(into.offset, into.offset + length);
   }
 
   /** Starts or continues our handshake, sending hello #1 when a retry is due. */
@@ -408,12 +391,12 @@ export class SecuritySession {
 
   private rekeyDue(now: number): boolean {
     if (!this.keys || !this.extensions.rekeying) return false;
-    if (this.keys.sent >= REKEY_AFTER_PACKETS) return true;
+    if (this.keys.cipher.sent >= REKEY_AFTER_PACKETS) return true;
     const after = this.isKxClient ? REKEY_AFTER_MS : REKEY_AFTER_MS + REKEY_SERVER_DELAY_MS;
     return now - this.keys.establishedAt >= after;
   }
 
   private retireKeys(keys: KeyEpoch, now: number): void {
-    this.previous = { rx: keys.rx, window: keys.window, until: now + PREVIOUS_KEY_GRACE_MS };
+    this.previous = { cipher: keys.cipher, until: now + PREVIOUS_KEY_GRACE_MS };
   }
 }

@@ -44,6 +44,7 @@ export class WebsetupNode {
         baseServers: settings.baseServers,
         udpPort: settings.udpPort,
         hostname: 'websetup',
+        dataLane: 'on',
         logLevel: 'info',
       },
       log,
