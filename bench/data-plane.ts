@@ -85,9 +85,10 @@ async function measureRound(pair: HostPair, running: RunningOverlay): Promise<Ro
   };
 }
 
-function hnet(scratch: string): OverlayUnderTest {
+/** hnet as installed, or with every packet in JavaScript (the data lane off) to show what the lane saves. */
+function hnet(scratch: string, lane: 'on' | 'off'): OverlayUnderTest {
   return {
-    name: 'hnet',
+    name: lane === 'on' ? 'hnet' : 'hnet, data lane off',
     start: async (pair) => {
       const profile = options.profile;
       if (profile) {
@@ -96,7 +97,9 @@ function hnet(scratch: string): OverlayUnderTest {
         process.env.HNET_CPU_PROFILE_DIR = resolve(profile);
       }
       const nodes = await Promise.all(
-        [pair.a, pair.b].map((host) => startNode(host, scratch, { baseServers: [] })),
+        [pair.a, pair.b].map((host) =>
+          startNode(host, scratch, { baseServers: [], env: { HNET_DATA_LANE: lane } }),
+        ),
       );
       delete process.env.NODE_OPTIONS;
       delete process.env.HNET_CPU_PROFILE_DIR;
@@ -130,7 +133,7 @@ try {
     underlay: { node: b, ip: b.ip },
     cutDirect: () => home.cut(a.ip, b.ip),
   };
-  const overlays = [hnet(scratch), await wireguardGo()];
+  const overlays = [hnet(scratch, 'on'), hnet(scratch, 'off'), await wireguardGo()];
   const results = new Map<string, Round[]>();
   const loadAtStart = loadavg()[0] ?? 0;
   for (const overlay of overlays) {

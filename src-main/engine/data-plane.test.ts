@@ -2,7 +2,8 @@
 // for and asks again the moment the helper's socket appears, not on its 5 s timer. The socket
 // here belongs to a stand-in that refuses every call, so the test sees each attempt in the log
 // without root; e2e/helper-start-order.test.ts runs the real helper and a real hnet0. And hnet0
-// lost under a running helper (deleted by hand) is asked for again at once, not after 5 s.
+// lost under a running helper (deleted by hand) is asked for again at once, not after 5 s. And the
+// native data lane is on wherever it can be, and the status says whether it is.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from './config.js';
 import { createDataPlane, tunThroughHelper, type OpenTun } from './data-plane.js';
 import { Engine } from './engine.js';
 import { HelperClient } from './helper-client.js';
@@ -35,6 +37,7 @@ async function startEngine(
   name: string,
   helperSocket: string,
   openTun: OpenTun = tunThroughHelper(new HelperClient(helperSocket)),
+  dataLane: Config['dataLane'] = 'on',
 ): Promise<{ engine: Engine; lines: string[] }> {
   const lines: string[] = [];
   const started = await Engine.start({
@@ -45,7 +48,7 @@ async function startEngine(
       baseServers: [],
       udpPort: 0,
       hostname: name,
-      dataLane: 'on',
+      dataLane,
       logLevel: 'debug',
     },
     log: createLogger('debug', (line) => lines.push(line)),
@@ -179,6 +182,22 @@ describe('losing hnet0 while the helper keeps running', () => {
       assert.ok(lines.some((line) => /event=tun-lost .*retryInSeconds=5/.test(line)));
     } finally {
       await engine.stop();
+    }
+  });
+});
+
+describe('the native data lane', () => {
+  test('is on where the addon and libsodium are, and says so; switched off, the status says how', async () => {
+    const socket = join(dir, 'lane.sock');
+    for (const setting of ['on', 'off'] as const) {
+      const { engine } = await startEngine(`lane-${setting}`, socket, undefined, setting);
+      try {
+        const lane = engine.status().dataLane;
+        assert.equal(lane?.state, setting, lane?.reason);
+        if (setting === 'off') assert.match(lane?.reason ?? '', /HNET_DATA_LANE/);
+      } finally {
+        await engine.stop();
+      }
     }
   });
 });
