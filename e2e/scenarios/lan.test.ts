@@ -104,6 +104,7 @@ describe('two nodes on one LAN without a base server', () => {
     const after = (await a.status()).dataLane;
     // Each ping is a request out of hnet0 and a reply into it.
     assert.ok((after?.packets ?? 0) - before.packets >= 10, JSON.stringify({ before, after }));
+    assert.match(await a.hnet(['status']), /^data lane on: \d+ packets carried natively$/m);
   });
 
   test('a flood of garbage UDP at a node leaves its peer unaffected, and the drops are counted', async (t) => {
