@@ -11,6 +11,7 @@ import { NoncePool } from '../src-protocol/security/nonce-pool.js';
 import { systemRandom } from '../src-protocol/security/random.js';
 import { ReplayWindow, type ReplayVerdict } from '../src-protocol/security/replay-window.js';
 import {
+  dataLaneUnavailable,
   LANE_OPEN_REFUSED,
   LANE_STATS,
   loadNative,
@@ -22,6 +23,9 @@ const OWN = Uint8Array.from([0xfc, 0x94, ...randomBytes(14)]);
 const PEER = Uint8Array.from([0xfc, 0x94, ...randomBytes(14)]);
 
 before(initCrypto);
+
+/** Without libsodium there is no lane (the engine stays in JavaScript): nothing here to test. */
+const skip = dataLaneUnavailable() ?? false;
 
 const newLane = (): DataLaneHandle => new (loadNative().DataLane)(OWN);
 const key = (): Uint8Array => new Uint8Array(randomBytes(32));
@@ -52,7 +56,7 @@ function open(cipher: LaneCipherHandle, packet: Uint8Array): Uint8Array | number
   return length < 0 ? length : out.subarray(0, length);
 }
 
-describe('lane cipher against the JavaScript data packets', () => {
+describe('lane cipher against the JavaScript data packets', { skip }, () => {
   test('what the lane seals, openData opens, with the packet count as seq when counted', () => {
     for (const counted of [true, false]) {
       const { a, aToB } = ciphers(counted);
@@ -176,7 +180,7 @@ describe('lane cipher against the JavaScript data packets', () => {
   });
 });
 
-describe('the lane refuses what it cannot use, saying what is wrong', () => {
+describe('the lane refuses what it cannot use, saying what is wrong', { skip }, () => {
   test('keys must be 32 bytes and counted a boolean', () => {
     const lane = newLane();
     assert.throws(() => lane.cipher(new Uint8Array(31), key(), true), {
@@ -241,7 +245,7 @@ describe('the lane refuses what it cannot use, saying what is wrong', () => {
   });
 });
 
-describe('routes and counts', () => {
+describe('routes and counts', { skip }, () => {
   test('a routed peer has counters, one per source, until it is forgotten', () => {
     const native = loadNative();
     const socket = new native.UdpSocket(

@@ -95,8 +95,12 @@ describe('two nodes on one LAN without a base server', () => {
     assert.equal(status.base.state, 'offline');
   });
 
-  test('once the session is direct, its packets take the native data lane, full-sized ones too', async () => {
+  test('once the session is direct, its packets take the native data lane, full-sized ones too', async (t) => {
     const before = (await a.status()).dataLane;
+    // Where libsodium is missing or the lane is switched off, the JS path carries everything (the
+    // other tests); any other reason to be off is a fault.
+    if (before?.state === 'off' && /libsodium could not be loaded|switched off/.test(before.reason))
+      return t.skip(`the data lane is off here: ${before.reason}`);
     assert.equal(before?.state, 'on', before?.reason);
     // 1302 bytes of ICMPv6 payload fill hnet0's MTU of 1350 exactly.
     const output = await ping(a.host, 'bravo', { count: 5, size: 1302 });
