@@ -28,6 +28,20 @@ before(initCrypto);
 const skip = dataLaneUnavailable() ?? false;
 
 const newLane = (): DataLaneHandle => new (loadNative().DataLane)(OWN);
+/** A destination as UdpSocketHandle.sockaddr makes it, from a socket closed at once. */
+function sockaddr(): Uint8Array {
+  const socket = new (loadNative().UdpSocket)(
+    0,
+    true,
+    () => {},
+    () => {},
+  );
+  try {
+    return socket.sockaddr('192.0.2.1', 5582)!;
+  } finally {
+    socket.close();
+  }
+}
 const key = (): Uint8Array => new Uint8Array(randomBytes(32));
 
 /** A cipher pair as two ends of one session hold it: a's tx is b's rx and the other way round. */
@@ -222,26 +236,51 @@ describe('the lane refuses what it cannot use, saying what is wrong', { skip }, 
     });
     const lane = newLane();
     const cipher = lane.cipher(key(), key(), true);
-    assert.throws(() => lane.route(PEER, {} as LaneCipherHandle, null, []), { name: 'TypeError' });
-    assert.throws(() => lane.route(PEER, lane as unknown as LaneCipherHandle, null, []), {
+    const target = sockaddr();
+    assert.throws(() => lane.route(PEER, {} as LaneCipherHandle, null, [], false), { name: 'TypeError' });
+    assert.throws(() => lane.route(PEER, lane as unknown as LaneCipherHandle, null, [], false), {
       name: 'TypeError',
     });
-    assert.throws(() => lane.route(PEER, cipher, new Uint8Array(5), []), {
+    assert.throws(() => lane.route(PEER, cipher, new Uint8Array(5), [], false), {
       name: 'TypeError',
-      message: /sockaddr/,
+      message: /route: .*sockaddr/,
     });
-    assert.throws(
-      () =>
-        lane.route(
-          PEER,
-          cipher,
-          null,
-          Array.from({ length: 9 }, () => new Uint8Array(28)),
-        ),
-      {
-        name: 'RangeError',
-      },
-    );
+    assert.throws(() => lane.route(PEER, cipher, null, new Array(9).fill(target), false), {
+      name: 'RangeError',
+      message: /at most 8/,
+    });
+    assert.throws(() => lane.route(PEER, cipher, null, [], 1 as unknown as boolean), {
+      name: 'TypeError',
+      message: /relayed must be a boolean/,
+    });
+    assert.throws(() => lane.route(PEER, cipher, null, [], undefined as unknown as boolean), {
+      name: 'TypeError',
+      message: /relayed/,
+    });
+  });
+
+  test('the base relay takes a sockaddr or null and at most 8 sources, as a route does', () => {
+    const lane = newLane();
+    const target = sockaddr();
+    assert.throws(() => lane.relayThrough(new Uint8Array(5), []), {
+      name: 'TypeError',
+      message: /relayThrough: .*sockaddr/,
+    });
+    assert.throws(() => lane.relayThrough(target, [target, new Uint8Array(27)]), {
+      name: 'TypeError',
+      message: /relayThrough: .*sockaddr/,
+    });
+    assert.throws(() => lane.relayThrough(target, target as unknown as Uint8Array[]), {
+      name: 'TypeError',
+      message: /relayThrough: sources must be an array/,
+    });
+    assert.throws(() => lane.relayThrough(target, new Array(9).fill(target)), {
+      name: 'RangeError',
+      message: /relayThrough: at most 8/,
+    });
+    lane.relayThrough(target, new Array(8).fill(target));
+    lane.relayThrough(null, []);
+    lane.relayThrough(null, [target]);
   });
 });
 
@@ -260,11 +299,14 @@ describe('routes and counts', { skip }, () => {
       assert.equal(lane.counters(PEER, out), false);
       assert.deepEqual([...out], [-1, -1, -1, -1, -1, -1]);
       const sources = [socket.sockaddr('192.0.2.1', 5582)!, socket.sockaddr('fe80::1%1', 5582)!];
-      lane.route(PEER, lane.cipher(key(), key(), true), sources[0]!, sources);
+      lane.route(PEER, lane.cipher(key(), key(), true), sources[0]!, sources, false);
       assert.equal(lane.counters(PEER, out), true);
       assert.deepEqual([...out], [0, 0, 0, 0, 0, 0]);
       assert.throws(() => lane.counters(PEER, new Float64Array(5)), { name: 'RangeError' });
-      lane.route(PEER, null, null, []);
+      // A relayed route without sources has just the peer's four counters.
+      lane.route(PEER, lane.cipher(key(), key(), true), null, [], true);
+      assert.equal(lane.counters(PEER, new Float64Array(4)), true);
+      lane.route(PEER, null, null, [], false);
       assert.equal(lane.counters(PEER, out), false);
       assert.deepEqual(
         [...lane.stats],

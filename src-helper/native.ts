@@ -150,6 +150,11 @@ export interface DataLaneHandle {
    *   security packet is data that `cipher` opens is rebuilt into IPv6 (hop limit 3, src = peer,
    *   dst = own) and written to the TUN device. Refused by the replay window: dropped and counted.
    *   Anything else (heartbeats, handshakes, another key) goes to JavaScript.
+   * - relayed (target null): TUN → peer packets go through the base instead, as base DATA
+   *   `0x01 ‖ own id ‖ peer id ‖ security packet` to the relayThrough target, while there is one;
+   *   and base DATA `0x02 ‖ peer id ‖ security packet` from a relayThrough source is opened and
+   *   written to the TUN device as above (it counts in packetsReceived, not in any source's count).
+   *   Relayed DATA from the base is taken whether relayed is set or not: the peer may relay.
    * cipher null forgets the peer. Resets the peer's counters. At most 8 sources (RangeError).
    */
   route(
@@ -157,7 +162,16 @@ export interface DataLaneHandle {
     cipher: LaneCipherHandle | null,
     target: Uint8Array | null,
     sources: Uint8Array[],
+    relayed: boolean,
   ): void;
+  /**
+   * The base server's UDP relay while it is alive (PROTOCOL.md §5): `target` is where relayed DATA
+   * goes (the first STATE endpoint), `sources` (at most 8) the base endpoints relayed DATA may come
+   * from. null: no UDP relay (the base is reached over TCP, or not at all): relayed packets go to
+   * JavaScript, and datagrams from the old sources are no longer taken (sources are then ignored).
+   * Whatever a source sends is read as base DATA, never as a peer's P2P DATA (both are kind 0x02).
+   */
+  relayThrough(target: Uint8Array | null, sources: Uint8Array[]): void;
   /**
    * The peer's counters since its route was set, into `out`: LANE_PEER_COUNTERS (bytes are IPv6
    * packet lengths), then packets received from each of the route's sources in order. False (and

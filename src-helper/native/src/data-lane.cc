@@ -28,6 +28,7 @@ std::shared_ptr<LaneRouter> LaneRouterOf(const Napi::Value& value) {
 
 #include <array>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "lane-cipher.h"
@@ -74,16 +75,38 @@ size_t Offset(const Napi::CallbackInfo& info, size_t index, const Napi::Uint8Arr
   return static_cast<size_t>(offset);
 }
 
-struct sockaddr_storage Sockaddr(const Napi::CallbackInfo& info, const Napi::Value& value, socklen_t& length) {
-  struct sockaddr_storage address;
+// method: the caller's name, for the errors.
+SendTarget Sockaddr(const Napi::Value& value, const char* method) {
+  SendTarget target;
   bool valid = value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
   if (valid) {
     Napi::Uint8Array bytes = value.As<Napi::Uint8Array>();
-    valid = ReadSockaddr(bytes.Data(), bytes.ByteLength(), address, length);
+    valid = ReadSockaddr(bytes.Data(), bytes.ByteLength(), target.address, target.length);
   }
   if (!valid)
-    throw Napi::TypeError::New(info.Env(), "route: targets and sources are sockaddrs from UdpSocket.sockaddr");
-  return address;
+    throw Napi::TypeError::New(value.Env(),
+                               std::string(method) + ": targets and sources are sockaddrs from UdpSocket.sockaddr");
+  return target;
+}
+
+// A target argument: null (or undefined) for none.
+std::optional<SendTarget> OptionalSockaddr(const Napi::Value& value, const char* method) {
+  if (value.IsNull() || value.IsUndefined()) return std::nullopt;
+  return Sockaddr(value, method);
+}
+
+SourceSet Sources(const Napi::Value& value, const char* method) {
+  Napi::Env env = value.Env();
+  if (!value.IsArray())
+    throw Napi::TypeError::New(env, std::string(method) + ": sources must be an array of sockaddrs");
+  Napi::Array array = value.As<Napi::Array>();
+  if (array.Length() > SourceSet::kMax)
+    throw Napi::RangeError::New(env, std::string(method) + ": at most " + std::to_string(SourceSet::kMax) + " sources");
+  SourceSet sources;
+  for (uint32_t i = 0; i < array.Length(); i++)
+    WriteSource(Sockaddr(array.Get(i), method).address, sources.keys[i].data());
+  sources.count = array.Length();
+  return sources;
 }
 
 class LaneCipherObject : public Napi::ObjectWrap<LaneCipherObject> {
@@ -170,6 +193,7 @@ class DataLaneObject : public Napi::ObjectWrap<DataLaneObject> {
     return DefineClass(env, "DataLane",
                        {InstanceMethod("cipher", &DataLaneObject::Cipher, napi_default, cipher_class),
                         InstanceMethod("route", &DataLaneObject::Route),
+                        InstanceMethod("relayThrough", &DataLaneObject::RelayThrough),
                         InstanceMethod("counters", &DataLaneObject::Counters),
                         InstanceAccessor<&DataLaneObject::Stats>("stats")});
   }
@@ -211,22 +235,20 @@ class DataLaneObject : public Napi::ObjectWrap<DataLaneObject> {
     std::memcpy(route.peer.data(), peer.Data(), kAddressBytes);
     route.cipher = LaneCipherObject::Of(info[1]);
     if (!route.cipher) throw Napi::TypeError::New(env, "route: cipher must come from this addon's DataLane.cipher");
-    if (!info[2].IsNull() && !info[2].IsUndefined()) {
-      route.target = Sockaddr(info, info[2], route.target_length);
-      route.has_target = true;
-    }
-    if (!info[3].IsArray()) throw Napi::TypeError::New(env, "route: sources must be an array of sockaddrs");
-    Napi::Array sources = info[3].As<Napi::Array>();
-    if (sources.Length() > LaneRoute::kMaxSources)
-      throw Napi::RangeError::New(env, "route: at most " + std::to_string(LaneRoute::kMaxSources) + " sources");
-    for (uint32_t i = 0; i < sources.Length(); i++) {
-      socklen_t length = 0;
-      struct sockaddr_storage source = Sockaddr(info, sources.Get(i), length);
-      WriteSource(source, route.sources[i].data());
-    }
-    route.source_count = sources.Length();
+    route.target = OptionalSockaddr(info[2], "route");
+    route.sources = Sources(info[3], "route");
+    if (!info[4].IsBoolean()) throw Napi::TypeError::New(env, "route: relayed must be a boolean");
+    route.relayed = info[4].As<Napi::Boolean>().Value();
     router_->SetRoute(std::move(route));
     return env.Undefined();
+  }
+
+  Napi::Value RelayThrough(const Napi::CallbackInfo& info) {
+    BaseRelay relay;
+    relay.target = OptionalSockaddr(info[0], "relayThrough");
+    relay.sources = Sources(info[1], "relayThrough");
+    router_->SetRelay(std::move(relay));
+    return info.Env().Undefined();
   }
 
   Napi::Value Counters(const Napi::CallbackInfo& info) {
@@ -239,10 +261,10 @@ class DataLaneObject : public Napi::ObjectWrap<DataLaneObject> {
     if (route == nullptr) return Napi::Boolean::New(env, false);
     const uint64_t counts[] = {route->packets_sent, route->bytes_sent, route->packets_received, route->bytes_received};
     constexpr size_t kCounts = sizeof counts / sizeof counts[0];
-    if (out.ElementLength() < kCounts + route->source_count)
+    if (out.ElementLength() < kCounts + route->sources.count)
       throw Napi::RangeError::New(env, "counters: out needs 4 numbers and one per source");
     for (size_t i = 0; i < kCounts; i++) out[i] = static_cast<double>(counts[i]);
-    for (size_t i = 0; i < route->source_count; i++) out[kCounts + i] = static_cast<double>(route->from_source[i]);
+    for (size_t i = 0; i < route->sources.count; i++) out[kCounts + i] = static_cast<double>(route->from_source[i]);
     return Napi::Boolean::New(env, true);
   }
 

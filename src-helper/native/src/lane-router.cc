@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace hnet {
 
@@ -11,6 +12,15 @@ namespace {
 
 // PROTOCOL.md §2: P2P DATA = 0x02 ‖ security packet.
 constexpr uint8_t kP2pData = 0x02;
+constexpr size_t kP2pFraming = 1;
+// PROTOCOL.md §5, over UDP without further framing: peer → base DATA = 0x01 ‖ own id ‖ peer id ‖
+// security packet; base → peer DATA = 0x02 ‖ source id ‖ security packet.
+constexpr uint8_t kToBaseData = 0x01;
+constexpr uint8_t kFromBaseData = 0x02;
+constexpr size_t kToBaseFraming = 1 + 2 * kAddressBytes;
+constexpr size_t kFromBaseFraming = 1 + kAddressBytes;
+// The base frames a message in fewer than 1995 bytes (as over TCP), so it refuses longer DATA.
+constexpr size_t kMaxToBaseData = 1994;
 // Where seq ‖ nextHeader ‖ payload starts so that the payload sits right after a 40-byte header.
 constexpr size_t kPlainAt = kIpv6HeaderBytes - 1 - kSeqBytes;
 
@@ -41,6 +51,13 @@ void LaneRouter::Forget(const uint8_t* peer) {
   routes_.pop_back();
 }
 
+void LaneRouter::SetRelay(BaseRelay relay) {
+  if (relay.target)
+    relay_ = std::move(relay);
+  else
+    relay_ = {};
+}
+
 const LaneRoute* LaneRouter::Find(const uint8_t* peer) const {
   return const_cast<LaneRouter*>(this)->FindRoute(peer);
 }
@@ -55,11 +72,10 @@ LaneRoute* LaneRouter::FindRoute(const uint8_t* peer) {
 
 LaneRoute* LaneRouter::FindBySource(const SourceKey& source, size_t& index) {
   for (LaneRoute& route : routes_) {
-    for (size_t i = 0; i < route.source_count; i++) {
-      if (route.sources[i] == source) {
-        index = i;
-        return &route;
-      }
+    int found = route.sources.IndexOf(source);
+    if (found >= 0) {
+      index = static_cast<size_t>(found);
+      return &route;
     }
   }
   return nullptr;
@@ -91,15 +107,30 @@ void LaneRouter::DetachTun(const void* owner) {
 }
 
 bool LaneRouter::TakeDatagram(const uint8_t* datagram, size_t length, const struct sockaddr_storage& from) {
-  if (tun_ == nullptr || routes_.empty() || length < 2 || datagram[0] != kP2pData || datagram[1] != 0) return false;
+  if (tun_ == nullptr || routes_.empty() || length < 2) return false;
   SourceKey source;
   WriteSource(from, source.data());
+  // Base DATA has P2P DATA's kind number: what a base endpoint sends is read as base DATA only.
+  if (relay_.sources.IndexOf(source) >= 0) return TakeRelayed(datagram, length);
+  if (datagram[0] != kP2pData) return false;
   size_t source_index = 0;
   LaneRoute* route = FindBySource(source, source_index);
-  if (route == nullptr) return false;
+  return route != nullptr && Deliver(*route, datagram + kP2pFraming, length - kP2pFraming,
+                                     &route->from_source[source_index]);
+}
+
+// Taken whether or not the route is relayed: the peer may reach us only through the base while we
+// reach it directly.
+bool LaneRouter::TakeRelayed(const uint8_t* datagram, size_t length) {
+  if (length <= kFromBaseFraming || datagram[0] != kFromBaseData) return false;
+  LaneRoute* route = FindRoute(datagram + 1);
+  return route != nullptr && Deliver(*route, datagram + kFromBaseFraming, length - kFromBaseFraming, nullptr);
+}
+
+bool LaneRouter::Deliver(LaneRoute& route, const uint8_t* packet, size_t length, uint64_t* from_source) {
   uint8_t* plain = rebuild_.data() + kPlainAt;
   uint64_t seq = 0;
-  int opened = route->cipher->Open(datagram + 1, length - 1, plain, seq);
+  int opened = route.cipher->Open(packet, length, plain, seq);
   // Another key (a handshake just replaced this one) or no data packet: JavaScript decides.
   if (opened == kBadLength || opened == kDecryptFailed) return false;
   if (opened < 0) {
@@ -111,13 +142,13 @@ bool LaneRouter::TakeDatagram(const uint8_t* datagram, size_t length, const stru
   // Multicast, or nothing to deliver: JavaScript opens it again and handles or counts it, and the
   // window commits only then.
   if (!IsUnicastTunnelPacket(tunnel, tunnel_length)) return false;
-  route->cipher->Accept(seq);
+  route.cipher->Accept(seq);
   size_t payload_length = tunnel_length - 1;
-  WriteRebuiltHeader(rebuild_.data(), tunnel[0], payload_length, route->peer.data(), own_.data());
+  WriteRebuiltHeader(rebuild_.data(), tunnel[0], payload_length, route.peer.data(), own_.data());
   size_t packet_length = kIpv6HeaderBytes + payload_length;
-  route->packets_received++;
-  route->bytes_received += packet_length;
-  route->from_source[source_index]++;
+  route.packets_received++;
+  route.bytes_received += packet_length;
+  if (from_source != nullptr) (*from_source)++;
   if (tun_->Write(rebuild_.data(), packet_length) != 0) {
     stats_[kTunWriteFailed]++;
   } else {
@@ -134,16 +165,25 @@ bool LaneRouter::TakeTunPacket(uint8_t* packet, size_t length) {
   size_t tunnel_length = length - kIpv6HeaderBytes + 1;
   if (tunnel_length > kMaxDataPayload) return false;
   LaneRoute* route = FindRoute(destination);
-  if (route == nullptr || !route->has_target || route->target.ss_family != udp_family_) return false;
+  if (route == nullptr) return false;
+  size_t framing = 0;
+  const SendTarget* target = TargetOf(*route, tunnel_length, framing);
+  if (target == nullptr || target->address.ss_family != udp_family_) return false;
   // seq ‖ nextHeader ‖ payload, in place over the header this packet no longer needs.
   uint8_t* plain = packet + kPlainAt;
   plain[kSeqBytes] = packet[6];
   uint8_t* slot = slots_.data() + pending_ * kSlotBytes;
-  slot[0] = kP2pData;
-  size_t sealed = route->cipher->Seal(plain, tunnel_length, slot + 1);
-  iovecs_[pending_] = {slot, 1 + sealed};
-  names_[pending_] = route->target;
-  messages_[pending_].msg_hdr.msg_namelen = route->target_length;
+  if (framing == kP2pFraming) {
+    slot[0] = kP2pData;
+  } else {
+    slot[0] = kToBaseData;
+    std::memcpy(slot + 1, own_.data(), kAddressBytes);
+    std::memcpy(slot + 1 + kAddressBytes, route->peer.data(), kAddressBytes);
+  }
+  size_t sealed = route->cipher->Seal(plain, tunnel_length, slot + framing);
+  iovecs_[pending_] = {slot, framing + sealed};
+  names_[pending_] = target->address;
+  messages_[pending_].msg_hdr.msg_namelen = target->length;
   pending_++;
   route->packets_sent++;
   route->bytes_sent += length;
@@ -151,6 +191,17 @@ bool LaneRouter::TakeTunPacket(uint8_t* packet, size_t length) {
   stats_[kTunBytesRead] += length;
   if (pending_ == kSendBatch) Flush();
   return true;
+}
+
+const SendTarget* LaneRouter::TargetOf(const LaneRoute& route, size_t tunnel_length, size_t& framing) const {
+  if (route.target) {
+    framing = kP2pFraming;
+    return &*route.target;
+  }
+  if (!route.relayed || !relay_.target || kToBaseFraming + kDataOverhead + tunnel_length > kMaxToBaseData)
+    return nullptr;
+  framing = kToBaseFraming;
+  return &*relay_.target;
 }
 
 void LaneRouter::Flush() {

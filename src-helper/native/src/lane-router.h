@@ -1,6 +1,7 @@
 // The data lane's packet path: per peer, which cipher seals and opens its DATA, where to send it
-// and which sources may send it; then TUN → peer (compress, seal, P2P DATA, batched sends) and
-// peer → TUN (authenticate the source, open, rebuild, write) for the packets it fully handles.
+// (directly, or through the base server's UDP relay) and which sources may send it; then TUN →
+// peer (compress, seal, P2P DATA or base DATA, batched sends) and peer → TUN (authenticate the
+// source, open, rebuild, write) for the packets it fully handles.
 // Whatever it does not take is left to JavaScript untouched, so the lane never changes a
 // packet's fate, only how fast it goes.
 //
@@ -18,9 +19,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "lane-cipher.h"
+#include "lane-endpoints.h"
 #include "packet-source.h"
 #include "socket-address.h"
 #include "tunnel-codec.h"
@@ -41,23 +44,26 @@ enum LaneStat : size_t {
   kLaneStatCount,
 };
 
-using SourceKey = std::array<uint8_t, kSourceBytes>;
-
 struct LaneRoute {
-  static constexpr size_t kMaxSources = 8;
   std::array<uint8_t, kAddressBytes> peer{};
   std::shared_ptr<LaneCipher> cipher;
-  bool has_target = false;
-  struct sockaddr_storage target {};
-  socklen_t target_length = 0;
-  size_t source_count = 0;
-  std::array<SourceKey, kMaxSources> sources{};
+  std::optional<SendTarget> target;
+  // Without a target: send through the base's UDP relay, while the lane has one.
+  bool relayed = false;
+  SourceSet sources;
   // As LANE_PEER_COUNTERS, then packets received per source.
   uint64_t packets_sent = 0;
   uint64_t bytes_sent = 0;
   uint64_t packets_received = 0;
   uint64_t bytes_received = 0;
-  std::array<uint64_t, kMaxSources> from_source{};
+  std::array<uint64_t, SourceSet::kMax> from_source{};
+};
+
+// The base server's UDP relay (PROTOCOL.md §5): where base DATA goes, and the endpoints base DATA
+// may come from. No target: no relay, and no sources either.
+struct BaseRelay {
+  std::optional<SendTarget> target;
+  SourceSet sources;
 };
 
 class LaneRouter {
@@ -70,6 +76,8 @@ class LaneRouter {
   void SetRoute(LaneRoute route);
   void Forget(const uint8_t* peer);
   const LaneRoute* Find(const uint8_t* peer) const;
+  // Replaces the base relay; one without a target keeps no sources.
+  void SetRelay(BaseRelay relay);
   const std::array<uint64_t, kLaneStatCount>& stats() const { return stats_; }
 
   // owner: whoever attached, so that a socket or reader replaced since does not detach its successor.
@@ -78,8 +86,9 @@ class LaneRouter {
   void AttachTun(const void* owner, PacketSource* device);
   void DetachTun(const void* owner);
 
-  // A datagram received on the attached socket: true when the lane took it (written to TUN, or
-  // dropped as a replay), false to leave it to JavaScript.
+  // A datagram received on the attached socket (a peer's P2P DATA from one of its sources, or base
+  // DATA from a relay source): true when the lane took it (written to TUN, or dropped as a replay),
+  // false to leave it to JavaScript.
   bool TakeDatagram(const uint8_t* datagram, size_t length, const struct sockaddr_storage& from);
   // A packet read from TUN: true when the lane took it (queued for sending; its bytes are then
   // overwritten), false to leave it to JavaScript. Call Flush once the batch is through.
@@ -93,10 +102,19 @@ class LaneRouter {
 
   LaneRoute* FindRoute(const uint8_t* peer);
   LaneRoute* FindBySource(const SourceKey& source, size_t& index);
+  // Base DATA from a relay source: true when taken, as TakeDatagram.
+  bool TakeRelayed(const uint8_t* datagram, size_t length);
+  // Opens the peer's security packet and writes the rebuilt IPv6 packet to TUN: true when taken.
+  // from_source: the count of the source it came by, nullptr when the base relayed it.
+  bool Deliver(LaneRoute& route, const uint8_t* packet, size_t length, uint64_t* from_source);
+  // Where a tunnel packet of this length to the route's peer goes, and how many bytes of framing
+  // precede its security packet there; nullptr when the lane cannot send it.
+  const SendTarget* TargetOf(const LaneRoute& route, size_t tunnel_length, size_t& framing) const;
   void CountSendError(int err);
 
   std::array<uint8_t, kAddressBytes> own_;
   std::vector<LaneRoute> routes_;
+  BaseRelay relay_;
   std::array<uint64_t, kLaneStatCount> stats_{};
 
   const void* udp_owner_ = nullptr;
