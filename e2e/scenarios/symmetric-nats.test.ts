@@ -84,6 +84,7 @@ describe('nodes behind symmetric NATs', () => {
   });
 
   test('symmetric to an ordinary home router, and symmetric to symmetric: tunnelled, and the status says why', async () => {
+    const laneBefore = (await alpha.status()).dataLane?.packets ?? 0;
     const pinging = [ping(alpha.host, 'delta', { count: 90 }), ping(alpha.host, 'bravo', { count: 90 })];
     for (const [node, peer] of [
       [alpha, delta],
@@ -100,5 +101,12 @@ describe('nodes behind symmetric NATs', () => {
       assert.equal(report.endpoint, null);
     }
     for (const output of await Promise.all(pinging)) assert.ok(pingsReceived(output) >= 85, output);
+    // Relayed sessions are the data lane's too (where it runs: lan.test.ts says when it may not).
+    const lane = (await alpha.status()).dataLane;
+    if (lane?.state === 'on')
+      assert.ok(
+        lane.packets - laneBefore >= 180,
+        `180 of 360 relayed packets at least: ${JSON.stringify(lane)}`,
+      );
   });
 });

@@ -54,6 +54,12 @@ const DATA_HEADER_LENGTH = 1 + 2 * ADDRESS_LENGTH;
 /** Largest security packet a relayed DATA can carry inside one TCP frame. */
 const MAX_RELAYED_PACKET = MAX_FRAME_PAYLOAD - DATA_HEADER_LENGTH;
 
+/** The base's UDP relay: where relayed DATA goes (its first STATE endpoint) and may come from. */
+export interface UdpRelay {
+  target: UdpTarget;
+  sources: UdpTarget[];
+}
+
 export interface BaseHandlers {
   deviceAddresses(id: Uint8Array, endpoints: Endpoint[]): void;
   data(source: Uint8Array, packet: Uint8Array): void;
@@ -179,6 +185,13 @@ export class BaseConnection {
       server,
       reason: `${this.lastFailure || 'not connected'}; trying again every ${RETRY_MS / 1000} s`,
     };
+  }
+
+  /** Where relayed DATA goes over UDP and may come from, while the base's UDP relay is alive. */
+  udpRelay(): UdpRelay | undefined {
+    const first = this.stateEndpoints[0];
+    if (this.relay !== 'udp' || !first) return undefined;
+    return { target: first.target, sources: this.stateEndpoints.map((s) => s.target) };
   }
 
   /** Whether a datagram came from one of the base's UDP endpoints (then it is the base's to read). */

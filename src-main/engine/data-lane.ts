@@ -23,6 +23,7 @@ import { DATA_OVERHEAD, notAuthentic, notDataPacket } from '../../src-protocol/s
 import type { DropCounter } from './drops.js';
 import { errorText } from './errors.js';
 import type { PeerCandidate } from './peer.js';
+import type { UdpRelay } from './base-connection.js';
 import type { UdpTarget } from './udp-transport.js';
 
 /** A socket or device that can hand its packets to the lane: the addon's own. */
@@ -45,6 +46,12 @@ const refusals = new Map<number, () => ProtocolError>([
   [LANE_OPEN_REFUSED.TooOld, () => replayedError('too-old')],
   [LANE_OPEN_REFUSED.Invalid, () => replayedError('invalid')],
 ]);
+
+const sockaddrsOf = (targets: readonly UdpTarget[]): Uint8Array[] =>
+  targets.flatMap((target) => (target.sockaddr ? [target.sockaddr] : []));
+
+const sameTargets = (a: readonly UdpTarget[] = [], b: readonly UdpTarget[] = []): boolean =>
+  a.length === b.length && a.every((target, i) => target === b[i]);
 
 /** A key epoch whose counter and window live in the addon, where the lane uses them too. */
 class LaneCipher implements DataCipher {
@@ -80,6 +87,7 @@ export class DataLane {
   readonly ciphers: DataCipherFactory = (keys) =>
     new LaneCipher(this.handle.cipher(keys.rx, keys.tx, keys.counted));
   private readonly statsSeen = new Float64Array(LANE_STATS.length);
+  private relay: UdpRelay | undefined;
 
   private constructor(private readonly handle: DataLaneHandle) {}
 
@@ -102,8 +110,9 @@ export class DataLane {
   }
 
   /**
-   * What the lane may carry for `peer`: sealing with `cipher` towards `target`, opening DATA from
-   * `sources`. No cipher forgets the peer; no target leaves its outgoing packets to JavaScript.
+   * What the lane may carry for `peer`: sealing with `cipher` towards `target`, or through the
+   * base's UDP relay when there is no target, and opening DATA from `sources` and from the base.
+   * No cipher forgets the peer.
    */
   route(
     peer: Uint8Array,
@@ -111,10 +120,19 @@ export class DataLane {
     target: UdpTarget | undefined,
     sources: readonly PeerCandidate[],
   ): void {
-    const handle = cipher instanceof LaneCipher ? cipher.handle : null;
-    const sockaddrs: Uint8Array[] = [];
-    for (const source of sources) if (source.target.sockaddr) sockaddrs.push(source.target.sockaddr);
-    this.handle.route(peer, handle, (handle && target?.sockaddr) || null, handle ? sockaddrs : []);
+    if (!(cipher instanceof LaneCipher)) return this.handle.route(peer, null, null, [], false);
+    const sockaddrs = sockaddrsOf(sources.map((source) => source.target));
+    // A target the socket cannot address (node:dgram's) leaves the peer's packets to JavaScript.
+    const direct = target && (target.sockaddr ?? null);
+    this.handle.route(peer, cipher.handle, direct ?? null, sockaddrs, direct === undefined);
+  }
+
+  /** The base's UDP relay while it is alive (BaseConnection.udpRelay), else undefined. */
+  relayThrough(relay: UdpRelay | undefined): void {
+    if (relay?.target === this.relay?.target && sameTargets(relay?.sources, this.relay?.sources)) return;
+    this.relay = relay;
+    const target = relay?.target.sockaddr;
+    this.handle.relayThrough(target ?? null, target && relay ? sockaddrsOf(relay.sources) : []);
   }
 
   /** LANE_PEER_COUNTERS then one count per routed source; false when the peer has no route. */

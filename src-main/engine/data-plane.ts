@@ -190,6 +190,7 @@ class NetworkDataPlane implements DataPlane {
         },
         relayChanged: (relay) => {
           const now = performance.now();
+          lane?.relayThrough(base.udpRelay());
           for (const peer of table.all()) peer.path.setRelay(relay, now);
         },
       },
@@ -316,6 +317,8 @@ class NetworkDataPlane implements DataPlane {
     const now = performance.now();
     try {
       running.lane?.countDrops(this.dropCounter);
+      // STATE may move the relay to other endpoints without the relay kind changing.
+      running.lane?.relayThrough(running.base.udpRelay());
       for (const peer of running.table.all()) peer.tick(now);
     } catch (error) {
       this.internalError('tick', error);

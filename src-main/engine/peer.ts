@@ -46,6 +46,7 @@ export interface PeerLinks {
  * packets without entering JavaScript once the peer tells it how.
  */
 export interface LaneLink {
+  /** No target means through the base (the lane relays over UDP while the base's UDP relay lives). */
   route(
     peer: Uint8Array,
     cipher: DataCipher | undefined,
