@@ -84,6 +84,17 @@ const ping = (from: Node, to: Node, count: number, size = 56) =>
     },
   );
 
+/** One ping from `from` that the lane leaves to JavaScript: lost, its echo request read by JS. */
+async function pingLeftToJavaScript(from: Node, to: Node): Promise<void> {
+  const read = stat(from, 'tunPacketsRead');
+  const lost = await ping(from, to, 1);
+  assert.notEqual(lost.code, 0);
+  const echo = from.tunPackets.filter(toOverlay);
+  assert.equal(echo.length, 1);
+  assert.deepEqual(echo[0]!.subarray(24, 40), to.address);
+  assert.equal(stat(from, 'tunPacketsRead'), read);
+}
+
 /** Each node's lane sends DATA straight to the other node's socket and takes it from there. */
 function routeDirect(node: Node, peer: Node): void {
   const endpoint = node.socket.sockaddr('127.0.0.1', peer.socket.port)!;
@@ -445,13 +456,7 @@ describe('the data lane between two TUN devices', { skip: laneSkip }, () => {
     // Sources without a target are no relay either.
     a.lane.relayThrough(null, [baseEndpoint(a, relay)]);
     try {
-      const read = stat(a, 'tunPacketsRead');
-      const lost = await ping(a, b, 1);
-      assert.notEqual(lost.code, 0);
-      const echo = a.tunPackets.filter(toOverlay);
-      assert.equal(echo.length, 1);
-      assert.deepEqual(echo[0]!.subarray(24, 40), b.address);
-      assert.equal(stat(a, 'tunPacketsRead'), read);
+      await pingLeftToJavaScript(a, b);
       const relayed = sealed(b.cipher, Uint8Array.of(FROM_BASE_DATA, ...b.address), Uint8Array.from([59, 1]));
       relay.send(a, relayed);
       await eventually('the base’s DATA in JavaScript', () => a.datagrams.length === 1);
@@ -471,13 +476,7 @@ describe('the data lane between two TUN devices', { skip: laneSkip }, () => {
 
   test('with its socket detached, a lane leaves TUN packets to JavaScript; attached again, it carries them', async () => {
     a.socket.useLane(null);
-    const read = stat(a, 'tunPacketsRead');
-    const lost = await ping(a, b, 1);
-    assert.notEqual(lost.code, 0);
-    const echo = a.tunPackets.filter(toOverlay);
-    assert.equal(echo.length, 1);
-    assert.deepEqual(echo[0]!.subarray(24, 40), b.address);
-    assert.equal(stat(a, 'tunPacketsRead'), read);
+    await pingLeftToJavaScript(a, b);
     a.tunPackets.length = 0;
     a.socket.useLane(a.lane);
     const result = await ping(a, b, 1);
