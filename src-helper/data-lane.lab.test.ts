@@ -14,7 +14,6 @@ import { onProcessExit } from '../e2e/lab/exit-hooks.js';
 import { createNamespace, deleteNamespaces, deleteNamespacesSync, ipBatch } from '../e2e/lab/namespaces.js';
 import { DATA_OVERHEAD } from '../src-protocol/security/data-packet.js';
 import {
-  dataLaneUnavailable,
   LANE_PEER_COUNTERS,
   LANE_STATS,
   loadNative,
@@ -23,6 +22,7 @@ import {
   type TunReaderHandle,
   type UdpSocketHandle,
 } from './native.js';
+import { dataLaneUnavailable } from './lane-availability.js';
 
 const P2P_DATA = 0x02;
 /** PROTOCOL.md §5: peer → base DATA, and base → peer DATA (the same number as P2P DATA). */

@@ -11,13 +11,13 @@ import { NoncePool } from '../src-protocol/security/nonce-pool.js';
 import { systemRandom } from '../src-protocol/security/random.js';
 import { ReplayWindow, type ReplayVerdict } from '../src-protocol/security/replay-window.js';
 import {
-  dataLaneUnavailable,
   LANE_OPEN_REFUSED,
   LANE_STATS,
   loadNative,
   type DataLaneHandle,
   type LaneCipherHandle,
 } from './native.js';
+import { dataLaneUnavailable } from './lane-availability.js';
 
 const OWN = Uint8Array.from([0xfc, 0x94, ...randomBytes(14)]);
 const PEER = Uint8Array.from([0xfc, 0x94, ...randomBytes(14)]);

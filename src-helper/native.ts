@@ -280,20 +280,6 @@ export function loadNative(): NativeAddon {
 }
 
 /**
- * Why no data lane can be made in this process (libsodium missing, Windows), or undefined: for
- * tests, which skip with that reason where an optional library is absent.
- */
-export function dataLaneUnavailable(): string | undefined {
-  try {
-    new (loadNative().DataLane)(Uint8Array.from([0xfc, 0x94, ...new Uint8Array(14)]));
-    return undefined;
-  } catch (error) {
-    if (isNativeError(error) && error.code === 'ENOTSUP') return error.message;
-    throw error;
-  }
-}
-
-/**
  * The file descriptor behind a connected net.Socket. Node exposes it only on the internal handle;
  * it is -1 on Windows (named pipes), where the addon's Unix-socket functions do not apply.
  */

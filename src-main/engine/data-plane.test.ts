@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dataLaneUnavailable } from '../../src-helper/native.js';
+import { dataLaneUnavailable } from '../../src-helper/lane-availability.js';
 import type { Config } from './config.js';
 import { createDataPlane, tunThroughHelper, type OpenTun } from './data-plane.js';
 import { Engine } from './engine.js';
