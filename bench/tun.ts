@@ -93,7 +93,7 @@ const rate = (n: number, seconds: number): string =>
 
 async function reflectScenario(): Promise<void> {
   const tun = loadNative().openTun('hnet0');
-  await configureTun({ name: 'hnet0', address: LOCAL, mtu: PACKET_BYTES });
+  await configureTun({ name: 'hnet0', address: LOCAL, mtu: PACKET_BYTES, overlayRoute: true });
   const io = new TunIo(tun.fd, {
     onPacket: (packet) => {
       // Only the sender's UDP packets; the kernel also sends router solicitations and MLD.
@@ -127,7 +127,7 @@ async function reflectScenario(): Promise<void> {
 async function circulateScenario(): Promise<void> {
   execFileSync('sysctl', ['-qw', 'net.ipv6.conf.all.forwarding=1']);
   const tun = loadNative().openTun('hnet1');
-  await configureTun({ name: 'hnet1', address: LOCAL, mtu: PACKET_BYTES });
+  await configureTun({ name: 'hnet1', address: LOCAL, mtu: PACKET_BYTES, overlayRoute: true });
   const io = new TunIo(tun.fd, {
     onPacket: (packet) => {
       if (packet.length !== PACKET_BYTES || packet[6] !== 17) return;

@@ -30,10 +30,10 @@ describe('helper installation', () => {
     bundle = join(dir, 'app resources');
     await mkdir(join(bundle, 'lib'), { recursive: true });
     await writeFile(join(bundle, 'helper.mjs'), 'console.log("helper")\n');
-    await writeFile(join(bundle, 'lib', 'hnet_native.node'), Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+    await writeFile(join(bundle, 'lib', 'hnet_helper.node'), Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
     manifest = await createManifest(bundle, '1', [
       { path: 'helper.mjs', mode: 0o644 },
-      { path: 'lib/hnet_native.node', mode: 0o755 },
+      { path: 'lib/hnet_helper.node', mode: 0o755 },
     ]);
   });
 
@@ -72,7 +72,7 @@ describe('helper installation', () => {
     const result = await runAsRoot(installScript({ bundleDir: bundle, manifest, installDir: target }));
     assert.equal(result.code, 0, result.stderr);
     assert.ok(await isInstalled(manifest, target));
-    const native = await stat(join(target, 'lib', 'hnet_native.node'));
+    const native = await stat(join(target, 'lib', 'hnet_helper.node'));
     assert.deepEqual([native.uid, native.gid, native.mode & 0o777], [0, 0, 0o755]);
   });
 

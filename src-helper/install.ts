@@ -1,7 +1,7 @@
 // One-time installation of the root helper by the desktop app (a system package does this with
 // its own tooling instead).
 //
-// The app ships the helper bundle (the Node runtime, helper.mjs, hnet_native.node, the systemd
+// The app ships the helper bundle (the Node runtime, helper.mjs, hnet_helper.node, the systemd
 // unit) and a manifest of their SHA-256 sums. The app's files may be writable by the user, so
 // nothing is run as root from there: one elevated shell script (through @vscode/sudo-prompt, the
 // only password prompt) copies the files into a root-owned staging directory, checks every

@@ -4,7 +4,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { loadNative, peerCredentials, socketFd, type PeerCredentials } from './native.js';
+import { helperAddonPath, loadNative, peerCredentials, socketFd, type PeerCredentials } from './native.js';
+import { PACKET_CODE_MARKERS, packetCodeIn } from './test-packet-markers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hnet-native-'));
 const socketPath = join(dir, 'test.sock');
@@ -62,4 +63,20 @@ test('a helper that is not running is reported as such, not as a hang', async ()
   await assert.rejects(loadNative().requestWithFd(join(dir, 'absent.sock'), Buffer.from('x\n'), 1000), {
     code: 'ENOENT',
   });
+});
+
+// The root process loads this addon, so it holds exactly what the helper needs and not one
+// function more: a function added to it fails here until this list is changed on purpose.
+test('the helper addon exports only TUN open, fd passing, peer credentials and the pipe acceptor', () => {
+  const allowed = ['acceptPipeClient', 'openTun', 'peerCredentials', 'requestWithFd', 'sendWithFd'];
+  // Windows has no TUN fd to pass: the helper relays the Wintun session itself (wintun-relay.ts).
+  if (process.platform === 'win32') allowed.push('TunReader');
+  assert.deepEqual(Object.keys(loadNative()).sort(), allowed.sort());
+});
+
+test("the helper addon has none of the data plane's code in it", () => {
+  assert.deepEqual(packetCodeIn(helperAddonPath), []);
+  // The markers are real: the data plane's own addon has every one of them.
+  const dataPlane = new URL('../src-main/native/build/Release/hnet_dataplane.node', import.meta.url);
+  assert.deepEqual(packetCodeIn(dataPlane), PACKET_CODE_MARKERS);
 });

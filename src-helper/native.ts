@@ -1,5 +1,9 @@
-// Typed loader for the hnet N-API addon (src-helper/native). The addon is loaded lazily, on the
-// first call, so modules that merely import this file still load where the addon is not built.
+// Typed loader for the root helper's N-API addon (src-helper/native): peer credentials, TUN open,
+// fd passing and, on Windows, the named-pipe acceptor and the Wintun reader. Nothing in it reads a
+// packet on Linux or macOS; the engine's data plane is a separate addon (src-main/native), which
+// the helper never loads. The engine loads this one too, for requestWithFd and peerCredentials.
+// The addon is loaded lazily, on the first call, so modules that merely import this file still
+// load where the addon is not built.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
@@ -21,165 +25,12 @@ export interface PipeClientIdentity {
   groups: string[];
 }
 
-export interface TunReaderHandle {
+/** A TUN reader's device half: the Wintun relay's on Windows, extended by the engine's own reader. */
+export interface PacketReaderHandle {
   /** One write() (or Wintun send); false when the kernel queue was full or the reader has ended. */
   write(packet: Uint8Array): boolean;
   /** Stops reading; onEnd(null) follows once it has stopped and the device is closed. */
   close(): void;
-  /**
-   * From now on packets the lane handles are not passed to onBatch, and the lane writes what it
-   * receives to this device; null detaches it. Throws ENOTSUP for a Wintun adapter.
-   */
-  useLane(lane: DataLaneHandle | null): void;
-}
-
-/** Bytes per datagram in UdpSocketHandle.sources. */
-export const UDP_SOURCE_BYTES = 24;
-/** Most datagrams per onBatch call, the length of UdpSocketHandle.ends. */
-export const UDP_BATCH = 64;
-
-/**
- * The engine's UDP socket (Linux, macOS): receives in batches on the main loop, sends with one
- * sendto() each. See src-helper/native/src/udp-socket.h.
- */
-export interface UdpSocketHandle {
-  /** The bound port (the one asked for, or the kernel's pick for 0). */
-  readonly port: number;
-  /** During onBatch: datagram i is data[ends[i - 1] ?? 0, ends[i]). */
-  readonly ends: Uint32Array;
-  /**
-   * During onBatch: UDP_SOURCE_BYTES per datagram, 16-byte address (IPv4 as ::ffff:a.b.c.d),
-   * port in network order, 2 zero bytes, then the scope id (native u32) of a link-local source, else 0.
-   */
-  readonly sources: Uint8Array;
-  /** 0, or the errno of the one sendto(); nothing is thrown or queued. */
-  send(packet: Uint8Array, sockaddr: Uint8Array): number;
-  /** Up to UDP_BATCH packets in one sendmmsg(); returns how many failed (see sendErrors). */
-  sendMany(packets: Uint8Array[], sockaddrs: Uint8Array[], count: number): number;
-  /** After sendMany: the errno of each packet that failed, 0 for those sent. */
-  readonly sendErrors: Int32Array;
-  /** The destination in the socket's own sockaddr form; undefined when ip is no IP literal. */
-  sockaddr(ip: string, port: number): Uint8Array | undefined;
-  /** The name of the interface with this index (a link-local source's scope), or the number as text. */
-  interfaceName(index: number): string;
-  /**
-   * From now on datagrams the lane handles are not passed to onBatch, and the lane sends through
-   * this socket; null detaches it.
-   */
-  useLane(lane: DataLaneHandle | null): void;
-  /** Stops receiving and closes the fd; no callback follows. */
-  close(): void;
-}
-
-/** What `LaneCipherHandle.open` returns instead of a payload length when the packet is refused. */
-export const LANE_OPEN_REFUSED = {
-  /** Not a data packet of a possible length. */
-  BadLength: -1,
-  /** The MAC did not verify: forged, corrupted, or sealed under another key. */
-  DecryptFailed: -2,
-  /** The replay window saw this counter already… */
-  Replayed: -3,
-  /** …or it is further behind the newest than the window reaches… */
-  TooOld: -4,
-  /** …or it is 0 or beyond 2^53 - 1. */
-  Invalid: -5,
-} as const;
-
-/**
- * One key epoch of a security session (PROTOCOL.md §3 data packets) held in the addon, so that the
- * data lane and JavaScript seal under one packet counter and open under one replay window.
- * Garbage-collected like any object; the lane keeps what it routes alive.
- */
-export interface LaneCipherHandle {
-  /**
-   * Seals `0x00 ‖ nonce(24) ‖ crypto_secretbox_easy(tx, nonce, seq(u64 LE) ‖ payload)` into `out`
-   * at `offset` and returns its length (payload + 49). seq is the new packet count when the cipher
-   * is counted, else 0. Throws a RangeError when out has no room or the payload is 0 or > 1950 bytes.
-   */
-  seal(payload: Uint8Array, out: Uint8Array, offset: number): number;
-  /**
-   * Opens a data packet (first byte 0) with rx into `out` at `offset`: the payload length, or one of
-   * LANE_OPEN_REFUSED. A counted cipher checks seq against its replay window (RFC 6479, 2048
-   * counters) and commits it only once the MAC verified. Throws a RangeError when out has no room.
-   */
-  open(packet: Uint8Array, out: Uint8Array, offset: number): number;
-  /** Packets sealed under this cipher so far, by JavaScript and by the lane. */
-  readonly sent: number;
-  /** Packets opened (MAC verified, window passed) so far, by JavaScript and by the lane. */
-  readonly opened: number;
-}
-
-/** The lane's own counts, in the order of DataLaneHandle.stats. */
-export const LANE_STATS = [
-  /** IPv6 packets the lane took from the TUN device and sent to a peer. */
-  'tunPacketsRead',
-  'tunBytesRead',
-  /** IPv6 packets the lane rebuilt from a peer's DATA and wrote to the TUN device. */
-  'tunPacketsWritten',
-  'tunBytesWritten',
-  /** Dropped: DATA under the routed key that its replay window refused. */
-  'replayed',
-  /** Dropped: the TUN device refused the write (queue full, device gone). */
-  'tunWriteFailed',
-  /** Dropped: the UDP socket's kernel queue was full (EAGAIN, ENOBUFS). */
-  'udpSendQueueFull',
-  /** Dropped: sendto failed otherwise (EPERM from a firewall, ENETUNREACH…). */
-  'udpSendFailed',
-] as const;
-
-/** Numbers per peer written by DataLaneHandle.counters, before one number per routed source. */
-export const LANE_PEER_COUNTERS = ['packetsSent', 'bytesSent', 'packetsReceived', 'bytesReceived'] as const;
-
-/**
- * The data lane: the per-packet path of established direct sessions, run in the addon so that a
- * packet between the TUN device and a peer never enters JavaScript (entering JS for a lone packet
- * costs ~0.1 ms on an idle VM; bench/wake-cost.ts). JavaScript keeps everything else — handshakes,
- * paths, heartbeats, multicast, the base — and tells the lane, per peer, which cipher, which
- * endpoint and which authenticated sources it may use. Whatever the lane does not fully handle it
- * hands to JavaScript unchanged, so the lane only ever makes a packet faster, never different.
- */
-export interface DataLaneHandle {
-  /** A cipher for one key epoch: rx and tx are 32-byte keys; counted: the replay-window extension. */
-  cipher(rx: Uint8Array, tx: Uint8Array, counted: boolean): LaneCipherHandle;
-  /**
-   * What the lane may do for the peer with this 16-byte address, replacing what was set before:
-   * - TUN → peer: an IPv6 packet from our own address to the peer (not multicast) is compressed
-   *   (PROTOCOL.md §4), sealed with `cipher`, prefixed with P2P DATA (0x02) and sent to `target`
-   *   (a sockaddr from UdpSocketHandle.sockaddr). target null: such packets go to JavaScript.
-   * - peer → TUN: a P2P DATA datagram whose source equals one of `sources` (sockaddrs) and whose
-   *   security packet is data that `cipher` opens is rebuilt into IPv6 (hop limit 3, src = peer,
-   *   dst = own) and written to the TUN device. Refused by the replay window: dropped and counted.
-   *   Anything else (heartbeats, handshakes, another key) goes to JavaScript.
-   * - relayed (target null): TUN → peer packets go through the base instead, as base DATA
-   *   `0x01 ‖ own id ‖ peer id ‖ security packet` to the relayThrough target, while there is one;
-   *   and base DATA `0x02 ‖ peer id ‖ security packet` from a relayThrough source is opened and
-   *   written to the TUN device as above (it counts in packetsReceived, not in any source's count).
-   *   Relayed DATA from the base is taken whether relayed is set or not: the peer may relay.
-   * cipher null forgets the peer. Resets the peer's counters. At most 8 sources (RangeError).
-   */
-  route(
-    peer: Uint8Array,
-    cipher: LaneCipherHandle | null,
-    target: Uint8Array | null,
-    sources: Uint8Array[],
-    relayed: boolean,
-  ): void;
-  /**
-   * The base server's UDP relay while it is alive (PROTOCOL.md §5): `target` is where relayed DATA
-   * goes (the first STATE endpoint), `sources` (at most 8) the base endpoints relayed DATA may come
-   * from. null: no UDP relay (the base is reached over TCP, or not at all): relayed packets go to
-   * JavaScript, and datagrams from the old sources are no longer taken (sources are then ignored).
-   * Whatever a source sends is read as base DATA, never as a peer's P2P DATA (both are kind 0x02).
-   */
-  relayThrough(target: Uint8Array | null, sources: Uint8Array[]): void;
-  /**
-   * The peer's counters since its route was set, into `out`: LANE_PEER_COUNTERS (bytes are IPv6
-   * packet lengths), then packets received from each of the route's sources in order. False (and
-   * out untouched) when the peer has no route; a RangeError when out is too short for them.
-   */
-  counters(peer: Uint8Array, out: Float64Array): boolean;
-  /** LANE_STATS, counted since the lane was made: a fresh copy at every read. */
-  readonly stats: Float64Array;
 }
 
 /**
@@ -190,7 +41,7 @@ export interface DataLaneHandle {
 export type PipeInstance = 'only' | 'first' | 'another';
 
 /** The raw addon surface; see src-helper/native/src/addon.cc. */
-export interface NativeAddon {
+export interface HelperAddon {
   peerCredentials(fd: number): PeerCredentials;
   /** Creates (or attaches to) a TUN device; the caller owns the returned fd. */
   openTun(name: string): { fd: number; name: string };
@@ -214,32 +65,18 @@ export interface NativeAddon {
     timeoutMs: number,
     instance?: PipeInstance,
   ): Promise<{ fd: number } & PipeClientIdentity>;
-  /** device: a TUN fd (the reader owns it from then on) or, on Windows, a Wintun adapter name. */
-  TunReader: new (
-    device: number | string,
+  /**
+   * Windows only (absent elsewhere): reads a Wintun adapter's session on a thread of its own, for
+   * the relay to the engine (wintun-relay.ts). onBatch as the engine's TunReader.
+   */
+  TunReader?: new (
+    adapter: string,
     onBatch: (data: ArrayBuffer, ends: Uint32Array) => void,
     onEnd: (error: NativeError | null) => void,
-  ) => TunReaderHandle;
-  /**
-   * Binds [::]:port with IPv4 mapped (dualStack) or 0.0.0.0:port; throws a NativeError (EADDRINUSE,
-   * EAFNOSUPPORT…). onBatch gets `count` datagrams packed in `data` (see UdpSocketHandle.ends) and
-   * how many were dropped since the last call for exceeding 2048 bytes. Throws ENOTSUP on Windows.
-   */
-  UdpSocket: new (
-    port: number,
-    dualStack: boolean,
-    onBatch: (data: Buffer, count: number, oversized: number) => void,
-    onError: (error: NativeError) => void,
-  ) => UdpSocketHandle;
-  /**
-   * A data lane for the node with this 16-byte address. Throws a NativeError with code ENOTSUP
-   * where libsodium (libsodium.so.23 and the like) cannot be loaded: the engine then stays in
-   * JavaScript, as before.
-   */
-  DataLane: new (ownAddress: Uint8Array) => DataLaneHandle;
+  ) => PacketReaderHandle;
 }
 
-/** Errors thrown by the addon carry the errno name (EBUSY, EPERM…) in `code`. */
+/** Errors thrown by either addon carry the errno name (EBUSY, EPERM…) in `code`. */
 export interface NativeError extends Error {
   code: string;
   errno?: number;
@@ -252,27 +89,29 @@ export function isNativeError(error: unknown): error is NativeError {
 
 // Where the addon may be: set explicitly (a packaged app keeps it outside the asar archive; the
 // installed helper next to itself), beside this file when run from source, beside the bundle that
-// inlined this file (the packaged daemons), or back in the source tree when this file was compiled
-// into dist/.
-const BUILT = 'native/build/Release/hnet_native.node';
+// inlined this file (the helper and the packaged daemons), or back in the source tree when this
+// file was compiled into dist/.
+const FILE = 'hnet_helper.node';
+const BUILT = `native/build/Release/${FILE}`;
 const candidates = [
   process.env.HNET_NATIVE_ADDON,
   new URL(`./${BUILT}`, import.meta.url).pathname,
-  new URL('./hnet_native.node', import.meta.url).pathname,
+  new URL(`./${FILE}`, import.meta.url).pathname,
   new URL(`../../src-helper/${BUILT}`, import.meta.url).pathname,
 ].filter((path): path is string => path !== undefined);
-const addonPath = candidates.find((path) => existsSync(path)) ?? candidates[0]!;
+/** The file loadNative loads (or would). */
+export const helperAddonPath = candidates.find((path) => existsSync(path)) ?? candidates[0]!;
 
-let addon: NativeAddon | undefined;
+let addon: HelperAddon | undefined;
 
-export function loadNative(): NativeAddon {
+export function loadNative(): HelperAddon {
   if (addon) return addon;
   try {
-    addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
+    addon = createRequire(import.meta.url)(helperAddonPath) as HelperAddon;
   } catch (error) {
     throw new Error(
-      `The hnet native addon could not be loaded from ${addonPath}; build it with ` +
-        `"node --import tsx scripts/build-native.ts". (${(error as Error).message})`,
+      `The hnet helper addon could not be loaded from ${helperAddonPath}; build it with ` +
+        `"npm run build:native". (${(error as Error).message})`,
       { cause: error },
     );
   }

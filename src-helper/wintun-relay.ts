@@ -8,11 +8,12 @@
 // Packets from the engine go straight into the Wintun send ring; a full ring drops them.
 //
 // UNTESTED on Windows (no machine here): the framing and bounds are unit-tested on Linux, the
-// native pipe acceptor and the Wintun source are compiled only on Windows.
+// native pipe acceptor, the Wintun source and the reader that drives it are compiled into the
+// helper's addon only on Windows (the reader's source is the data plane's, without the lane).
 import { randomBytes } from 'node:crypto';
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { loadNative, type PipeClientIdentity, type TunReaderHandle } from './native.js';
+import { loadNative, type PacketReaderHandle, type PipeClientIdentity } from './native.js';
 import { encodeBatch, FrameDecoder, FrameWriter, type FrameWriterStats } from './packet-framing.js';
 import { isPipeClientAllowed, pipeSecurityDescriptor } from './pipe-security.js';
 import { configureTun, type TunSettings } from './tun-config.js';
@@ -55,7 +56,7 @@ class Relay implements WintunRelay {
     toOsDropped: 0,
   };
   readonly ended: Promise<string | null>;
-  private readonly reader: TunReaderHandle;
+  private readonly reader: PacketReaderHandle;
   private settle: (reason: string | null) => void = () => undefined;
   private writer: FrameWriter | undefined;
   private socket: Socket | undefined;
@@ -65,7 +66,10 @@ class Relay implements WintunRelay {
   /** Creates the Wintun adapter and session (the addon throws when it cannot). */
   constructor(readonly name: string) {
     this.ended = new Promise((resolve) => (this.settle = resolve));
-    this.reader = new (loadNative().TunReader)(
+    // The helper addon has a reader only where it is built for Windows (its binding.gyp).
+    const { TunReader } = loadNative();
+    if (!TunReader) throw new Error('a Wintun session exists only on Windows');
+    this.reader = new TunReader(
       name,
       (data, ends) => this.fromOs(data, ends),
       (error) => {

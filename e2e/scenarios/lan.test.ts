@@ -16,7 +16,7 @@ import {
   startNode,
   waitForStatus,
 } from './hnet-node.js';
-import { dataLaneUnavailable } from '../../src-helper/lane-availability.js';
+import { dataLaneUnavailable } from '../../src-main/native/lane-availability.js';
 import { scenarioLab } from './scenario-lab.js';
 
 /**

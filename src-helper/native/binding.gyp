@@ -1,25 +1,14 @@
 {
   "targets": [
     {
-      "target_name": "hnet_native",
+      "target_name": "hnet_helper",
       "sources": [
         "src/addon.cc",
         "src/errors.cc",
         "src/peer-credentials.cc",
         "src/fd-passing.cc",
         "src/tun-open.cc",
-        "src/tun-reader.cc",
-        "src/fd-source.cc",
-        "src/wintun-source.cc",
-        "src/pipe-accept.cc",
-        "src/udp-socket.cc",
-        "src/udp-batch.cc",
-        "src/socket-address.cc",
-        "src/sodium-runtime.cc",
-        "src/lane-cipher.cc",
-        "src/tunnel-codec.cc",
-        "src/lane-router.cc",
-        "src/data-lane.cc"
+        "src/pipe-accept.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
@@ -32,8 +21,15 @@
         "MACOSX_DEPLOYMENT_TARGET": "11.0"
       },
       "conditions": [
-        ["OS=='win'", { "libraries": ["advapi32.lib"] }],
-        ["OS=='linux'", { "libraries": ["-ldl"] }]
+        # Windows has no TUN fd to hand over, so there the helper holds the Wintun session and
+        # relays its packets over a pipe (wintun-relay.ts): only on Windows it compiles the data
+        # plane's TUN reader, whose lane code is #if !defined(_WIN32), and the Wintun source.
+        # Untested: no Windows build machine.
+        ["OS=='win'", {
+          "sources": ["../../src-main/native/src/tun-reader.cc", "../../src-main/native/src/wintun-source.cc"],
+          "include_dirs": ["src", "../../src-main/native/src"],
+          "libraries": ["advapi32.lib"]
+        }]
       ],
       "msvs_settings": {
         "VCCLCompilerTool": { "ExceptionHandling": 1 }

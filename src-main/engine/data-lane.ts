@@ -1,16 +1,16 @@
-// The engine's side of the addon's data lane (DataLaneHandle in src-helper/native.ts): packets of
-// established direct sessions go between the TUN device and the UDP socket inside the addon, so a
-// ping never wakes JavaScript. Here the lane is made, given the socket and the device, and handed
+// The engine's side of the addon's data lane (DataLaneHandle in src-main/native/dataplane-addon.ts):
+// packets of established direct sessions go between the TUN device and the UDP socket inside the
+// addon, so a ping never wakes JavaScript. Here the lane is made, given the socket and the device, and handed
 // the ciphers every session seals and opens with; peers tell it, per peer, what it may carry
 // (peer.ts) and read back what it carried. Where the addon or libsodium is missing, or the socket
 // or the device is not the addon's own, there is no lane and every packet takes the JS path.
 import {
   LANE_OPEN_REFUSED,
   LANE_STATS,
-  loadNative,
+  loadDataPlane,
   type DataLaneHandle,
   type LaneCipherHandle,
-} from '../../src-helper/native.js';
+} from '../native/dataplane-addon.js';
 import type { ProtocolError } from '../../src-protocol/result.js';
 import {
   replayedError,
@@ -96,7 +96,7 @@ export class DataLane {
     if (!udp.useLane) return { unavailable: "the UDP socket is node:dgram's, not the addon's" };
     let lane: DataLane;
     try {
-      lane = new DataLane(new (loadNative().DataLane)(ownAddress));
+      lane = new DataLane(new (loadDataPlane().DataLane)(ownAddress));
     } catch (error) {
       return { unavailable: errorText(error) };
     }

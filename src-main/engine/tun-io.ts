@@ -6,12 +6,8 @@
 // direct write() each from the addon: the fd is non-blocking, so a full kernel queue drops the
 // packet (counted) instead of stalling the event loop. On Windows the same reader runs in the
 // helper over a Wintun session (device = adapter name), read by a thread of its own.
-import {
-  loadNative,
-  type DataLaneHandle,
-  type NativeError,
-  type TunReaderHandle,
-} from '../../src-helper/native.js';
+import type { NativeError } from '../../src-helper/native.js';
+import { loadDataPlane, type DataLaneHandle, type TunReaderHandle } from '../native/dataplane-addon.js';
 import { countedWrite, emptyTunStats } from './packet-device.js';
 
 export interface TunStats {
@@ -40,7 +36,7 @@ export class TunIo {
 
   /** Takes ownership of the device (a TUN fd): it is closed when the reader ends. */
   constructor(device: number | string, handlers: TunIoHandlers) {
-    const native = loadNative();
+    const native = loadDataPlane();
     let settle: (error: NativeError | null) => void = () => undefined;
     this.ended = new Promise((resolve) => (settle = resolve));
     this.reader = new native.TunReader(

@@ -1,4 +1,4 @@
-// The engine's UDP socket through the addon (src-helper/native/src/udp-socket.cc): the kernel hands
+// The engine's UDP socket through the addon (src-main/native/src/udp-socket.cc): the kernel hands
 // over up to 64 datagrams per system call and JS is called once per batch; what one turn of the
 // event loop sends leaves in one sendmmsg; and nothing is built per datagram but a Buffer view:
 // source text and key are made again only when a datagram comes from another source than the one
@@ -7,13 +7,13 @@ import { constants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { formatIp } from '../../src-protocol/endpoint.js';
 import {
-  loadNative,
+  loadDataPlane,
   UDP_BATCH,
   UDP_SOURCE_BYTES,
   type DataLaneHandle,
-  type NativeAddon,
+  type DataPlaneAddon,
   type UdpSocketHandle,
-} from '../../src-helper/native.js';
+} from '../native/dataplane-addon.js';
 import type { Endpoint } from '../../src-protocol/endpoint.js';
 import type { DropCounter } from './drops.js';
 import { endpointKey } from './paths.js';
@@ -27,7 +27,7 @@ const NO_SOCKADDR = new Uint8Array(0);
 
 /** Loads the addon once, so a missing build fails at once instead of at every port tried. */
 export function nativeSocketOpener(): OpenUdpSocket {
-  const { UdpSocket } = loadNative();
+  const { UdpSocket } = loadDataPlane();
   return async (port, dualStack, onDatagram, drops) =>
     new NativeTransport(UdpSocket, port, dualStack, onDatagram, drops);
 }
@@ -48,7 +48,7 @@ class NativeTransport implements UdpTransport {
   private queued = 0;
 
   constructor(
-    UdpSocket: NativeAddon['UdpSocket'],
+    UdpSocket: DataPlaneAddon['UdpSocket'],
     port: number,
     dualStack: boolean,
     private readonly onDatagram: DatagramHandler,

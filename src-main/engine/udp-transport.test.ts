@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, test } from 'node:test';
-import { loadNative } from '../../src-helper/native.js';
+import { loadDataPlane } from '../native/dataplane-addon.js';
 import { DropCounter } from './drops.js';
 import { openDgramSocket } from './udp-dgram-socket.js';
 import { nativeSocketOpener } from './udp-native-socket.js';
@@ -200,7 +200,7 @@ if (process.platform !== 'win32') {
     test('queued datagrams come in batches of up to 64, in order', async () => {
       const batches: number[] = [];
       const texts: string[] = [];
-      const socket = new (loadNative().UdpSocket)(
+      const socket = new (loadDataPlane().UdpSocket)(
         0,
         true,
         (data, count) => {

@@ -1,17 +1,19 @@
-// The hnet native addon: the few things Node cannot do itself (peer credentials, TUN open,
-// passing file descriptors, TUN reads in batches) or does too slowly for the
-// data path (the engine's UDP socket, batched; the data lane, which carries established direct
-// sessions' packets between TUN and UDP without entering JavaScript). Pure N-API so one build serves both Node and
-// Electron.
+// The root helper's N-API addon: only what the helper needs and Node cannot do itself — peer
+// credentials, TUN open, passing file descriptors (both halves: the engine loads this addon for
+// requestWithFd and peerCredentials too), and accepting a Windows named-pipe client. Nothing here
+// reads, writes or parses a packet on Linux or macOS: the engine's data plane is the separate
+// hnet_dataplane addon (src-main/native), which no root process loads. Windows alone adds the TUN
+// reader for the Wintun relay (see binding.gyp). Pure N-API so one build serves Node and Electron.
 #include <napi.h>
 
-#include "data-lane.h"
 #include "fd-passing.h"
 #include "peer-credentials.h"
 #include "pipe-accept.h"
 #include "tun-open.h"
+
+#if defined(_WIN32)
 #include "tun-reader.h"
-#include "udp-socket.h"
+#endif
 
 namespace {
 
@@ -19,14 +21,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("peerCredentials", Napi::Function::New(env, hnet::PeerCredentials, "peerCredentials"));
   exports.Set("openTun", Napi::Function::New(env, hnet::OpenTun, "openTun"));
   exports.Set("sendWithFd", Napi::Function::New(env, hnet::SendWithFd, "sendWithFd"));
-  exports.Set("acceptPipeClient", Napi::Function::New(env, hnet::AcceptPipeClient, "acceptPipeClient"));
   exports.Set("requestWithFd", Napi::Function::New(env, hnet::RequestWithFd, "requestWithFd"));
+  exports.Set("acceptPipeClient", Napi::Function::New(env, hnet::AcceptPipeClient, "acceptPipeClient"));
+#if defined(_WIN32)
   hnet::InitTunReader(env, exports);
-  hnet::InitUdpSocket(env, exports);
-  hnet::InitDataLane(env, exports);
+#endif
   return exports;
 }
 
 }  // namespace
 
-NODE_API_MODULE(hnet_native, Init)
+NODE_API_MODULE(hnet_helper, Init)

@@ -4,10 +4,13 @@
 //                                                    (launchers in linux/, installed to /usr/bin)
 //   dist/daemons/node-sqlite3-wasm/                  the one dependency kept out of the bundles
 //   dist/daemons/sodium-native.node                  native libsodium for them, this platform's
+//   dist/daemons/hnet_{helper,dataplane}.node        our two addons: the engine loads both
 //   dist/helper-bundle/                              the root helper as src-helper/install.ts
 //                                                    installs it into /opt/hnet-helper: node,
-//                                                    helper.mjs, hnet_native.node, the unit and
-//                                                    helper-manifest.json with their SHA-256 sums
+//                                                    helper.mjs, hnet_helper.node (never the
+//                                                    data-plane addon: no root process loads it),
+//                                                    the unit and helper-manifest.json with their
+//                                                    SHA-256 sums
 //   node --import tsx src-main/electron/packaging/build-bundles.ts
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -20,7 +23,10 @@ import { HNET_VERSION } from '../../engine/version.js';
 const root = new URL('../../../', import.meta.url).pathname;
 export const daemonsDir = join(root, 'dist/daemons');
 export const helperBundleDir = join(root, 'dist/helper-bundle');
-const nativeAddon = join(root, 'src-helper/native/build/Release/hnet_native.node');
+const HELPER_ADDON = 'hnet_helper.node';
+const DATAPLANE_ADDON = 'hnet_dataplane.node';
+const helperAddon = join(root, 'src-helper/native/build/Release', HELPER_ADDON);
+const dataPlaneAddon = join(root, 'src-main/native/build/Release', DATAPLANE_ADDON);
 const helperUnit = join(root, 'src-helper/systemd/hnet-helper.service');
 
 // node-sqlite3-wasm is emscripten output: CommonJS that finds its .wasm file through __dirname,
@@ -92,8 +98,8 @@ async function bundle(entry: string, outDir: string, fileName: string): Promise<
 }
 
 export async function buildBundles(): Promise<void> {
-  if (!existsSync(nativeAddon))
-    throw new Error(`${nativeAddon} is missing: run "npm run build:native" first`);
+  for (const addon of [helperAddon, dataPlaneAddon])
+    if (!existsSync(addon)) throw new Error(`${addon} is missing: run "npm run build:native" first`);
   await rm(daemonsDir, { recursive: true, force: true });
   await rm(helperBundleDir, { recursive: true, force: true });
   await bundle('src-main/cli/hnetd.ts', daemonsDir, 'hnetd.mjs');
@@ -104,6 +110,9 @@ export async function buildBundles(): Promise<void> {
     await cp(join(root, 'node_modules', sqlitePackage, name), join(daemonsDir, sqlitePackage, name), {
       recursive: true,
     });
+  // The bundles find them beside themselves (or where HNET_NATIVE_ADDON, HNET_DATAPLANE_ADDON say).
+  await copyFile(helperAddon, join(daemonsDir, HELPER_ADDON));
+  await copyFile(dataPlaneAddon, join(daemonsDir, DATAPLANE_ADDON));
   if (existsSync(sodiumPrebuild)) await copyFile(sodiumPrebuild, join(daemonsDir, SODIUM_ADDON));
   else
     console.warn(
@@ -115,7 +124,7 @@ export async function buildBundles(): Promise<void> {
   // than trusting whatever `node` a user's PATH finds.
   const files: [string, string, number][] = [
     [process.execPath, 'node', 0o755],
-    [nativeAddon, 'hnet_native.node', 0o644],
+    [helperAddon, HELPER_ADDON, 0o644],
     [helperUnit, 'hnet-helper.service', 0o644],
   ];
   for (const [from, name, mode] of files) {
@@ -126,7 +135,7 @@ export async function buildBundles(): Promise<void> {
   for (const [path, mode] of [
     ['node', 0o755],
     ['helper.mjs', 0o644],
-    ['hnet_native.node', 0o644],
+    [HELPER_ADDON, 0o644],
     ['hnet-helper.service', 0o644],
   ] as const)
     manifest.files.push({ path, sha256: await sha256File(join(helperBundleDir, path)), mode });

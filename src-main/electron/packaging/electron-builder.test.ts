@@ -166,10 +166,16 @@ describe('electron-builder.yml', () => {
       accessSync(join(root, script ?? ''), constants.X_OK);
   });
 
-  test('the helper and hnetd ship as extra resources, with the native addon beside them', () => {
+  test('the helper and hnetd ship as extra resources, each with the native addons it loads', async () => {
     const targets = (config.extraResources as { to: string }[]).map((r) => r.to);
-    for (const wanted of ['daemons', 'daemons/hnet_native.node', 'helper', 'systemd/hnetd.service'])
+    for (const wanted of ['daemons', 'helper', 'systemd/hnetd.service'])
       assert.ok(targets.includes(wanted), `extraResources lacks ${wanted}`);
+    const ourAddons = async (dir: string) =>
+      (await readdir(join(resources, dir))).filter((f) => /^hnet_.*\.node$/.test(f)).sort();
+    assert.deepEqual(await ourAddons('daemons'), ['hnet_dataplane.node', 'hnet_helper.node']);
+    // The root helper never gets the engine's data plane, neither the addon nor its loader.
+    assert.deepEqual(await ourAddons('helper'), ['hnet_helper.node']);
+    assert.doesNotMatch(readFileSync(join(resources, 'helper', 'helper.mjs'), 'utf8'), /hnet_dataplane/);
   });
 
   test('the deb installs each command a systemd unit starts, and each launcher finds its bundle', () => {
@@ -213,7 +219,7 @@ describe('electron-builder.yml', () => {
     assert.deepEqual(manifest.files.map((f) => f.path).sort(), [
       'helper.mjs',
       'hnet-helper.service',
-      'hnet_native.node',
+      'hnet_helper.node',
       'node',
     ]);
   });

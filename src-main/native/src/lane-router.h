@@ -31,7 +31,7 @@
 
 namespace hnet {
 
-// As LANE_STATS in native.ts.
+// As LANE_STATS in dataplane-addon.ts.
 enum LaneStat : size_t {
   kTunPacketsRead,
   kTunBytesRead,

@@ -7,7 +7,7 @@ namespace hnet {
 
 class LaneRouter;
 
-// new DataLane(ownAddress): see DataLaneHandle in src-helper/native.ts. Throws ENOTSUP where
+// new DataLane(ownAddress): see DataLaneHandle in dataplane-addon.ts. Throws ENOTSUP where
 // libsodium cannot be loaded, and on Windows.
 void InitDataLane(Napi::Env env, Napi::Object exports);
 

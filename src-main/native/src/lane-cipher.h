@@ -23,7 +23,7 @@ constexpr size_t kDataOverhead = kDataHeaderBytes + kMacBytes + kSeqBytes;
 // Packets of 2000 bytes and more are dropped (PROTOCOL.md §3).
 constexpr size_t kMaxDataPayload = 1999 - kDataOverhead;
 
-// Refusals of Open, as LANE_OPEN_REFUSED in native.ts.
+// Refusals of Open, as LANE_OPEN_REFUSED in dataplane-addon.ts.
 enum OpenRefusal : int {
   kBadLength = -1,
   kDecryptFailed = -2,

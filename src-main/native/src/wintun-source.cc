@@ -1,5 +1,6 @@
 // Packets from a Wintun session (Windows). UNTESTED: written against wintun.h (0.14) without a
-// Windows machine; compiled only on Windows. Windows has no TUN fd to pass, so the helper itself
+// Windows machine; compiled only on Windows, where the helper's addon builds it in too (see
+// src-helper/native/binding.gyp). Windows has no TUN fd to pass, so the helper itself
 // holds this session and relays packets to the engine over its pipe.
 //
 // wintun.dll is loaded at run time from the helper's own directory (never from PATH), so the

@@ -2,12 +2,13 @@
 // the engine rightly stays in JavaScript, so the lane's tests skip and say why. A libsodium that is
 // installed but cannot be loaded is a fault, not an absence: then this throws and the tests fail.
 import { execFileSync } from 'node:child_process';
-import { isNativeError, loadNative } from './native.js';
+import { isNativeError } from '../../src-helper/native.js';
+import { loadDataPlane } from './dataplane-addon.js';
 
 /** Why no data lane can be made here (libsodium not installed, Windows), or undefined. */
 export function dataLaneUnavailable(): string | undefined {
   try {
-    new (loadNative().DataLane)(Uint8Array.from([0xfc, 0x94, ...new Uint8Array(14)]));
+    new (loadDataPlane().DataLane)(Uint8Array.from([0xfc, 0x94, ...new Uint8Array(14)]));
     return undefined;
   } catch (error) {
     if (!isNativeError(error) || error.code !== 'ENOTSUP') throw error;

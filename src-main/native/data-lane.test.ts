@@ -5,18 +5,23 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { initCrypto } from '../src-protocol/crypto.js';
-import { DATA_OVERHEAD, MAX_DATA_PAYLOAD, openData, sealData } from '../src-protocol/security/data-packet.js';
-import { NoncePool } from '../src-protocol/security/nonce-pool.js';
-import { systemRandom } from '../src-protocol/security/random.js';
-import { ReplayWindow, type ReplayVerdict } from '../src-protocol/security/replay-window.js';
+import { initCrypto } from '../../src-protocol/crypto.js';
+import {
+  DATA_OVERHEAD,
+  MAX_DATA_PAYLOAD,
+  openData,
+  sealData,
+} from '../../src-protocol/security/data-packet.js';
+import { NoncePool } from '../../src-protocol/security/nonce-pool.js';
+import { systemRandom } from '../../src-protocol/security/random.js';
+import { ReplayWindow, type ReplayVerdict } from '../../src-protocol/security/replay-window.js';
 import {
   LANE_OPEN_REFUSED,
   LANE_STATS,
-  loadNative,
+  loadDataPlane,
   type DataLaneHandle,
   type LaneCipherHandle,
-} from './native.js';
+} from './dataplane-addon.js';
 import { dataLaneUnavailable } from './lane-availability.js';
 
 const OWN = Uint8Array.from([0xfc, 0x94, ...randomBytes(14)]);
@@ -27,10 +32,10 @@ before(initCrypto);
 /** Without libsodium there is no lane (the engine stays in JavaScript): nothing here to test. */
 const skip = dataLaneUnavailable() ?? false;
 
-const newLane = (): DataLaneHandle => new (loadNative().DataLane)(OWN);
+const newLane = (): DataLaneHandle => new (loadDataPlane().DataLane)(OWN);
 /** A destination as UdpSocketHandle.sockaddr makes it, from a socket closed at once. */
 function sockaddr(): Uint8Array {
-  const socket = new (loadNative().UdpSocket)(
+  const socket = new (loadDataPlane().UdpSocket)(
     0,
     true,
     () => {},
@@ -230,7 +235,7 @@ describe('the lane refuses what it cannot use, saying what is wrong', { skip }, 
   });
 
   test('addresses, ciphers and sockaddrs of the wrong kind are type errors', () => {
-    assert.throws(() => new (loadNative().DataLane)(new Uint8Array(15)), {
+    assert.throws(() => new (loadDataPlane().DataLane)(new Uint8Array(15)), {
       name: 'TypeError',
       message: /16-byte/,
     });
@@ -286,7 +291,7 @@ describe('the lane refuses what it cannot use, saying what is wrong', { skip }, 
 
 describe('routes and counts', { skip }, () => {
   test('a routed peer has counters, one per source, until it is forgotten', () => {
-    const native = loadNative();
+    const native = loadDataPlane();
     const socket = new native.UdpSocket(
       0,
       true,

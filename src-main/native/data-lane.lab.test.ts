@@ -9,19 +9,26 @@ import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { after, before, describe, test } from 'node:test';
-import { runCommand } from '../e2e/lab/command.js';
-import { onProcessExit } from '../e2e/lab/exit-hooks.js';
-import { createNamespace, deleteNamespaces, deleteNamespacesSync, ipBatch } from '../e2e/lab/namespaces.js';
-import { DATA_OVERHEAD } from '../src-protocol/security/data-packet.js';
+import { runCommand } from '../../e2e/lab/command.js';
+import { onProcessExit } from '../../e2e/lab/exit-hooks.js';
+import {
+  createNamespace,
+  deleteNamespaces,
+  deleteNamespacesSync,
+  ipBatch,
+} from '../../e2e/lab/namespaces.js';
+import { DATA_OVERHEAD } from '../../src-protocol/security/data-packet.js';
+import { loadNative } from '../../src-helper/native.js';
 import {
   LANE_PEER_COUNTERS,
   LANE_STATS,
-  loadNative,
+  dataPlaneAddonPath,
+  loadDataPlane,
   type DataLaneHandle,
   type LaneCipherHandle,
   type TunReaderHandle,
   type UdpSocketHandle,
-} from './native.js';
+} from './dataplane-addon.js';
 import { dataLaneUnavailable } from './lane-availability.js';
 
 const P2P_DATA = 0x02;
@@ -113,7 +120,7 @@ interface Base {
 }
 
 function startBase(nodes: readonly Node[]): Base {
-  const native = loadNative();
+  const native = loadDataPlane();
   const base = { received: [] } as unknown as Base;
   base.send = (to, datagram) =>
     assert.equal(base.socket.send(datagram, base.socket.sockaddr('127.0.0.1', to.socket.port)!), 0);
@@ -155,7 +162,6 @@ const setMtu = (node: Node, mtu: number) =>
 const isRoot = process.getuid?.() === 0;
 /** Where libsodium is missing there is no lane (the engine stays in JavaScript). */
 const laneSkip = dataLaneUnavailable() ?? (isRoot ? false : 'needs root: namespaces and TUN devices');
-const addonPath = (): string => new URL('./native/build/Release/hnet_native.node', import.meta.url).pathname;
 
 describe('the data lane between two TUN devices', { skip: laneSkip }, () => {
   const nodes: Node[] = [];
@@ -167,10 +173,10 @@ describe('the data lane between two TUN devices', { skip: laneSkip }, () => {
 
   before(async () => {
     stopTeardown = onProcessExit(() => deleteNamespacesSync(namespaces));
-    const native = loadNative();
+    const native = loadDataPlane();
     for (const [index, name] of namespaces.entries()) {
       await createNamespace(name);
-      const { fd } = native.openTun(name);
+      const { fd } = loadNative().openTun(name);
       // The device keeps its fd when it moves: the kernel in the namespace is the other end.
       await runCommand(['ip', 'link', 'set', 'dev', name, 'netns', name]);
       const text = `fc94::${(index + 10).toString(16)}`;
@@ -295,7 +301,7 @@ describe('the data lane between two TUN devices', { skip: laneSkip }, () => {
     assert.equal(b.cipher.open(multicast.subarray(1), out, 0), multicastTunnel.length);
 
     // DATA under the right key, from a source the route does not list.
-    const stranger = new (loadNative().UdpSocket)(0, true, () => {}, assert.fail);
+    const stranger = new (loadDataPlane().UdpSocket)(0, true, () => {}, assert.fail);
     try {
       const fromStranger = sealed(a.cipher, p2p, Uint8Array.from([59, 2]));
       assert.equal(stranger.send(fromStranger, stranger.sockaddr('127.0.0.1', b.socket.port)!), 0);
@@ -519,12 +525,12 @@ test(
   'without libsodium the lane refuses to start with ENOTSUP, saying the engine stays in JavaScript',
   { skip: dataLaneUnavailable() ?? (isRoot ? false : 'needs root: a mount namespace hides the library') },
   async () => {
-    new (loadNative().DataLane)(new Uint8Array(16));
+    new (loadDataPlane().DataLane)(new Uint8Array(16));
     // The library the lane loaded, hidden in a mount namespace of a child of our own.
     const library = /\s(\/\S*libsodium\S*)$/m.exec(readFileSync('/proc/self/maps', 'utf8'))?.[1];
     assert.ok(library, 'libsodium is mapped once a lane exists');
     const script =
-      `const addon = require(${JSON.stringify(process.env.HNET_NATIVE_ADDON ?? addonPath())});` +
+      `const addon = require(${JSON.stringify(dataPlaneAddonPath)});` +
       `try { new addon.DataLane(new Uint8Array(16)); console.log('loaded'); }` +
       `catch (error) { console.log(error.code + ' ' + error.message); }`;
     const { stdout } = await promisify(execFile)('unshare', [

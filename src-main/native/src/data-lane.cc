@@ -1,5 +1,5 @@
 // The JavaScript face of the data lane: DataLane (routes and counts, in lane-router.cc) and the
-// LaneCipher objects it makes (lane-cipher.cc). See DataLaneHandle in src-helper/native.ts.
+// LaneCipher objects it makes (lane-cipher.cc). See DataLaneHandle in src-main/native/dataplane-addon.ts.
 #include "data-lane.h"
 
 #include "errors.h"
