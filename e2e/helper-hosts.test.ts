@@ -34,8 +34,8 @@ const VERSION_B = entries('bbbb', 'with-a-fairly-long-domain-name.example');
 const ROUNDS = 6;
 const WHOLE_VERSIONS = new Map([
   [ORIGINAL.toString('latin1'), 'original'],
-  [renderHostsFile(ORIGINAL.toString('latin1'), VERSION_A), 'A'],
-  [renderHostsFile(ORIGINAL.toString('latin1'), VERSION_B), 'B'],
+  [renderHostsFile(ORIGINAL.toString('latin1'), VERSION_A).content, 'A'],
+  [renderHostsFile(ORIGINAL.toString('latin1'), VERSION_B).content, 'B'],
 ]);
 
 interface Helper {

@@ -3,12 +3,14 @@
 // listens, not on its 5 s retry timer. Real hnetd, real helper, real hnet0, in a lab host.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HelperClient } from '../src-main/engine/helper-client.js';
+import { HELPER_VERSION } from '../src-helper/operations.js';
 import type { Host, LabProcess } from './lab/index.js';
+import { ENGINE_USER, HELPER_GROUP } from './lab/users.js';
 import { currentBuild } from './scenarios/hnet-node.js';
 import { scenarioLab } from './scenarios/scenario-lab.js';
 
@@ -71,13 +73,19 @@ describe('hnetd started before the root helper', () => {
   before(async () => {
     host = await world.lab.host('node', { on: await world.lab.segment('lan') });
     dir = join(world.scratch, 'node');
-    // The folder exists before either starts, as systemd's RuntimeDirectory= makes /run/hnet.
-    await mkdir(join(dir, 'run'), { recursive: true });
+    // The folders exist before either starts, as systemd's RuntimeDirectory= makes /run/hnet-helper
+    // (root's) and /run/hnet (the engine's).
+    await mkdir(join(dir, 'run'), { recursive: true, mode: 0o755 });
+    for (const owned of ['engine', 'state']) {
+      await mkdir(join(dir, owned), { recursive: true, mode: 0o755 });
+      await chown(join(dir, owned), ENGINE_USER.uid, ENGINE_USER.gid);
+    }
     helperSocket = join(dir, 'run', 'helper.sock');
     helperConfig = join(dir, 'helper.json');
     await writeFile(
       helperConfig,
       JSON.stringify({
+        group: HELPER_GROUP,
         socketPath: helperSocket,
         hostsFile: join(dir, 'hosts'),
         stateFile: join(dir, 'run', 'helper-state.json'),
@@ -88,13 +96,14 @@ describe('hnetd started before the root helper', () => {
       env: {
         ...process.env,
         HNET_STATE_DIR: join(dir, 'state'),
-        HNET_CONTROL_SOCKET: join(dir, 'run', 'control.sock'),
+        HNET_CONTROL_SOCKET: join(dir, 'engine', 'control.sock'),
         HNET_HELPER_SOCKET: helperSocket,
         HNET_BASE_SERVERS: '',
         HNET_HOSTNAME: 'early',
         HNET_CONFIG: join(dir, 'hnetd.json'),
         HNET_LOG_LEVEL: 'debug',
       },
+      user: ENGINE_USER,
     });
   });
 
@@ -144,7 +153,7 @@ describe('hnetd started before the root helper', () => {
       const status = await new HelperClient(helperSocket).status();
       assert.match(message, /^READY=1$/m);
       assert.match(message, new RegExp(`^MAINPID=${helper.pid}$`, 'm'));
-      assert.equal(status.version, '1');
+      assert.equal(status.version, HELPER_VERSION);
     } finally {
       notification.stop();
     }

@@ -1,5 +1,6 @@
-// The root helper in a network namespace of its own: it creates and configures hnet0, hands the
-// fd to the engine, refuses callers it does not know, and packets flow both ways through the fd.
+// The root helper in a network namespace of its own: it creates and configures hnet0 for the key
+// that proves it owns the address, hands the fd to the engine, refuses callers it does not know,
+// serves each caller only its own device, and packets flow both ways through the fd.
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,10 +8,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { NativeError } from '../src-helper/native.js';
 import { HelperClient } from '../src-main/engine/helper-client.js';
+import { formatAddress, parseIpv6 } from '../src-protocol/address.js';
+import { initCrypto } from '../src-protocol/crypto.js';
+import { generateIdentity, type Identity } from '../src-protocol/identity.js';
 import { TunIo } from '../src-main/engine/tun-io.js';
 import { Lab, type Host, type LabProcess } from './lab/index.js';
 
-const ADDRESS = 'fc94:1350:1883:b7ff:3bd0:eb4f:2280:5239';
+/** The engine's key, made afresh: the helper gives a device only the address a key owns. */
+let identity: Identity;
+let ADDRESS: string;
 const PEER = 'fc94:aaaa:bbbb:cccc:dddd:eeee:ffff:1234';
 const ALLOWED_GID = 4242;
 
@@ -107,6 +113,9 @@ describe('root helper in a namespace', () => {
   let client: HelperClient;
 
   before(async () => {
+    await initCrypto();
+    identity = generateIdentity();
+    ADDRESS = formatAddress(identity.address);
     lab = await Lab.create();
     const lan = await lab.segment('lan');
     host = await lab.host('node', { on: lan });
@@ -138,7 +147,7 @@ describe('root helper in a namespace', () => {
     JSON.parse((await host.exec(['ip', '-j', ...argv])).stdout) as unknown;
 
   test('openTun creates hnet0 with the address /16, MTU 1350, the overlay and multicast routes, up', async () => {
-    const tun = await client.openTun('hnet0', ADDRESS, 1350);
+    const tun = await client.openTun(identity, 1350);
     const io = new TunIo(tun.fd, { onPacket: () => undefined });
     try {
       const [link] = (await ipJson('link', 'show', 'dev', 'hnet0')) as {
@@ -153,8 +162,8 @@ describe('root helper in a namespace', () => {
         addr_info: { local?: string; prefixlen?: number }[];
       }[];
       assert.deepEqual(
-        addr?.addr_info.filter((a) => a.local).map((a) => [a.local, a.prefixlen]),
-        [['fc94:1350:1883:b7ff:3bd0:eb4f:2280:5239', 16]],
+        addr?.addr_info.filter((a) => a.local).map((a) => [formatAddress(parseIpv6(a.local!)!), a.prefixlen]),
+        [[ADDRESS, 16]],
       );
       const routes = (await ipJson('-6', 'route', 'show', 'dev', 'hnet0')) as { dst: string }[];
       assert.ok(
@@ -167,8 +176,8 @@ describe('root helper in a namespace', () => {
       assert.equal(disabled.stdout.trim(), '0');
       const status = await client.status();
       assert.deepEqual(
-        status.tuns.map((t) => [t.name, t.address, t.mtu, t.ownerUid]),
-        [['hnet0', ADDRESS, 1350, 0]],
+        status.tuns.map((t) => [t.name, t.address, t.mtu, t.ownerUid, t.overlayRoute]),
+        [['hnet0', ADDRESS, 1350, 0, true]],
       );
     } finally {
       assert.equal(await io.close(), null);
@@ -176,7 +185,7 @@ describe('root helper in a namespace', () => {
   });
 
   test('a ping to an overlay address is read from the fd, and the reply written to it reaches ping', async () => {
-    const tun = await client.openTun('hnet0', ADDRESS, 1350);
+    const tun = await client.openTun(identity, 1350);
     const seen: EchoRequest[] = [];
     const io = new TunIo(tun.fd, {
       onPacket: (packet) => {
@@ -203,7 +212,7 @@ describe('root helper in a namespace', () => {
   });
 
   test('a UDP datagram written to the fd is delivered to a socket bound in the namespace', async () => {
-    const tun = await client.openTun('hnet0', ADDRESS, 1350);
+    const tun = await client.openTun(identity, 1350);
     const io = new TunIo(tun.fd, { onPacket: () => undefined });
     const receiver = host.spawn([
       process.execPath,
@@ -224,7 +233,7 @@ describe('root helper in a namespace', () => {
   });
 
   test('closing the reader while a ping flood fills its queue stops it promptly and frees the device', async () => {
-    const tun = await client.openTun('hnet0', ADDRESS, 1350);
+    const tun = await client.openTun(identity, 1350);
     const io = new TunIo(tun.fd, {
       onPacket: () => {
         // A slow consumer: the reader thread ends up blocked on a full queue towards JS.
@@ -252,26 +261,29 @@ describe('root helper in a namespace', () => {
     }
   });
 
-  test('an existing interface of the same name (another VPN, another engine) is never taken over', async () => {
+  test('an existing interface of the same name (another VPN) is never taken over: the helper names ours hnet1', async () => {
     await host.exec(['ip', 'tuntap', 'add', 'dev', 'hnet0', 'mode', 'tun']);
     try {
-      const reply = await client.call({ op: 'openTun', name: 'hnet0', address: ADDRESS, mtu: 1350 });
-      assert.equal(reply.ok, false);
-      assert.match(reply.ok ? '' : reply.error.message, /a network interface named hnet0 already exists/);
-      assert.equal(reply.fd, undefined);
-      const links = (await ipJson('addr', 'show', 'dev', 'hnet0')) as { addr_info: { local?: string }[] }[];
-      const addresses = links.flatMap((l) => l.addr_info.map((a) => a.local));
-      assert.ok(
-        !addresses.some((a) => a?.startsWith('fc94')),
-        `the foreign device was reconfigured: ${addresses.join(' ')}`,
-      );
+      const tun = await client.openTun(identity, 1350);
+      const io = new TunIo(tun.fd, { onPacket: () => undefined });
+      try {
+        assert.equal(tun.name, 'hnet1');
+        const links = (await ipJson('addr', 'show', 'dev', 'hnet0')) as { addr_info: { local?: string }[] }[];
+        const addresses = links.flatMap((l) => l.addr_info.map((a) => a.local));
+        assert.ok(
+          !addresses.some((a) => a?.startsWith('fc94')),
+          `the foreign device was reconfigured: ${addresses.join(' ')}`,
+        );
+      } finally {
+        await io.close();
+      }
     } finally {
       await host.exec(['ip', 'tuntap', 'del', 'dev', 'hnet0', 'mode', 'tun']);
     }
   });
 
   test('closeTun removes the device; a device the helper did not create is left alone', async () => {
-    const tun = await client.openTun('hnet0', ADDRESS, 1350);
+    const tun = await client.openTun(identity, 1350);
     const onEnd: (NativeError | null)[] = [];
     const io = new TunIo(tun.fd, { onPacket: () => undefined, onEnd: (error) => onEnd.push(error) });
     assert.deepEqual(await client.closeTun('hnet0'), { name: 'hnet0', removed: true });
@@ -286,14 +298,70 @@ describe('root helper in a namespace', () => {
     assert.match(refused.ok ? '' : refused.error.message, /not opened by the hnet helper/);
   });
 
+  test("another member of the helper's group gets a device of its own, but neither our routes, our device nor our names", async () => {
+    const ours = await client.openTun(identity, 1350);
+    const io = new TunIo(ours.fd, { onPacket: () => undefined });
+    const hostsFile = join(dir, 'hosts');
+    await writeFile(hostsFile, '127.0.0.1 localhost\n');
+    const second = host.spawn(
+      [
+        'setpriv',
+        '--reuid=65534',
+        '--regid=65534',
+        `--groups=${ALLOWED_GID}`,
+        process.execPath,
+        '--import',
+        'tsx',
+        'e2e/fixtures/second-helper-client.ts',
+        '--socket',
+        socketPath,
+        '--close',
+        ours.name,
+      ],
+      { env: { ...process.env, HOME: dir } },
+    );
+    try {
+      await second.waitForOutput(/^holding$/m, 20_000);
+      const steps = new Map(
+        second.stdout
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map(
+            (line) =>
+              JSON.parse(line) as { step: string; outcome: { ok?: boolean; error?: { kind: string } } },
+          )
+          .map(({ step, outcome }) => [step, outcome]),
+      );
+      assert.deepEqual(steps.get('openTun'), { name: 'hnet1', overlayRoute: false });
+      assert.equal(steps.get('closeTun')?.error?.kind, 'NotOwner');
+      assert.equal(steps.get('writeHosts')?.error?.kind, 'NotOwner');
+      const [route] = (await ipJson('-6', 'route', 'get', 'fc94::1')) as { dev: string }[];
+      assert.equal(route?.dev, 'hnet0');
+      const [multicast] = (await ipJson('-6', 'route', 'get', 'ff15:f2d3:a389::1')) as { dev: string }[];
+      assert.equal(multicast?.dev, 'hnet0');
+      assert.equal(await readFile(hostsFile, 'utf8'), '127.0.0.1 localhost\n');
+    } finally {
+      await second.stop();
+    }
+    // Its device went with it; ours and its routes stayed.
+    const links = (await ipJson('link', 'show')) as { ifname: string }[];
+    assert.deepEqual(links.map((l) => l.ifname).sort(), ['eth0', 'hnet0', 'lo']);
+    const [route] = (await ipJson('-6', 'route', 'get', 'fc94::1')) as { dev: string }[];
+    assert.equal(route?.dev, 'hnet0');
+    await io.close();
+  });
+
   test('hostile operations and arguments are refused and change nothing', async () => {
     const hostsFile = join(dir, 'hosts');
     await writeFile(hostsFile, '127.0.0.1 localhost\n');
     const hostile: { request: unknown; kind: string }[] = [
       { request: { op: 'exec', command: 'sh' }, kind: 'UnknownOperation' },
+      // The old form, which let any caller name a device and an address, is no longer understood.
       { request: { op: 'openTun', name: 'eth0;reboot', address: ADDRESS, mtu: 1350 }, kind: 'BadRequest' },
-      { request: { op: 'openTun', name: 'hnet0', address: 'fe80::1', mtu: 1350 }, kind: 'BadRequest' },
-      { request: { op: 'openTun', name: 'hnet0', address: ADDRESS, mtu: 68 }, kind: 'BadRequest' },
+      { request: { op: 'openTun', name: 'hnet0', address: ADDRESS, mtu: 1350 }, kind: 'BadRequest' },
+      { request: { op: 'openTun', ...unprovenKey(), mtu: 68 }, kind: 'BadRequest' },
+      { request: { op: 'openTun', ...unprovenKey(), mtu: 1350 }, kind: 'BadProof' },
+      { request: { op: 'closeTun', name: 'eth0' }, kind: 'TunFailed' },
       {
         request: { op: 'writeHosts', entries: [{ address: '::1', hostname: 'bank.example' }] },
         kind: 'BadRequest',
@@ -336,6 +404,13 @@ describe('root helper in a namespace', () => {
     assert.deepEqual(await readFile(hostsFile), original);
   });
 
+  /** Our public key with a nonce the helper never issued and a signature that is not ours. */
+  const unprovenKey = () => ({
+    publicKey: Buffer.from(identity.publicKey).toString('hex'),
+    nonce: 'ab'.repeat(32),
+    signature: 'cd'.repeat(64),
+  });
+
   const asNobody = (groups = '--clear-groups'): Promise<{ code: number; stdout: string; stderr: string }> =>
     host.exec(
       [
@@ -362,7 +437,7 @@ describe('root helper in a namespace', () => {
   test('a user whose supplementary groups include the allowed group is served', async () => {
     const result = await asNobody(`--groups=${ALLOWED_GID}`);
     assert.equal(result.code, 0, result.stderr);
-    assert.equal((JSON.parse(result.stdout) as { version: string }).version, '1');
+    assert.equal((JSON.parse(result.stdout) as { version: string }).version, '2');
   });
 
   test('with the socket opened up to everyone, peer credentials still refuse that user', async () => {

@@ -1,4 +1,4 @@
-// Asks the running helper for its status: `node call.js [--socket /run/hnet/helper.sock]`
+// Asks the running helper for its status: `node call.js [--socket /run/hnet-helper/helper.sock]`
 // (Windows: the control pipe, \\.\pipe\hnet-helper by default).
 // For admins checking an install, and for tests calling the helper as another user. Prints the
 // reply as JSON; exits 1 with the helper's sentence when the call fails.

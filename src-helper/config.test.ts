@@ -17,11 +17,18 @@ async function load(content: string): Promise<ReturnType<typeof loadHelperConfig
   return loadHelperConfig(path);
 }
 
-test('without a config file only root may call, on the standard paths', async () => {
-  assert.deepEqual(await loadHelperConfig(join(dir, 'absent.json')), {
-    socketPath: '/run/hnet/helper.sock',
+async function groupFile(content: string): Promise<string> {
+  const path = join(dir, `group-${Math.random().toString(16).slice(2)}`);
+  await writeFile(path, content);
+  return path;
+}
+
+test('without a config file, and no hnet group on the machine, only root may call, on the standard paths', async () => {
+  const noHnetGroup = await groupFile('root:x:0:\nstaff:x:50:\n');
+  assert.deepEqual(await loadHelperConfig(join(dir, 'absent.json'), noHnetGroup), {
+    socketPath: '/run/hnet-helper/helper.sock',
     hostsFile: '/etc/hosts',
-    stateFile: '/run/hnet/helper-state.json',
+    stateFile: '/run/hnet-helper/state.json',
     allowedGid: undefined,
     allowedUids: [],
     pipePath: '\\\\.\\pipe\\hnet-helper',
@@ -45,6 +52,16 @@ test('Windows callers are named by SID and the control pipe must be a local pipe
   );
 });
 
+test("where the hnet group exists (hnetd's user is in it) a config naming no one admits that group", async () => {
+  const withHnet = await groupFile('root:x:0:\nhnet:x:998:\n');
+  assert.equal((await loadHelperConfig(join(dir, 'absent.json'), withHnet)).allowedGid, 998);
+  const path = join(dir, 'paths-only.json');
+  await writeFile(path, '{"hostsFile":"/tmp/hosts"}');
+  assert.equal((await loadHelperConfig(path, withHnet)).allowedGid, 998);
+  await writeFile(path, '{"uids":[1000]}');
+  assert.equal((await loadHelperConfig(path, withHnet)).allowedGid, undefined);
+});
+
 test('a group is named or numbered, and names are looked up in /etc/group', async () => {
   assert.equal((await load('{"group":"root"}')).allowedGid, 0);
   assert.equal((await load('{"group":4242,"uids":[1000,1001]}')).allowedGid, 4242);
@@ -66,6 +83,6 @@ test('on Windows the helper keeps its files in ProgramData and manages the syste
   assert.deepEqual(defaultPaths('linux'), {
     config: '/etc/hnet/helper.json',
     hostsFile: '/etc/hosts',
-    stateFile: '/run/hnet/helper-state.json',
+    stateFile: '/run/hnet-helper/state.json',
   });
 });

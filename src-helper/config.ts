@@ -1,6 +1,7 @@
 // The helper's configuration file (default /etc/hnet/helper.json), root-owned like the helper:
 //   { "group": "hnet", "uids": [1000], "socketPath": …, "hostsFile": …, "stateFile": … }
-// Who may call the helper: root, members of `group` (supplementary groups count) and `uids`.
+// Who may call the helper: root, members of `group` (supplementary groups count) and `uids`; a file
+// that names neither admits the hnet group where it exists (DEFAULT_GROUP).
 // The socket file is root:<group> 0660 (or, with no group, owned by the one allowed uid, 0600), so
 // only they can even connect; peer credentials are checked again on every connection.
 // On Windows `sids` (user or group SIDs) play the part of group and uids, and `pipePath` names the
@@ -39,7 +40,7 @@ export function defaultPaths(platform: NodeJS.Platform = process.platform): {
   return {
     config: '/etc/hnet/helper.json',
     hostsFile: '/etc/hosts',
-    stateFile: '/run/hnet/helper-state.json',
+    stateFile: '/run/hnet-helper/state.json',
   };
 }
 
@@ -93,12 +94,16 @@ export async function lookupGroup(name: string, groupFile = '/etc/group'): Promi
   return undefined;
 }
 
+/** The group the package makes for hnetd (its user is in it): admitted when the config names no one. */
+export const DEFAULT_GROUP = 'hnet';
+
 async function resolveGroup(
   group: string | number | undefined,
   configPath: string,
+  groupFile: string,
 ): Promise<number | undefined> {
   if (group === undefined || typeof group === 'number') return group;
-  const gid = await lookupGroup(group);
+  const gid = await lookupGroup(group, groupFile);
   if (gid === undefined) {
     throw new Error(
       `group "${group}" named in ${configPath} does not exist; create it with "groupadd ${group}"`,
@@ -107,8 +112,11 @@ async function resolveGroup(
   return gid;
 }
 
-/** Reads the config; a missing file means defaults (root only, standard paths). */
-export async function loadHelperConfig(path: string): Promise<HelperConfig> {
+/**
+ * Reads the config; a missing file means defaults: standard paths, and root plus the members of
+ * the hnet group where that group exists (hnetd's own user is one), else root only.
+ */
+export async function loadHelperConfig(path: string, groupFile = '/etc/group'): Promise<HelperConfig> {
   let file: ConfigFile = {};
   let content: string | undefined;
   try {
@@ -131,11 +139,15 @@ export async function loadHelperConfig(path: string): Promise<HelperConfig> {
   if (file.group === undefined && (file.uids?.length ?? 0) > 1) {
     throw new Error(`${path}: with several "uids", also name a "group" they belong to`);
   }
+  const namesNoOne = file.group === undefined && file.uids === undefined;
+  const defaultGid = namesNoOne
+    ? await lookupGroup(DEFAULT_GROUP, groupFile).catch(() => undefined)
+    : undefined;
   return {
     socketPath: file.socketPath ?? DEFAULT_SOCKET_PATH,
     hostsFile: file.hostsFile ?? defaultPaths().hostsFile,
     stateFile: file.stateFile ?? defaultPaths().stateFile,
-    allowedGid: await resolveGroup(file.group, path),
+    allowedGid: defaultGid ?? (await resolveGroup(file.group, path, groupFile)),
     allowedUids: file.uids ?? [],
     pipePath: file.pipePath ?? DEFAULT_PIPE_PATH,
     allowedSids: file.sids ?? [],

@@ -55,14 +55,36 @@ function unmanagedLines(content: string): { kept: Line[]; blockAt: number } {
 /** Number of managed lines currently in the file. */
 export const countManagedLines = (content: string): number => splitLines(content).filter(isManaged).length;
 
+/** Every name the unmanaged lines give an address to, lowercased: those are never shadowed. */
+function namesInUse(kept: readonly Line[]): Set<string> {
+  const names = new Set<string>();
+  for (const line of kept) {
+    const [, ...aliases] = line.text.replace(/#.*/, '').trim().split(/\s+/);
+    for (const alias of aliases) if (alias) names.add(alias.toLowerCase());
+  }
+  return names;
+}
+
+export interface RenderedHosts {
+  content: string;
+  /** Entries left out because a line of the file's own already names them. */
+  skipped: string[];
+}
+
 /**
  * The new file content: unmanaged lines unchanged, the managed block replaced by `entries` where
- * the first managed line was (or appended). Entries must already be validated (protocol.ts).
+ * the first managed line was (or appended). An entry whose name the file already maps elsewhere
+ * (localhost, a name the admin pinned) is left out: our block must never change what a name the
+ * machine already knew resolves to. Entries must already be validated (protocol.ts).
  */
-export function renderHostsFile(content: string, entries: readonly HostsEntry[]): string {
+export function renderHostsFile(content: string, entries: readonly HostsEntry[]): RenderedHosts {
   const { kept, blockAt } = unmanagedLines(content);
-  const block = entries.map((e) => `${e.address} ${e.hostname}${MANAGED_SUFFIX}`);
-  if (block.length === 0) return join(kept);
+  const inUse = namesInUse(kept);
+  const skipped = entries.filter((e) => inUse.has(e.hostname.toLowerCase())).map((e) => e.hostname);
+  const block = entries
+    .filter((e) => !inUse.has(e.hostname.toLowerCase()))
+    .map((e) => `${e.address} ${e.hostname}${MANAGED_SUFFIX}`);
+  if (block.length === 0) return { content: join(kept), skipped };
   // Follow the file's own convention, so a Windows-edited file does not get mixed line endings.
   const eol = kept[0]?.end === '\r\n' ? '\r\n' : '\n';
   const before = kept.slice(0, blockAt);
@@ -71,7 +93,7 @@ export function renderHostsFile(content: string, entries: readonly HostsEntry[])
   if (after.length === 0 && previous && previous.end === '') {
     // The file ends without a newline: separate our block from its last line instead of
     // altering that line, and leave the file ending without a newline as it did.
-    return join(before) + block.map((line) => eol + line).join('');
+    return { content: join(before) + block.map((line) => eol + line).join(''), skipped };
   }
-  return join(before) + block.map((line) => line + eol).join('') + join(after);
+  return { content: join(before) + block.map((line) => line + eol).join('') + join(after), skipped };
 }

@@ -1,12 +1,15 @@
-// What the helper does for an authorised caller: the closed set of operations in protocol.ts.
-// Operations run one at a time, so two callers never interleave a hosts rewrite or a TUN setup.
+// What the helper does for an authorised caller: the closed set of operations in protocol.ts, each
+// serving the caller only what is its own (overlay-devices.ts says what that is). Operations run
+// one at a time, so two callers never interleave a hosts rewrite or a TUN setup.
 import { closeSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { formatAddress } from '../src-protocol/address.js';
 import { list, object } from '../src-main/shared/validate.js';
 import { replaceFile } from './atomic-file.js';
 import { countManagedLines, renderHostsFile } from './hosts-file.js';
 import { loadNative } from './native.js';
+import { mayClose, mayWriteHosts, planOpen } from './overlay-devices.js';
 import {
   tunInfoValidator,
   type HelperError,
@@ -16,10 +19,11 @@ import {
   type ResultOf,
   type TunInfo,
 } from './protocol.js';
-import { configureTun, deleteTun, tunExists } from './tun-config.js';
+import { configureTun, deleteTun, interfaceIndex, tunExistsNow, type TunSettings } from './tun-config.js';
+import { TunChallenges } from './tun-proof.js';
 import { startWintunRelay, type WintunRelay } from './wintun-relay.js';
 
-export const HELPER_VERSION = '1';
+export const HELPER_VERSION = '2';
 
 const stateValidator = object({ tuns: list(tunInfoValidator, 64) });
 
@@ -52,6 +56,7 @@ export class HelperOperations {
   private queue: Promise<unknown> = Promise.resolve();
   /** Windows: the Wintun sessions this helper holds, by adapter name. */
   private readonly relays = new Map<string, WintunRelay>();
+  private readonly challenges = new TunChallenges();
 
   constructor(private readonly paths: HelperPaths) {}
 
@@ -63,58 +68,73 @@ export class HelperOperations {
 
   private dispatch(request: HelperRequest, caller: Caller): Promise<AnyOutcome> {
     switch (request.op) {
+      case 'challenge':
+        return Promise.resolve({ ok: true, result: { nonce: this.challenges.issue(caller) } });
       case 'openTun':
         return this.openTun(request, caller);
       case 'closeTun':
-        return this.closeTun(request);
+        return this.closeTun(request, caller);
       case 'writeHosts':
-        return this.writeHosts(request);
+        return this.writeHosts(request, caller);
       case 'status':
         return this.status();
     }
   }
 
   private async openTun(request: RequestOf<'openTun'>, caller: Caller): Promise<OperationOutcome<'openTun'>> {
-    if (process.platform === 'win32') return this.openWintun(request, caller);
+    const proof = this.challenges.check(request, caller);
+    if (!proof.ok) return proof;
+    const address = formatAddress(proof.address);
+    const live = await this.liveTuns();
+    const plan = planOpen(live, caller, address, tunExistsNow);
+    if (!plan.ok) return plan;
+    const { name, overlayRoute, replaces } = plan;
+    // A client has one device: asking again (an engine restarted while its old device lingers)
+    // replaces it, so whatever still holds the old fd sees it end.
+    if (replaces) {
+      const closed = await this.removeTun(replaces);
+      if (!closed.ok) return closed;
+    }
+    const settings = { name, address, mtu: request.mtu, overlayRoute };
+    const others = live.filter((tun) => tun !== replaces);
+    if (process.platform === 'win32') return this.openWintun(settings, caller, others);
     let tun: { fd: number; name: string };
     try {
-      tun = loadNative().openTun(request.name);
+      tun = loadNative().openTun(name);
     } catch (error) {
       const busy = (error as NodeJS.ErrnoException).code === 'EBUSY';
       return failed(
         'TunFailed',
         busy
-          ? `a network interface named ${request.name} already exists (another hnet engine or VPN has it); stop it or choose another name`
-          : `cannot create ${request.name}: ${reason(error)}`,
+          ? `a network interface named ${name} already exists (another VPN has it); stop it and try again`
+          : `cannot create ${name}: ${reason(error)}`,
       );
     }
+    let ifindex: number | undefined;
     try {
-      await configureTun({ name: tun.name, address: request.address, mtu: request.mtu });
+      await configureTun(settings);
+      ifindex = await interfaceIndex(name);
+      if (ifindex === undefined) throw new Error('it vanished while it was being configured');
     } catch (error) {
       closeSync(tun.fd);
-      return failed('TunFailed', `cannot configure ${request.name}: ${reason(error)}`);
+      return failed('TunFailed', `cannot configure ${name}: ${reason(error)}`);
     }
-    await this.rememberTun({ ...request, name: tun.name }, caller);
-    return { ok: true, result: { name: tun.name, address: request.address, mtu: request.mtu }, fd: tun.fd };
+    await this.rememberTun({ ...settings, ifindex }, caller, others);
+    return { ok: true, result: { name, address, mtu: request.mtu, overlayRoute }, fd: tun.fd };
   }
 
   /** Windows: no fd to pass; the helper holds the session and the caller connects to its pipe. */
   private async openWintun(
-    request: RequestOf<'openTun'>,
+    settings: TunSettings,
     caller: Caller,
+    others: readonly TunInfo[],
   ): Promise<OperationOutcome<'openTun'>> {
-    const { name, address, mtu } = request;
+    const { name } = settings;
     if (caller.sid === undefined)
       return failed('TunFailed', `cannot open ${name}: the caller's Windows account is unknown`);
-    if (this.relays.has(name)) {
-      return failed(
-        'TunFailed',
-        `${name} is already open for another hnet engine; stop it or choose another name`,
-      );
-    }
     let relay: WintunRelay;
     try {
-      relay = await startWintunRelay({ name, address, mtu }, { pid: caller.pid, sid: caller.sid });
+      relay = await startWintunRelay(settings, { pid: caller.pid, sid: caller.sid });
     } catch (error) {
       return failed('TunFailed', `cannot create ${name}: ${reason(error)}`);
     }
@@ -127,65 +147,98 @@ export class HelperOperations {
         .then(() => this.recordTuns((tuns) => tuns.filter((t) => t.name !== name)))
         .catch(() => undefined);
     });
-    await this.rememberTun(request, caller);
-    return { ok: true, result: { name, address, mtu, dataPipe: relay.dataPipe } };
+    await this.rememberTun({ ...settings, ifindex: 0 }, caller, others);
+    const { address, mtu, overlayRoute } = settings;
+    return { ok: true, result: { name, address, mtu, overlayRoute, dataPipe: relay.dataPipe } };
   }
 
-  private rememberTun(tun: { name: string; address: string; mtu: number }, caller: Caller): Promise<void> {
-    return this.recordTuns((tuns) => [
-      ...tuns.filter((t) => t.name !== tun.name),
-      { name: tun.name, address: tun.address, mtu: tun.mtu, ownerUid: caller.uid, ownerPid: caller.pid },
+  /** Records the caller's new device beside `others`, the live devices it leaves alone. */
+  private rememberTun(
+    tun: TunSettings & { ifindex: number },
+    caller: Caller,
+    others: readonly TunInfo[],
+  ): Promise<void> {
+    return this.recordTuns(() => [
+      ...others,
+      {
+        ...tun,
+        ownerUid: caller.uid,
+        ownerPid: caller.pid,
+        ...(caller.sid === undefined ? {} : { ownerSid: caller.sid }),
+      },
     ]);
   }
 
-  private async closeTun(request: RequestOf<'closeTun'>): Promise<OperationOutcome<'closeTun'>> {
-    const known = (await this.readTuns()).some((t) => t.name === request.name);
-    // Only devices this helper created: the caller must not be able to delete eth0.
-    if (!known)
-      return failed('TunFailed', `${request.name} was not opened by the hnet helper; refusing to remove it`);
+  private async closeTun(
+    request: RequestOf<'closeTun'>,
+    caller: Caller,
+  ): Promise<OperationOutcome<'closeTun'>> {
+    const records = await this.readTuns();
+    const allowed = mayClose(records, caller, request.name);
+    if (!allowed.ok) return allowed;
+    return this.removeTun(records.find((record) => record.name === request.name)!);
+  }
+
+  private async removeTun({ name, ifindex }: TunInfo): Promise<OperationOutcome<'closeTun'>> {
     try {
-      const relay = this.relays.get(request.name);
-      const removed = process.platform === 'win32' ? relay !== undefined : await deleteTun(request.name);
+      const relay = this.relays.get(name);
+      const removed = process.platform === 'win32' ? relay !== undefined : await deleteTun(name, ifindex);
       await relay?.close();
-      await this.recordTuns((tuns) => tuns.filter((t) => t.name !== request.name));
-      return { ok: true, result: { name: request.name, removed } };
+      await this.recordTuns((tuns) => tuns.filter((t) => t.name !== name));
+      return { ok: true, result: { name, removed } };
     } catch (error) {
-      return failed('TunFailed', `cannot remove ${request.name}: ${reason(error)}`);
+      return failed('TunFailed', `cannot remove ${name}: ${reason(error)}`);
     }
   }
 
-  private async writeHosts(request: RequestOf<'writeHosts'>): Promise<OperationOutcome<'writeHosts'>> {
+  private async writeHosts(
+    request: RequestOf<'writeHosts'>,
+    caller: Caller,
+  ): Promise<OperationOutcome<'writeHosts'>> {
+    const allowed = mayWriteHosts(await this.liveTuns(), caller);
+    if (!allowed.ok) return allowed;
     try {
       const current = await readFile(this.paths.hostsFile, 'latin1').catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return '';
         throw error;
       });
-      const next = renderHostsFile(current, request.entries);
+      const { content, skipped } = renderHostsFile(current, request.entries);
       const method =
-        next === current ? 'unchanged' : await replaceFile(this.paths.hostsFile, Buffer.from(next, 'latin1'));
-      return { ok: true, result: { written: request.entries.length, method } };
+        content === current
+          ? 'unchanged'
+          : await replaceFile(this.paths.hostsFile, Buffer.from(content, 'latin1'));
+      return { ok: true, result: { written: request.entries.length - skipped.length, skipped, method } };
     } catch (error) {
       return failed('HostsFailed', `cannot update ${this.paths.hostsFile}: ${reason(error)}`);
     }
   }
 
   private async status(): Promise<OperationOutcome<'status'>> {
-    const tuns: TunInfo[] = [];
-    for (const tun of await this.readTuns()) if (await this.isOpen(tun.name)) tuns.push(tun);
     const hosts = await readFile(this.paths.hostsFile, 'latin1').catch(() => '');
     return {
       ok: true,
       result: {
         version: HELPER_VERSION,
-        tuns,
+        tuns: await this.liveTuns(),
         hostsFile: this.paths.hostsFile,
         managedEntries: countManagedLines(hosts),
       },
     };
   }
 
-  private isOpen(name: string): Promise<boolean> {
-    return process.platform === 'win32' ? Promise.resolve(this.relays.has(name)) : tunExists(name);
+  /**
+   * The devices this helper made that still exist. A device lives as long as some process holds
+   * its fd (only its engine was given one), so one that is gone released its name and routes.
+   */
+  private async liveTuns(): Promise<TunInfo[]> {
+    const live: TunInfo[] = [];
+    for (const tun of await this.readTuns()) if (await this.isOpen(tun)) live.push(tun);
+    return live;
+  }
+
+  private async isOpen({ name, ifindex }: TunInfo): Promise<boolean> {
+    if (process.platform === 'win32') return this.relays.has(name);
+    return (await interfaceIndex(name)) === ifindex;
   }
 
   /** Devices this helper created; a missing or unreadable state file means none. */

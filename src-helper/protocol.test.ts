@@ -44,18 +44,10 @@ test('the entry count is bounded', () => {
 
 test('interface names must be short lowercase alphanumerics', () => {
   for (const name of ['hnet0', 'a', 'x'.repeat(15)]) {
-    assert.equal(
-      parseRequest(JSON.stringify({ op: 'openTun', name, address: ADDRESS, mtu: 1350 })).ok,
-      true,
-      name,
-    );
+    assert.equal(parseRequest(JSON.stringify({ op: 'closeTun', name })).ok, true, name);
   }
   for (const name of ['', 'x'.repeat(16), 'HNET0', '-h', 'eth0;rm', '../x', 'hnet 0']) {
-    assert.equal(
-      parseRequest(JSON.stringify({ op: 'openTun', name, address: ADDRESS, mtu: 1350 })).ok,
-      false,
-      name,
-    );
+    assert.equal(parseRequest(JSON.stringify({ op: 'closeTun', name })).ok, false, name);
   }
 });
 
@@ -63,9 +55,24 @@ test('operations outside the closed set are refused by name', () => {
   const parsed = parseRequest(JSON.stringify({ op: 'runCommand', argv: ['sh'] }));
   assert.equal(parsed.ok, false);
   assert.equal(parsed.ok ? '' : parsed.error.kind, 'UnknownOperation');
-  assert.match(parsed.ok ? '' : parsed.error.message, /only performs openTun, closeTun, writeHosts, status/);
+  assert.match(
+    parsed.ok ? '' : parsed.error.message,
+    /only performs challenge, openTun, closeTun, writeHosts, status/,
+  );
   assert.equal(parseRequest('{"op":"__proto__"}').ok, false);
   assert.equal(parseRequest('not json').ok, false);
+});
+
+test('openTun names no device and no address: the helper picks the name and derives the address from the key', () => {
+  const proof = { publicKey: 'ab'.repeat(32), nonce: 'cd'.repeat(32), signature: 'ef'.repeat(64), mtu: 1350 };
+  assert.equal(parseRequest(JSON.stringify({ op: 'openTun', ...proof })).ok, true);
+  const oldForm = { op: 'openTun', name: 'evil0', address: ADDRESS, mtu: 1350 };
+  assert.equal(parseRequest(JSON.stringify(oldForm)).ok, false);
+  assert.equal(parseRequest(JSON.stringify({ op: 'openTun', ...proof, name: 'hnet0' })).ok, false);
+  assert.equal(
+    parseRequest(JSON.stringify({ op: 'openTun', ...proof, publicKey: 'AB'.repeat(32) })).ok,
+    false,
+  );
 });
 
 test('a reply of the wrong shape is reported as a helper of another version', () => {

@@ -4,7 +4,12 @@
 // Framing: one request per connection. The client sends one JSON object and a newline; the helper
 // replies with one JSON object and a newline and closes. An `openTun` reply carries the TUN file
 // descriptor (SCM_RIGHTS) on its first byte.
+//
+// A device is handed only to the key that owns its address: the client asks for a `challenge`, then
+// sends `openTun` with its Ed25519 public key and a signature over tunProofMessage(nonce); the
+// helper derives the address from that key itself (PROTOCOL.md §1) and names the device itself.
 import { formatAddress, parseOverlayAddress } from '../src-protocol/address.js';
+import { fromHex } from '../src-protocol/bytes.js';
 import { canonicalHostname, HOSTNAME_RULE } from '../src-main/shared/hostname.js';
 import {
   boolean,
@@ -20,7 +25,7 @@ import {
   type Validator,
 } from '../src-main/shared/validate.js';
 
-export const DEFAULT_SOCKET_PATH = '/run/hnet/helper.sock';
+export const DEFAULT_SOCKET_PATH = '/run/hnet-helper/helper.sock';
 /** Windows: the helper's control pipe, the counterpart of the Unix socket. */
 export const DEFAULT_PIPE_PATH = '\\\\.\\pipe\\hnet-helper';
 /** Bounds what one /etc/hosts rewrite may contain (the engine's host table has the same limit). */
@@ -55,11 +60,33 @@ export const overlayAddressValidator: Validator<string> = parsed(
 export const hostsEntryValidator = object({ address: overlayAddressValidator, hostname: hostnameValidator });
 export type HostsEntry = Infer<typeof hostsEntryValidator>;
 
+/** Exactly `length` bytes written as lowercase hex. */
+const hexBytes = (length: number): Validator<string> =>
+  parsed(`${length * 2} lowercase hex digits`, (value) =>
+    /^[0-9a-f]*$/.test(value) && fromHex(value)?.length === length ? value : undefined,
+  );
+
+export const NONCE_BYTES = 32;
+const TUN_PROOF_KIND = new TextEncoder().encode('hnet-helper-tun\n');
+
+/**
+ * What the client signs with its device key to be given a device: a domain-separation prefix (as
+ * PROTOCOL.md §1's signatures have) and the nonce the helper issued to that very process.
+ */
+export function tunProofMessage(nonce: Uint8Array): Uint8Array {
+  const message = new Uint8Array(TUN_PROOF_KIND.length + nonce.length);
+  message.set(TUN_PROOF_KIND, 0);
+  message.set(nonce, TUN_PROOF_KIND.length);
+  return message;
+}
+
 const requestValidators = {
+  challenge: object({ op: oneOf(['challenge'] as const) }),
   openTun: object({
     op: oneOf(['openTun'] as const),
-    name: tunNameValidator,
-    address: overlayAddressValidator,
+    publicKey: hexBytes(32),
+    nonce: hexBytes(NONCE_BYTES),
+    signature: hexBytes(64),
     mtu: integer(1280, 9000),
   }),
   closeTun: object({ op: oneOf(['closeTun'] as const), name: tunNameValidator }),
@@ -76,6 +103,12 @@ export const tunInfoValidator = object({
   mtu: integer(1280, 9000),
   ownerUid: integer(0, 2 ** 32 - 1),
   ownerPid: integer(0, 2 ** 32 - 1),
+  /** Windows: the owner's SID (ownerUid is then NO_UID for every caller). */
+  ownerSid: optional(text({ maxLength: 256 })),
+  /** This device carries fc94::/16 and the overlay's multicast routes: one device at a time does. */
+  overlayRoute: boolean,
+  /** The kernel's index of the device (0 on Windows): a later device of the same name is not it. */
+  ifindex: integer(0, 2 ** 31 - 1),
 });
 export type TunInfo = Infer<typeof tunInfoValidator>;
 
@@ -88,15 +121,20 @@ export const dataPipeValidator: Validator<string> = parsed(
 );
 
 const resultValidators = {
+  challenge: object({ nonce: hexBytes(NONCE_BYTES) }),
   openTun: object({
     name: tunNameValidator,
     address: overlayAddressValidator,
     mtu: integer(1280, 9000),
+    /** False: another client holds the overlay's routes, so this device has its address only. */
+    overlayRoute: boolean,
     dataPipe: optional(dataPipeValidator),
   }),
   closeTun: object({ name: tunNameValidator, removed: boolean }),
   writeHosts: object({
     written: integer(0, MAX_HOSTS_ENTRIES),
+    /** Names left out because the file already has them on a line of its own (never shadowed). */
+    skipped: list(hostnameValidator, MAX_HOSTS_ENTRIES),
     // How the file was replaced: in place means a bind-mounted file (atomic-file.ts).
     method: oneOf(['renamed', 'in-place', 'unchanged'] as const),
   }),
@@ -117,6 +155,9 @@ export const OPERATIONS = Object.keys(requestValidators) as Operation[];
 
 export type HelperErrorKind =
   | 'NotAuthorised'
+  | 'NotOwner'
+  | 'BadProof'
+  | 'Busy'
   | 'BadRequest'
   | 'UnknownOperation'
   | 'TooLarge'
@@ -164,6 +205,9 @@ export function parseRequest(line: string): HelperReply<HelperRequest> {
 const helperErrorValidator = object({
   kind: oneOf([
     'NotAuthorised',
+    'NotOwner',
+    'BadProof',
+    'Busy',
     'BadRequest',
     'UnknownOperation',
     'TooLarge',

@@ -14,6 +14,13 @@ import { listenOnPipe } from './pipe-server.js';
 import { encodeLine, MAX_REQUEST_BYTES, parseRequest, type HelperReply } from './protocol.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * Calls in progress per caller and in all. Each call is one short connection, and the operations
+ * queue behind one another anyway, so a caller with more open at once is only trying to crowd the
+ * others out. Root is always served (connections beyond the total are refused to others only).
+ */
+const CONNECTIONS_PER_CALLER = 4;
+const CONNECTIONS_IN_ALL = 64;
 
 export interface HelperServer {
   close(): Promise<void>;
@@ -109,8 +116,24 @@ export async function startHelperServer(config: HelperConfig, log: Log = default
     else replyWithFd(socket, reply, outcome.fd);
   }
 
+  const open = new ConnectionCount();
+
   function handle(socket: Socket, identity: CallerIdentity): void {
     socket.on('error', () => socket.destroy());
+    const who = callerKey(identity);
+    if (!open.admit(who, isRootCaller(identity))) {
+      log('too-many-connections', { caller: who });
+      socket.end(
+        encodeLine({
+          ok: false,
+          error: { kind: 'Busy', message: 'too many calls to the hnet helper at once; try again' },
+        }),
+      );
+      // Refused without waiting for the caller to read: a flood must not cost us descriptors.
+      setTimeout(() => socket.destroy(), 1_000).unref();
+      return;
+    }
+    socket.once('close', () => open.release(who));
     socket.setTimeout(REQUEST_TIMEOUT_MS * 3, () => socket.destroy());
     serve(socket, identity).catch((error: unknown) => {
       log('internal-error', { error: String(error) });
@@ -133,6 +156,14 @@ export async function startHelperServer(config: HelperConfig, log: Log = default
     }
     handle(socket, identity);
   });
+  // Accepting fails with EMFILE/ENFILE when descriptors run out; the kernel keeps the caller
+  // queued and a later accept succeeds, so this is logged once per episode, never fatal.
+  let acceptFailing = false;
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (!acceptFailing) log('accept-failed', { error: error.code ?? String(error) });
+    acceptFailing = true;
+  });
+  server.on('connection', () => (acceptFailing = false));
 
   await mkdir(dirname(config.socketPath), { recursive: true, mode: 0o755 });
   await rm(config.socketPath, { force: true });
@@ -155,6 +186,33 @@ export async function startHelperServer(config: HelperConfig, log: Log = default
         server.close(() => resolve());
       }),
   };
+}
+
+const callerKey = (identity: CallerIdentity): string =>
+  identity.kind === 'unix' ? `uid ${identity.credentials.uid}` : identity.client.sid;
+
+const isRootCaller = (identity: CallerIdentity): boolean =>
+  identity.kind === 'unix' && identity.credentials.uid === 0;
+
+/** Open connections per caller, with the limits above. */
+class ConnectionCount {
+  private readonly perCaller = new Map<string, number>();
+  private total = 0;
+
+  admit(caller: string, root: boolean): boolean {
+    const mine = this.perCaller.get(caller) ?? 0;
+    if (!root && (mine >= CONNECTIONS_PER_CALLER || this.total >= CONNECTIONS_IN_ALL)) return false;
+    this.perCaller.set(caller, mine + 1);
+    this.total++;
+    return true;
+  }
+
+  release(caller: string): void {
+    const mine = (this.perCaller.get(caller) ?? 1) - 1;
+    if (mine > 0) this.perCaller.set(caller, mine);
+    else this.perCaller.delete(caller);
+    this.total--;
+  }
 }
 
 function listenOnControlPipe(

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { linuxPlan, runIpBatch, windowsPlan } from './tun-config.js';
 
 test('on Windows the adapter gets the overlay address, both overlay routes and the MTU, all non-persistent', () => {
-  const plan = windowsPlan({ name: 'hnet0', address: 'fc94:1:2:3:4:5:6:7', mtu: 1350 });
+  const plan = windowsPlan({ name: 'hnet0', address: 'fc94:1:2:3:4:5:6:7', mtu: 1350, overlayRoute: true });
   assert.deepEqual(plan, [
     [
       'interface',
@@ -69,7 +69,7 @@ describe('the Linux commands for one device run in a single ip -batch', () => {
   });
 
   test('the device is configured in order: MTU and queue, address, up, then the routes that need it up', () => {
-    const plan = linuxPlan({ name: 'hnet0', address: 'fc94:1:2:3:4:5:6:7', mtu: 1350 });
+    const plan = linuxPlan({ name: 'hnet0', address: 'fc94:1:2:3:4:5:6:7', mtu: 1350, overlayRoute: true });
     assert.deepEqual(plan, [
       ['link', 'set', 'dev', 'hnet0', 'mtu', '1350', 'txqueuelen', '4096'],
       ['addr', 'replace', 'fc94:1:2:3:4:5:6:7/16', 'dev', 'hnet0', 'nodad', 'noprefixroute'],
@@ -77,5 +77,19 @@ describe('the Linux commands for one device run in a single ip -batch', () => {
       ['route', 'replace', 'fc94::/16', 'dev', 'hnet0'],
       ['route', 'replace', 'multicast', 'ff15:f2d3:a389::/48', 'dev', 'hnet0', 'table', 'local'],
     ]);
+  });
+
+  test("a device opened while another carries the overlay gets its address and no route of the overlay's", () => {
+    const plan = linuxPlan({ name: 'hnet1', address: 'fc94:1:2:3:4:5:6:7', mtu: 1350, overlayRoute: false });
+    assert.deepEqual(plan, [
+      ['link', 'set', 'dev', 'hnet1', 'mtu', '1350', 'txqueuelen', '4096'],
+      ['addr', 'replace', 'fc94:1:2:3:4:5:6:7/16', 'dev', 'hnet1', 'nodad', 'noprefixroute'],
+      ['link', 'set', 'dev', 'hnet1', 'up'],
+    ]);
+    assert.ok(
+      !windowsPlan({ name: 'hnet1', address: 'fc94::7', mtu: 1350, overlayRoute: false })
+        .flat()
+        .some((w) => w.startsWith('prefix=')),
+    );
   });
 });

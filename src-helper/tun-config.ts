@@ -8,7 +8,8 @@
 // options: names are [a-z0-9], addresses are canonical hex; runIpBatch checks each word again,
 // since a space or newline in one would split a batch line into other commands.
 import { execFile } from 'node:child_process';
-import { access, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { win32 } from 'node:path';
 
 export const OVERLAY_PREFIX = 'fc94::/16';
@@ -19,6 +20,8 @@ export interface TunSettings {
   name: string;
   address: string;
   mtu: number;
+  /** Whether this device carries fc94::/16 and the overlay's multicast (one device at a time does). */
+  overlayRoute: boolean;
 }
 
 const IP_CANDIDATES = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'];
@@ -87,7 +90,7 @@ const TX_QUEUE_PACKETS = 4096;
 /** The `ip -6` commands, in order; exported so tests can read the plan without root. */
 export function linuxPlan(settings: TunSettings): string[][] {
   const dev = ['dev', settings.name];
-  return [
+  const device = [
     // A TUN's default queue of 500 overflows in bursts while the engine's reader is scheduled late
     // on a busy machine; every overflow is a TCP retransmit inside the tunnel.
     ['link', 'set', ...dev, 'mtu', String(settings.mtu), 'txqueuelen', String(TX_QUEUE_PACKETS)],
@@ -96,6 +99,10 @@ export function linuxPlan(settings: TunSettings): string[][] {
     ['addr', 'replace', `${settings.address}/16`, ...dev, 'nodad', 'noprefixroute'],
     // Routes need the link up (the kernel refuses a nexthop on a down device).
     ['link', 'set', ...dev, 'up'],
+  ];
+  if (!settings.overlayRoute) return device;
+  return [
+    ...device,
     ['route', 'replace', OVERLAY_PREFIX, ...dev],
     // The local table already has ff00::/8 on every interface; a longer prefix there wins.
     ['route', 'replace', 'multicast', MULTICAST_PREFIX, ...dev, 'table', 'local'],
@@ -117,11 +124,12 @@ async function configureMac(settings: TunSettings): Promise<void> {
     'inet6',
     settings.address,
     'prefixlen',
-    '16',
+    settings.overlayRoute ? '16' : '128',
     'mtu',
     String(settings.mtu),
     'up',
   ]);
+  if (!settings.overlayRoute) return;
   await run('/sbin/route', ['-q', '-n', 'add', '-inet6', OVERLAY_PREFIX, '-interface', dev]);
   await run('/sbin/route', ['-q', '-n', 'add', '-inet6', MULTICAST_PREFIX, '-interface', dev]);
 }
@@ -133,7 +141,7 @@ async function configureMac(settings: TunSettings): Promise<void> {
 /** The `netsh` invocations, in order; exported so tests can read the plan on any OS. */
 export function windowsPlan(settings: TunSettings): string[][] {
   const iface = `interface=${settings.name}`;
-  return [
+  const device = [
     // dadtransmits=0: as `nodad` on Linux, the address is ours by construction.
     [
       'interface',
@@ -149,6 +157,10 @@ export function windowsPlan(settings: TunSettings): string[][] {
     // A /128 address plus an explicit /16 route, as `noprefixroute` plus a route on Linux:
     // netsh would otherwise add the /16 itself and the explicit route would fail as a duplicate.
     ['interface', 'ipv6', 'add', 'address', iface, `address=${settings.address}/128`, 'store=active'],
+  ];
+  if (!settings.overlayRoute) return device;
+  return [
+    ...device,
     ['interface', 'ipv6', 'add', 'route', `prefix=${OVERLAY_PREFIX}`, iface, 'store=active'],
     // Longer than the ff00::/8 route every interface has, so overlay multicast leaves through us.
     ['interface', 'ipv6', 'add', 'route', `prefix=${MULTICAST_PREFIX}`, iface, 'store=active'],
@@ -169,19 +181,26 @@ export async function configureTun(settings: TunSettings): Promise<void> {
   throw new Error(`configuring a TUN device is not implemented on ${process.platform}`);
 }
 
-/** Deletes the device; false when it was already gone. */
-export async function deleteTun(name: string): Promise<boolean> {
+/**
+ * The kernel's index of the interface with this name, or undefined when there is none. Names are
+ * reused (a device of ours that went away, then another VPN's of the same name); indexes are not,
+ * so a device is recognised by both.
+ */
+export async function interfaceIndex(name: string): Promise<number | undefined> {
+  try {
+    return Number((await readFile(`/sys/class/net/${name}/ifindex`, 'utf8')).trim());
+  } catch {
+    return undefined;
+  }
+}
+
+/** Deletes the device if it is still the one with this index; false when it was already gone. */
+export async function deleteTun(name: string, ifindex: number): Promise<boolean> {
   if (process.platform !== 'linux') throw new Error(`closeTun is not implemented on ${process.platform}`);
-  if (!(await tunExists(name))) return false;
+  if ((await interfaceIndex(name)) !== ifindex) return false;
   await run(await findIp(), ['link', 'delete', 'dev', name]);
   return true;
 }
 
-export async function tunExists(name: string): Promise<boolean> {
-  try {
-    await access(`/sys/class/net/${name}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Whether an interface of this name exists, ours or not. */
+export const tunExistsNow = (name: string): boolean => existsSync(`/sys/class/net/${name}`);

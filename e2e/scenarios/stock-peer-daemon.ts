@@ -18,7 +18,7 @@ const engine = await Engine.start({
   config,
   log,
   writeHosts: (entries) => helper.writeHosts(entries),
-  dataPlane: createDataPlane({ openTun: tunThroughHelper(helper), flags: STOCK_FLAGS }),
+  dataPlane: createDataPlane({ openTun: tunThroughHelper(helper, log), flags: STOCK_FLAGS }),
 });
 if (!engine.ok) throw new Error(engine.error.message);
 const server = await serveControlApi(engine.value, { socketPath: config.controlSocket, log });

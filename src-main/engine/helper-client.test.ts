@@ -7,6 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatAddress } from '../../src-protocol/address.js';
+import { fromHex, toHex } from '../../src-protocol/bytes.js';
+import { initCrypto, verifyDetached } from '../../src-protocol/crypto.js';
+import { generateIdentity } from '../../src-protocol/identity.js';
+import { NONCE_BYTES, tunProofMessage } from '../../src-helper/protocol.js';
 import { HelperClient } from './helper-client.js';
 
 const DATA_PIPE = `\\\\.\\pipe\\hnet-tun-${'ab'.repeat(16)}`;
@@ -57,25 +62,42 @@ test('a status call sends one request line and returns the checked reply', async
   assert.deepEqual(seen, [{ op: 'status' }]);
 });
 
-test('openTun yields the data pipe the helper named, without an fd', async () => {
-  const address = 'fc94:1350:1883:b7ff:3bd0:eb4f:2280:5239';
-  const path = await standIn(() => ({
-    ok: true,
-    result: { name: 'hnet0', address, mtu: 1350, dataPipe: DATA_PIPE },
-  }));
-  assert.deepEqual(await new HelperClient(path, 'win32').openTunDevice('hnet0', address), {
-    name: 'hnet0',
-    dataPipe: DATA_PIPE,
+test('openTun proves the key behind the address with the nonce it was given, and yields the named data pipe', async () => {
+  await initCrypto();
+  const identity = generateIdentity();
+  const address = formatAddress(identity.address);
+  const nonce = 'ab'.repeat(NONCE_BYTES);
+  const seen: Record<string, unknown>[] = [];
+  const path = await standIn((request) => {
+    seen.push(request as Record<string, unknown>);
+    return (request as { op: string }).op === 'challenge'
+      ? { ok: true, result: { nonce } }
+      : { ok: true, result: { name: 'hnet1', address, mtu: 1350, overlayRoute: false, dataPipe: DATA_PIPE } };
   });
+  assert.deepEqual(await new HelperClient(path, 'win32').openTunDevice(identity), {
+    name: 'hnet1',
+    dataPipe: DATA_PIPE,
+    overlayRoute: false,
+  });
+  const [challenge, open] = seen;
+  assert.deepEqual(challenge, { op: 'challenge' });
+  assert.equal(open?.['publicKey'], toHex(identity.publicKey));
+  assert.equal(open?.['nonce'], nonce);
+  const signature = fromHex(String(open?.['signature']))!;
+  assert.ok(verifyDetached(signature, tunProofMessage(fromHex(nonce)!), identity.publicKey));
 });
 
 test('an openTun success naming no data pipe is a bad reply, not a device', async () => {
   const address = 'fc94:1350:1883:b7ff:3bd0:eb4f:2280:5239';
-  const path = await standIn(() => ({ ok: true, result: { name: 'hnet0', address, mtu: 1350 } }));
+  const path = await standIn(() => ({
+    ok: true,
+    result: { name: 'hnet0', address, mtu: 1350, overlayRoute: true },
+  }));
   const reply = await new HelperClient(path, 'win32').call({
     op: 'openTun',
-    name: 'hnet0',
-    address,
+    publicKey: '00'.repeat(32),
+    nonce: '00'.repeat(NONCE_BYTES),
+    signature: '00'.repeat(64),
     mtu: 1350,
   });
   assert.ok(!reply.ok);

@@ -5,6 +5,9 @@
 // the helper's control pipe is a plain Node connection (pipe-exchange.ts).
 import { closeSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { fromHex, toHex } from '../../src-protocol/bytes.js';
+import { signDetached } from '../../src-protocol/crypto.js';
+import type { Identity } from '../../src-protocol/identity.js';
 import { loadNative, isNativeError } from '../../src-helper/native.js';
 import {
   DEFAULT_PIPE_PATH,
@@ -16,6 +19,7 @@ import {
   type HelperRequest,
   type HostsEntry,
   type ResultOf,
+  tunProofMessage,
 } from '../../src-helper/protocol.js';
 import { exchangeOverPipe } from './pipe-exchange.js';
 import type { OpenedTun } from './tun-device.js';
@@ -102,21 +106,34 @@ export class HelperClient {
   }
 
   /**
-   * Creates and configures the device: its fd (Linux/macOS, the caller owns it) or the data pipe
-   * the helper relays it over (Windows); tun-device.ts opens either.
+   * Creates and configures this identity's device, proving to the helper that we hold its key (a
+   * signed challenge): its fd (Linux/macOS, the caller owns it) or the data pipe the helper relays
+   * it over (Windows); tun-device.ts opens either. The helper names the device and says whether it
+   * carries the overlay's routes (another engine on this machine may hold them).
    */
-  async openTunDevice(name: string, address: string, mtu = 1350): Promise<OpenedTun> {
-    const reply = await this.call({ op: 'openTun', name, address, mtu });
+  async openTunDevice(identity: Identity, mtu = 1350): Promise<OpenedTun & { overlayRoute: boolean }> {
+    const { nonce } = await this.expect({ op: 'challenge' });
+    const signature = signDetached(tunProofMessage(fromHex(nonce)!), identity.secretKey);
+    const reply = await this.call({
+      op: 'openTun',
+      publicKey: toHex(identity.publicKey),
+      nonce,
+      signature: toHex(signature),
+      mtu,
+    });
     if (!reply.ok) throw new HelperFailure(reply.error);
-    const { dataPipe } = reply.result;
-    if (dataPipe !== undefined) return { name: reply.result.name, dataPipe };
+    const { name, dataPipe, overlayRoute } = reply.result;
+    if (dataPipe !== undefined) return { name, dataPipe, overlayRoute };
     // call() turns an openTun success with neither fd nor pipe into BadReply, so fd is set here.
-    return { fd: reply.fd ?? -1, name: reply.result.name };
+    return { fd: reply.fd ?? -1, name, overlayRoute };
   }
 
   /** The TUN fd (Linux/macOS), for callers that read it themselves (see tun-io.ts). */
-  async openTun(name: string, address: string, mtu = 1350): Promise<{ fd: number; name: string }> {
-    const opened = await this.openTunDevice(name, address, mtu);
+  async openTun(
+    identity: Identity,
+    mtu = 1350,
+  ): Promise<{ fd: number; name: string; overlayRoute: boolean }> {
+    const opened = await this.openTunDevice(identity, mtu);
     if ('fd' in opened) return opened;
     throw new HelperFailure({
       kind: 'BadReply',

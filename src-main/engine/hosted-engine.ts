@@ -23,7 +23,7 @@ export async function startHostedEngine(config: Config, log: Logger): Promise<Ou
     config,
     log,
     writeHosts: (entries) => helper.writeHosts(entries),
-    dataPlane: createDataPlane({ openTun: tunThroughHelper(helper) }),
+    dataPlane: createDataPlane({ openTun: tunThroughHelper(helper, log) }),
     enrolment: createEnrolment(),
   });
   if (!engine.ok) return engine;
