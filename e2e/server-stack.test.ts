@@ -207,7 +207,7 @@ describe('self-hosted server stack', () => {
     const hnetMayFail = (args: string[]) =>
       delta.host.runScript(
         'src-main/cli/hnet.ts',
-        [...args, '--socket', join(scratch, 'delta', 'control.sock')],
+        [...args, '--socket', join(scratch, 'delta', 'run', 'control.sock')],
         {
           allowFailure: true,
         },

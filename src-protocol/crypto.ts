@@ -129,13 +129,17 @@ export function kxSessionKeys(
   return backend().kxSessionKeys(role, own, peerPublicKey);
 }
 
-/** The domain-separation prefixes of every Husarnet signature (PROTOCOL.md §1). */
-export type SignatureKind = 'ng-p2p-msg' | 'ng-kx-pubkey' | 'ng-p2b-msg';
+/**
+ * The domain-separation prefixes of every signature: Husarnet's (PROTOCOL.md §1) and hnet's own
+ * `hnet-websetup-join` (docs/protocol-extensions.md), so no signature can stand in for another kind.
+ */
+export type SignatureKind = 'ng-p2p-msg' | 'ng-kx-pubkey' | 'ng-p2b-msg' | 'hnet-websetup-join';
 
 const prefixes: Record<SignatureKind, Uint8Array> = {
   'ng-p2p-msg': new TextEncoder().encode('ng-p2p-msg\n'),
   'ng-kx-pubkey': new TextEncoder().encode('ng-kx-pubkey\n'),
   'ng-p2b-msg': new TextEncoder().encode('ng-p2b-msg\n'),
+  'hnet-websetup-join': new TextEncoder().encode('hnet-websetup-join\n'),
 };
 
 function prefixed(kind: SignatureKind, bytes: Uint8Array): Uint8Array {

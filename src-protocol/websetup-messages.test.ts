@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseOverlayAddress } from './address.js';
+import { initCrypto } from './crypto.js';
+import { generateIdentity } from './identity.js';
 import {
+  checkJoinProof,
   decodeNodeToWebsetup,
   encodeNodeRequest,
   encodeWebsetupCommand,
@@ -12,9 +15,12 @@ import {
   openWebsetupDatagram,
   parseJoinCode,
   parseWebsetupCommand,
+  proveJoin,
   replyForRejectedCommand,
   type WebsetupCommand,
 } from './websetup-messages.js';
+
+await initCrypto();
 
 const secret = '0123456789abcdef01234567';
 const peer = parseOverlayAddress('fc94:59d2:2c2e:85bd:6b5e:83f6:f916:7cb8')!;
@@ -153,11 +159,58 @@ describe('node to websetup', () => {
     assert.equal(show(version.value), '00042version=0.1.0;ua=hnet,Linux,x86_64,0.1.0\n');
   });
 
+  test('an hnet device adds a proof line that only its key could have signed', () => {
+    const device = generateIdentity();
+    const fields = { code: 'AbCdEfGhIjKlMnOpQrStUv', secret, hostname: 'laptop' };
+    const proof = proveJoin(device, websetup, fields);
+    const bytes = encodeNodeRequest({ kind: 'init-request-join-code', ...fields, proof });
+    assert.ok(bytes.ok);
+    const lines = show(bytes.value).split('\n');
+    assert.deepEqual(lines.slice(0, 4), ['init-request-join-code', fields.code, secret, 'laptop']);
+    assert.match(lines[4]!, /^hnet-join-proof [0-9a-f]{64} [0-9a-f]{128}$/);
+    const decoded = decodeNodeToWebsetup(bytes.value);
+    assert.ok(decoded.ok && decoded.value.kind === 'init-request-join-code' && decoded.value.proof);
+    assert.deepEqual(decoded.value, { kind: 'init-request-join-code', ...fields, proof });
+    const sent = decoded.value.proof;
+    assert.ok(checkJoinProof(decoded.value, sent, websetup, device.address).ok);
+
+    const kinds = (result: { ok: boolean; error?: { kind: string } }) =>
+      result.ok ? 'ok' : result.error!.kind;
+    assert.equal(
+      kinds(checkJoinProof({ ...fields, hostname: 'other' }, sent, websetup, device.address)),
+      'BadSignature',
+    );
+    assert.equal(
+      kinds(checkJoinProof({ ...fields, secret: 'f'.repeat(24) }, sent, websetup, device.address)),
+      'BadSignature',
+    );
+    assert.equal(
+      kinds(checkJoinProof(fields, sent, peer, device.address)),
+      'BadSignature',
+      'for another websetup',
+    );
+    assert.equal(
+      kinds(checkJoinProof(fields, sent, websetup, peer)),
+      'AddressMismatch',
+      'from another device',
+    );
+    const flipped = { ...sent, signature: sent.signature.slice() };
+    flipped.signature[0]! ^= 1;
+    assert.equal(kinds(checkJoinProof(fields, flipped, websetup, device.address)), 'BadSignature');
+  });
+
   test('malformed requests are refused', () => {
+    const proof = `hnet-join-proof ${'ab'.repeat(32)} ${'cd'.repeat(64)}`;
+    assert.ok(
+      decodeNodeToWebsetup(text(`init-request-join-code\nAbCdEfGhIjKlMnOpQrStUv\n${secret}\nh\n${proof}`)).ok,
+    );
     for (const body of [
       'init-request-join-code\nshort\nsecretsecretsecret\nhost',
       `init-request-join-code\nAbCdEfGhIjKlMnOpQrStUv\n${secret}`,
       `init-request-join-code\nAbCdEfGhIjKlMnOpQrStUv\n${secret}\nbad host`,
+      `init-request-join-code\nAbCdEfGhIjKlMnOpQrStUv\n${secret}\nh\n${proof.toUpperCase()}`,
+      `init-request-join-code\nAbCdEfGhIjKlMnOpQrStUv\n${secret}\nh\n${proof.slice(0, -2)}`,
+      `init-request-join-code\nAbCdEfGhIjKlMnOpQrStUv\n${secret}\nh\n${proof}\n`,
       '00001sing\n',
       'hello',
     ])

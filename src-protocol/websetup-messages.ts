@@ -1,7 +1,11 @@
 // Management datagrams between a node and websetup (PROTOCOL.md §7), carried inside the overlay.
 // Node → websetup: join/init requests and replies. Websetup → node: `<secret><seq><command>\n<payload>`.
-import { formatAddress, isOverlayAddress, parseOverlayAddress } from './address.js';
-import { equalBytes, fromHex, toHex } from './bytes.js';
+// hnet extension: a join request may carry a proof line, signed with the device key
+// (docs/protocol-extensions.md), so websetup can tell the engine's request from a local forgery.
+import { addressFromPublicKey, formatAddress, isOverlayAddress, parseOverlayAddress } from './address.js';
+import { concat, equalBytes, fromHex, toHex } from './bytes.js';
+import { sign, verify } from './crypto.js';
+import type { Identity } from './identity.js';
 import { defaultRandomFill, randomText, type RandomFill } from './random-text.js';
 import { fail, ok, type ProtocolError, type Result } from './result.js';
 
@@ -20,6 +24,10 @@ const hostnamePattern = /^[A-Za-z0-9_.-]{1,253}$/;
 // Stock nodes use 24 hex digits; any run of printable, non-space ASCII long enough to guess badly works.
 const secretPattern = /^[!-~]{16,128}$/;
 const codePattern = /^[A-Za-z0-9_-]{22}$/;
+const JOIN_PROOF_WORD = 'hnet-join-proof';
+const proofPattern = new RegExp(`^${JOIN_PROOF_WORD} ([0-9a-f]{64}) ([0-9a-f]{128})$`);
+const PUBLIC_KEY_LENGTH = 32;
+const SIGNATURE_LENGTH = 64;
 const HOSTNAME_RULE = 'A hostname is letters, digits, "_", "." and "-".';
 const SECRET_RULE = 'A websetup secret is 16–128 printable characters.';
 const SEQ_RULE = 'A websetup sequence is 5 letters or digits.';
@@ -52,9 +60,25 @@ export type WebsetupReply =
   /** Milliseconds; negative when there is no measurement yet. */
   | { kind: 'latency'; ms: number };
 
+/** What a join request asks for; `code` is the part of the join code after the slash. */
+export interface JoinFields {
+  code: string;
+  secret: string;
+  hostname: string;
+}
+
+/**
+ * The device's Ed25519 public key and its signature over `"hnet-websetup-join\n" ‖ websetup's
+ * address (16 bytes) ‖ "<code>\n<secret>\n<hostname>"`: only the engine holds that key.
+ */
+export interface JoinProof {
+  publicKey: Uint8Array;
+  signature: Uint8Array;
+}
+
 export type NodeRequest =
-  /** Sent every 5 s while a join is pending; `code` is the part of the join code after the slash. */
-  | { kind: 'init-request-join-code'; code: string; secret: string; hostname: string }
+  /** Sent every 5 s while a join is pending; stock devices send no proof. */
+  | ({ kind: 'init-request-join-code'; proof?: JoinProof } & JoinFields)
   /** Sent when the last init-response is older than 15 minutes. */
   | { kind: 'init-request' };
 
@@ -203,6 +227,33 @@ export function encodeWebsetupReply(seq: string, reply: WebsetupReply): Result<U
   return ok(encoder.encode(`${seq}${line}\n`));
 }
 
+const joinSignedBytes = (websetup: Uint8Array, fields: JoinFields): Uint8Array =>
+  concat(websetup, encoder.encode(`${fields.code}\n${fields.secret}\n${fields.hostname}`));
+
+/** Device side: the proof for a join request to the websetup node at `websetup`. */
+export function proveJoin(identity: Identity, websetup: Uint8Array, fields: JoinFields): JoinProof {
+  const signature = sign('hnet-websetup-join', joinSignedBytes(websetup, fields), identity.secretKey);
+  return { publicKey: identity.publicKey, signature };
+}
+
+/**
+ * Websetup side: the proof holds when its key is the one the sending device's overlay address
+ * (`source`) derives from, and it signs exactly this request to this websetup (`websetup`).
+ */
+export function checkJoinProof(
+  fields: JoinFields,
+  proof: JoinProof,
+  websetup: Uint8Array,
+  source: Uint8Array,
+): Result<void> {
+  const owner = addressFromPublicKey(proof.publicKey);
+  if (!owner || !equalBytes(owner, source))
+    return fail('AddressMismatch', "The join proof is signed with a key that is not the sending device's.");
+  if (!verify('hnet-websetup-join', joinSignedBytes(websetup, fields), proof.signature, proof.publicKey))
+    return fail('BadSignature', "The join proof's signature does not hold for this request.");
+  return ok(undefined);
+}
+
 /** Node side: a join or refresh request. */
 export function encodeNodeRequest(request: NodeRequest): Result<Uint8Array> {
   if (request.kind === 'init-request') return ok(encoder.encode('init-request\n'));
@@ -210,8 +261,14 @@ export function encodeNodeRequest(request: NodeRequest): Result<Uint8Array> {
     return fail('BadFormat', `A join code is ${JOIN_CODE_LENGTH} characters.`);
   if (!secretPattern.test(request.secret)) return fail('BadSecret', SECRET_RULE);
   if (!hostnamePattern.test(request.hostname)) return fail('BadFormat', HOSTNAME_RULE);
+  const { proof } = request;
+  if (proof && (proof.publicKey.length !== PUBLIC_KEY_LENGTH || proof.signature.length !== SIGNATURE_LENGTH))
+    return fail('BadLength', 'A join proof is a 32-byte key and a 64-byte signature.');
+  const proofLine = proof ? `\n${JOIN_PROOF_WORD} ${toHex(proof.publicKey)} ${toHex(proof.signature)}` : '';
   return ok(
-    encoder.encode(`init-request-join-code\n${request.code}\n${request.secret}\n${request.hostname}`),
+    encoder.encode(
+      `init-request-join-code\n${request.code}\n${request.secret}\n${request.hostname}${proofLine}`,
+    ),
   );
 }
 
@@ -231,13 +288,23 @@ export function decodeNodeToWebsetup(bytes: Uint8Array): Result<NodeToWebsetup> 
   const joinPrefix = 'init-request-join-code\n';
   if (text.startsWith(joinPrefix)) {
     const fields = text.slice(joinPrefix.length).split('\n');
-    if (fields.length !== 3) return fail('BadFormat', 'A join request has a code, a secret and a hostname.');
-    const [code, secret, hostname] = fields as [string, string, string];
+    if (fields.length !== 3 && fields.length !== 4)
+      return fail('BadFormat', 'A join request has a code, a secret, a hostname and maybe a proof.');
+    const [code, secret, hostname, proofLine] = fields as [string, string, string, string?];
     if (!codePattern.test(code)) return fail('BadFormat', 'The join request carries a malformed code.');
     if (!secretPattern.test(secret)) return fail('BadSecret', 'The join request carries an unusable secret.');
     if (!hostnamePattern.test(hostname))
       return fail('BadFormat', 'The join request carries a malformed hostname.');
-    return ok({ kind: 'init-request-join-code', code, secret, hostname });
+    if (proofLine === undefined) return ok({ kind: 'init-request-join-code', code, secret, hostname });
+    const proof = proofPattern.exec(proofLine);
+    if (!proof) return fail('BadFormat', 'The join request carries a malformed proof line.');
+    return ok({
+      kind: 'init-request-join-code',
+      code,
+      secret,
+      hostname,
+      proof: { publicKey: fromHex(proof[1]!)!, signature: fromHex(proof[2]!)! },
+    });
   }
   const seq = text.slice(0, WEBSETUP_SEQ_LENGTH);
   const newline = text.indexOf('\n');

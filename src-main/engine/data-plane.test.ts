@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dataLaneUnavailable } from '../../src-helper/lane-availability.js';
-import type { Config } from './config.js';
+import { dataLaneUnavailable } from '../native/lane-availability.js';
+import type { EngineConfig } from './config.js';
 import { createDataPlane, tunThroughHelper, type OpenTun } from './data-plane.js';
 import { Engine } from './engine.js';
 import { HelperClient } from './helper-client.js';
@@ -37,8 +37,8 @@ after(async () => {
 async function startEngine(
   name: string,
   helperSocket: string,
-  openTun: OpenTun = tunThroughHelper(new HelperClient(helperSocket)),
-  dataLane: Config['dataLane'] = 'on',
+  openTun: OpenTun = tunThroughHelper(new HelperClient(helperSocket), createLogger('error')),
+  dataLane: EngineConfig['dataLane'] = 'on',
 ): Promise<{ engine: Engine; lines: string[] }> {
   const lines: string[] = [];
   const started = await Engine.start({
@@ -156,7 +156,7 @@ function fakeTun(): { open: OpenTun; opens: number[]; lose(reason: string): void
   const open: OpenTun = async (_address, _onPacket, lost) => {
     opens.push(performance.now());
     onLost = lost;
-    return { write: () => true, close: async () => undefined };
+    return { name: 'hnet0', write: () => true, close: async () => undefined };
   };
   return { open, opens, lose: (reason) => onLost?.(reason) };
 }

@@ -1,8 +1,9 @@
 // The engine's data plane: one UDP socket shared by peers and the base, the base connection, LAN
 // discovery, the peer table and the TUN device, wired together (engine.ts's DataPlaneFactory).
 // Status is read from the live objects each time it is asked for, so it cannot drift from reality.
-import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.js';
+import { parseOverlayAddress } from '../../src-protocol/address.js';
 import type { Endpoint } from '../../src-protocol/endpoint.js';
+import type { Identity } from '../../src-protocol/identity.js';
 import { HNET_FLAGS } from '../../src-protocol/security/flags.js';
 import { HelloSeq } from '../../src-protocol/security/hello-seq.js';
 import { SecuritySession } from '../../src-protocol/security/session.js';
@@ -13,7 +14,9 @@ import type { DataPlane, DataPlaneFactory, EngineComponents } from './engine.js'
 import { errorText } from './errors.js';
 import type { HelperClient } from './helper-client.js';
 import { LanDiscovery } from './lan-discovery.js';
+import type { Logger } from './log.js';
 import { advertisedEndpoints, localAddresses } from './local-interfaces.js';
+import { ManagementPort, type ManagementCarrier } from './management-port.js';
 import { PacketRouter } from './packet-router.js';
 import { Peer } from './peer.js';
 import { addressKey, PeerTable } from './peer-table.js';
@@ -38,7 +41,6 @@ const TUN_RETRY_MS = 5_000;
  * lost sooner waits, so a device that keeps vanishing costs the helper at most one open a second.
  */
 const TUN_REOPEN_AT_ONCE_AFTER_MS = 1_000;
-export const TUN_NAME = 'hnet0';
 export const TUN_MTU = 1350;
 
 export interface TunDevice extends LaneCarrier {
@@ -60,15 +62,16 @@ export interface TunPrerequisite {
 }
 
 /**
- * Opens the overlay interface for `address`; packets the kernel routes into it reach `onPacket`,
- * and `onLost` hears why, if the device goes away under us (deleted, helper restarted).
+ * Opens the overlay interface for `identity`'s address (whoever makes it may ask for proof that we
+ * hold the key); packets the kernel routes into it reach `onPacket`, and `onLost` hears why, if the
+ * device goes away under us (deleted, helper restarted).
  */
 export type OpenTun = {
   (
-    address: string,
+    identity: Identity,
     onPacket: (packet: Uint8Array) => void,
     onLost: (reason: string) => void,
-  ): Promise<TunDevice>;
+  ): Promise<TunDevice & { readonly name: string }>;
   readonly prerequisite?: TunPrerequisite;
 };
 
@@ -83,10 +86,21 @@ export interface DataPlaneOptions {
  * The TUN device through the root helper, which passes us its fd (DESIGN.md §1), or on Windows
  * relays its Wintun session over a data pipe (tun-device.ts picks from the reply).
  */
-export function tunThroughHelper(helper: HelperClient): OpenTun {
-  const open: OpenTun = async (address, onPacket, onLost) => {
-    const opened = await helper.openTunDevice(TUN_NAME, address, TUN_MTU);
-    return openPacketDevice(opened, { onPacket, onEnd: (error) => error && onLost(error.message) });
+export function tunThroughHelper(helper: HelperClient, log: Logger): OpenTun {
+  const open: OpenTun = async (identity, onPacket, onLost) => {
+    const opened = await helper.openTunDevice(identity, TUN_MTU);
+    // Another engine on this machine carries the overlay: ours has its address but no routes.
+    if (!opened.overlayRoute)
+      log.warn('overlay-route-held-elsewhere', {
+        device: opened.name,
+        reason:
+          'another engine on this machine holds fc94::/16; stop it, or use it (hnet --socket <its socket>)',
+      });
+    const device = await openPacketDevice(opened, {
+      onPacket,
+      onEnd: (error) => error && onLost(error.message),
+    });
+    return Object.assign(device, { name: opened.name });
   };
   // At boot hnetd may ask before the helper listens; its socket appearing ends the wait.
   const prerequisite: TunPrerequisite = {
@@ -120,6 +134,8 @@ interface Running {
 }
 
 class NetworkDataPlane implements DataPlane {
+  /** Websetup's way in and out, which exists before start() so enrolment can set it up first. */
+  readonly management: ManagementPort;
   private readonly dropCounter = new DropCounter();
   /** The peers multicast goes to; rebuilt after the whitelist or the peer table changes. */
   private multicastCache: Peer[] | undefined;
@@ -127,7 +143,7 @@ class NetworkDataPlane implements DataPlane {
   private readonly lanHints = new Map<string, { endpoint: Endpoint; at: number }>();
   private readonly helloSeq = new HelloSeq();
   private running: Running | undefined;
-  private tun: TunDevice | undefined;
+  private tun: (TunDevice & { readonly name: string }) | undefined;
   /** performance.now() when `tun` was opened. */
   private tunOpenedAt = 0;
   /** An open in progress: the watch and the timer together must never start a second one. */
@@ -146,6 +162,7 @@ class NetworkDataPlane implements DataPlane {
     private readonly options: DataPlaneOptions,
   ) {
     this.baseServers = c.config.baseServers;
+    this.management = new ManagementPort(c.identity.address);
   }
 
   async start(): Promise<void> {
@@ -203,6 +220,7 @@ class NetworkDataPlane implements DataPlane {
       table,
       drops: this.dropCounter,
       multicastPeers: () => this.multicastPeers(),
+      management: this.management,
     });
     const lan = new LanDiscovery(
       c,
@@ -213,6 +231,7 @@ class NetworkDataPlane implements DataPlane {
     );
     const unsubscribe = c.whitelist.onChange(() => this.whitelistChanged());
     this.running = { udp, base, lan, router, table, lane, timers: [], unsubscribe };
+    this.management.attach(this.managementCarrier(table));
     this.running.timers.push(setInterval(() => this.tick(), TICK_MS));
     base.start();
     await this.openTun();
@@ -232,6 +251,7 @@ class NetworkDataPlane implements DataPlane {
     this.cancelTunWait();
     const running = this.running;
     this.running = undefined;
+    this.management.attach(undefined);
     if (running) {
       for (const timer of running.timers) clearInterval(timer);
       running.unsubscribe();
@@ -300,6 +320,7 @@ class NetworkDataPlane implements DataPlane {
         this.c.changed();
       },
     });
+    if (this.management.isManaged(address)) peer.keepOffLane(true);
     peer.path.setRelay(running.base.relayKind, now);
     for (const family of ['4', '6']) {
       const hint = this.lanHints.get(addressKey(address) + family);
@@ -309,6 +330,27 @@ class NetworkDataPlane implements DataPlane {
     this.multicastCache = undefined;
     this.c.changed();
     return peer;
+  }
+
+  /** The management port's datagrams enter the peer's session as the engine's own, past the TUN checks. */
+  private managementCarrier(table: PeerTable): ManagementCarrier {
+    return {
+      sendToPeer: (address, payload, ipLength) => {
+        const peer = table.findOrCreate(address);
+        if (!peer) {
+          this.dropCounter.count('websetup-not-whitelisted');
+          return false;
+        }
+        try {
+          peer.send(payload, ipLength, performance.now());
+        } catch (error) {
+          this.internalError('management', error);
+          return false;
+        }
+        return true;
+      },
+      keepOffLane: (address, off) => table.find(address)?.keepOffLane(off),
+    };
   }
 
   private tick(): void {
@@ -423,10 +465,10 @@ class NetworkDataPlane implements DataPlane {
     if (!openTun || !running || this.stopped || this.tun || this.tunOpening) return;
     this.tunOpening = true;
     const since = openTun.prerequisite?.state();
-    let tun: TunDevice;
+    let tun: TunDevice & { readonly name: string };
     try {
       tun = await openTun(
-        formatAddress(this.c.identity.address),
+        this.c.identity,
         (packet) => {
           try {
             running.router.fromTun(packet);
@@ -451,7 +493,8 @@ class NetworkDataPlane implements DataPlane {
     this.tunOpenedAt = performance.now();
     running.router.tun = tun;
     running.lane?.carry(tun);
-    this.c.log.info('tun-opened', { name: TUN_NAME, mtu: TUN_MTU });
+    this.c.log.info('tun-opened', { name: tun.name, mtu: TUN_MTU });
+    this.c.deviceOpened();
     // Only a node that can carry traffic announces itself on the LAN.
     await running.lan.start();
   }

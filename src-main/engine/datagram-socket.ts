@@ -1,9 +1,7 @@
-// How websetup management datagrams travel (PROTOCOL.md §7). A device sends them from a plain UDP
-// socket bound to its overlay address (`kernelUdp`); the server stack's websetup node has no
-// overlay interface and moves them through its engine in user space (src-server/websetup/overlay-udp.ts).
-import { createSocket } from 'node:dgram';
-import { isIP } from 'node:net';
-
+// How websetup management datagrams are handed around (PROTOCOL.md §7). Neither end uses a kernel
+// socket: a device's engine keeps port 5580 inside its data plane (management-port.ts), and the
+// server stack's websetup node, which has no overlay interface, keeps port 4800 in user space
+// (src-server/websetup/overlay-udp.ts).
 export type DatagramHandler = (bytes: Uint8Array, fromIp: string, fromPort: number) => void;
 
 export interface DatagramTransport {
@@ -14,27 +12,3 @@ export interface DatagramTransport {
 }
 
 export type OpenDatagramTransport = (onDatagram: DatagramHandler) => Promise<DatagramTransport>;
-
-/** A UDP socket bound to `ip:port` (port 0 picks a free one). */
-export function kernelUdp(ip: string, port: number): OpenDatagramTransport {
-  return async (onDatagram) => {
-    const socket = createSocket({ type: isIP(ip) === 6 ? 'udp6' : 'udp4', ipv6Only: isIP(ip) === 6 });
-    socket.on('message', (message, remote) =>
-      onDatagram(new Uint8Array(message), remote.address, remote.port),
-    );
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(port, ip, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    // A send to an unreachable peer reports an error later; a lost datagram is retried anyway.
-    socket.on('error', () => undefined);
-    return {
-      port: socket.address().port,
-      send: (bytes, toIp, toPort) => socket.send(bytes, toPort, toIp),
-      close: () => new Promise((resolve) => socket.close(() => resolve())),
-    };
-  };
-}

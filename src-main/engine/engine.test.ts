@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseOverlayAddress } from '../../src-protocol/address.js';
-import type { Config } from './config.js';
+import type { EngineConfig } from './config.js';
 import { Engine, type DataPlane, type EngineComponents } from './engine.js';
 import { createEnrolment } from './enrolment.js';
 import { ENROLMENT_FILE, type EnrolmentComponents } from './enrolment-state.js';
@@ -56,7 +56,7 @@ describe('engine and its data plane', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'hnet-engine-'));
-    const config: Config = {
+    const config: EngineConfig = {
       stateDir: join(dir, 'state'),
       controlSocket: join(dir, 'control.sock'),
       helperSocket: join(dir, 'helper.sock'),
@@ -125,7 +125,7 @@ describe('what enrolment changes in the engine, and what a restart keeps', () =>
   let dir: string;
   const running: Engine[] = [];
 
-  const configIn = (stateDir: string, baseServers: string[] = []): Config => ({
+  const configIn = (stateDir: string, baseServers: string[] = []): EngineConfig => ({
     stateDir,
     controlSocket: join(dir, 'control.sock'),
     helperSocket: join(dir, 'helper.sock'),
@@ -137,7 +137,7 @@ describe('what enrolment changes in the engine, and what a restart keeps', () =>
   });
 
   /** An engine with the real enrolment; `seen` gets what enrolment was handed. */
-  async function start(config: Config) {
+  async function start(config: EngineConfig) {
     const seen: { plane?: HandDrivenDataPlane; enrolment?: EnrolmentComponents } = {};
     const real = createEnrolment();
     const started = await Engine.start({

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import type { Identity } from '../../src-protocol/identity.js';
 import { optional, object } from '../shared/validate.js';
-import type { Config } from './config.js';
+import type { EngineConfig } from './config.js';
 import type { EnrolmentComponents } from './enrolment-state.js';
 import { errorText, failure, success, type Outcome } from './errors.js';
 import { StatusFeed, type StatusListener } from './event-stream.js';
@@ -17,6 +17,7 @@ import { HostTable, type HostEntry } from './host-table.js';
 import { HostsFileSync, type WriteHosts } from './hosts-sync.js';
 import { identityAddress, loadOrCreateIdentity } from './identity-store.js';
 import type { Logger } from './log.js';
+import type { ManagementLink } from './management-port.js';
 import { canonicalAddress, hostnameValidator } from './names.js';
 import { PersistedJson } from './persisted-json.js';
 import { openStateDir } from './state-dir.js';
@@ -26,7 +27,7 @@ import { Whitelist } from './whitelist.js';
 
 /** What the engine hands to the services it hosts. */
 export interface EngineComponents {
-  config: Config;
+  config: EngineConfig;
   identity: Identity;
   /** Ask `allows()` before a handshake in either direction; drop peers on a change that excludes them. */
   whitelist: Pick<Whitelist, 'allows' | 'onChange' | 'state'>;
@@ -34,6 +35,11 @@ export interface EngineComponents {
   log: Logger;
   /** Report that something a user can see changed (a path, the base, a reason); cheap to call often. */
   changed(): void;
+  /**
+   * The overlay device is open. Names go into /etc/hosts only from then on: the root helper takes
+   * them only from the engine whose device carries the overlay.
+   */
+  deviceOpened(): void;
 }
 
 /** The packet-moving half of the engine, provided by its own modules. */
@@ -49,6 +55,8 @@ export interface DataPlane {
   dataLane?(): DataLaneStatus;
   /** Connects to these base servers from now on; before `start`, the ones it starts with. */
   useBaseServers(servers: readonly string[]): void;
+  /** Websetup's port inside the overlay (management-port.ts), there from construction on. */
+  readonly management?: ManagementLink;
 }
 export type DataPlaneFactory = (components: EngineComponents) => DataPlane;
 
@@ -95,7 +103,7 @@ const nameSchema = object({ hostname: optional(hostnameValidator) });
 const NAME_FILE = 'name.json';
 
 export interface EngineOptions {
-  config: Config;
+  config: EngineConfig;
   log: Logger;
   /** Writes the managed /etc/hosts lines (the root helper client). */
   writeHosts: WriteHosts;
@@ -123,7 +131,7 @@ export class Engine {
    * and every service reads it from there.
    */
   private constructor(
-    readonly config: Config,
+    readonly config: EngineConfig,
     readonly identity: Identity,
     readonly whitelist: Whitelist,
     readonly hosts: HostTable,
@@ -135,12 +143,21 @@ export class Engine {
     this.feed = new StatusFeed(() => this.status());
     const changed = () => this.feed.changed();
     this.hostsSync = new HostsFileSync(options.writeHosts, () => this.hostsFileEntries(), log, changed);
-    const components: EngineComponents = { config, identity, whitelist, hosts, log, changed };
+    const components: EngineComponents = {
+      config,
+      identity,
+      whitelist,
+      hosts,
+      log,
+      changed,
+      deviceOpened: () => this.hostsSync.request(),
+    };
     this.dataPlane = options.dataPlane?.(components);
     this.enrolment = options.enrolment?.({
       ...components,
       whitelist,
       hosts,
+      management: this.dataPlane?.management,
       useBaseServers: (servers) => this.useBaseServers(servers),
       setHostname: (hostname) => this.setHostname(hostname),
     });
@@ -181,7 +198,8 @@ export class Engine {
     if (tightened) log.warn('identity-mode-fixed', { file: dir.value.identityFile, mode: '0600' });
     if (hostname !== config.hostname)
       log.info('hostname-from-websetup', { hostname, configured: config.hostname });
-    engine.hostsSync.request();
+    // With a data plane, names are written once its device is open (deviceOpened).
+    if (!options.dataPlane) engine.hostsSync.request();
     await engine.chooseBaseServers();
     try {
       await engine.dataPlane?.start();

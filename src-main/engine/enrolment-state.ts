@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { Outcome } from './errors.js';
 import { hostEntry, HOST_LIMIT, type HostTable } from './host-table.js';
 import type { Logger } from './log.js';
+import type { ManagementLink } from './management-port.js';
 import { addressValidator, hostnameValidator } from './names.js';
 import type { PersistedJson } from './persisted-json.js';
 import { integer, list, object, optional, text, type Infer } from '../shared/validate.js';
@@ -45,13 +46,15 @@ export type ServerChoice = Infer<typeof serverSchema>;
 export type WebsetupLink = Infer<typeof websetupSchema>;
 export type EnrolmentFile = PersistedJson<EnrolmentState>;
 
-/** What the engine hands to enrolment: the state websetup manages, and two switches. */
+/** What the engine hands to enrolment: the state websetup manages, websetup's port, two switches. */
 export interface EnrolmentComponents {
   config: Pick<Config, 'stateDir' | 'hostname'>;
   identity: Identity;
   whitelist: Pick<Whitelist, 'add' | 'remove' | 'setEnabled' | 'state'>;
   hosts: Pick<HostTable, 'add' | 'remove' | 'entries'>;
   log: Logger;
+  /** The data plane's websetup port; without one (no data plane) websetup cannot be reached. */
+  management: ManagementLink | undefined;
   /** Report that something a user can see changed (the network link). */
   changed(): void;
   /** Connects to these base servers from now on and after restarts. */

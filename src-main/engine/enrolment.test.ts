@@ -1,6 +1,6 @@
-// Enrolment against a real dashboard and websetup on loopback. Only the overlay is left out: the
-// device's websetup socket and websetup's port are joined by a packet switch that delivers IPv6
-// packets by destination address, where two engines' data planes would carry them.
+// Enrolment against a real dashboard and websetup on loopback. Only the overlay is left out: each
+// device's websetup port (the one its data plane holds) and websetup's port are joined by a packet
+// switch that delivers IPv6 packets by destination address, where two engines' sessions would.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,34 +19,19 @@ import { LoginLimiter } from '../../src-server/dashboard/login-limiter.js';
 import { issueLicense } from '../../src-server/license/license-issuer.js';
 import { loadOrCreateSigningKey, type SigningKey } from '../../src-server/license/signing-key.js';
 import { Store } from '../../src-server/store/store.js';
-import { buildUdpPacket, OverlayUdp, parseUdpPacket } from '../../src-server/websetup/overlay-udp.js';
+import { buildUdpPacket } from '../../src-protocol/udp-packet.js';
+import { OverlayUdp } from '../../src-server/websetup/overlay-udp.js';
 import { WebsetupServer } from '../../src-server/websetup/websetup-server.js';
 import { EngineEnrolment } from './enrolment.js';
 import { ENROLMENT_FILE } from './enrolment-state.js';
 import { success } from './errors.js';
 import { HostTable } from './host-table.js';
 import { createLogger } from './log.js';
+import type { ManagementPort } from './management-port.js';
+import { ManagementSwitch } from './test-management-switch.js';
 import { Whitelist } from './whitelist.js';
 
 const log = createLogger('error');
-
-/** Delivers each packet to the attached port whose address it is sent to. */
-class PacketSwitch {
-  private readonly ports = new Map<string, (packet: Uint8Array) => void>();
-  async attach(address: string, overlay: OverlayUdp): Promise<void> {
-    const device = await overlay.openTun(
-      address,
-      (packet) => this.deliver(packet),
-      (reason) => assert.fail(reason),
-    );
-    this.ports.set(address, (packet) => device.write(packet));
-  }
-  deliver(packet: Uint8Array): void {
-    const udp = parseUdpPacket(packet);
-    const to = udp && this.ports.get(formatAddress(udp.destination));
-    if (to) setImmediate(() => to(packet));
-  }
-}
 
 interface TestDevice {
   identity: Identity;
@@ -56,6 +41,7 @@ interface TestDevice {
   hosts: HostTable;
   hostname: string;
   baseServers: string[];
+  management: ManagementPort;
   enrolment: EngineEnrolment;
 }
 
@@ -69,7 +55,7 @@ async function waitFor(what: string, condition: () => boolean, ms = 5000): Promi
 
 describe('enrolment', () => {
   const root = mkdtempSync(join(tmpdir(), 'hnet-enrolment-'));
-  const net = new PacketSwitch();
+  const net = new ManagementSwitch();
   let websetupIdentity: Identity;
   let websetupAddress = '';
   let store: Store;
@@ -103,8 +89,7 @@ describe('enrolment', () => {
     const whitelist = await Whitelist.open(join(dir, 'whitelist.json'));
     const hosts = await HostTable.open(join(dir, 'hosts.json'));
     assert.ok(whitelist.ok && hosts.ok);
-    const overlay = new OverlayUdp(WEBSETUP_NODE_PORT);
-    await net.attach(address, overlay);
+    const management = net.device(identity);
     const made: Partial<TestDevice> = {
       identity,
       address,
@@ -113,6 +98,7 @@ describe('enrolment', () => {
       hosts: hosts.value,
       hostname: name,
       baseServers: [],
+      management,
     };
     made.enrolment = new EngineEnrolment(
       {
@@ -121,6 +107,7 @@ describe('enrolment', () => {
         whitelist: whitelist.value,
         hosts: hosts.value,
         log,
+        management,
         changed: () => undefined,
         useBaseServers: (servers) => {
           made.baseServers = servers;
@@ -131,7 +118,7 @@ describe('enrolment', () => {
           return Promise.resolve(success(undefined));
         },
       },
-      { openSocket: () => overlay.open, retryMs: 200, joinWaitMs: 3000 },
+      { retryMs: 200, joinWaitMs: 3000 },
     );
     const ready = made as TestDevice;
     devices.push(ready);
@@ -156,8 +143,15 @@ describe('enrolment', () => {
     );
     assert.ok(license.ok);
     const overlay = new OverlayUdp(WEBSETUP_SERVER_PORT);
-    await net.attach(websetupAddress, overlay);
-    websetup = await WebsetupServer.start({ store, open: overlay.open, log, retryMs: 300, sweepMs: 60_000 });
+    await net.attach(websetupIdentity, overlay);
+    websetup = await WebsetupServer.start({
+      store,
+      open: overlay.open,
+      log,
+      address: websetupIdentity.address,
+      retryMs: 300,
+      sweepMs: 60_000,
+    });
     dashboard = await DashboardServer.start({
       host: '127.0.0.1',
       port: 0,
@@ -227,12 +221,12 @@ describe('enrolment', () => {
         whitelist: bravo.whitelist,
         hosts: bravo.hosts,
         log,
+        management: undefined,
         changed: () => undefined,
         useBaseServers: () => assert.fail('an altered license must not switch servers'),
         setHostname: () => Promise.resolve(success(undefined)),
       },
       {
-        openSocket: () => new OverlayUdp(WEBSETUP_NODE_PORT).open,
         fetch: async (target, init) => {
           const real = await fetch(target, init);
           const text = await real.text();
@@ -306,7 +300,8 @@ describe('enrolment', () => {
     const golf = await device('golf');
     assert.ok((await golf.enrolment.join(code, 'golf')).ok);
     const secret = JSON.parse(readFileSync(join(golf.dir, ENROLMENT_FILE), 'utf8')).websetup.secret as string;
-    const intruder = formatAddress(generateIdentity().address);
+    const intruderIdentity = generateIdentity();
+    const intruder = formatAddress(intruderIdentity.address);
     const command = (withSecret: string) => {
       const encoded = encodeWebsetupCommand(withSecret, 'AAAAA', {
         kind: 'whitelist-add',
@@ -317,7 +312,7 @@ describe('enrolment', () => {
     };
     const replies: string[] = [];
     const spy = new OverlayUdp(WEBSETUP_SERVER_PORT);
-    await net.attach(intruder, spy);
+    await net.attach(intruderIdentity, spy);
     await spy.open((bytes) => replies.push(new TextDecoder().decode(bytes)));
     const to = parseOverlayAddress(golf.address)!;
     // From websetup's address but with a wrong secret; then the right secret from another address.
@@ -342,6 +337,8 @@ describe('enrolment', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.ok(!golf.whitelist.state.addresses.includes(intruder));
     assert.deepEqual(replies, [], 'no answer gives a stranger nothing to learn from');
+    assert.equal(golf.management.isManaged(intruderIdentity.address), false);
+    assert.equal(net.toTun.get(golf.address)?.length, 1, 'another peer’s datagram is not the port’s');
   });
 
   test('renaming a device in the dashboard renames it on the device', async () => {
@@ -377,6 +374,7 @@ describe('enrolment', () => {
     assert.deepEqual(hotel.whitelist.state.addresses, [india.address], 'the user’s own entry stays');
     assert.deepEqual(hotel.hosts.entries, []);
     assert.deepEqual(hotel.enrolment.networks(), []);
+    assert.equal(hotel.management.isManaged(websetupIdentity.address), false, 'websetup is a peer again');
     assert.equal(JSON.parse(readFileSync(join(hotel.dir, ENROLMENT_FILE), 'utf8')).websetup, undefined);
 
     // Websetup's later pushes find no link and change nothing.

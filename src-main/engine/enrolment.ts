@@ -3,13 +3,8 @@
 // join code to the server's websetup node, which from then on manages the whitelist, the host table
 // and the device's name (websetup-client.ts); `leave` ends that and takes back what websetup added.
 import { formatAddress } from '../../src-protocol/address.js';
-import {
-  generateWebsetupSecret,
-  parseJoinCode,
-  WEBSETUP_NODE_PORT,
-} from '../../src-protocol/websetup-messages.js';
+import { generateWebsetupSecret, parseJoinCode } from '../../src-protocol/websetup-messages.js';
 import { join as joinPath } from 'node:path';
-import { kernelUdp } from './datagram-socket.js';
 import type { Enrolment, JoinResult, LeaveResult, SetupServerResult } from './engine.js';
 import {
   ENROLMENT_FILE,
@@ -59,11 +54,11 @@ export class EngineEnrolment implements Enrolment {
       return file;
     }
     const client = new WebsetupClient(this.c, file.value, {
-      openSocket: this.options.openSocket ?? ((own) => kernelUdp(own, WEBSETUP_NODE_PORT)),
-      ...(this.options.websetupPort === undefined ? {} : { websetupPort: this.options.websetupPort }),
       ...(this.options.retryMs === undefined ? {} : { retryMs: this.options.retryMs }),
     });
     file.value.onChange(() => this.c.changed());
+    // Before `ready` resolves, so the saved websetup is the management peer before the engine
+    // starts its data plane (Engine.start waits for savedBaseServers).
     client.start();
     this.opened = { file: file.value, client };
     return success(this.opened);
@@ -71,7 +66,7 @@ export class EngineEnrolment implements Enrolment {
 
   async stop(): Promise<void> {
     const ready = await this.ready;
-    if (ready.ok) await ready.value.client.stop();
+    if (ready.ok) ready.value.client.stop();
   }
 
   async savedBaseServers(): Promise<string[]> {
@@ -145,12 +140,16 @@ export class EngineEnrolment implements Enrolment {
     const parsed = parseJoinCode(code);
     if (!parsed.ok) return failure('BadParams', parsed.error.message);
     const websetup = formatAddress(parsed.value.websetup);
+    const { client, file } = ready.value;
+    client.prepareJoin(parsed.value.websetup);
     // Websetup talks to us through the overlay, so it has to be let in first; if the user had not
     // let it in already, it is websetup's entry and leaving takes it back.
     const ours = !this.c.whitelist.state.addresses.includes(websetup);
     const allowed = await this.c.whitelist.add(websetup);
-    if (!allowed.ok) return allowed;
-    const { client, file } = ready.value;
+    if (!allowed.ok) {
+      client.followLink();
+      return allowed;
+    }
     // A device has one websetup: a new join replaces the link, and what the old one put here
     // stays on record so leaving still removes it.
     const previous = file.value.websetup;

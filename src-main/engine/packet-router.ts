@@ -2,6 +2,8 @@
 // compressed and handed to its peer (multicast to every allowed peer); datagrams from the UDP
 // socket are sorted into base messages, signed HELLOs and P2P DATA; decrypted payloads are rebuilt
 // into IPv6 and written to the TUN device. Bad input is counted and dropped, never thrown.
+// The management peer (websetup) is the exception both ways (management-port.ts): local processes
+// may only ping it, and its datagrams to port 5580 go to the engine's own port, not the TUN device.
 //
 // The hot path reuses two scratch buffers (compression and rebuilding) and looks peers up without
 // building strings for the common case of one busy peer.
@@ -18,6 +20,7 @@ import { compressInto, rebuildInto } from '../../src-protocol/tunnel-packet.js';
 import type { SealTarget } from '../../src-protocol/security/data-cipher.js';
 import type { BaseConnection } from './base-connection.js';
 import type { DropCounter } from './drops.js';
+import { TUN_TO_WEBSETUP, type ManagementPort } from './management-port.js';
 import type { Peer, PeerCandidate, PeerLinks } from './peer.js';
 import type { PeerTable } from './peer-table.js';
 import type { UdpTarget, UdpTransport } from './udp-transport.js';
@@ -42,6 +45,7 @@ export interface RouterParts {
   drops: DropCounter;
   /** The peers a multicast packet goes to: every allowed one. */
   multicastPeers(): Iterable<Peer>;
+  management: Pick<ManagementPort, 'allowsFromTun' | 'fromPeer'>;
 }
 
 export class PacketRouter implements PeerLinks {
@@ -65,13 +69,19 @@ export class PacketRouter implements PeerLinks {
     if (!compressed.ok) return this.drops.count(`tun-${compressed.error.kind}`);
     const { destination, length } = compressed.value;
     const payload = this.compressed.subarray(0, length);
+    const nextHeader = packet[6]!;
+    const { management } = this.parts;
     const now = performance.now();
     if (destination.kind === 'unicast') {
       const peer = this.parts.table.findOrCreate(destination.peer);
       if (!peer) return this.drops.count('tun-peer-not-whitelisted');
+      if (!management.allowsFromTun(peer.address, nextHeader)) return this.drops.count(TUN_TO_WEBSETUP);
       return peer.send(payload, packet.length, now);
     }
-    for (const peer of this.parts.multicastPeers()) peer.send(payload, packet.length, now);
+    for (const peer of this.parts.multicastPeers()) {
+      if (management.allowsFromTun(peer.address, nextHeader)) peer.send(payload, packet.length, now);
+      else this.drops.count(TUN_TO_WEBSETUP);
+    }
   }
 
   /** A datagram on our UDP port: from the base, or from a peer; `key` is endpointKey of its source. */
@@ -136,6 +146,12 @@ export class PacketRouter implements PeerLinks {
       return 0;
     }
     const packet = this.rebuilt.subarray(0, rebuilt.value);
+    const to = this.parts.management.fromPeer(peer.address, packet);
+    if (to === 'port') return packet.length;
+    if (to !== 'tun') {
+      this.drops.count(to);
+      return 0;
+    }
     if (!this.tun?.write(packet)) {
       this.drops.count('tun-write-failed');
       return 0;

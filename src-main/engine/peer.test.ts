@@ -173,4 +173,29 @@ describe('a peer', () => {
     assert.equal(routes.length, routed + 1);
     assert.deepEqual(routes.at(-1), { cipher: true, target: undefined, sources: 1 }, 'back to the base');
   });
+
+  test('kept off the lane, a peer gets no route through handshakes and a direct path, until let back on', () => {
+    const routes: boolean[] = [];
+    const lane: LaneLink = {
+      route: (_peer, cipher) => routes.push(cipher !== undefined),
+      counters: () => false,
+    };
+    const { a } = pair(HNET_FLAGS, HNET_FLAGS, lane);
+    a.peer.keepOffLane(true);
+    a.peer.send(text('hello'), 45, 0);
+    const endpoint = { ip: '203.0.113.7', port: 5582 };
+    a.peer.path.add(endpoint, { address: endpoint.ip, port: endpoint.port }, 'base', 0);
+    a.peer.tick(200);
+    const [probe] = a.hellos;
+    a.peer.sources.push(probe!.candidate);
+    a.peer.answered(probe!.cookie, probe!.candidate, 201.5);
+    for (let now = 400; now <= 1_000; now += 200) a.peer.tick(now);
+    assert.equal(a.peer.path.state, 'direct');
+    assert.deepEqual(routes, [false], 'only told to forget the peer');
+    a.peer.keepOffLane(false);
+    a.peer.tick(1_200);
+    assert.deepEqual(routes, [false, true]);
+    a.peer.keepOffLane(true);
+    assert.deepEqual(routes, [false, true, false], 'taken off at once, not at the next tick');
+  });
 });

@@ -95,6 +95,8 @@ export class Peer {
   private readonly laneNow: Float64Array;
   /** The path changed: the lane's route may be stale. */
   private laneStale = false;
+  /** Kept off the lane: every packet of this peer goes through JavaScript (keepOffLane). */
+  private offLane = false;
   private readonly onHandshake: (peer: Peer) => void;
   private readonly probes = new Map<string, number>();
   private lastHeartbeatAt = -Infinity;
@@ -168,7 +170,18 @@ export class Peer {
     this.routeLane();
   }
 
-  /** The lane stops carrying this peer's packets (it is being dropped). */
+  /**
+   * The management peer's packets must all pass the data plane's checks in JavaScript
+   * (management-port.ts), which the lane would skip: `off` takes this peer off the lane at once and
+   * keeps it off; `false` lets it back on at the next tick.
+   */
+  keepOffLane(off: boolean): void {
+    this.offLane = off;
+    if (off) this.leaveLane();
+    else this.laneStale = true;
+  }
+
+  /** The lane stops carrying this peer's packets (it is being dropped, or kept off). */
   leaveLane(): void {
     this.lane?.route(this.address, undefined, undefined, []);
     this.laneRoute = { cipher: undefined, target: undefined, sources: [] };
@@ -201,7 +214,7 @@ export class Peer {
   /** Tells the lane the current keys, path and sources, if any of them changed. */
   private routeLane(): void {
     const lane = this.lane;
-    if (!lane) return;
+    if (!lane || this.offLane) return;
     this.laneStale = false;
     const route = this.laneRoute;
     const cipher = this.session.cipher;

@@ -1,5 +1,7 @@
-// The device's websetup socket, driven command by command by a test standing in for websetup: it
+// The device's websetup port, driven command by command by a test standing in for websetup: it
 // answers the join with init-response, then sends what a websetup may send, with the real codecs.
+// The port is the one the data plane holds (management-port.ts); the overlay between it and the
+// stand-in is a packet switch.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import { formatAddress } from '../../src-protocol/address.js';
 import { initCrypto } from '../../src-protocol/crypto.js';
 import { generateIdentity, type Identity } from '../../src-protocol/identity.js';
 import {
+  checkJoinProof,
   decodeNodeToWebsetup,
   encodeWebsetupCommand,
   formatJoinCode,
@@ -19,11 +22,13 @@ import {
   type WebsetupCommand,
   type WebsetupReply,
 } from '../../src-protocol/websetup-messages.js';
-import { OverlayUdp, parseUdpPacket } from '../../src-server/websetup/overlay-udp.js';
+import { OverlayUdp } from '../../src-server/websetup/overlay-udp.js';
 import { EngineEnrolment } from './enrolment.js';
 import { success } from './errors.js';
 import { HostTable } from './host-table.js';
 import { createLogger } from './log.js';
+import type { ManagementPort } from './management-port.js';
+import { ManagementSwitch } from './test-management-switch.js';
 import { Whitelist } from './whitelist.js';
 
 describe('websetup client', () => {
@@ -35,6 +40,7 @@ describe('websetup client', () => {
   let enrolment: EngineEnrolment;
   let hostname = 'device';
   let send: (bytes: Uint8Array) => void = () => undefined;
+  let management: ManagementPort;
   const heard: NodeToWebsetup[] = [];
   let secret = '';
   let seq = 0;
@@ -63,22 +69,10 @@ describe('websetup client', () => {
     assert.ok(opened.ok && table.ok);
     whitelist = opened.value;
     hosts = table.value;
-    const deviceSide = new OverlayUdp(WEBSETUP_NODE_PORT);
+    const net = new ManagementSwitch();
     const websetupSide = new OverlayUdp(WEBSETUP_SERVER_PORT);
-    // A cable between the two: whatever one sends, the other receives.
-    const toWebsetup = await websetupSide.openTun(
-      formatAddress(websetup.address),
-      (packet) => setImmediate(() => toDevice.write(packet)),
-      (reason) => assert.fail(reason),
-    );
-    const toDevice = await deviceSide.openTun(
-      formatAddress(device.address),
-      (packet) => {
-        assert.ok(parseUdpPacket(packet));
-        setImmediate(() => toWebsetup.write(packet));
-      },
-      (reason) => assert.fail(reason),
-    );
+    await net.attach(websetup, websetupSide);
+    management = net.device(device);
     const websetupPort = await websetupSide.open((bytes) => {
       const message = decodeNodeToWebsetup(bytes);
       if (message.ok) heard.push(message.value);
@@ -91,6 +85,7 @@ describe('websetup client', () => {
         whitelist,
         hosts,
         log: createLogger('error'),
+        management,
         changed: () => undefined,
         useBaseServers: () => Promise.resolve(success(undefined)),
         setHostname: (name) => {
@@ -98,7 +93,7 @@ describe('websetup client', () => {
           return Promise.resolve(success(undefined));
         },
       },
-      { openSocket: () => deviceSide.open, retryMs: 100, joinWaitMs: 3000 },
+      { retryMs: 100, joinWaitMs: 3000 },
     );
   });
   after(async () => {
@@ -114,10 +109,16 @@ describe('websetup client', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     const requests = heard.filter((m) => m.kind === 'init-request-join-code');
     assert.ok(requests.length >= 2, 'the request is repeated while no answer comes');
+    assert.ok(management.isManaged(websetup.address), 'websetup is the device’s management peer');
     const request = requests[0]!;
     assert.ok(request.kind === 'init-request-join-code');
     assert.equal(request.code, code);
     assert.equal(request.hostname, 'laptop');
+    assert.ok(request.proof, 'the request carries the engine’s proof');
+    assert.deepEqual(checkJoinProof(request, request.proof, websetup.address, device.address), {
+      ok: true,
+      value: undefined,
+    });
     secret = request.secret;
     assert.deepEqual(await command({ kind: 'init-response', payload: '{}' }), { kind: 'ok' });
     const joined = await joining;

@@ -1,20 +1,21 @@
-// The device's side of websetup (PROTOCOL.md §7): a UDP socket on port 5580 of the device's overlay
-// address, which takes commands only from the websetup address it joined and only with the secret
-// it made for that join, and applies them to the whitelist, the host table and the device's name.
-// While a join is pending it repeats `init-request-join-code` every 5 s.
+// The device's side of websetup (PROTOCOL.md §7): port 5580 of the device's overlay address, kept
+// by the data plane inside the session with the websetup node it joined (management-port.ts). It
+// takes commands only from that node and only with the secret it made for that join, and applies
+// them to the whitelist, the host table and the device's name. While a join is pending it repeats
+// `init-request-join-code` every 5 s, signed with the device key (proof that the engine asks).
 import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.js';
 import {
   encodeNodeRequest,
   encodeWebsetupReply,
   openWebsetupDatagram,
   parseWebsetupCommand,
+  proveJoin,
   replyForRejectedCommand,
   WEBSETUP_SERVER_PORT,
   type NodeRequest,
   type WebsetupCommand,
   type WebsetupReply,
 } from '../../src-protocol/websetup-messages.js';
-import type { DatagramTransport, OpenDatagramTransport } from './datagram-socket.js';
 import type { EnrolmentComponents, EnrolmentFile, WebsetupLink } from './enrolment-state.js';
 import { errorText, failure, success, type Outcome } from './errors.js';
 import type { HostEntry } from './host-table.js';
@@ -28,20 +29,17 @@ const REFRESH_RETRY_MS = 60_000;
 const USER_AGENT = `hnet,${process.platform},${process.arch},${HNET_VERSION}`;
 
 export interface WebsetupClientOptions {
-  /** Opens the management socket on this device's overlay address. */
-  openSocket: (ownAddress: string) => OpenDatagramTransport;
-  /** Where websetup listens; tests on loopback move it. */
-  websetupPort?: number;
   retryMs?: number;
 }
 
 export class WebsetupClient {
-  private socket: DatagramTransport | undefined;
-  private opening: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastRefreshRequest = 0;
   private readonly joinWaiters = new Set<() => void>();
   private readonly log: EnrolmentComponents['log'];
+  /** The websetup node being joined, managed from before its link is saved (prepareJoin). */
+  private joining: Uint8Array | undefined;
+  private unfollow: (() => void) | undefined;
 
   constructor(
     private readonly c: EnrolmentComponents,
@@ -56,26 +54,49 @@ export class WebsetupClient {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.options.retryMs ?? JOIN_RETRY_MS);
-    void this.tick();
+    this.c.management?.listen((bytes, fromIp, fromPort) =>
+      this.receive(bytes, fromIp, fromPort).catch((error: unknown) =>
+        this.log.warn('websetup-command-failed', { reason: errorText(error) }),
+      ),
+    );
+    // The management peer follows the saved link, so a restart, a new join and a leave all move it.
+    this.unfollow = this.file.onChange(() => this.manageLinked());
+    this.manageLinked();
+    this.timer = setInterval(() => this.tick(), this.options.retryMs ?? JOIN_RETRY_MS);
+    this.tick();
   }
 
-  async stop(): Promise<void> {
+  stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.opening;
-    await this.socket?.close();
-    this.socket = undefined;
+    this.unfollow?.();
+    this.c.management?.listen(undefined);
   }
 
-  /** Records the join and resolves once websetup answers it (the request repeats meanwhile). */
+  /**
+   * The node at `websetup` is about to be joined: its peer becomes the management peer now, before
+   * the device lets it in or sends it anything, so nothing of the join passes through local reach.
+   */
+  prepareJoin(websetup: Uint8Array): void {
+    this.joining = websetup;
+    this.manageLinked();
+  }
+
+  /** Management follows the saved link again: the prepared join was saved, or will not be. */
+  followLink(): void {
+    this.joining = undefined;
+    this.manageLinked();
+  }
+
+  /** Records the join and sends its first request (repeated until websetup answers: `joined`). */
   async startJoin(link: WebsetupLink): Promise<Outcome<void>> {
     const saved = await this.file.update((state) => ({
       ok: true,
       value: { next: { ...state, websetup: link }, answer: undefined },
     }));
+    this.followLink();
     if (!saved.ok) return saved;
-    await this.tick();
+    this.tick();
     return saved;
   }
 
@@ -96,17 +117,23 @@ export class WebsetupClient {
     });
   }
 
-  private async tick(): Promise<void> {
+  private manageLinked(): void {
+    const linked = this.link && parseOverlayAddress(this.link.address);
+    this.c.management?.manage(this.joining ?? linked);
+  }
+
+  private tick(): void {
     const link = this.link;
     if (!link) return;
-    await this.ensureSocket();
     if (link.pendingCode !== undefined) {
-      this.request({
-        kind: 'init-request-join-code',
-        code: link.pendingCode,
-        secret: link.secret,
-        hostname: link.hostname,
-      });
+      const fields = { code: link.pendingCode, secret: link.secret, hostname: link.hostname };
+      const websetup = parseOverlayAddress(link.address);
+      if (websetup)
+        this.request({
+          kind: 'init-request-join-code',
+          ...fields,
+          proof: proveJoin(this.c.identity, websetup, fields),
+        });
       return;
     }
     const now = Date.now();
@@ -119,44 +146,26 @@ export class WebsetupClient {
     }
   }
 
-  /** The overlay address exists only once the TUN device is up, so binding is retried each tick. */
-  private ensureSocket(): Promise<void> {
-    if (this.socket || !this.timer) return Promise.resolve();
-    this.opening ??= (async () => {
-      const own = formatAddress(this.c.identity.address);
-      try {
-        this.socket = await this.options.openSocket(own)(
-          (bytes, ip, port) => void this.receive(bytes, ip, port),
-        );
-        this.log.info('websetup-socket-open', { address: own, port: this.socket.port });
-      } catch (error) {
-        this.log.debug('websetup-socket-unavailable', { reason: errorText(error) });
-      } finally {
-        this.opening = undefined;
-      }
-    })();
-    return this.opening;
-  }
-
+  /** Into the management peer's session; before the data plane runs the request waits for the next tick. */
   private request(request: NodeRequest): void {
-    const link = this.link;
     const encoded = encodeNodeRequest(request);
-    if (!link || !this.socket || !encoded.ok) return;
-    this.socket.send(encoded.value, link.address, this.options.websetupPort ?? WEBSETUP_SERVER_PORT);
+    if (encoded.ok && !this.c.management?.send(encoded.value, WEBSETUP_SERVER_PORT))
+      this.log.debug('websetup-unreachable', { request: request.kind });
   }
 
   private async receive(bytes: Uint8Array, fromIp: string, fromPort: number): Promise<void> {
     const link = this.link;
     const from = parseOverlayAddress(fromIp);
-    // Only websetup's own address, and only with our secret (compared in constant time); anything
-    // else is dropped without an answer, so a stranger learns nothing.
+    // The port passes only the management peer's datagrams, authenticated by its session; the link
+    // is checked too, for a join that replaced it a moment ago. Without our secret (compared in
+    // constant time) a datagram is dropped without an answer, so a stranger learns nothing.
     if (!link || !from || formatAddress(from) !== link.address) return;
     const opened = openWebsetupDatagram(bytes, link.secret);
     if (!opened.ok) return;
     const command = parseWebsetupCommand(opened.value);
     const reply = command.ok ? await this.apply(command.value) : replyForRejectedCommand(command.error);
     const encoded = encodeWebsetupReply(opened.value.seq, reply);
-    if (encoded.ok) this.socket?.send(encoded.value, fromIp, fromPort);
+    if (encoded.ok) this.c.management?.send(encoded.value, fromPort);
   }
 
   private async apply(command: WebsetupCommand): Promise<WebsetupReply> {

@@ -80,6 +80,17 @@ export const migrations: readonly Migration[] = [
         PRIMARY KEY (device_address, entry))`,
     ],
   },
+  {
+    version: 4,
+    name: 'devices that sign their joins',
+    statements: [
+      // No reference to devices: the record must outlive a device deleted from the dashboard, or an
+      // unsigned join in its name would be taken again.
+      `CREATE TABLE signed_joins (
+        device_address TEXT PRIMARY KEY,
+        first_signed_at BIGINT NOT NULL)`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)!.version;

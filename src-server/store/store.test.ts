@@ -235,11 +235,12 @@ for (const backend of backends) {
       await store.recordPushed('fc94::1', 'whitelist fc94::2', true);
       assert.deepEqual(await store.pushedEntries('fc94::1'), ['whitelist fc94::2']);
 
-      const moved = await store.claimDevice(
+      const claimed = await store.claimDevice(
         { address: 'fc94::1', hostname: 'uno', secret: 'y'.repeat(24) },
         second.value.id,
       );
-      assert.equal(moved.accountId, second.value.id);
+      assert.ok(claimed.ok);
+      assert.equal(claimed.value.accountId, second.value.id);
       assert.deepEqual(await store.peersOf('fc94::2'), []);
       assert.deepEqual(await store.pushedEntries('fc94::1'), []);
       assert.equal((await store.deviceContact('fc94::1'))?.secret, 'y'.repeat(24));
@@ -247,6 +248,24 @@ for (const backend of backends) {
         (await store.devices(first.value.id)).map((d) => d.hostname),
         ['two'],
       );
+    });
+
+    test('a device that signed a join is never again claimed unsigned, even after it was deleted', async () => {
+      const store = await open();
+      const owner = await store.createAccount('owner@example.org', 'h');
+      const other = await store.createAccount('other@example.org', 'h');
+      assert.ok(owner.ok && other.ok);
+      const device = { address: 'fc94::5', hostname: 'five', secret: 's'.repeat(24) };
+      assert.ok((await store.claimDevice({ ...device, address: 'fc94::6' }, owner.value.id)).ok, 'stock');
+      assert.ok((await store.claimDevice(device, owner.value.id, 'signed')).ok);
+      assert.ok((await store.claimDevice(device, owner.value.id, 'signed')).ok, 'repeated');
+      const unsigned = await store.claimDevice({ ...device, secret: 'm'.repeat(24) }, other.value.id);
+      assert.equal(unsigned.ok ? 'claimed' : unsigned.error.kind, 'Forbidden');
+      assert.equal((await store.deviceContact(device.address))?.secret, device.secret, 'nothing changed');
+      assert.ok((await store.deleteDevice(owner.value.id, device.address)).ok);
+      const again = await store.claimDevice(device, other.value.id);
+      assert.equal(again.ok ? 'claimed' : again.error.kind, 'Forbidden');
+      assert.ok((await store.claimDevice(device, other.value.id, 'signed')).ok, 'the device itself may move');
     });
 
     test('join codes are found by hash and removed by their owner only', async () => {

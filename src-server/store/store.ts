@@ -45,6 +45,11 @@ export interface Device {
   joinedAt: number;
   lastSeenAt: number;
 }
+/**
+ * How a join request showed it came from the device's own engine: signed with the device key
+ * (an hnet device), or not at all (a stock Husarnet daemon).
+ */
+export type JoinProofKind = 'signed' | 'unsigned';
 /** What websetup needs to reach a device. */
 export interface DeviceContact {
   address: string;
@@ -259,9 +264,29 @@ export class Store {
   /**
    * Records a device that joined with one of `accountId`'s codes. A device that joins again keeps
    * its networks if the account is the same; moving to another account takes it out of them all.
+   * Once a device has signed a join, an unsigned one in its name is refused (Forbidden): only a
+   * local forger on that device would send one.
    */
-  async claimDevice(contact: DeviceContact, accountId: string, now = Date.now()): Promise<Device> {
+  async claimDevice(
+    contact: DeviceContact,
+    accountId: string,
+    proof: JoinProofKind = 'unsigned',
+    now = Date.now(),
+  ): Promise<StoreResult<Device>> {
     return this.db.transaction(async (tx) => {
+      const [signedBefore] = await tx.all('SELECT 1 AS found FROM signed_joins WHERE device_address = ?', [
+        contact.address,
+      ]);
+      if (signedBefore && proof === 'unsigned')
+        return refuse(
+          'Forbidden',
+          `Device ${contact.address} signs its joins, so an unsigned join in its name is refused.`,
+        );
+      if (!signedBefore && proof === 'signed')
+        await tx.run(
+          'INSERT INTO signed_joins (device_address, first_signed_at) VALUES (?, ?) ON CONFLICT (device_address) DO NOTHING',
+          [contact.address, now],
+        );
       const [existing] = await tx.all('SELECT account_id, secret FROM devices WHERE address = ?', [
         contact.address,
       ]);
@@ -283,7 +308,7 @@ export class Store {
         );
       }
       const [row] = await tx.all('SELECT * FROM devices WHERE address = ?', [contact.address]);
-      return deviceFrom(row!);
+      return done(deviceFrom(row!));
     });
   }
 

@@ -59,7 +59,12 @@ export class WebsetupNode {
       throw new Error(`the websetup node could not open its whitelist: ${opened.error.message}`);
     }
     try {
-      const server = await WebsetupServer.start({ store: settings.store, open: overlay.open, log });
+      const server = await WebsetupServer.start({
+        store: settings.store,
+        open: overlay.open,
+        log,
+        address: engine.value.identity.address,
+      });
       return new WebsetupNode(engine.value, server);
     } catch (error) {
       await engine.value.stop();

@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.js';
+import { initCrypto } from '../../src-protocol/crypto.js';
+import { generateIdentity, type Identity } from '../../src-protocol/identity.js';
+import { buildUdpPacket, parseUdpPacket } from '../../src-protocol/udp-packet.js';
 import {
   encodeNodeRequest,
   encodeWebsetupReply,
@@ -13,17 +16,22 @@ import {
   generateWebsetupSecret,
   openWebsetupDatagram,
   parseWebsetupCommand,
+  proveJoin,
   WEBSETUP_NODE_PORT,
   WEBSETUP_SERVER_PORT,
+  type JoinFields,
+  type JoinProof,
   type WebsetupCommand,
 } from '../../src-protocol/websetup-messages.js';
 import { createLogger } from '../../src-main/engine/log.js';
 import { hashSecret } from '../store/secret-hash.js';
 import { Store } from '../store/store.js';
-import { buildUdpPacket, OverlayUdp, parseUdpPacket } from './overlay-udp.js';
+import { OverlayUdp } from './overlay-udp.js';
 import { WebsetupServer } from './websetup-server.js';
 
-const WEBSETUP = parseOverlayAddress('fc94:aaaa::1')!;
+await initCrypto();
+const websetupIdentity = generateIdentity();
+const WEBSETUP = websetupIdentity.address;
 const canonical = (text: string): string => formatAddress(parseOverlayAddress(text)!);
 const A1 = canonical('fc94::a1');
 const B2 = canonical('fc94::b2');
@@ -48,12 +56,13 @@ class Device {
     this.inject(buildUdpPacket(source, WEBSETUP_NODE_PORT, WEBSETUP, WEBSETUP_SERVER_PORT, bytes));
   }
 
-  join(code: string, hostname: string): void {
+  /** A join request, with the proof `prove` makes (an hnet device) or none (a stock one). */
+  join(code: string, hostname: string, prove?: (fields: JoinFields) => JoinProof): void {
+    const fields = { code, secret: this.secret, hostname };
     const request = encodeNodeRequest({
       kind: 'init-request-join-code',
-      code,
-      secret: this.secret,
-      hostname,
+      ...fields,
+      ...(prove && { proof: prove(fields) }),
     });
     assert.ok(request.ok);
     this.send(request.value);
@@ -125,7 +134,7 @@ describe('websetup server', () => {
     // The data plane's side of the TUN: packets websetup sends come out here and go to the device
     // they are addressed to; packets from devices go in through `write`.
     const tun = await overlay.openTun(
-      formatAddress(WEBSETUP),
+      websetupIdentity,
       (packet) => {
         const udp = parseUdpPacket(packet);
         assert.ok(udp, 'websetup sent a packet that is not valid UDP over IPv6');
@@ -141,6 +150,7 @@ describe('websetup server', () => {
       store,
       open: overlay.open,
       log: createLogger('error'),
+      address: WEBSETUP,
       retryMs: 300,
       sweepMs: 60_000,
     });
@@ -277,5 +287,56 @@ describe('websetup server', () => {
     for (const packet of [wrongPort, wrongAddress, broken]) inject(packet);
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal((await store.devices(accountId)).length, before);
+  });
+
+  /** An hnet device: its address derives from a real key, with which it proves its joins. */
+  const signingDevice = (): { identity: Identity; device: Device; prove: (f: JoinFields) => JoinProof } => {
+    const identity = generateIdentity();
+    const prove = (fields: JoinFields) => proveJoin(identity, WEBSETUP, fields);
+    return { identity, device: device(formatAddress(identity.address)), prove };
+  };
+
+  test('a signed join is taken; one whose proof does not hold is refused and changes nothing', async () => {
+    const hotel = signingDevice();
+    hotel.device.join(code, 'hotel', hotel.prove);
+    await waitFor('hotel joined', () => hotel.device.lines().includes('init-response'));
+
+    const india = signingDevice();
+    const refused: ((fields: JoinFields) => JoinProof)[] = [
+      (fields) => proveJoin(india.identity, generateIdentity().address, fields),
+      (fields) => proveJoin(india.identity, WEBSETUP, { ...fields, hostname: 'elsewhere' }),
+      (fields) => proveJoin(generateIdentity(), WEBSETUP, fields),
+    ];
+    for (const prove of refused) india.device.join(code, 'india', prove);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(india.device.received, [], 'signed for another websetup, request or key: no answer');
+    assert.equal(await store.deviceContact(india.device.address), undefined);
+  });
+
+  test('once a device has signed its join, an unsigned one in its name cannot move it', async () => {
+    const juliet = signingDevice();
+    juliet.device.join(code, 'juliet', juliet.prove);
+    await waitFor('juliet joined', () => juliet.device.lines().includes('init-response'));
+    const mallory = await store.createAccount('mallory@example.org', 'hash');
+    assert.ok(mallory.ok);
+    const theirCode = generateJoinCode();
+    await store.createJoinCode(mallory.value.id, 'theirs', hashSecret(theirCode));
+    // What a local user on juliet would send from juliet's address, with a secret of their own.
+    const forger = new Device(juliet.device.address, (packet) => inject(packet));
+    forger.join(theirCode, 'juliet');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(
+      (await store.devices(accountId)).filter((d) => d.address === juliet.device.address).length,
+      1,
+      'still in its owner’s account',
+    );
+    assert.deepEqual(await store.devices(mallory.value.id), []);
+    assert.equal((await store.deviceContact(juliet.device.address))?.secret, juliet.device.secret);
+
+    // Deleted from the dashboard, the device still signs: the record outlives it.
+    assert.ok((await store.deleteDevice(accountId, juliet.device.address)).ok);
+    forger.join(theirCode, 'juliet');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(await store.devices(mallory.value.id), []);
   });
 });

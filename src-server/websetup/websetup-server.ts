@@ -3,10 +3,13 @@
 // at a time. What a device confirmed is stored, so a restart resumes instead of starting over.
 //
 // A device is known only by the overlay address its datagrams come from: the overlay has already
-// authenticated it, which is why websetup must run inside the overlay.
+// authenticated it, which is why websetup must run inside the overlay. An hnet device also signs
+// its join requests with its key, so a local user on that device cannot move it to another account;
+// once it has, an unsigned join in its name is refused (stock devices never sign, and still join).
 import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.js';
 import { randomText } from '../../src-protocol/random-text.js';
 import {
+  checkJoinProof,
   decodeNodeToWebsetup,
   encodeWebsetupCommand,
   WEBSETUP_NODE_PORT,
@@ -31,8 +34,8 @@ export interface WebsetupOptions {
   store: Store;
   open: OpenDatagramTransport;
   log: Logger;
-  /** Where devices listen; tests on loopback move it. */
-  nodePort?: number;
+  /** Websetup's own overlay address, which a device's join proof must name. */
+  address: Uint8Array;
   retryMs?: number;
   sweepMs?: number;
 }
@@ -54,13 +57,11 @@ export class WebsetupServer {
   private readonly syncs = new Map<string, Promise<void>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private nextSweep: NodeJS.Timeout | undefined;
-  private readonly nodePort: number;
   private readonly retryMs: number;
   private readonly log: Logger;
   private closed = false;
 
   private constructor(private readonly options: WebsetupOptions) {
-    this.nodePort = options.nodePort ?? WEBSETUP_NODE_PORT;
     this.retryMs = options.retryMs ?? FIRST_RETRY_MS;
     this.log = options.log.with({ component: 'websetup' });
   }
@@ -134,7 +135,7 @@ export class WebsetupServer {
         continue;
       }
       this.pending.set(seq, { address, push, bytes: encoded.value, sentAt: Date.now(), tries: 1 });
-      this.transport?.send(encoded.value, address, this.nodePort);
+      this.transport?.send(encoded.value, address, WEBSETUP_NODE_PORT);
     }
   }
 
@@ -145,7 +146,7 @@ export class WebsetupServer {
       if (now - pending.sentAt < wait) continue;
       pending.sentAt = now;
       pending.tries += 1;
-      this.transport?.send(pending.bytes, pending.address, this.nodePort);
+      this.transport?.send(pending.bytes, pending.address, WEBSETUP_NODE_PORT);
     }
   }
 
@@ -173,7 +174,7 @@ export class WebsetupServer {
     try {
       if (message.value.kind === 'reply')
         await this.confirmed(address, message.value.seq, message.value.reply);
-      else await this.request(address, message.value);
+      else await this.request(address, parsed, message.value);
     } catch (error) {
       this.log.warn('websetup-receive-failed', { from: address, reason: (error as Error).message });
     }
@@ -198,15 +199,30 @@ export class WebsetupServer {
     await store.deviceSeen(address);
   }
 
-  private async request(address: string, request: NodeRequest): Promise<void> {
+  private async request(address: string, source: Uint8Array, request: NodeRequest): Promise<void> {
     const { store } = this.options;
     if (request.kind === 'init-request-join-code') {
+      if (request.proof) {
+        const proven = checkJoinProof(request, request.proof, this.options.address, source);
+        if (!proven.ok) {
+          this.log.warn('websetup-join-refused', { device: address, reason: proven.error.message });
+          return;
+        }
+      }
       const account = await store.accountForJoinCode(hashSecret(request.code));
       if (!account) {
         this.log.info('websetup-unknown-join-code', { from: address });
         return;
       }
-      await store.claimDevice({ address, hostname: request.hostname, secret: request.secret }, account);
+      const claimed = await store.claimDevice(
+        { address, hostname: request.hostname, secret: request.secret },
+        account,
+        request.proof ? 'signed' : 'unsigned',
+      );
+      if (!claimed.ok) {
+        this.log.warn('websetup-join-refused', { device: address, reason: claimed.error.message });
+        return;
+      }
       // The device named itself in its request, so that name is already in place there.
       await store.recordPushed(address, hostnameEntry(request.hostname), true);
       this.log.info('websetup-joined', { device: address, hostname: request.hostname });
@@ -217,7 +233,7 @@ export class WebsetupServer {
     const seq = randomText(SEQ_ALPHABET, WEBSETUP_SEQ_LENGTH);
     const payload = JSON.stringify({ hostname: contact.hostname });
     const response = encodeWebsetupCommand(contact.secret, seq, { kind: 'init-response', payload });
-    if (response.ok) this.transport?.send(response.value, address, this.nodePort);
+    if (response.ok) this.transport?.send(response.value, address, WEBSETUP_NODE_PORT);
     await this.sync(address);
   }
 }
