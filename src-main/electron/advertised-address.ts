@@ -61,8 +61,17 @@ export function chooseAdvertisedAddress(
 
 const readOrEmpty = (path: string): Promise<string> => readFile(path, 'utf8').catch(() => '');
 
-/** This machine's advertised address, or undefined when it has no usable one. */
+/**
+ * This machine's advertised address, or undefined when it has no usable one, or none can be read
+ * (networkInterfaces() throws when the process has no file descriptor left).
+ */
 export async function detectAdvertisedAddress(): Promise<string | undefined> {
   const [v4, v6] = await Promise.all([readOrEmpty(ROUTE_TABLE), readOrEmpty(IPV6_ROUTE_TABLE)]);
-  return chooseAdvertisedAddress(networkInterfaces(), defaultRouteInterface(v4, v6));
+  let interfaces: Interfaces;
+  try {
+    interfaces = networkInterfaces();
+  } catch {
+    return undefined;
+  }
+  return chooseAdvertisedAddress(interfaces, defaultRouteInterface(v4, v6));
 }

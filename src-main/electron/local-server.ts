@@ -42,6 +42,8 @@ export class LocalServer {
       logFile.once('ready', () => resolve(undefined)).once('error', (error) => resolve(error.message)),
     );
     if (opened) return failed(`hnet-server's log ${options.logFile} cannot be written: ${opened}`);
+    // A full disk later on loses log lines, never the engine that hosts the server.
+    logFile.on('error', () => undefined);
     const child = spawn(file, args, {
       env: options.env,
       cwd: options.cwd,
@@ -55,9 +57,7 @@ export class LocalServer {
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
     let exited = false;
-    const spawnError = new Promise<string>((resolve) =>
-      child.once('error', (error) => resolve(error.message)),
-    );
+    const spawnError = new Promise<string>((resolve) => child.on('error', (error) => resolve(error.message)));
     child.once('exit', () => {
       exited = true;
       logFile.end();

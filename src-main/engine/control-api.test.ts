@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createConnection } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { Config } from './config.js';
+import { peerCredentials } from '../../src-helper/native.js';
+import type { EngineConfig } from './config.js';
 import { serveControlApi, type ControlServer } from './control-api.js';
 import { ControlClient } from './control-client.js';
 import { MAX_REQUEST_BYTES } from './control-protocol.js';
@@ -14,10 +16,12 @@ import { Engine } from './engine.js';
 import type { StatusUpdate } from './event-stream.js';
 import type { HostEntry } from './host-table.js';
 import { createLogger } from './log.js';
+import { firstLine } from './test-first-line.js';
 
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
 const script = new URL('./control-call.test-script.ts', import.meta.url).pathname;
+const floodScript = new URL('./control-flood.test-script.ts', import.meta.url).pathname;
 const PEER = 'fc94:1350:1883:b7ff:3bd0:eb4f:2280:5239';
 const asRoot = process.getuid?.() === 0;
 
@@ -54,6 +58,62 @@ function rawExchange(
   });
 }
 
+const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+interface FloodReport {
+  answered: number;
+  refused: number;
+  probe: string;
+}
+
+/** Another process flooding the socket (control-flood.test-script.ts); `end` lets it go. */
+function flood(
+  socketPath: string,
+  hold: number,
+  mode: 'ask' | 'silent',
+  churn = 0,
+): { pid: number; report: Promise<FloodReport>; end(): Promise<void> } {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', floodScript, socketPath, String(hold), mode, String(churn)],
+    { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const report = new Promise<FloodReport>((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      if (out.includes('\n')) resolve(JSON.parse(out.slice(0, out.indexOf('\n'))) as FloodReport);
+    });
+    void exited.then(() => reject(new Error('the flooding process exited before it reported')));
+  });
+  return {
+    pid: child.pid!,
+    report,
+    end: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
+/** One status call from a process of its own (its pid is known before it connects). */
+function callFromChild(
+  socketPath: string,
+  onPid: (pid: number) => void,
+): Promise<{ ok: boolean; error?: { message: string } }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, socketPath, 'status'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  onPid(child.pid!);
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => (out += chunk));
+  return new Promise((resolve) => child.once('exit', () => resolve(JSON.parse(out) as { ok: boolean })));
+}
+
 describe('control API over a Unix socket', () => {
   let dir: string;
   let socketPath: string;
@@ -66,7 +126,7 @@ describe('control API over a Unix socket', () => {
     // Other users must be able to reach the socket; the state directory inside stays 0700.
     await chmod(dir, 0o755);
     socketPath = join(dir, 'run', 'control.sock');
-    const config: Config = {
+    const config: EngineConfig = {
       stateDir: join(dir, 'state'),
       controlSocket: socketPath,
       helperSocket: join(dir, 'run', 'helper.sock'),
@@ -278,4 +338,213 @@ describe('control API over a Unix socket', () => {
     assert.equal(second.ok, false);
     if (!second.ok) assert.match(second.error.message, /already serving on/);
   });
+  describe('under abuse by local users', () => {
+    const OWNER = 4000;
+    /** Each test's processes get the uids it names; the test process itself is root's `hnet`. */
+    const uidOfPid = new Map<number, number>([[process.pid, 0]]);
+    const credentialsOf = (socket: Socket) => {
+      const real = peerCredentials(socket);
+      return { ...real, uid: uidOfPid.get(real.pid) ?? real.uid };
+    };
+    let served = 0;
+    const serveAnother = async (idleMs?: number) => {
+      const outcome = await serveControlApi(engine, {
+        socketPath: join(dir, 'run', `abuse-${++served}.sock`),
+        log: createLogger('error', () => undefined),
+        ownerUid: OWNER,
+        credentialsOf,
+        ...(idleMs === undefined ? {} : { idleMs }),
+      });
+      assert.ok(outcome.ok, JSON.stringify(outcome));
+      return outcome.value;
+    };
+    const statusAsRoot = async (socketPath: string) => {
+      const client = await ControlClient.connect(socketPath);
+      assert.ok(client.ok, JSON.stringify(client));
+      const status = await client.value.call('status', {});
+      client.value.close();
+      return status;
+    };
+
+    test('users flooding the socket get only their share, and root and the owner are still answered', async () => {
+      const abused = await serveAnother();
+      const floods = [5001, 5002, 5003, 5004, 5005].map((uid) => {
+        const one = flood(abused.socketPath, 20, 'ask');
+        uidOfPid.set(one.pid, uid);
+        return one;
+      });
+      try {
+        const reports = await Promise.all(floods.map((one) => one.report));
+        for (const report of reports) assert.ok(report.answered <= 16, JSON.stringify(report));
+        const answered = reports.reduce((sum, report) => sum + report.answered, 0);
+        const refused = reports.reduce((sum, report) => sum + report.refused, 0);
+        assert.equal(answered, 64, 'other users share 64 connections');
+        assert.equal(refused, 100 - 64);
+
+        const root = await statusAsRoot(abused.socketPath);
+        assert.ok(root.ok, JSON.stringify(root));
+        const owner = await callFromChild(abused.socketPath, (pid) => uidOfPid.set(pid, OWNER));
+        assert.equal(owner.ok, true, JSON.stringify(owner));
+        const stranger = await callFromChild(abused.socketPath, (pid) => uidOfPid.set(pid, 5006));
+        assert.equal(stranger.ok, false);
+        assert.match(stranger.error?.message ?? '', /too many control connections from other users/);
+      } finally {
+        await Promise.all(floods.map((one) => one.end()));
+        await abused.close();
+      }
+    });
+
+    test('refused connections hold no descriptor, even unread, and connect-and-close floods change nothing', async () => {
+      const abused = await serveAnother();
+      const before = openFds();
+      const one = flood(abused.socketPath, 150, 'silent', 50);
+      uidOfPid.set(one.pid, 5001);
+      try {
+        const report = await one.report;
+        assert.match(report.probe, /too many control connections from uid 5001 \(at most 16\)/);
+        // 16 seats held by the flood and the pipes to the flooding process; a refusal waits at
+        // most a second for its reader, so the other 134 are closed by then though never read.
+        const grown = async () => {
+          for (let tries = 0; tries < 250 && openFds() - before > 16 + 4; tries++)
+            await new Promise((r) => setTimeout(r, 20));
+          return openFds() - before;
+        };
+        const held = await grown();
+        assert.ok(held <= 16 + 4, `${held} more descriptors while 134 connections were refused`);
+        const root = await statusAsRoot(abused.socketPath);
+        assert.ok(root.ok, JSON.stringify(root));
+      } finally {
+        await one.end();
+      }
+      for (let tries = 0; tries < 100 && openFds() > before; tries++)
+        await new Promise((r) => setTimeout(r, 20));
+      assert.equal(openFds(), before, 'every descriptor of the flood is closed once it ends');
+      await abused.close();
+    });
+
+    test(
+      'a connection that never completes a request is closed when idle; a subscriber stays',
+      // Only a guard against hanging the whole run: without an idle limit nothing ever ends.
+      { timeout: 30_000 },
+      async () => {
+        const abused = await serveAnother(150);
+        const watcher = await ControlClient.connect(abused.socketPath);
+        assert.ok(watcher.ok);
+        try {
+          const subscribed = await watcher.value.subscribe(() => undefined);
+          assert.ok(subscribed.ok);
+          const slow = createConnection(abused.socketPath);
+          const slowLine = firstLine(slow);
+          // A request trickling in a byte at a time is not activity.
+          const trickle = setInterval(() => slow.writable && slow.write('{'), 40);
+          const silent = createConnection(abused.socketPath);
+          const [slowAnswer, silentAnswer] = await Promise.all([slowLine, firstLine(silent)]);
+          clearInterval(trickle);
+          assert.match(slowAnswer, /"kind":"Timeout"/);
+          assert.match(silentAnswer, /no request for 0\.15 s; connect again/);
+          const status = await watcher.value.call('status', {});
+          assert.ok(status.ok, 'the subscriber outlived the idle time');
+        } finally {
+          watcher.value.close();
+          await abused.close();
+        }
+      },
+    );
+
+    test(
+      'close() ends at once with subscribers that stop reading, half-sent requests and refused floods',
+      // Only a guard against hanging the whole run: today's failure mode was never finishing.
+      { timeout: 30_000 },
+      async () => {
+        const abused = await serveAnother();
+        const subscriber = createConnection(abused.socketPath);
+        subscriber.write('{"id":1,"call":"subscribe"}\n');
+        const subscribed = firstLine(subscriber);
+        assert.match(await subscribed, /"ok":true/);
+        subscriber.pause();
+        const half = createConnection(abused.socketPath);
+        half.on('error', () => undefined);
+        half.write('{"id":1,"call":"sta');
+        const closed = [subscriber, half].map((socket) => new Promise((r) => socket.once('close', r)));
+        const one = flood(abused.socketPath, 150, 'silent');
+        uidOfPid.set(one.pid, 5001);
+        await one.report;
+        await statusAsRoot(abused.socketPath);
+        await abused.close();
+        await Promise.all(closed);
+        await one.end();
+      },
+    );
+  });
+  test(
+    'out of file descriptors, the control socket drops what it cannot accept and serves again after',
+    // Only a guard against hanging the whole run.
+    { timeout: 60_000 },
+    async () => {
+      // A real EMFILE: an engine of its own in a process with a low descriptor limit.
+      const module = (name: string) => new URL(`./${name}.ts`, import.meta.url).href;
+      const childSocket = join(dir, 'run', 'emfile.sock');
+      const serve = `
+        import { readdirSync } from 'node:fs';
+        import { Engine } from '${module('engine')}';
+        import { serveControlApi } from '${module('control-api')}';
+        import { createLogger } from '${module('log')}';
+        const log = createLogger('warn', (line) => console.error(line));
+        const config = ${JSON.stringify({
+          stateDir: join(dir, 'emfile-state'),
+          controlSocket: childSocket,
+          helperSocket: join(dir, 'run', 'helper.sock'),
+          baseServers: [],
+          udpPort: 5583,
+          hostname: 'emfilebox',
+          dataLane: 'on',
+          logLevel: 'warn',
+        })};
+        const engine = await Engine.start({ config, log, writeHosts: async () => undefined });
+        const served = await serveControlApi(engine.value, { socketPath: config.controlSocket, log });
+        console.log(readdirSync('/proc/self/fd').length);
+        process.stdin.resume();
+        process.stdin.on('end', () => process.exit(0));`;
+      const child = spawn(
+        'bash',
+        ['-c', 'ulimit -n 48 && exec "$0" --import tsx --input-type=module -e "$1"', process.execPath, serve],
+        { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      let errors = '';
+      child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const ready = await new Promise<string>((resolve) =>
+        child.stdout.once('data', (c: Buffer) => resolve(String(c))),
+      );
+      assert.ok(Number(ready) < 48, `the engine serves with ${ready.trim()} descriptors open`);
+      const flood: Socket[] = [];
+      try {
+        for (let i = 0; i < 100; i++) {
+          const socket = createConnection(childSocket);
+          socket.on('error', () => undefined);
+          flood.push(socket);
+          await new Promise((resolve) => socket.once('connect', resolve).once('close', resolve));
+        }
+        // Accepted in order: once this one is dealt with (dropped), so are the 100 before it.
+        const probe = createConnection(childSocket);
+        probe.write('{"id":1,"call":"status"}\n');
+        assert.equal(await firstLine(probe), '', 'no descriptor left for it: dropped unanswered');
+        for (const socket of flood) socket.destroy();
+        let answered = false;
+        for (let tries = 0; tries < 100 && !answered; tries++) {
+          await new Promise((r) => setTimeout(r, 20));
+          const client = await ControlClient.connect(childSocket);
+          if (!client.ok) continue;
+          answered = (await client.value.call('status', {})).ok;
+          client.value.close();
+        }
+        assert.ok(answered, `hnetd answers again once the flood is gone\n${errors}`);
+        child.stdin.end();
+        assert.equal(await exited, 0, errors);
+      } finally {
+        for (const socket of flood) socket.destroy();
+        child.kill('SIGKILL');
+      }
+    },
+  );
 });

@@ -19,14 +19,32 @@ import {
   type ServerMessage,
 } from './control-protocol.js';
 import type { Engine } from './engine.js';
+import { surviveAcceptErrors } from './accept-errors.js';
+import { sayGoodbye } from './say-goodbye.js';
 import { errorText, failure, success, type EngineError, type Outcome } from './errors.js';
 import type { Logger } from './log.js';
 
-const MAX_CONNECTIONS = 128;
+// Connection caps (docs/decisions.md, "The local listeners under abuse"). Every uid but root and
+// the owner shares one pool and may take only its share of it; root and the owner have seats of
+// their own outside the pool, so no flood by other users can keep `hnet` out. The sum, 128, is
+// what LimitNOFILE in hnetd.service is sized for, with MAX_PARTINGS below.
+const SHARED_CONNECTIONS = 64;
+const CONNECTIONS_PER_UID = 16;
+const PRIVILEGED_CONNECTIONS_PER_UID = 32;
 // Requests a client may pipeline before waiting for answers.
 const MAX_QUEUED_REQUESTS = 32;
 // A subscriber that stops reading is cut off instead of growing our memory.
 const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
+// A connection with no request in flight and no subscription holds a seat for nothing: freed after
+// this long. A request sent a byte at a time does not count as activity.
+const IDLE_MS = 60_000;
+// Connections refused at the door that may wait for their reader at once (sayGoodbye); beyond,
+// a refusal closes at once (its reason may then be lost to a client that had already written).
+const MAX_PARTINGS = 32;
+// At most one line per this long says that connections are being refused, with how many.
+const REFUSAL_LOG_GAP_MS = 10_000;
+// Listening again after accept failed in a loop (out of file descriptors).
+const RELISTEN_MS = 1_000;
 const SOCKET_MODE = 0o666;
 const SOCKET_DIR_MODE = 0o755;
 
@@ -42,6 +60,8 @@ export interface ControlServerOptions {
   ownerUid?: number;
   /** How a connection's caller is identified; SO_PEERCRED through the native addon by default. */
   credentialsOf?: (socket: Socket) => PeerCredentials;
+  /** How long a connection without a request in flight or a subscription is kept (tests shorten it). */
+  idleMs?: number;
 }
 
 export interface ControlServer {
@@ -101,18 +121,46 @@ export async function serveControlApi(
   const prepared = await prepareSocketPath(socketPath);
   if (!prepared.ok) return prepared;
 
-  const connections = new Set<Socket>();
+  const idleMs = options.idleMs ?? IDLE_MS;
+  const privileged = (uid: number | undefined): boolean => uid === 0 || uid === ownerUid;
+  const seats = new Seats(privileged);
+  const refusals = refusalLog(log);
+  // Insertion order is age: the newest connection is the one given up first.
+  const connections = new Map<Socket, number | undefined>();
+  let closing = false;
+  let partings = 0;
+
   const server: Server = createServer((socket) => {
-    if (connections.size >= MAX_CONNECTIONS) {
-      log.warn('control-refused', { reason: 'too many connections' });
-      socket.end(
-        line({ id: null, ok: false, error: { kind: 'TooLarge', message: 'too many control connections' } }),
-      );
+    // Before anything is written: a peer that already left must not become an unhandled EPIPE.
+    socket.on('error', () => socket.destroy());
+    let credentials: PeerCredentials | undefined;
+    try {
+      credentials = credentialsOf(socket);
+    } catch (error) {
+      log.warn('control-credentials-unknown', { reason: errorText(error) });
+    }
+    const uid = credentials?.uid;
+    const refusal = seats.take(uid);
+    if (refusal) {
+      refusals.note(uid, refusal);
+      const text = line({ id: null, ok: false, error: { kind: 'TooLarge', message: refusal } });
+      if (partings >= MAX_PARTINGS) {
+        // A fresh connection's buffer always takes one line, so it still leaves before the close.
+        socket.write(text);
+        socket.destroy();
+        return;
+      }
+      partings++;
+      socket.once('close', () => partings--);
+      sayGoodbye(socket, text);
       return;
     }
-    connections.add(socket);
-    socket.on('close', () => connections.delete(socket));
-    serveConnection(socket, { handlers, engine, log, ownerUid, credentialsOf });
+    connections.set(socket, uid);
+    socket.on('close', () => {
+      connections.delete(socket);
+      seats.give(uid);
+    });
+    serveConnection(socket, credentials, { handlers, engine, log, ownerUid, idleMs });
   });
 
   const listening = await new Promise<Outcome<void>>((resolve) => {
@@ -126,16 +174,84 @@ export async function serveControlApi(
   await chmod(socketPath, SOCKET_MODE);
   log.info('control-listening', { socket: socketPath, ownerUid });
 
+  surviveAcceptErrors(server, {
+    log,
+    name: 'control',
+    shed: () => {
+      const newest = [...connections].reverse().find(([, uid]) => !privileged(uid));
+      newest?.[0].destroy();
+      return newest !== undefined;
+    },
+    // The socket's directory is ours alone, so nobody can take the path in the meantime.
+    stopped: () => {
+      const retry = setInterval(() => {
+        if (closing || server.listening) clearInterval(retry);
+        else server.listen(socketPath);
+      }, RELISTEN_MS);
+    },
+  });
+  server.on('listening', () => {
+    log.info('control-listening', { socket: socketPath, ownerUid, again: true });
+    chmod(socketPath, SOCKET_MODE).catch((error: unknown) =>
+      log.warn('control-socket-mode', { reason: errorText(error) }),
+    );
+  });
+
   return success({
     socketPath,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of connections) socket.destroy();
-      });
+      closing = true;
+      // Every connection goes now, subscribers and half-sent requests included: nothing a client
+      // does may hold the engine's stop.
+      for (const socket of connections.keys()) socket.destroy();
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await unlink(socketPath).catch(() => undefined);
     },
   });
+}
+
+/** Who holds which seats; `take` answers why not, or undefined when the seat is given. */
+class Seats {
+  private readonly held = new Map<number | undefined, number>();
+  private shared = 0;
+
+  constructor(private readonly privileged: (uid: number | undefined) => boolean) {}
+
+  take(uid: number | undefined): string | undefined {
+    const mine = this.held.get(uid) ?? 0;
+    const privileged = this.privileged(uid);
+    const limit = privileged ? PRIVILEGED_CONNECTIONS_PER_UID : CONNECTIONS_PER_UID;
+    if (mine >= limit)
+      return `too many control connections from uid ${uid ?? 'unknown'} (at most ${limit}); close some and retry`;
+    if (!privileged && this.shared >= SHARED_CONNECTIONS)
+      return `too many control connections from other users (at most ${SHARED_CONNECTIONS}); root and the user hnetd runs as are still served`;
+    this.held.set(uid, mine + 1);
+    if (!privileged) this.shared++;
+    return undefined;
+  }
+
+  give(uid: number | undefined): void {
+    const mine = (this.held.get(uid) ?? 0) - 1;
+    if (mine > 0) this.held.set(uid, mine);
+    else this.held.delete(uid);
+    if (!this.privileged(uid)) this.shared--;
+  }
+}
+
+/** A flood of refusals is one log line per interval, not one per connection. */
+function refusalLog(log: Logger): { note(uid: number | undefined, reason: string): void } {
+  let lastAt = -Infinity;
+  let unlogged = 0;
+  return {
+    note(uid, reason) {
+      unlogged++;
+      const now = performance.now();
+      if (now - lastAt < REFUSAL_LOG_GAP_MS) return;
+      lastAt = now;
+      log.warn('control-refused', { uid, reason, refusedSinceLastLine: unlogged });
+      unlogged = 0;
+    },
+  };
 }
 
 /** Makes the socket's directory and clears a stale socket, but never steals a live one. */
@@ -171,6 +287,7 @@ async function prepareSocketPath(socketPath: string): Promise<Outcome<void>> {
 }
 
 const line = (message: ServerMessage): string => `${JSON.stringify(message)}\n`;
+
 const tooLarge: EngineError = {
   kind: 'TooLarge',
   message: `a request may be at most ${MAX_REQUEST_BYTES} bytes`,
@@ -181,29 +298,31 @@ interface ConnectionContext {
   engine: Engine;
   log: Logger;
   ownerUid: number;
-  credentialsOf: (socket: Socket) => PeerCredentials;
+  idleMs: number;
 }
 
-function serveConnection(socket: Socket, context: ConnectionContext): void {
+function serveConnection(
+  socket: Socket,
+  credentials: PeerCredentials | undefined,
+  context: ConnectionContext,
+): void {
   const { log } = context;
-  let credentials: PeerCredentials | undefined;
-  try {
-    credentials = context.credentialsOf(socket);
-  } catch (error) {
-    log.warn('control-credentials-unknown', { reason: errorText(error) });
-  }
   const who = { pid: credentials?.pid, uid: credentials?.uid };
   let unsubscribe: (() => void) | undefined;
+  let subscribed = false;
   let closed = false;
+  let idle: NodeJS.Timeout | undefined;
   const caller: Caller = {
     credentials,
     mayWrite: credentials !== undefined && (credentials.uid === 0 || credentials.uid === context.ownerUid),
     // Deferred so the call's answer goes out before the first status event.
-    subscribe: () =>
+    subscribe: () => {
+      subscribed = true;
       setImmediate(() => {
         if (closed || unsubscribe) return;
         unsubscribe = context.engine.subscribe((update) => send({ event: 'status', update }));
-      }),
+      });
+    },
   };
 
   const send = (message: ServerMessage): void => {
@@ -215,28 +334,46 @@ function serveConnection(socket: Socket, context: ConnectionContext): void {
     }
     socket.write(line(message));
   };
+  const cutOff = (text: string): void => {
+    closed = true;
+    clearTimeout(idle);
+    sayGoodbye(socket, text);
+  };
   const refuse = (error: EngineError): void => {
     log.warn('control-refused', { ...who, kind: error.kind, reason: error.message });
-    socket.end(line({ id: null, ok: false, error }), () => socket.destroy());
+    cutOff(line({ id: null, ok: false, error }));
   };
   const rejectBrowser = (): void => {
     log.warn('control-refused', { ...who, kind: 'NotPermitted', reason: 'browser-like request' });
-    socket.end(
+    cutOff(
       'HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n' +
         'This is the hnet control socket; web pages may not use it.\n',
-      () => socket.destroy(),
     );
+  };
+  const waitForRequest = (): void => {
+    clearTimeout(idle);
+    if (closed || subscribed) return;
+    idle = setTimeout(() => {
+      log.debug('control-idle-closed', who);
+      cutOff(
+        line({
+          id: null,
+          ok: false,
+          error: { kind: 'Timeout', message: `no request for ${context.idleMs / 1000} s; connect again` },
+        }),
+      );
+    }, context.idleMs);
   };
 
   let pending = '';
   let queued = 0;
   let chain: Promise<void> = Promise.resolve();
   socket.setEncoding('utf8');
+  waitForRequest();
   socket.on('data', (chunk: string) => {
     if (closed) return;
     pending += chunk;
     if (HTTP_REQUEST_LINE.test(pending)) {
-      closed = true;
       rejectBrowser();
       return;
     }
@@ -246,36 +383,31 @@ function serveConnection(socket: Socket, context: ConnectionContext): void {
       pending = pending.slice(newline + 1);
       if (text.trim() === '') continue;
       if (BROWSER_HEADER.test(text) || HTTP_REQUEST_LINE.test(text)) {
-        closed = true;
         rejectBrowser();
         return;
       }
       if (Buffer.byteLength(text) > MAX_REQUEST_BYTES) {
-        closed = true;
         refuse(tooLarge);
         return;
       }
       if (++queued > MAX_QUEUED_REQUESTS) {
-        closed = true;
         refuse({
           kind: 'TooLarge',
           message: `more than ${MAX_QUEUED_REQUESTS} requests waiting; wait for answers`,
         });
         return;
       }
+      clearTimeout(idle);
       chain = chain.then(async () => {
         send(await answer(text, caller, context));
-        queued--;
+        if (--queued === 0) waitForRequest();
       });
     }
-    if (Buffer.byteLength(pending) > MAX_REQUEST_BYTES) {
-      closed = true;
-      refuse(tooLarge);
-    }
+    if (Buffer.byteLength(pending) > MAX_REQUEST_BYTES) refuse(tooLarge);
   });
-  socket.on('error', () => socket.destroy());
   socket.on('close', () => {
     closed = true;
+    clearTimeout(idle);
     unsubscribe?.();
   });
 }

@@ -40,6 +40,9 @@ export class LanDiscovery {
   private lastAnswerAt = -Infinity;
   private timers: NodeJS.Timeout[] = [];
   private started = false;
+  /** Sockets that could not open for lack of file descriptors: tried again with each check. */
+  private readonly reopen = new Set<'udp4' | 'udp6'>();
+  private reopening = false;
   private readonly beacon: Uint8Array;
 
   constructor(
@@ -70,6 +73,7 @@ export class LanDiscovery {
 
   stop(): void {
     for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
     this.v4?.close();
     this.v6?.close();
     this.v4 = this.v6 = undefined;
@@ -87,9 +91,19 @@ export class LanDiscovery {
       });
     } catch (error) {
       socket.close();
-      this.c.log.warn('lan-discovery-unavailable', { family: type, reason: errorText(error) });
+      const code = (error as NodeJS.ErrnoException).code;
+      const outOfFds = code === 'EMFILE' || code === 'ENFILE';
+      const wasRetry = this.reopen.delete(type);
+      if (outOfFds) this.reopen.add(type);
+      if (!wasRetry || !outOfFds)
+        this.c.log.warn('lan-discovery-unavailable', {
+          family: type,
+          reason: errorText(error),
+          retry: outOfFds,
+        });
       return undefined;
     }
+    this.reopen.delete(type);
     socket.setMulticastLoopback(false);
     socket.on('error', () => this.drops.count('lan-socket-error'));
     socket.on('message', (message, from) => this.receive(message, canonicalIp(from.address)));
@@ -97,7 +111,8 @@ export class LanDiscovery {
   }
 
   private checkInterfaces(): void {
-    const addresses = localAddresses();
+    if (this.reopen.size > 0 && !this.reopening) void this.reopenSockets();
+    const addresses = localAddresses(this.c.log);
     const key = addressesKey(addresses);
     if (key === this.key) return;
     const first = this.key === '';
@@ -106,6 +121,23 @@ export class LanDiscovery {
     for (const address of addresses) this.join(address);
     this.announce();
     if (!first) this.onAddressesChanged();
+  }
+
+  private async reopenSockets(): Promise<void> {
+    this.reopening = true;
+    for (const type of [...this.reopen]) {
+      const socket = await this.open(type, type === 'udp4' ? '0.0.0.0' : '::');
+      if (!socket) continue;
+      if (this.timers.length === 0) return void socket.close();
+      if (type === 'udp4') this.v4 = socket;
+      else this.v6 = socket;
+      this.c.log.info('lan-discovery-available', { family: type });
+      // Group memberships belong to the socket: join again at the next check.
+      const family = type === 'udp4' ? 'IPv4/' : 'IPv6/';
+      for (const id of this.joined) if (id.startsWith(family)) this.joined.delete(id);
+      this.key = '';
+    }
+    this.reopening = false;
   }
 
   /** Joins the group on the interface of `address`, once per interface and family. */

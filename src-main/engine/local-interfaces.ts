@@ -3,6 +3,8 @@
 // device itself, whose traffic would loop back into the tunnel.
 import { networkInterfaces } from 'node:os';
 import { isUsableEndpoint, makeEndpoint, parseIp, type Endpoint } from '../../src-protocol/endpoint.js';
+import { errorText } from './errors.js';
+import type { Logger } from './log.js';
 
 export interface LocalAddress {
   interfaceName: string;
@@ -16,9 +18,38 @@ export interface LocalAddress {
 
 const OVERLAY_INTERFACE = /^hnet/;
 
-export function localAddresses(): LocalAddress[] {
+// The machine's addresses as last read. Reading them needs a netlink socket, i.e. a free file
+// descriptor: when the process has none left (EMFILE), networkInterfaces() throws, and the
+// addresses of a moment ago are a far better answer than a crash.
+let lastKnown: LocalAddress[] = [];
+let unreadableLogged = false;
+
+/**
+ * This machine's addresses; while they cannot be read, the last ones that could. Only callers
+ * that pass `log` report it: one line when reading fails, one when it works again.
+ */
+export function localAddresses(log?: Logger): LocalAddress[] {
+  let interfaces: ReturnType<typeof networkInterfaces>;
+  try {
+    interfaces = networkInterfaces();
+  } catch (error) {
+    if (log && !unreadableLogged) {
+      log.warn('interfaces-unreadable', { reason: errorText(error), using: 'the addresses read last' });
+      unreadableLogged = true;
+    }
+    return lastKnown;
+  }
+  if (log && unreadableLogged) {
+    log.info('interfaces-readable-again');
+    unreadableLogged = false;
+  }
+  lastKnown = addressesOf(interfaces);
+  return lastKnown;
+}
+
+function addressesOf(interfaces: ReturnType<typeof networkInterfaces>): LocalAddress[] {
   const out: LocalAddress[] = [];
-  for (const [interfaceName, entries] of Object.entries(networkInterfaces())) {
+  for (const [interfaceName, entries] of Object.entries(interfaces)) {
     if (OVERLAY_INTERFACE.test(interfaceName)) continue;
     for (const entry of entries ?? []) {
       if (entry.internal) continue;

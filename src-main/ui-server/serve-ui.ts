@@ -5,9 +5,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { surviveAcceptErrors } from '../engine/accept-errors.js';
 import { HelperClient } from '../engine/helper-client.js';
 import { errorText, failure, success, type Outcome } from '../engine/errors.js';
 import type { Logger } from '../engine/log.js';
+import { sayGoodbye } from '../engine/say-goodbye.js';
 import { createBridgeBackend } from '../electron/bridge-backend.js';
 import { findHelperBundle, helperInstaller } from '../electron/helper-install.js';
 import { SocketEngineLink } from '../electron/engine-link.js';
@@ -18,6 +20,29 @@ import { checkCookie, checkSite, newToken, sessionCookie, tokenMatches, type UiA
 import { MAX_MESSAGE_BYTES, serveBridge } from './socket-bridge.js';
 
 export const BRIDGE_PATH = '/bridge';
+
+// Bounds (docs/decisions.md, "The local listeners under abuse"). The server listens on 127.0.0.1
+// only, so every connection comes from this machine and the peer address tells nothing of who
+// sent it: one total cap, and short timeouts so that a connection which is not a working page
+// gives its place back soon. A page needs a few connections (its files, one WebSocket).
+const MAX_CONNECTIONS = 32;
+const MAX_BRIDGES = 8;
+const DEFAULT_TIMEOUTS: UiTimeouts = {
+  // From connecting to the end of the request headers, and to the end of the whole request.
+  headersMs: 10_000,
+  requestMs: 15_000,
+  // An HTTP connection with nothing moving (a response that is not being read, an idle keep-alive).
+  idleMs: 30_000,
+};
+const KEEP_ALIVE_MS = 5_000;
+// How often Node checks requests against headersMs and requestMs.
+const TIMEOUT_CHECK_MS = 1_000;
+
+export interface UiTimeouts {
+  headersMs: number;
+  requestMs: number;
+  idleMs: number;
+}
 
 export interface UiServerOptions {
   /** The engine's control socket: the UI is one more client of it. */
@@ -30,6 +55,8 @@ export interface UiServerOptions {
   rendererDir?: string;
   /** The engine's state directory: "Host a server on this machine" keeps the server's beside it. */
   stateDir?: string;
+  /** Tests shorten them. */
+  timeouts?: UiTimeouts;
 }
 
 export interface UiServer {
@@ -127,16 +154,39 @@ export async function serveUi(options: UiServerOptions): Promise<Outcome<UiServe
     res.end(req.method === 'HEAD' ? undefined : file.body);
   };
 
-  const server = createServer((req, res) => {
-    answer(req, res).catch((error: unknown) => {
-      log.error('ui-request-failed', { reason: errorText(error) });
-      if (!res.headersSent) plain(res, 500, 'hnet failed to answer this request.', headers());
-      else res.destroy();
-    });
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
+  const server = createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+    },
+    (req, res) => {
+      answer(req, res).catch((error: unknown) => {
+        log.error('ui-request-failed', { reason: errorText(error) });
+        if (!res.headersSent) plain(res, 500, 'hnet failed to answer this request.', headers());
+        else res.destroy();
+      });
+    },
+  );
+  // Beyond the cap a connection is closed as soon as it is accepted, so a flood costs no fds.
+  server.maxConnections = MAX_CONNECTIONS;
+  server.timeout = timeouts.idleMs;
+  // A malformed or too slow request, or a client gone. Node's own handling leaves a connection
+  // that never sent a byte open past headersMs (and its idle timeout then never fires): close.
+  server.on('clientError', (_error: Error, socket: Duplex) => socket.destroy());
+  // Every connection, upgraded ones included (Node forgets those), so close() can end them all.
+  const connections = new Set<Duplex>();
+  server.on('connection', (socket: Duplex) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
   });
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node drops its own error handling from an upgraded socket: ours comes before any write.
+    socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const site = checkSite(req.headers, access.port, true);
     const verdict =
@@ -150,7 +200,15 @@ export async function serveUi(options: UiServerOptions): Promise<Outcome<UiServe
         reason: `WebSocket: ${'reason' in verdict ? verdict.reason : ''}`,
         origin: req.headers.origin,
       });
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      sayGoodbye(socket, 'HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (sockets.clients.size >= MAX_BRIDGES) {
+      log.warn('ui-refused', { reason: `more than ${MAX_BRIDGES} open pages` });
+      sayGoodbye(
+        socket,
+        'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+      );
       return;
     }
     sockets.handleUpgrade(req, socket, head, (ws) => serveBridge(ws, backend));
@@ -164,6 +222,18 @@ export async function serveUi(options: UiServerOptions): Promise<Outcome<UiServe
     link.close();
     return listening;
   }
+  surviveAcceptErrors(server, {
+    log,
+    name: 'ui',
+    shed: () => {
+      const [oldest] = connections;
+      oldest?.destroy();
+      return oldest !== undefined;
+    },
+    // Never listened again: another local user could take the port meanwhile and be sent the
+    // session cookie by the browser. The engine carries on without its browser UI.
+    stopped: () => undefined,
+  });
   const address = server.address();
   access.port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${access.port}/?token=${access.token}`;
@@ -177,8 +247,8 @@ export async function serveUi(options: UiServerOptions): Promise<Outcome<UiServe
       for (const client of sockets.clients) client.terminate();
       sockets.close();
       link.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of connections) socket.destroy();
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await localServer?.stop();
     },
   });
