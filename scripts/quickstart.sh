@@ -27,6 +27,13 @@ install_app() {
   apt_install ca-certificates g++ make python3 iproute2 libsodium23
   npm ci --no-audit --no-fund
   npm run build
+  # The engine never runs as root: started by root, hnetd becomes this system user (as the
+  # package's hnetd.service runs it), a member of the group the root helper admits.
+  if [ "$(id -u)" -eq 0 ]; then
+    getent group hnet >/dev/null || groupadd --system hnet
+    getent passwd hnet >/dev/null ||
+      useradd --system --gid hnet --home-dir /var/lib/hnet --no-create-home --shell /usr/sbin/nologin hnet
+  fi
 }
 
 case "${1:-}" in

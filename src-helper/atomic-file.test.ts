@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmod, chown, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  mkdtemp,
+  open,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -21,6 +32,26 @@ test('a replaced file has the new content and no temp file is left', async () =>
   assert.equal(await replaceFile(file, Buffer.from('new content')), 'renamed');
   assert.equal(await readFile(file, 'utf8'), 'new content');
   assert.deepEqual(await readdir(dir), ['plain']);
+});
+
+test('a regular file is replaced by a new one, never rewritten in place: a reader of the old one reads all of it', async (t) => {
+  // What a program resolving a name meanwhile would see of /etc/hosts: the old file or the new one.
+  const file = join(dir, 'hosts');
+  t.after(() => rm(file, { force: true }));
+  const old = `127.0.0.1 localhost\n${'192.0.2.1 padding\n'.repeat(500)}`;
+  const next = '127.0.0.1 localhost\nfc94::1 alpha # managed by hnet\n';
+  await writeFile(file, old);
+  const { ino } = await stat(file);
+  const reader = await open(file, 'r');
+  t.after(() => reader.close());
+  await replaceFile(file, Buffer.from(next));
+  assert.equal(await reader.readFile('utf8'), old, 'the old file changed under a reader that had it open');
+  assert.notEqual(
+    (await stat(file)).ino,
+    ino,
+    'the path still leads to the old file: it was written in place',
+  );
+  assert.equal(await readFile(file, 'utf8'), next);
 });
 
 test('a crash during an in-place write is completed from the journal at the next start', async () => {

@@ -24,6 +24,7 @@
  * const cut = await inet.cut(nat.publicIp, server.ip); // drop one path mid-test
  * await cut.heal();
  * await a.exec(['ping', '-c1', server.ip]);           // throws with command and stderr on failure
+ * await a.exec(['id'], { user: LOCAL_USER });         // as an unprivileged user, no capabilities
  * ```
  *
  * Addresses come from 198.18.0.0/15 (RFC 2544), one /24 per segment in creation order; a router
@@ -32,12 +33,17 @@
  * `host.hostsFile`); it is a bind mount, so rewrite it in place, never rename over it. Namespaces are named `<prefix>-<name>`, with a
  * per-run prefix `hn` + 5 base36 characters; a marker under /run/hnet-lab/ records the owning
  * process so `Lab.create()` can sweep labs of dead runs without touching live ones.
+ *
+ * `exec`, `spawn`, `runScript` and `spawnScript` take `{ user }` to run a command as one of the
+ * numeric users of users.ts (no /etc/passwd entry needed) through setpriv: no capabilities, no new
+ * privileges, HOME a folder of its own.
  */
 export { Lab, type HostOptions, type RouterOptions } from './lab.js';
 export type { Host } from './host.js';
 export type { Router, NatMode } from './router.js';
 export type { Segment, Cut } from './segment.js';
-export type { NetNode } from './net-node.js';
+export type { NetNode, RunAs } from './net-node.js';
+export { ENGINE_USER, GROUP_MEMBER, HELPER_GROUP, LOCAL_USER, type LabUser } from './users.js';
 export type { LabProcess, ExitStatus } from './process.js';
 export { CommandError, type CommandResult, type CommandOptions } from './command.js';
 export { sweepStaleLabs } from './ownership.js';

@@ -1,7 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Lab, type Host, type NetNode } from './index.js';
+import { GROUP_MEMBER, Lab, LOCAL_USER, type Host, type LabUser, type NetNode } from './index.js';
 
 const probe = 'e2e/lab/fixtures/net-probe.ts';
 const udpPort = 7000;
@@ -121,4 +121,25 @@ describe('network lab', () => {
     assert.equal(received.text, 'beacon from a');
     assert.match(received.from, /^fe80:/);
   });
+
+  for (const [who, user] of [
+    ['a member of the helper group', GROUP_MEMBER],
+    ['a user with no supplementary groups', LOCAL_USER],
+  ] as [string, LabUser][]) {
+    test(`a process run as ${who} has that uid, gid and groups, no capabilities, and a HOME it owns`, async () => {
+      const report = a.spawn(['sh', '-c', 'cat /proc/self/status; stat -c "home %u %a" "$HOME"'], { user });
+      assert.deepEqual(await report.exited, { code: 0, signal: null }, report.stderr);
+      const field = (name: string): string =>
+        new RegExp(`^${name}:[ \\t]*(.*)$`, 'm').exec(report.stdout)?.[1]?.trim() ?? '';
+      assert.equal(field('Uid'), Array(4).fill(user.uid).join('\t'));
+      assert.equal(field('Gid'), Array(4).fill(user.gid).join('\t'));
+      assert.deepEqual(field('Groups').split(/\s+/).filter(Boolean).map(Number), user.groups ?? []);
+      for (const set of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb'])
+        assert.equal(field(set), '0000000000000000', `${set} should be empty`);
+      assert.equal(field('NoNewPrivs'), '1');
+      assert.match(report.stdout, new RegExp(`^home ${user.uid} 700$`, 'm'));
+      const { stdout } = await a.exec(['id', '-u'], { user });
+      assert.equal(stdout.trim(), String(user.uid));
+    });
+  }
 });

@@ -1,13 +1,14 @@
 // A complete hnet node inside a lab host, as on a real machine: the root helper (which creates
-// hnet0 and writes the host's own /etc/hosts) and hnetd, each with its own state directory and
-// sockets; `hnet` runs against it. Plus a base server. Used by the scenarios in this folder and by
-// the overlay benchmark (bench/overlay/hnet.ts).
+// hnet0 and writes the host's own /etc/hosts), admitting one group, and hnetd, run unprivileged as a
+// member of that group (ENGINE_USER), each with its own state directory and sockets; `hnet` runs
+// against it. Plus a base server. Used by the scenarios in this folder and by the overlay
+// benchmark (bench/overlay/hnet.ts).
 //
 // The programs run as users run them, compiled into dist/ by `npm run build`, whenever that build
 // is current (every source it compiles is older than its output); else from the sources through
 // tsx, so a test never runs code older than the sources beside it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +19,7 @@ import type { CallName, ParamsOf, ResultOf } from '../../src-main/engine/control
 import type { PeerStatus, Status } from '../../src-main/engine/status.js';
 import type { Host, Lab, LabProcess, NatMode, NetNode, Router, Segment } from '../lab/index.js';
 import { repoRoot } from '../lab/net-node.js';
+import { ENGINE_USER, HELPER_GROUP, type LabUser } from '../lab/users.js';
 
 /** hnet's own programs, as a machine runs them. */
 export type Program = 'helper' | 'hnetd' | 'hnet';
@@ -137,10 +139,21 @@ export interface NodeOptions {
   readonly build?: NodeBuild;
   /** More environment for hnetd, e.g. HNET_DATA_LANE=off. */
   readonly env?: Readonly<Record<string, string>>;
+  /** More arguments for hnetd, e.g. --ui. */
+  readonly daemonArgs?: readonly string[];
+  /** Who hnetd runs as: ENGINE_USER (a member of the helper's group) unless given. */
+  readonly user?: LabUser;
 }
 
-/** One temporary directory for every node of a test file; remove it in `after`. */
-export const makeScratch = (): Promise<string> => mkdtemp(join(tmpdir(), 'hnet-scenario-'));
+/**
+ * One temporary directory for every node of a test file; remove it in `after`. Traversable by
+ * all, so unprivileged engines reach the folders of theirs inside it.
+ */
+export async function makeScratch(): Promise<string> {
+  const scratch = await mkdtemp(join(tmpdir(), 'hnet-scenario-'));
+  await chmod(scratch, 0o755);
+  return scratch;
+}
 
 export const removeScratch = (scratch: string): Promise<void> =>
   rm(scratch, { recursive: true, force: true });
@@ -171,8 +184,15 @@ export interface ServerStack {
   readonly fingerprint: Promise<string>;
 }
 
-/** Starts the stack on `host`'s standard ports (HTTP 80, base TCP 443 and UDP 5582). */
-export function startServerStack(host: Host, stateDir: string): ServerStack {
+/**
+ * Starts the stack on `host`'s standard ports (HTTP 80, base TCP 443 and UDP 5582); `allowSignup`
+ * keeps sign-up open after the first account, for tests that need a second one.
+ */
+export function startServerStack(
+  host: Host,
+  stateDir: string,
+  options: { allowSignup?: boolean } = {},
+): ServerStack {
   const process = host.spawnScript('src-server/cli.ts', [
     '--state-dir',
     stateDir,
@@ -185,6 +205,7 @@ export function startServerStack(host: Host, stateDir: string): ServerStack {
     '--udp',
     '0.0.0.0:5582',
     '--no-metrics',
+    ...(options.allowSignup ? ['--allow-signup'] : []),
   ]);
   const fingerprint = process
     .waitForOutput(/hnet-server ready: .*license key ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})/, 30_000)
@@ -260,6 +281,16 @@ async function daemonAnswers(
   throw new Error(`${connected.error.message} (${why})`);
 }
 
+/**
+ * The engine is never root (issue 15): every scenario fails at once if an hnetd it started runs
+ * with uid 0, in any of the real, effective, saved or filesystem ids.
+ */
+async function refuseRootEngine(daemon: LabProcess): Promise<void> {
+  const status = await readFile(`/proc/${daemon.pid}/status`, 'utf8');
+  const uids = /^Uid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/).map(Number) ?? [0];
+  if (uids.includes(0)) throw new Error(`hnetd (pid ${daemon.pid}) runs as root: uids ${uids.join(' ')}`);
+}
+
 /** The root helper and hnetd on `host`, ready once hnetd answers on its control socket. */
 export const startNode = (host: Host, scratch: string, options: NodeOptions): Promise<HnetNode> =>
   startMeasuredNode(host, scratch, options);
@@ -271,15 +302,23 @@ export async function startMeasuredNode(
   options: NodeOptions,
 ): Promise<StartedNode> {
   const build = options.build ?? currentBuild();
+  const user = options.user ?? ENGINE_USER;
   const dir = join(scratch, host.name);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  // The engine's own folders, as systemd's StateDirectory= and RuntimeDirectory= would make them.
+  const stateDir = join(dir, 'state');
+  const runDir = join(dir, 'run');
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await mkdir(runDir, { recursive: true, mode: 0o755 });
+  for (const owned of [stateDir, runDir]) await chown(owned, user.uid, user.gid);
   const helperSocket = join(dir, 'helper.sock');
-  const controlSocket = join(dir, 'control.sock');
+  const controlSocket = join(runDir, 'control.sock');
   const helperConfig = join(dir, 'helper.json');
   // /etc/hosts inside the namespace is the host's private file (a bind mount): the helper edits it in place.
   await writeFile(
     helperConfig,
     JSON.stringify({
+      group: HELPER_GROUP,
       socketPath: helperSocket,
       hostsFile: '/etc/hosts',
       stateFile: join(dir, 'helper-state.json'),
@@ -291,7 +330,7 @@ export async function startMeasuredNode(
   const hostname = options.hostname ?? host.name;
   const env = {
     ...process.env,
-    HNET_STATE_DIR: join(dir, 'state'),
+    HNET_STATE_DIR: stateDir,
     HNET_CONTROL_SOCKET: controlSocket,
     HNET_HELPER_SOCKET: helperSocket,
     HNET_BASE_SERVERS: options.baseServers.join(','),
@@ -300,13 +339,17 @@ export async function startMeasuredNode(
     HNET_LOG_LEVEL: options.logLevel ?? 'debug',
     ...options.env,
   };
-  await writeFile(env.HNET_CONFIG, '{}');
-  const daemonArgv = options.daemonScript ? tsxArgv(options.daemonScript, []) : build.argv('hnetd', []);
-  const daemon = host.spawn(daemonArgv, { env });
+  await writeFile(env.HNET_CONFIG, '{}', { mode: 0o644 });
+  const daemonArgs = options.daemonArgs ?? [];
+  const daemonArgv = options.daemonScript
+    ? tsxArgv(options.daemonScript, daemonArgs)
+    : build.argv('hnetd', daemonArgs);
+  const daemon = host.spawn(daemonArgv, { env, user });
   const client = await daemonAnswers(daemon, controlSocket, 20_000).catch((error: Error) => {
     throw new Error(`${error.message}\nhnetd on ${host.name} said:\n${daemon.stderr.trim()}`);
   });
   const daemonReady = performance.now();
+  await refuseRootEngine(daemon);
   const { address } = await callAndClose(client, 'status', {});
   const hnet = async (args: readonly string[]): Promise<string> => {
     const result = await host.exec(build.argv('hnet', [...args, '--socket', controlSocket]));

@@ -21,7 +21,7 @@ import {
 } from '../scenarios/hnet-node.js';
 import { Lab, type Host, type LabProcess } from '../lab/index.js';
 import { openBrowser, type UiBrowser } from './ui-browser.js';
-import { buildRenderer, startUiNode, type Runner, type UiNode } from './ui-node.js';
+import { buildRenderer, startUiNode, type UiNode } from './ui-node.js';
 import { literally, showView } from './ui-page.js';
 
 /** `nobody`: an ordinary user, no capabilities. */
@@ -29,20 +29,6 @@ const USER = 65534;
 const HTTP_PORT = 5580;
 const BASE_TCP_PORT = 5443;
 const FINGERPRINT = /license key ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})/;
-
-/** Runs hnetd as USER; startUiNode's own folder (around its config file) is handed to USER first. */
-function asUser(host: Host): Runner {
-  return {
-    spawn(argv, options) {
-      const config = options?.env?.['HNET_CONFIG'];
-      if (!config) throw new Error('startUiNode names its config file in HNET_CONFIG');
-      const script =
-        'id=$0; dir=$1; shift; chown -R "$id:$id" "$dir" && exec setpriv --reuid="$id" --regid="$id" --clear-groups -- "$@"';
-      return host.spawn(['sh', '-c', script, String(USER), dirname(config), ...argv], options);
-    },
-    exec: (argv, options) => host.exec(argv, options),
-  };
-}
 
 async function startHelperFor(host: Host, dir: string): Promise<{ socket: string; helper: LabProcess }> {
   await mkdir(dir, { recursive: true });
@@ -100,7 +86,8 @@ describe('hosting a server on this machine, one click, without root', () => {
     const helper = await startHelperFor(alphaHost, join(scratch, 'alpha'));
     alphaHelper = helper.helper;
     ui = await startUiNode({
-      runner: asUser(alphaHost),
+      runner: alphaHost,
+      user: { uid: USER, gid: USER },
       hostname: 'alpha',
       env: { HNET_HELPER_SOCKET: helper.socket, HNET_LOG_LEVEL: 'debug' },
     });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Status } from '../../src-main/engine/status.js';
 import type { HnetNode } from '../scenarios/hnet-node.js';
 import type { Host } from '../lab/index.js';
+import { HELPER_GROUP } from '../lab/users.js';
 import { startUiNode, type UiNode } from './ui-node.js';
 
 export interface LabUiNode {
@@ -24,7 +25,12 @@ async function startHelper(host: Host, dir: string): Promise<string> {
   // /etc/hosts inside the namespace is the host's private file: the helper edits it in place.
   await writeFile(
     config,
-    JSON.stringify({ socketPath, hostsFile: '/etc/hosts', stateFile: join(dir, 'helper-state.json') }),
+    JSON.stringify({
+      group: HELPER_GROUP,
+      socketPath,
+      hostsFile: '/etc/hosts',
+      stateFile: join(dir, 'helper-state.json'),
+    }),
   );
   const helper = host.spawnScript('src-helper/main.ts', ['--config', config]);
   await helper.waitForOutput(/"event":"listening"/);

@@ -1,10 +1,13 @@
 // An hnetd serving the browser UI, with every path in a fresh temporary folder, for UI tests. By
-// default it runs on this machine; give it a lab host (e2e/lab) to run it inside a namespace.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+// default it runs on this machine; give it a lab host (e2e/lab) to run it inside a namespace. It runs
+// unprivileged, as an engine always does (ENGINE_USER unless told otherwise), in a folder it owns.
+import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand, type CommandOptions, type CommandResult } from '../lab/command.js';
+import type { RunAs } from '../lab/net-node.js';
 import { LabProcess, type SpawnOptions } from '../lab/process.js';
+import { asUser, ENGINE_USER, homeOf, type LabUser } from '../lab/users.js';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 const tsx = (file: string, args: readonly string[]): string[] => [
@@ -17,12 +20,17 @@ const tsx = (file: string, args: readonly string[]): string[] => [
 
 /** Where processes run: this machine, or a lab host (its `spawn` and `exec`). */
 export interface Runner {
-  spawn(argv: readonly string[], options?: SpawnOptions): LabProcess;
+  spawn(argv: readonly string[], options?: SpawnOptions & RunAs): LabProcess;
   exec(argv: readonly string[], options?: CommandOptions): Promise<CommandResult>;
 }
 
 export const onThisMachine: Runner = {
-  spawn: (argv, options) => new LabProcess(argv, { cwd: repoRoot, ...options }),
+  spawn: (argv, { user, ...options } = {}) =>
+    new LabProcess(user ? asUser(user, argv) : argv, {
+      cwd: repoRoot,
+      ...options,
+      env: user ? { ...(options.env ?? process.env), HOME: homeOf(user) } : options.env,
+    }),
   exec: (argv, options) => runCommand(argv, { cwd: repoRoot, ...options }),
 };
 
@@ -31,6 +39,8 @@ export interface UiNodeOptions {
   hostname?: string;
   /** Extra settings (environment variables, see src-main/engine/config.ts). */
   env?: Record<string, string>;
+  /** Who hnetd runs as; ENGINE_USER unless given. */
+  user?: LabUser;
 }
 
 export interface UiNode {
@@ -47,7 +57,10 @@ export interface UiNode {
 
 export async function startUiNode(options: UiNodeOptions = {}): Promise<UiNode> {
   const runner = options.runner ?? onThisMachine;
+  const user = options.user ?? ENGINE_USER;
   const dir = await mkdtemp(join(tmpdir(), 'hnet-ui-'));
+  await chmod(dir, 0o755);
+  await chown(dir, user.uid, user.gid);
   const config = join(dir, 'hnetd.json');
   await writeFile(config, '{}\n');
   const controlSocket = join(dir, 'run', 'control.sock');
@@ -63,7 +76,7 @@ export async function startUiNode(options: UiNodeOptions = {}): Promise<UiNode> 
     HNET_UDP_PORT: String(20000 + Math.floor(Math.random() * 20000)),
     ...options.env,
   };
-  const daemon = runner.spawn(tsx('src-main/cli/hnetd.ts', ['--ui']), { env });
+  const daemon = runner.spawn(tsx('src-main/cli/hnetd.ts', ['--ui']), { env, user });
   const stop = async (): Promise<void> => {
     await daemon.stop();
     await rm(dir, { recursive: true, force: true });

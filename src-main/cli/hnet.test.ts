@@ -82,6 +82,8 @@ describe('hnet CLI against a running hnetd', () => {
       HNET_STATE_DIR: join(dir, 'state'),
       HNET_CONTROL_SOCKET: join(dir, 'run', 'control.sock'),
       HNET_HELPER_SOCKET: join(dir, 'run', 'helper.sock'),
+      // Started by root, hnetd gives up root for this user, as it would for the hnet user.
+      ...(asRoot ? { HNET_USER: '64221:64221' } : {}),
     };
     await startDaemon();
   });

@@ -13,10 +13,15 @@ import { errorText } from '../engine/errors.js';
 import { startHostedEngine } from '../engine/hosted-engine.js';
 import { createLogger } from '../engine/log.js';
 import { notifySystemdReady } from '../shared/systemd-notify.js';
+import { becomeEngineUser, resolveEngineUser } from './drop-privileges.js';
 import { HNET_VERSION } from '../engine/version.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
+// After SIGTERM the process is gone within this long, whatever its clients, the helper or a stuck
+// close do: well inside systemd's TimeoutStopSec, and hnet0 is never held by a process that
+// stopped serving.
+const STOP_DEADLINE_MS = 4_000;
 
 const usage = `usage: hnetd [--config <file>] [--ui]
 
@@ -65,6 +70,15 @@ async function main(argv: string[]): Promise<number | undefined> {
   }
   const config = loaded.value;
   const log = createLogger(config.logLevel);
+  if (process.getuid?.() === 0) {
+    const user = await resolveEngineUser(config.user);
+    const dropped = user.ok ? await becomeEngineUser(user.value, config) : user;
+    if (!dropped.ok) {
+      log.error('will-not-run-as-root', { reason: dropped.error.message });
+      return EXIT_FAILED;
+    }
+    log.info('running-as', { user: config.user, uid: process.getuid(), gid: process.getgid?.() });
+  }
   // Even a bug ends as one log line with its stack, not a multi-line dump journald splits apart.
   process.on('uncaughtException', (error) => {
     log.error('crashed', { reason: errorText(error), stack: error.stack ?? null });
@@ -116,10 +130,21 @@ async function main(argv: string[]): Promise<number | undefined> {
     }
     stopping = true;
     log.info('stopping', { signal });
+    setTimeout(() => {
+      log.error('stop-deadline', {
+        reason: `not stopped within ${STOP_DEADLINE_MS / 1000} s; exiting without finishing`,
+      });
+      process.exit(EXIT_FAILED);
+    }, STOP_DEADLINE_MS).unref();
     void (async () => {
-      if (ui?.ok) await ui.value.close();
-      await hosted.value.stop();
-      await rm(pidFile, { force: true });
+      try {
+        if (ui?.ok) await ui.value.close();
+        await hosted.value.stop();
+        await rm(pidFile, { force: true });
+      } catch (error) {
+        log.error('stop-failed', { reason: errorText(error) });
+        process.exit(EXIT_FAILED);
+      }
       log.info('stopped');
       process.exit(0);
     })();

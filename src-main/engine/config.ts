@@ -16,6 +16,12 @@ const baseServer = parsed('a server as host, host:port or [IPv6]:port', (value) 
   SERVER.test(value) ? value : undefined,
 );
 const absolutePath = parsed('an absolute path', (value) => (value.startsWith('/') ? value : undefined));
+// A login name as useradd takes it, or uid:gid with optional supplementary groups (no passwd entry needed).
+const engineUser = parsed('a user name or uid:gid', (value) =>
+  /^[a-z_][a-z0-9_-]{0,31}$/.test(value) || /^\d{1,10}:\d{1,10}(?::\d{1,10}(?:,\d{1,10})*)?$/.test(value)
+    ? value
+    : undefined,
+);
 
 const settings = {
   stateDir: { check: absolutePath, env: 'HNET_STATE_DIR', fallback: () => '/var/lib/hnet' },
@@ -40,6 +46,8 @@ const settings = {
     env: 'HNET_DATA_LANE',
     fallback: (): 'on' | 'off' => 'on',
   },
+  // Who hnetd becomes when root starts it: the engine never runs as root (drop-privileges.ts).
+  user: { check: engineUser, env: 'HNET_USER', fallback: () => 'hnet' },
   logLevel: {
     check: oneOf(['debug', 'info', 'warn', 'error'] as const),
     env: 'HNET_LOG_LEVEL',
@@ -50,6 +58,8 @@ const settings = {
 type Settings = typeof settings;
 export type Config = { [K in keyof Settings]: ReturnType<Settings[K]['fallback']> };
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+/** What the engine itself reads: `user` matters to hnetd only, before the engine starts. */
+export type EngineConfig = Omit<Config, 'user'>;
 
 const fileSchema = object(
   Object.fromEntries(

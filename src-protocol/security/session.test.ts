@@ -64,13 +64,18 @@ function note(to: Side, result: ReceiveResult): Uint8Array[] {
   return result.packets;
 }
 
+/** Sees every packet `exchange` delivers, and who sent it. */
+type Tap = (packet: Uint8Array, sender: Side) => void;
+
 /** Delivers packets back and forth, in order and without loss, until both sides are quiet. */
-function exchange(from: Side, to: Side, packets: Uint8Array[], now: number): void {
+function exchange(from: Side, to: Side, packets: Uint8Array[], now: number, tap?: Tap): void {
   let queue = packets.map((p) => ({ p, from, to }));
   while (queue.length > 0) {
     const next: typeof queue = [];
-    for (const { p, from: f, to: t } of queue)
+    for (const { p, from: f, to: t } of queue) {
+      tap?.(p, f);
       for (const answer of note(t, t.session.receive(p, now))) next.push({ p: answer, from: t, to: f });
+    }
     queue = next;
   }
 }
@@ -542,6 +547,60 @@ describe('stock peers and hnet extensions', () => {
     assert.equal(answer.packets[0]?.[0], 2);
     exchange(a, b, a.session.send(text('keys unchanged'), 2).packets, 2);
     assert.deepEqual(b.delivered, ['hello', 'keys unchanged']);
+  });
+});
+
+describe('forward secrecy', () => {
+  test('every handshake, first, rekey or renegotiation, offers key-exchange keys never offered before', () => {
+    const a = side(alice, bob, HNET_FLAGS);
+    const b = side(bob, alice, HNET_FLAGS);
+    const [client, server] = compareBytes(alice.address, bob.address) > 0 ? [a, b] : [b, a];
+    const names = new Map([
+      [a, 'alice'],
+      [b, 'bob'],
+    ]);
+    /** Per handshake, the X25519 public keys each side's hellos carried. */
+    const offered: Map<Side, Set<string>>[] = [];
+    const handshake = (from: Side, to: Side, packets: Uint8Array[], now: number): void => {
+      const keys = new Map([
+        [a, new Set<string>()],
+        [b, new Set<string>()],
+      ]);
+      exchange(from, to, packets, now, (packet, sender) => {
+        const [own, peer] = sender === a ? [alice, bob] : [bob, alice];
+        const hello = openHello(packet, peer.address, own.address);
+        if (hello.ok) keys.get(sender)!.add(Buffer.from(hello.value.kxPublicKey).toString('hex'));
+      });
+      offered.push(keys);
+    };
+
+    handshake(a, b, a.session.send(text('first'), 0).packets, 0);
+    const beforeRekey = REKEY_AFTER_MS - 10_000;
+    exchange(a, b, a.session.send(text('keep'), beforeRekey).packets, beforeRekey);
+    exchange(b, a, b.session.send(text('alive'), beforeRekey).packets, beforeRekey);
+    handshake(client, server, client.session.tick(REKEY_AFTER_MS).packets, REKEY_AFTER_MS);
+    const afterSilence = REKEY_AFTER_MS + RENEGOTIATE_AFTER_SILENCE_MS;
+    a.session.tick(afterSilence);
+    b.session.tick(afterSilence);
+    handshake(a, b, a.session.send(text('again'), afterSilence + 1).packets, afterSilence + 1);
+
+    const rounds = ['established', 'rekeyed', 'established'];
+    assert.deepEqual([a.events, b.events], [rounds, rounds]);
+    assert.deepEqual(b.delivered, ['first', 'keep', 'again']);
+    offered.forEach((keys, round) => {
+      for (const [sender, mine] of keys) {
+        assert.ok(mine.size > 0, `${names.get(sender)} sent no hello in handshake ${round + 1}`);
+        const earlier = offered
+          .slice(0, round)
+          .flatMap((previous) => [...previous.values()].flatMap((set) => [...set]));
+        const reused = [...mine].filter((key) => earlier.includes(key));
+        assert.deepEqual(
+          reused,
+          [],
+          `${names.get(sender)} offered in handshake ${round + 1} a key-exchange key of an earlier handshake: whoever keeps its secret half can recompute both`,
+        );
+      }
+    });
   });
 });
 
