@@ -1,5 +1,5 @@
-// The bytes captured from a stock Husarnet 2.0.343 daemon, shared by the vector and fuzz tests.
-// They live beside the repository (../shared/vectors), not in it, so loading fails with directions.
+// The bytes captured from a stock Husarnet 2.0.343 daemon, shared by the vector and fuzz tests: a
+// copy kept in the repository (src-protocol/vectors, with its provenance), so a clone alone passes.
 export interface VectorIdentity {
   line: string;
   address: string;
@@ -21,7 +21,7 @@ export interface Vectors {
   securityHellos: VectorMessage[];
 }
 
-export const VECTORS_URL = new URL('../../shared/vectors/husarnet-2.0.343.json', import.meta.url);
+export const VECTORS_URL = new URL('./vectors/husarnet-2.0.343.json', import.meta.url);
 
 export async function loadVectors(): Promise<Vectors> {
   try {
@@ -29,8 +29,7 @@ export async function loadVectors(): Promise<Vectors> {
     return module.default;
   } catch (error) {
     throw new Error(
-      `The stock daemon's test vectors are missing or unreadable at ${VECTORS_URL.pathname} ` +
-        `(expected beside the repository, in ../shared/vectors): ${String(error)}`,
+      `The stock daemon's test vectors are missing or unreadable at ${VECTORS_URL.pathname}: ${String(error)}`,
     );
   }
 }

@@ -46,18 +46,25 @@ describe('giving up root', { skip: !root && 'needs root' }, () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  function becomeEngine(stateDir: string, controlSocket: string): Promise<{ code: number; out: string }> {
+  const repository = new URL('../..', import.meta.url).pathname;
+
+  function becomeEngine(
+    stateDir: string,
+    controlSocket: string,
+    code = repository,
+  ): Promise<{ code: number; out: string }> {
+    const folders = JSON.stringify({ stateDir, controlSocket, code });
     const script = `
       import { becomeEngineUser } from './src-main/cli/drop-privileges.ts';
       const user = { description: 'engine', uid: ${ENGINE.uid}, gid: ${ENGINE.gid}, groups: [${ENGINE.gid}] };
-      const done = await becomeEngineUser(user, { stateDir: ${JSON.stringify(stateDir)}, controlSocket: ${JSON.stringify(controlSocket)} });
+      const done = await becomeEngineUser(user, ${folders});
       console.log(JSON.stringify({ done, ids: [process.getuid(), process.geteuid(), process.getgid(), process.getgroups()] }));
       try { process.setuid(0); console.log('regained root'); } catch { console.log('root is gone'); }`;
     return new Promise((resolve) => {
       execFile(
         process.execPath,
         ['--import', 'tsx', '--input-type=module', '-e', script],
-        { cwd: new URL('../..', import.meta.url).pathname },
+        { cwd: repository },
         (error, stdout, stderr) => resolve({ code: error ? 1 : 0, out: stdout + stderr }),
       );
     });
@@ -93,5 +100,21 @@ describe('giving up root', { skip: !root && 'needs root' }, () => {
     const result = await becomeEngine(state, join(dir, 'x', 'control.sock'));
     assert.match(result.out, /belongs to uid 1234, not to engine/);
     assert.equal((await stat(state)).uid, 1234);
+  });
+
+  test("hnet's files where the engine user cannot read them (a clone in /root) stop hnetd with the fix", async () => {
+    const closed = join(dir, 'closed');
+    await mkdir(join(closed, 'hnet'), { recursive: true, mode: 0o700 });
+    await chmod(closed, 0o700);
+    const result = await becomeEngine(
+      join(dir, 'c-state'),
+      join(dir, 'c-run', 'control.sock'),
+      join(closed, 'hnet'),
+    );
+    assert.match(
+      result.out,
+      /cannot read hnet's files in .*closed\/hnet; keep hnet where other users can read it/,
+    );
+    assert.match(result.out, /"ids":\[0,0,0,/, 'it must stay root only to stop, never run as the engine');
   });
 });

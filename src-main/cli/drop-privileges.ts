@@ -3,8 +3,10 @@
 // user (hnetd.service, User=hnet). Started by root anyway (a checkout, a container, a hand-written
 // unit), hnetd makes its state folder and socket folder its user's, as systemd's StateDirectory=
 // and RuntimeDirectory= would, then gives up root for good, before it reads a key or opens a socket.
+// The default user, hnet, is created as the package would create it when it is missing; a user
+// named in the settings must exist.
 import { execFile } from 'node:child_process';
-import { lchown, lstat, mkdir, readdir } from 'node:fs/promises';
+import { lchown, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errorText, failure, success, type Outcome } from '../engine/errors.js';
 
@@ -32,7 +34,40 @@ function output(command: string, argv: string[]): Promise<string | undefined> {
   });
 }
 
-export async function resolveEngineUser(spec: string): Promise<Outcome<EngineUser>> {
+/** The system user hnetd.service runs as, with its group (the one the root helper admits). */
+export const DEFAULT_ENGINE_USER = 'hnet';
+
+/** As the package's postinst makes it: a system user in its own hnet group, no home, no shell. */
+async function createDefaultUser(): Promise<boolean> {
+  const name = DEFAULT_ENGINE_USER;
+  if (
+    (await output('getent', ['group', name])) === undefined &&
+    (await output('groupadd', ['--system', name])) === undefined
+  )
+    return false;
+  const args = [
+    '--system',
+    '--gid',
+    name,
+    '--home-dir',
+    '/var/lib/hnet',
+    '--no-create-home',
+    '--shell',
+    '/usr/sbin/nologin',
+    name,
+  ];
+  return (await output('useradd', args)) !== undefined;
+}
+
+/** Who `spec` is; the default user is created first when it is missing (`created` says so). */
+export async function resolveEngineUser(spec: string): Promise<Outcome<EngineUser & { created?: true }>> {
+  const found = await lookUpEngineUser(spec);
+  if (found.ok || spec !== DEFAULT_ENGINE_USER || !(await createDefaultUser())) return found;
+  const created = await lookUpEngineUser(spec);
+  return created.ok ? success({ ...created.value, created: true }) : created;
+}
+
+async function lookUpEngineUser(spec: string): Promise<Outcome<EngineUser>> {
   const numeric = NUMERIC.exec(spec);
   if (numeric) {
     const [uid, gid] = [Number(numeric[1]), Number(numeric[2])];
@@ -100,11 +135,33 @@ async function prepareSocketDir(path: string, user: EngineUser): Promise<void> {
 export interface Folders {
   stateDir: string;
   controlSocket: string;
+  /** hnet's own files (its modules, addons and UI), which the engine loads as it goes. */
+  code: string;
+}
+
+/** Whether `user` may enter `path` and every folder above it, and read it. */
+async function reachableBy(path: string, user: EngineUser): Promise<boolean> {
+  const allows = async (folder: string, bits: number): Promise<boolean> => {
+    const info = await stat(folder);
+    if (info.uid === user.uid) return (info.mode & (bits << 6)) === bits << 6;
+    if (user.groups.includes(info.gid)) return (info.mode & (bits << 3)) === bits << 3;
+    return (info.mode & bits) === bits;
+  };
+  if (!(await allows(path, 0o5))) return false;
+  for (let folder = dirname(path); ; folder = dirname(folder)) {
+    if (!(await allows(folder, 0o1))) return false;
+    if (folder === dirname(folder)) return true;
+  }
 }
 
 /** Prepares the folders, then switches this process to `user` for good. Only for uid 0. */
 export async function becomeEngineUser(user: EngineUser, folders: Folders): Promise<Outcome<void>> {
   try {
+    if (!(await reachableBy(folders.code, user)))
+      return failure(
+        'BadState',
+        `hnetd runs as ${user.description}, who cannot read hnet's files in ${folders.code}; keep hnet where other users can read it (for example /opt/hnet), or run hnetd as a user who can (HNET_USER)`,
+      );
     const state = await prepareStateDir(folders.stateDir, user);
     if (!state.ok) return state;
     await prepareSocketDir(dirname(folders.controlSocket), user);

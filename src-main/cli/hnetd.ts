@@ -5,6 +5,7 @@
 // is ready, and on SIGTERM or SIGINT closes the socket and stops the engine before exiting.
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cryptoBackendInfo, initCrypto } from '../../src-protocol/crypto.js';
 import { writeFileAtomic } from '../shared/atomic-file.js';
@@ -70,15 +71,6 @@ async function main(argv: string[]): Promise<number | undefined> {
   }
   const config = loaded.value;
   const log = createLogger(config.logLevel);
-  if (process.getuid?.() === 0) {
-    const user = await resolveEngineUser(config.user);
-    const dropped = user.ok ? await becomeEngineUser(user.value, config) : user;
-    if (!dropped.ok) {
-      log.error('will-not-run-as-root', { reason: dropped.error.message });
-      return EXIT_FAILED;
-    }
-    log.info('running-as', { user: config.user, uid: process.getuid(), gid: process.getgid?.() });
-  }
   // Even a bug ends as one log line with its stack, not a multi-line dump journald splits apart.
   process.on('uncaughtException', (error) => {
     log.error('crashed', { reason: errorText(error), stack: error.stack ?? null });
@@ -100,6 +92,19 @@ async function main(argv: string[]): Promise<number | undefined> {
     crypto: crypto.description,
     nativeCryptoUnavailable: crypto.nativeUnavailable,
   });
+
+  // Root's part ends here: crypto is loaded, no key has been read and no socket opened yet.
+  if (process.getuid?.() === 0) {
+    const user = await resolveEngineUser(config.user);
+    const code = fileURLToPath(new URL('../..', import.meta.url));
+    const dropped = user.ok ? await becomeEngineUser(user.value, { ...config, code }) : user;
+    if (!dropped.ok) {
+      log.error('will-not-run-as-root', { reason: dropped.error.message });
+      return EXIT_FAILED;
+    }
+    if (user.ok && user.value.created) log.info('user-created', { user: config.user });
+    log.info('running-as', { user: config.user, uid: process.getuid(), gid: process.getgid?.() });
+  }
 
   const hosted = await startHostedEngine(config, log);
   if (!hosted.ok) {

@@ -9,7 +9,7 @@ import { testIdentity } from './test-peers.js';
 
 before(initCrypto);
 
-// Captured from a stock Husarnet 2.0.343 daemon (shared/vectors/husarnet-2.0.343.json).
+// Captured from a stock Husarnet 2.0.343 daemon (src-protocol/vectors/husarnet-2.0.343.json).
 const vector = {
   from: 'fc9459d22c2e85bd6b5e83f6f9167cb8',
   to: 'fc94a87370b222947cab80a0d526cfe6',

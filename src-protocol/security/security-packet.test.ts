@@ -4,7 +4,7 @@ import { fromHex } from '../bytes.js';
 import { DATA_OVERHEAD } from './data-packet.js';
 import { classifySecurityPacket, MAX_SECURITY_PACKET } from './security-packet.js';
 
-// A P2P DATA datagram from a stock Husarnet 2.0.343 daemon carrying a ping (shared/vectors).
+// A P2P DATA datagram from a stock Husarnet 2.0.343 daemon carrying a ping (src-protocol/vectors).
 const stockP2pData = fromHex(
   '0200382f9ae52b904c2e476b17f1def9733f93908c1db2ef5b25f734bdd366b6e78659320586bc60924bd63c3ec4eacab60b0d7fe979cf3b976d4b667fb286d0ff8eeaf8706852147a0d2d7abebbb9b132ffa09555ea5804ac6c731f63f69154e5d7b0e70edd6e33d8fc61a4b60ba4dc0ab809',
 )!;
