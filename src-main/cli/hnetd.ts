@@ -11,6 +11,7 @@ import { cryptoBackendInfo, initCrypto } from '../../src-protocol/crypto.js';
 import { writeFileAtomic } from '../shared/atomic-file.js';
 import { configEnvironment, DEFAULT_CONFIG_FILE, loadConfig } from '../engine/config.js';
 import { errorText } from '../engine/errors.js';
+import type { UiServer } from '../ui-server/serve-ui.js';
 import { startHostedEngine } from '../engine/hosted-engine.js';
 import { createLogger } from '../engine/log.js';
 import { notifySystemdReady } from '../shared/systemd-notify.js';
@@ -112,21 +113,12 @@ async function main(argv: string[]): Promise<number | undefined> {
     return EXIT_FAILED;
   }
   const { engine } = hosted.value;
-
-  // The browser UI (ws, the app's handlers) is loaded only when asked for: a daemon that never
-  // serves it should not pay for loading it on every start.
-  const ui = values.ui
-    ? await import('../ui-server/serve-ui.js').then(({ serveUi }) =>
-        serveUi({ ...config, log, port: Number(process.env['HNET_UI_PORT'] ?? 0) }),
-      )
-    : undefined;
-  if (ui && !ui.ok) log.warn('browser-ui-unavailable', { reason: ui.error.message });
-
   const pidFile = join(dirname(config.controlSocket), 'hnetd.pid');
-  await writeFileAtomic(pidFile, `${process.pid}\n`, 0o644);
-  log.info('ready', { address: engine.address, socket: config.controlSocket, pidFile });
-  notifySystemdReady((error) => log.warn('systemd-notify-failed', { reason: errorText(error) }));
+  /** The browser UI, once it serves (it starts after the handlers below are in place). */
+  const started: { ui?: UiServer } = {};
 
+  // From the moment there is an engine to stop, SIGTERM stops it cleanly (a signal while the UI
+  // starts must not kill the process with hnet0 and the socket left behind).
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -143,7 +135,7 @@ async function main(argv: string[]): Promise<number | undefined> {
     }, STOP_DEADLINE_MS).unref();
     void (async () => {
       try {
-        if (ui?.ok) await ui.value.close();
+        await started.ui?.close();
         await hosted.value.stop();
         await rm(pidFile, { force: true });
       } catch (error) {
@@ -156,6 +148,25 @@ async function main(argv: string[]): Promise<number | undefined> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+
+  // The browser UI (ws, the app's handlers) is loaded only when asked for: a daemon that never
+  // serves it should not pay for loading it on every start.
+  const ui = values.ui
+    ? await import('../ui-server/serve-ui.js').then(({ serveUi }) =>
+        serveUi({ ...config, log, port: Number(process.env['HNET_UI_PORT'] ?? 0) }),
+      )
+    : undefined;
+  if (ui && !ui.ok) log.warn('browser-ui-unavailable', { reason: ui.error.message });
+  if (ui?.ok) {
+    // A stop that began while the UI was starting has nothing to close it: close it here.
+    if (stopping) await ui.value.close();
+    else started.ui = ui.value;
+  }
+  if (stopping) return undefined;
+
+  await writeFileAtomic(pidFile, `${process.pid}\n`, 0o644);
+  log.info('ready', { address: engine.address, socket: config.controlSocket, pidFile });
+  notifySystemdReady((error) => log.warn('systemd-notify-failed', { reason: errorText(error) }));
   return undefined;
 }
 
