@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { initCrypto } from './crypto.js';
+import { initCrypto, verifyDetached } from './crypto.js';
 import { generateIdentity, type Identity } from './identity.js';
 import {
   licenseSigningBytes,
@@ -8,6 +8,7 @@ import {
   serializeLicense,
   signLicense,
   verifyLicense,
+  type License,
   type UnsignedLicense,
 } from './license.js';
 
@@ -29,16 +30,26 @@ const fields: UnsignedLicense = {
   version: 1,
 };
 
+/** Inside the license's validity. */
+const now = new Date('2026-12-07T08:00:00Z');
+const hours = (n: number) => n * 60 * 60 * 1000;
+
 before(async () => {
   await initCrypto();
   server = generateIdentity();
   stranger = generateIdentity();
 });
 
-function signed() {
-  const license = signLicense(fields, server.secretKey);
+function signed(changes: Partial<UnsignedLicense> = {}): License {
+  const license = signLicense({ ...fields, ...changes }, server.secretKey);
   assert.ok(license.ok);
   return license.value;
+}
+
+/** The kind of refusal, or 'accepted'. */
+function verdict(license: License, at = now): string {
+  const result = verifyLicense(license, server.publicKey, at);
+  return result.ok ? 'accepted' : result.error.kind;
 }
 
 describe('license.json', () => {
@@ -56,21 +67,73 @@ describe('license.json', () => {
     const parsed = parseLicense(serializeLicense(license));
     assert.ok(parsed.ok);
     assert.deepEqual(parsed.value, license);
-    assert.deepEqual(verifyLicense(parsed.value, server.publicKey), { ok: true, value: license });
+    assert.deepEqual(verifyLicense(parsed.value, server.publicKey, now), { ok: true, value: license });
   });
 
   test('a license from another key, or with a changed field, is refused', () => {
     const license = signed();
-    assert.equal(verifyLicense(license, stranger.publicKey).ok, false);
-    const redirected = { ...license, base_server_addresses: ['203.0.113.66'] };
-    const result = verifyLicense(redirected, server.publicKey);
-    assert.equal(result.ok ? 'accepted' : result.error.kind, 'BadSignature');
-    assert.equal(verifyLicense({ ...license, max_devices: 101 }, server.publicKey).ok, false);
-    assert.equal(verifyLicense({ ...license, signature_v2: 'AAAA' }, server.publicKey).ok, false);
+    assert.equal(verifyLicense(license, stranger.publicKey, now).ok, false);
+    assert.equal(verdict({ ...license, base_server_addresses: ['203.0.113.66'] }), 'BadSignature');
+    assert.equal(verdict({ ...license, max_devices: 101 }), 'BadSignature');
+    assert.equal(verdict({ ...license, signature_v2: 'AAAA' }), 'BadSignature');
   });
 
-  test('the unsigned version field may change without breaking the signature', () => {
-    assert.equal(verifyLicense({ ...signed(), version: 2 }, server.publicKey).ok, true);
+  test('addresses moved from one list to another are refused, though the stock signature still holds', () => {
+    const license = signed({ base_server_addresses: ['10.77.0.1'], api_servers: [], eb_servers: [] });
+    for (const target of ['api_servers', 'eb_servers'] as const) {
+      const moved = { ...license, base_server_addresses: [], [target]: ['10.77.0.1'] };
+      const stockText = licenseSigningBytes(moved);
+      const stockSignature = Buffer.from(moved.signature_v2, 'base64');
+      assert.ok(verifyDetached(stockSignature, stockText, server.publicKey), 'the stock text cannot tell');
+      assert.equal(verdict(moved), 'BadSignature', `moved to ${target}`);
+    }
+  });
+
+  test('every field is covered, the hnet-only ones too', () => {
+    const license = signed({ hnet_base_servers: ['10.77.0.1:5443'], eb_servers: ['10.77.0.2'] });
+    assert.equal(verdict(license), 'accepted');
+    const changes: Partial<License>[] = [
+      { hnet_base_servers: ['10.77.0.1:5444'] },
+      { hnet_base_servers: undefined },
+      { version: 2 },
+      { version: undefined },
+      { eb_servers: [] },
+      { api_servers: ['10.77.0.2'], eb_servers: ['10.77.0.1'] },
+      { websetup_host: 'fc94:b01d:1803:8dd8:b293:5c7d:7639:932b' },
+    ];
+    for (const change of changes)
+      assert.equal(verdict({ ...license, ...change }), 'BadSignature', JSON.stringify(change));
+  });
+
+  test('a license without the hnet signature, as older hnet servers sign it, is refused with what to do', () => {
+    const { hnet_signature: _, ...old } = signed();
+    const result = verifyLicense(old, server.publicKey, now);
+    assert.equal(result.ok ? 'accepted' : result.error.kind, 'OldFormat');
+    assert.match(result.ok ? '' : result.error.message, /Update hnet-server/);
+  });
+
+  test('signature_v2 stays what a stock daemon checks, whatever hnet adds to the file', () => {
+    const license = signed({ hnet_base_servers: ['10.77.0.1:5443'] });
+    const file = JSON.parse(serializeLicense(license)) as Record<string, unknown>;
+    assert.equal(file['signature_v2'], license.signature_v2);
+    const stockText = licenseSigningBytes({ ...license, version: 7 });
+    assert.ok(verifyDetached(Buffer.from(license.signature_v2, 'base64'), stockText, server.publicKey));
+  });
+
+  test('an expired license is refused with the date, however good its signature', () => {
+    const expired = signed({ issued: '2020-01-01T00:00:00Z', valid_until: '2021-01-01T00:00:00Z' });
+    const result = verifyLicense(expired, server.publicKey, now);
+    assert.equal(result.ok ? 'accepted' : result.error.kind, 'Expired');
+    assert.match(result.ok ? '' : result.error.message, /expired at 2021-01-01T00:00:00Z/);
+  });
+
+  test('a license is valid from issued to valid_until, give or take a day of clock error', () => {
+    const window = signed({ issued: '2026-12-07T08:00:00Z', valid_until: '2026-12-17T08:00:00Z' });
+    const at = (iso: string, ms = 0) => new Date(Date.parse(iso) + ms);
+    assert.equal(verdict(window, at('2026-12-07T08:00:00Z', -hours(23))), 'accepted', 'clock a bit behind');
+    assert.equal(verdict(window, at('2026-12-07T08:00:00Z', -hours(25))), 'NotYetValid');
+    assert.equal(verdict(window, at('2026-12-17T08:00:00Z', hours(23))), 'accepted', 'clock a bit ahead');
+    assert.equal(verdict(window, at('2026-12-17T08:00:00Z', hours(25))), 'Expired');
   });
 
   test('fields that would make the signed text ambiguous are refused', () => {
@@ -82,6 +145,7 @@ describe('license.json', () => {
     );
     assert.equal(signLicense({ ...fields, websetup_host: '10.0.0.1' }, server.secretKey).ok, false);
     assert.equal(signLicense({ ...fields, max_devices: 1.5 }, server.secretKey).ok, false);
+    assert.equal(signLicense({ ...fields, valid_until: 'next year' }, server.secretKey).ok, false);
   });
 
   test('malformed files are refused with a reason', () => {
@@ -95,6 +159,8 @@ describe('license.json', () => {
       JSON.stringify({ ...good, max_devices: '100' }),
       JSON.stringify({ ...good, signature_v2: undefined }),
       JSON.stringify({ ...good, version: {} }),
+      JSON.stringify({ ...good, hnet_signature: 5 }),
+      JSON.stringify({ ...good, issued: '22 Nov 2026' }),
     ]) {
       const parsed = parseLicense(text);
       assert.equal(parsed.ok ? 'accepted' : parsed.error.kind, 'BadFormat', text);

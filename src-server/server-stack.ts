@@ -9,11 +9,13 @@ import { initCrypto } from '../src-protocol/crypto.js';
 import { parseIdentityFile } from '../src-protocol/identity.js';
 import { createLogger, type Logger } from '../src-main/engine/log.js';
 import { BaseServer } from './base/base-server.js';
-import { DEFAULT_TCP_PORT } from './base/config.js';
-import { DashboardServer } from './dashboard/dashboard-server.js';
+import { DEFAULT_TCP_PORT, type BaseServerConfig } from './base/config.js';
+import { DASHBOARD_LIMITS, DashboardServer } from './dashboard/dashboard-server.js';
 import { LoginLimiter } from './dashboard/login-limiter.js';
+import { newToken } from './dashboard/sessions.js';
 import { DEFAULT_MAX_DEVICES, issueLicense } from './license/license-issuer.js';
 import { loadOrCreateSigningKey } from './license/signing-key.js';
+import { fitBaseToOpenFiles, openFileLimit } from './open-file-limit.js';
 import type { StackSettings } from './stack-config.js';
 import { Store } from './store/store.js';
 import { WebsetupNode } from './websetup/websetup-node.js';
@@ -28,6 +30,11 @@ export class ServerStack {
     readonly websetup: WebsetupNode | undefined,
     readonly dashboard: DashboardServer | undefined,
     readonly fingerprint: string | undefined,
+    /**
+     * While the server has no account: the dashboard link that creates the first one, carrying the
+     * one-time setup token in its #fragment (never sent to a server or written to access logs).
+     */
+    readonly setupUrl: string | undefined,
   ) {}
 
   static async start(settings: StackSettings, log: Logger = createLogger('info')): Promise<ServerStack> {
@@ -38,7 +45,9 @@ export class ServerStack {
     try {
       const base =
         settings.parts.has('base') && settings.base
-          ? await BaseServer.start(settings.base, (line) => log.info('base', { line }))
+          ? await BaseServer.start(fittedBase(settings, settings.base, log), (line) =>
+              log.info('base', { line }),
+            )
           : undefined;
       if (base) started.unshift({ stop: () => base.close() });
       const websetup = settings.parts.has('websetup')
@@ -53,6 +62,7 @@ export class ServerStack {
       if (websetup) started.unshift(websetup);
       let dashboard: DashboardServer | undefined;
       let fingerprint: string | undefined;
+      let setupUrl: string | undefined;
       if (settings.parts.has('dashboard')) {
         const websetupHost = websetup?.address ?? (await knownWebsetupAddress(settings));
         const key = await loadOrCreateSigningKey(join(settings.stateDir, SIGNING_KEY_FILE));
@@ -69,9 +79,15 @@ export class ServerStack {
           key,
         );
         if (!license.ok) throw new Error(license.error.message);
+        const setupToken = newToken();
         dashboard = await DashboardServer.start({
           host: settings.http.host,
           port: settings.http.port,
+          hostNames: [
+            ...settings.publicIps,
+            new URL(settings.dashboardUrl).hostname,
+            ...settings.dashboardHosts,
+          ],
           license: license.value,
           log,
           context: {
@@ -79,6 +95,7 @@ export class ServerStack {
             limiter: new LoginLimiter(),
             websetup: parseOverlayAddress(websetupHost)!,
             allowSignup: settings.allowSignup,
+            setupToken,
             secureCookies: settings.dashboardUrl.startsWith('https://'),
             facts: {
               name: settings.name,
@@ -91,8 +108,13 @@ export class ServerStack {
           },
         });
         log.info('license-key', { fingerprint: key.fingerprint });
+        if (!(await store.hasFirstAccount())) {
+          const link = new URL(settings.dashboardUrl);
+          link.hash = `setup=${setupToken}`;
+          setupUrl = link.href;
+        }
       }
-      return new ServerStack(store, base, websetup, dashboard, fingerprint);
+      return new ServerStack(store, base, websetup, dashboard, fingerprint, setupUrl);
     } catch (error) {
       for (const part of started) await part.stop().catch(() => undefined);
       throw error;
@@ -105,6 +127,14 @@ export class ServerStack {
     await this.base?.close();
     await this.store.close();
   }
+}
+
+/** The base's settings with its connection cap fitted, beside the dashboard's, to the open-file limit. */
+function fittedBase(settings: StackSettings, base: BaseServerConfig, log: Logger): BaseServerConfig {
+  const dashboard = settings.parts.has('dashboard') ? DASHBOARD_LIMITS.total : 0;
+  const fitted = fitBaseToOpenFiles(base, dashboard, openFileLimit());
+  if (fitted.warning) log.warn('base-connections-lowered', { reason: fitted.warning });
+  return fitted.config;
 }
 
 /** Websetup's address when it runs in another process: given, or from its identity in the state dir. */

@@ -39,6 +39,13 @@ function stackCommand(command: string, parts: StackPart[], summary: string): Sub
       if (stack.dashboard) ready.dashboard = options.value.dashboardUrl;
       if (stack.fingerprint) ready.fingerprint = stack.fingerprint;
       if (stack.websetup) ready.websetup = stack.websetup.address;
+      // Printed before the ready line, so whoever waits for that one has this too (local-server.ts).
+      if (stack.setupUrl) {
+        log.info('no-account-yet', { setupUrl: stack.setupUrl });
+        console.log(
+          `hnet-server setup: no account yet; create the first one at ${stack.setupUrl} (a one-time link: only it can create that account)`,
+        );
+      }
       log.info('ready', ready);
       // One plain line on stdout for whoever started it: where to go and which key to compare.
       const parts = [

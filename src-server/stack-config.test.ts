@@ -25,6 +25,19 @@ describe('hnet-server options', () => {
     assert.equal(parsed.value.database, undefined, 'SQLite in the state directory by default');
   });
 
+  test('the dashboard takes more names to answer to, and refuses one that is no host name', () => {
+    const dashboard = new Set<StackPart>(['dashboard']);
+    const named = parseStackOptions(
+      ['--public-ip', '198.18.0.1', '--dashboard-host', 'hnet.example.org', '--dashboard-host', '[::1]'],
+      dashboard,
+      'hnet-server dashboard',
+    );
+    assert.ok(named.ok && named.value);
+    assert.deepEqual(named.value.dashboardHosts, ['hnet.example.org', '[::1]']);
+    const bad = parseStackOptions(['--public-ip', '198.18.0.1', '--dashboard-host', 'a b'], dashboard, 'd');
+    assert.match(bad.ok ? '' : bad.message, /--dashboard-host needs a host name/);
+  });
+
   test('a dashboard alone refuses base options and a database that is not PostgreSQL', () => {
     const dashboard = new Set<StackPart>(['dashboard']);
     const withBase = parseStackOptions(

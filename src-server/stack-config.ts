@@ -2,7 +2,7 @@
 // The stack also takes every `hnet-server base` option and hands those to the base server's parser.
 import { parseArgs } from 'node:util';
 import { parseOverlayAddress, formatAddress } from '../src-protocol/address.js';
-import { makeEndpoint } from '../src-protocol/endpoint.js';
+import { formatEndpoint, makeEndpoint, type Endpoint } from '../src-protocol/endpoint.js';
 import { baseOptions, parseBaseOptions, parseListenAddress, type BaseServerConfig } from './base/config.js';
 
 export type StackPart = 'base' | 'dashboard' | 'websetup';
@@ -17,6 +17,8 @@ export interface StackSettings {
   publicIps: string[];
   http: { host: string; port: number };
   dashboardUrl: string;
+  /** More names the dashboard answers to, besides its addresses and dashboardUrl's host. */
+  dashboardHosts: string[];
   allowSignup: boolean;
   /** Base servers the websetup node registers with (host:port, as hnetd takes them). */
   websetupBase: string[];
@@ -39,6 +41,7 @@ const ownOptions = {
   'public-ip': { type: 'string', multiple: true },
   http: { type: 'string' },
   'dashboard-url': { type: 'string' },
+  'dashboard-host': { type: 'string', multiple: true },
   'allow-signup': { type: 'boolean' },
   'websetup-base': { type: 'string', multiple: true },
   'websetup-udp': { type: 'string' },
@@ -65,7 +68,10 @@ export function stackUsage(command: string, parts: ReadonlySet<StackPart>): stri
       '  --name TEXT              the server name shown to users (default "hnet server")',
       `  --http HOST:PORT         dashboard and license.json (default ${DEFAULT_HTTP})`,
       '  --dashboard-url URL      the dashboard as users reach it (default http://<first public IP>)',
-      '  --allow-signup           let anyone create an account (the first account can always be created)',
+      '  --dashboard-host NAME    another name the dashboard is reached at (e.g. behind a proxy), repeatable;',
+      '                           it answers only to its addresses, localhost and its URL otherwise',
+      '  --allow-signup           let anyone create an account once the first one exists (that one needs',
+      '                           the one-time setup link hnet-server prints while the server has no account)',
     );
   if (parts.has('dashboard') && !parts.has('websetup'))
     lines.push("  --websetup-address ADDR  websetup's fc94 address (default: read from the state directory)");
@@ -83,6 +89,15 @@ export function stackUsage(command: string, parts: ReadonlySet<StackPart>): stri
 }
 
 const bad = (message: string): { ok: false; message: string } => ({ ok: false, message });
+
+/**
+ * Where the stack's websetup reaches the base server beside it: the address the base listens on,
+ * or loopback when it listens on every address (a base bound to one IP does not answer on 127.0.0.1).
+ */
+function ownBaseAddress(listen: Endpoint): string {
+  const loopback = listen.ip === '0.0.0.0' ? '127.0.0.1' : listen.ip === '::' ? '::1' : listen.ip;
+  return formatEndpoint({ ip: loopback, port: listen.port });
+}
 
 /** Parses the options; `undefined` means --help was asked for. */
 export function parseStackOptions(
@@ -136,13 +151,17 @@ export function parseStackOptions(
   if (!/^https?:\/\/[^\s/]+/.test(dashboardUrl))
     return bad('--dashboard-url must start with http:// or https://.');
 
+  const dashboardHosts = values['dashboard-host'] ?? [];
+  const badHost = dashboardHosts.find((name) => !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.:-]{1,253})$/.test(name));
+  if (badHost !== undefined)
+    return bad(`--dashboard-host needs a host name or IP address, not "${badHost}".`);
+
   const udpText = values['websetup-udp'] ?? String(DEFAULT_WEBSETUP_UDP);
   const websetupUdpPort = Number(udpText);
   if (!/^\d+$/.test(udpText) || websetupUdpPort < 1 || websetupUdpPort > 65535)
     return bad(`--websetup-udp needs a port number, not "${udpText}".`);
 
-  // In the stack, websetup registers with the base server beside it, over loopback.
-  const ownBase = base?.tcp[0] ? [`127.0.0.1:${base.tcp[0].port}`] : [];
+  const ownBase = base?.tcp[0] ? [ownBaseAddress(base.tcp[0])] : [];
   const websetupBase =
     values['websetup-base'] ??
     (ownBase.length > 0 ? ownBase : publicIps.map((ip) => (ip.includes(':') ? `[${ip}]:443` : `${ip}:443`)));
@@ -173,6 +192,7 @@ export function parseStackOptions(
       publicIps,
       http: { host: http.value.ip, port: http.value.port },
       dashboardUrl,
+      dashboardHosts,
       allowSignup: values['allow-signup'] ?? false,
       websetupBase,
       websetupUdpPort,

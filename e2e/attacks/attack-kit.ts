@@ -32,11 +32,13 @@ export class Dashboard {
     private readonly token: string,
   ) {}
 
-  static async signUp(server: Host, email: string): Promise<Dashboard> {
+  /** The server's first account needs the setup token hnet-server printed; later ones do not. */
+  static async signUp(server: Host, email: string, setupToken?: string): Promise<Dashboard> {
     const { stdout } = await server.runScript(`${fixtures}/dashboard.ts`, [
       'signup',
       'http://127.0.0.1',
       email,
+      ...(setupToken === undefined ? [] : [setupToken]),
     ]);
     return new Dashboard(server, stdout.trim());
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { before, describe, test } from 'node:test';
 import { LOCAL_USER, type Host } from '../lab/index.js';
-import { startNode, startServerStack, type HnetNode } from '../scenarios/hnet-node.js';
+import { setupTokenOf, startNode, startServerStack, type HnetNode } from '../scenarios/hnet-node.js';
 import { scenarioLab } from '../scenarios/scenario-lab.js';
 import { Dashboard, eventually, sendUdp } from './attack-kit.js';
 
@@ -24,8 +24,8 @@ describe('a local user against the device’s account', () => {
     const inet = await lab.segment('inet');
     const server = await lab.host('server', { on: inet });
     deviceHost = await lab.host('device', { on: inet });
-    await startServerStack(server, join(scratch, 'server'), { allowSignup: true }).fingerprint;
-    owner = await Dashboard.signUp(server, 'owner@example.org');
+    const stack = startServerStack(server, join(scratch, 'server'), { allowSignup: true });
+    owner = await Dashboard.signUp(server, 'owner@example.org', setupTokenOf(await stack.setupUrl));
     intruder = await Dashboard.signUp(server, 'intruder@example.org');
     device = await startNode(deviceHost, scratch, { baseServers: [`${server.ip}:443`] });
     assert.match(await device.hnet(['join', await owner.joinCode()]), /joined as device/);

@@ -10,6 +10,7 @@ import { before, describe, test } from 'node:test';
 import { LOCAL_USER, type Host } from '../lab/index.js';
 import {
   startNode,
+  setupTokenOf,
   startServerStack,
   stopNode,
   waitForStatus,
@@ -51,8 +52,8 @@ describe('a local user against websetup', () => {
     const inet = await lab.segment('inet');
     server = await lab.host('server', { on: inet });
     deviceHost = await lab.host('device', { on: inet });
-    await startServerStack(server, join(scratch, 'server')).fingerprint;
-    owner = await Dashboard.signUp(server, 'owner@example.org');
+    const stack = startServerStack(server, join(scratch, 'server'));
+    owner = await Dashboard.signUp(server, 'owner@example.org', setupTokenOf(await stack.setupUrl));
     options = { baseServers: [`${server.ip}:443`] };
     device = await startNode(deviceHost, scratch, options);
     assert.match(await device.hnet(['join', await owner.joinCode()]), /joined as device/);

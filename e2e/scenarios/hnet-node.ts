@@ -182,7 +182,12 @@ export interface ServerStack {
   readonly process: LabProcess;
   /** The license key fingerprint hnet-server prints once ready, as its owner would read it. */
   readonly fingerprint: Promise<string>;
+  /** The link it prints to create the first account, with the one-time setup token in its #fragment. */
+  readonly setupUrl: Promise<string>;
 }
+
+/** The setup token in a link `ServerStack.setupUrl` gave. */
+export const setupTokenOf = (setupUrl: string): string => new URL(setupUrl).hash.replace(/^#setup=/, '');
 
 /**
  * Starts the stack on `host`'s standard ports (HTTP 80, base TCP 443 and UDP 5582); `allowSignup`
@@ -207,10 +212,19 @@ export function startServerStack(
     '--no-metrics',
     ...(options.allowSignup ? ['--allow-signup'] : []),
   ]);
-  const fingerprint = process
-    .waitForOutput(/hnet-server ready: .*license key ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})/, 30_000)
-    .then((ready) => ready[1]!);
-  return { process, fingerprint };
+  // The setup line comes just before the ready line, and only while the server has no account.
+  const ready = process.waitForOutput(
+    /(?:hnet-server setup: .*? (\S+#setup=[\w-]+)[\s\S]*?)?hnet-server ready: .*license key ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})/,
+    30_000,
+  );
+  const fingerprint = ready.then((printed) => printed[2]!);
+  const setupUrl = ready.then((printed) => {
+    if (!printed[1]) throw new Error('hnet-server printed no setup link: the server has an account already');
+    return printed[1];
+  });
+  // Awaited by the tests that sign up; the others must not see it as an unhandled rejection.
+  setupUrl.catch(() => undefined);
+  return { process, fingerprint, setupUrl };
 }
 
 /** The Internet of a scenario: a base server on it, and one home LAN behind a router per NAT mode. */

@@ -2,15 +2,24 @@
 // is created and a join code handed out for the devices.
 import type { Page } from 'playwright-core';
 
-/** Signs up the dashboard's first account and creates a join code; answers the code. */
-export async function joinCodeFromDashboard(page: Page, dashboardUrl: string): Promise<string> {
-  await page.goto(dashboardUrl);
-  await page.getByRole('button', { name: 'Create an account' }).click();
-  await page.getByLabel('Email', { exact: true }).fill('owner@example.org');
-  await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByText('owner@example.org').waitFor();
+/**
+ * Opens the setup link hnet-server printed, creates the first account with it (the owner never types
+ * the setup token) and a join code; answers the code.
+ */
+export async function joinCodeFromDashboard(page: Page, setupUrl: string): Promise<string> {
+  await page.goto(setupUrl);
+  await ownerAccountFromSetupLink(page, 'owner@example.org');
   await page.getByLabel('Label', { exact: true }).fill('laptops');
   await page.getByRole('button', { name: 'Create join code' }).click();
   return (await page.locator('[data-secret="join-code"]').textContent()) ?? '';
+}
+
+/** On a dashboard opened through its setup link: creates the owner account, and waits until signed in. */
+export async function ownerAccountFromSetupLink(page: Page, email: string): Promise<void> {
+  await page.getByRole('heading', { name: 'Create the owner account' }).waitFor();
+  if (new URL(page.url()).hash !== '') throw new Error('the setup token stayed in the address bar');
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByText(email).waitFor();
 }

@@ -20,6 +20,7 @@ import {
   waitForStatus,
 } from '../scenarios/hnet-node.js';
 import { Lab, type Host, type LabProcess } from '../lab/index.js';
+import { ownerAccountFromSetupLink } from './dashboard-page.js';
 import { openBrowser, type UiBrowser } from './ui-browser.js';
 import { buildRenderer, startUiNode, type UiNode } from './ui-node.js';
 import { literally, showView } from './ui-page.js';
@@ -169,6 +170,29 @@ describe('hosting a server on this machine, one click, without root', () => {
 
     const server = await serverProcess();
     assert.equal(server?.uid, USER, `hnet-server runs as uid ${USER}`);
+  });
+
+  test('a stranger on the network cannot take the new server; the window hands its owner the setup link', async () => {
+    // beta reaches the dashboard first, as anyone on the LAN could: no setup token, no account.
+    const taken = await betaHost.exec([
+      process.execPath,
+      '-e',
+      `fetch('http://${alphaHost.ip}:${HTTP_PORT}/api/signup', { method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: 'stranger@example.org', password: 'correct horse battery' }) })
+        .then(async (r) => console.log(r.status, await r.text()))`,
+    ]);
+    assert.match(taken.stdout, /^403 .*setup token/);
+
+    const hosted = browser.page.getByRole('group', { name: 'Server on this machine' });
+    const link = hosted.getByRole('link', { name: 'Create the owner account' });
+    const setupUrl = (await link.getAttribute('href')) ?? '';
+    assert.match(setupUrl, new RegExp(`^http://${literally(alphaHost.ip)}:${HTTP_PORT}/#setup=[\\w-]{43}$`));
+    assert.ok((await serverLog()).includes(setupUrl), 'the same link is in hnet-server.log');
+    const [dashboard] = await Promise.all([browser.context.waitForEvent('page'), link.click()]);
+    await ownerAccountFromSetupLink(dashboard, 'owner@example.org');
+    await browser.screenshot('host-here-owner-account');
+    await dashboard.close();
   });
 
   test('another machine sets the server up with the fingerprint it printed and pings this one', async () => {

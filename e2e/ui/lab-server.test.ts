@@ -27,6 +27,7 @@ describe('the setup-server dialog and joining, against a real hnet-server', () =
   let server: Host;
   let serverUrl: string;
   let fingerprint: string;
+  let setupUrl: string;
   let alpha: LabUiNode;
   let browser: UiBrowser;
 
@@ -47,7 +48,11 @@ describe('the setup-server dialog and joining, against a real hnet-server', () =
     serverUrl = `http://${server.ip}`;
     const stack = startServerStack(server, join(scratch, 'server'));
     // The engine starts with no base server, as on a laptop before its owner sets one up.
-    [alpha, fingerprint] = await Promise.all([startLabUiNode(alphaHost, scratch), stack.fingerprint]);
+    [alpha, fingerprint, setupUrl] = await Promise.all([
+      startLabUiNode(alphaHost, scratch),
+      stack.fingerprint,
+      stack.setupUrl,
+    ]);
     const tampered = server.spawnScript('e2e/ui/fixtures/tampered-license-server.ts', [
       String(TAMPERED_PORT),
       'http://127.0.0.1',
@@ -114,7 +119,7 @@ describe('the setup-server dialog and joining, against a real hnet-server', () =
   // After the test before: websetup answers only devices on its own base server.
   test('a join code from the dashboard, pasted into the window, joins this device to the server', async () => {
     const dashboard = await browser.context.newPage();
-    const code = await joinCodeFromDashboard(dashboard, serverUrl);
+    const code = await joinCodeFromDashboard(dashboard, setupUrl);
     assert.match(code, /^fc94:[0-9a-f:]+\/[A-Za-z0-9]{22}$/);
 
     const page = browser.page;

@@ -44,7 +44,7 @@ export interface UiNodeOptions {
 }
 
 export interface UiNode {
-  /** The address hnetd printed, token included. */
+  /** The UI's address, token included, as `hnet ui` prints it. */
   url: string;
   /** `http://127.0.0.1:<port>`. */
   origin: string;
@@ -81,17 +81,14 @@ export async function startUiNode(options: UiNodeOptions = {}): Promise<UiNode> 
     await daemon.stop();
     await rm(dir, { recursive: true, force: true });
   };
+  const hnet: UiNode['hnet'] = (args, commandOptions) =>
+    runner.exec(tsx('src-main/cli/hnet.ts', args), { env, ...commandOptions });
   try {
-    const [url] = await daemon.waitForOutput(/http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/, 20_000);
-    return {
-      url,
-      origin: new URL(url).origin,
-      controlSocket,
-      process: daemon,
-      hnet: (args, commandOptions) =>
-        runner.exec(tsx('src-main/cli/hnet.ts', args), { env, ...commandOptions }),
-      stop,
-    };
+    await daemon.waitForOutput(/the UI is at http:\/\/127\.0\.0\.1:\d+\//, 20_000);
+    // hnetd's output is a log, so the link with its token is not in it: `hnet ui` reads it from
+    // the file hnetd keeps beside its control socket.
+    const url = (await hnet(['ui'])).stdout.trim();
+    return { url, origin: new URL(url).origin, controlSocket, process: daemon, hnet, stop };
   } catch (error) {
     await stop();
     throw error;

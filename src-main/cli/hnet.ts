@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `hnet`: the command line for a machine running hnetd. Every command except `genid` and
-// `version` talks to the daemon through the typed control client. Exit codes: 0 done, 1 failed,
-// 2 the command line itself was wrong.
+// `hnet`: the command line for a machine running hnetd. Every command except `genid`, `version`
+// and `ui` (which reads the file hnetd keeps the UI's address in) talks to the daemon through the
+// typed control client. Exit codes: 0 done, 1 failed, 2 the command line itself was wrong.
+import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { initCrypto } from '../../src-protocol/crypto.js';
 import { generateIdentity, serializeIdentity } from '../../src-protocol/identity.js';
@@ -15,6 +16,7 @@ import { canonicalAddress } from '../engine/names.js';
 import { HNET_VERSION } from '../engine/version.js';
 import { connectWhenListening } from './connect-when-listening.js';
 import { formatHosts, formatStatus, formatWhitelist } from './format-status.js';
+import { uiUrlFile } from '../ui-server/ui-url.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -395,6 +397,32 @@ const commands: Command[] = [
           return `${host} is reachable: ${peer.path}${peer.endpoint ? ` ${peer.endpoint}` : ''}`;
         });
       }),
+  },
+  {
+    name: 'ui',
+    args: '',
+    summary: 'print the address of the browser UI that "hnetd --ui" serves, with its one-time token',
+    details:
+      'hnetd keeps the address beside its control socket, readable only by the user it runs as, ' +
+      'and never writes the token to its log. Run this as that user (or root).',
+    arity: [0, 0],
+    async run({ socketPath }) {
+      const file = uiUrlFile(socketPath);
+      try {
+        print((await readFile(file, 'utf8')).trim());
+        return EXIT_OK;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        complain(
+          code === 'ENOENT'
+            ? `no browser UI is running for ${socketPath}: start hnetd with --ui (or run npm start)`
+            : code === 'EACCES'
+              ? `only the user hnetd runs as may read ${file}: run "sudo hnet ui"`
+              : `cannot read ${file}: ${(error as Error).message}`,
+        );
+        return EXIT_FAILED;
+      }
+    },
   },
   {
     name: 'version',

@@ -77,6 +77,11 @@ export interface HostedServer {
   url: string;
   /** Its license key, as hnet-server printed it and as the engine checked it. */
   fingerprint: string;
+  /**
+   * The dashboard link that creates the server's first account, with the one-time setup token
+   * hnet-server printed; null when the server had an account already.
+   */
+  setupUrl: string | null;
   /** Base servers the engine now uses. */
   baseServers: string[];
   /** hnet-server's output, for when something goes wrong later. */

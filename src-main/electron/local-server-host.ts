@@ -32,6 +32,8 @@ export interface LocalServerHostOptions {
 export interface HostedHere {
   url: string;
   fingerprint: string;
+  /** Opens the dashboard ready to create the first account; absent once the server had one. */
+  setupUrl: string | undefined;
   logFile: string;
 }
 
@@ -85,6 +87,7 @@ export class LocalServerHost {
 const describe = (server: LocalServer): HostedHere => ({
   url: server.url,
   fingerprint: server.fingerprint,
+  setupUrl: server.setupUrl,
   logFile: server.logFile,
 });
 

@@ -1,6 +1,7 @@
 // One hnet-server process owned by the app: started with a given command line, its output kept in
 // a log file, ready once it has printed its dashboard address and license key fingerprint and
-// serves its license there. Stopping it (Quit) ends the process.
+// serves its license there; while it has no account, it printed the link that creates the first one
+// before that. Stopping it (Quit) ends the process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import type { Logger } from '../engine/log.js';
@@ -12,6 +13,7 @@ const STOP_GRACE_MS = 5000;
 const POLL_MS = 300;
 // The one plain line hnet-server prints on stdout when it is up (src-server/stack-command.ts).
 const READY_LINE = /hnet-server ready: dashboard (\S+), license key ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})/;
+const SETUP_LINE = /hnet-server setup: .*? (https?:\/\/\S+#setup=[\w-]+)/;
 const PORT_IN_USE = /EADDRINUSE\S*(?: address already in use)? (\S+):(\d+)/;
 
 export interface LocalServerOptions {
@@ -30,6 +32,8 @@ export class LocalServer {
     readonly url: string,
     /** The license key's fingerprint as hnet-server printed it. */
     readonly fingerprint: string,
+    /** The dashboard link with the one-time setup token, if the server had no account when it started. */
+    readonly setupUrl: string | undefined,
     readonly logFile: string,
     private readonly child: ChildProcess,
   ) {}
@@ -72,7 +76,8 @@ export class LocalServer {
       if (ready && (await answers(ready[1]! + LICENSE_PATH))) {
         const [, url, fingerprint] = ready as unknown as [string, string, string];
         options.log.info('local-server-ready', { url, fingerprint, pid: child.pid, log: options.logFile });
-        return { ok: true, value: new LocalServer(url, fingerprint, options.logFile, child) };
+        const setupUrl = SETUP_LINE.exec(output)?.[1];
+        return { ok: true, value: new LocalServer(url, fingerprint, setupUrl, options.logFile, child) };
       }
     }
     await stopChild(child);

@@ -54,12 +54,15 @@ export function createShellHandlers(deps: ShellDeps): ShellHandlers {
       if (!deps.startLocalServer) return notHere('hosting a server');
       const started = await deps.startLocalServer();
       if (!started.ok) return started;
-      const { url, fingerprint, logFile } = started.value;
+      const { url, fingerprint, setupUrl, logFile } = started.value;
       // Our own child printed its key, so the user need not compare it; the normal path still
       // checks that the server at `url` signs with exactly that key before the engine switches.
       const used = await useServer(url, fingerprint, deps.link, fetcher);
       if (!used.ok) return used;
-      return { ok: true, value: { url, fingerprint, baseServers: used.value.baseServers, logFile } };
+      return {
+        ok: true,
+        value: { url, fingerprint, setupUrl: setupUrl ?? null, baseServers: used.value.baseServers, logFile },
+      };
     },
     'helper.state': async () => ({ ok: true, value: await helperState(deps.helper, canInstall) }),
     'helper.install': async () => {

@@ -366,6 +366,60 @@ describe('control API over a Unix socket', () => {
       return status;
     };
 
+    test('a subscriber that stops reading gets the newest status when it catches up, never a backlog', async () => {
+      let push: ((update: StatusUpdate) => void) | undefined;
+      const publisher = {
+        subscribe: (listener: (update: StatusUpdate) => void) => {
+          push = listener;
+          return () => undefined;
+        },
+      } as unknown as Engine;
+      const outcome = await serveControlApi(publisher, {
+        socketPath: join(dir, 'run', 'slow-subscriber.sock'),
+        log: createLogger('error', () => undefined),
+        credentialsOf,
+      });
+      assert.ok(outcome.ok, JSON.stringify(outcome));
+      const client = createConnection(outcome.value.socketPath);
+      try {
+        client.write('{"id":1,"call":"subscribe"}\n');
+        client.pause();
+        while (!push) await new Promise((r) => setTimeout(r, 5));
+        // 20 MB of statuses the client does not read: kept, they would be memory a local user controls.
+        const UPDATES = 2_000;
+        for (let n = 0; n < UPDATES; n++)
+          push({ status: { n, pad: 'x'.repeat(10_000) } as never, changed: ['peers'] });
+        const received: number[] = [];
+        let text = '';
+        client.setEncoding('utf8');
+        client.on('data', (chunk: string) => {
+          text += chunk;
+          let newline: number;
+          while ((newline = text.indexOf('\n')) >= 0) {
+            const message = JSON.parse(text.slice(0, newline)) as { update?: { status: { n: number } } };
+            text = text.slice(newline + 1);
+            if (message.update) received.push(message.update.status.n);
+          }
+        });
+        const closed = new Promise((resolve) => client.once('close', resolve));
+        client.resume();
+        await Promise.race([
+          closed,
+          (async () => {
+            while (received.at(-1) !== UPDATES - 1) await new Promise((r) => setTimeout(r, 10));
+          })(),
+        ]);
+        assert.equal(received.at(-1), UPDATES - 1, `the newest status never came (got ${received.length})`);
+        assert.ok(
+          received.length < 100,
+          `${received.length} statuses were queued for a client that did not read`,
+        );
+      } finally {
+        client.destroy();
+        await outcome.value.close();
+      }
+    });
+
     test('users flooding the socket get only their share, and root and the owner are still answered', async () => {
       const abused = await serveAnother();
       const floods = [5001, 5002, 5003, 5004, 5005].map((uid) => {

@@ -19,10 +19,11 @@ import {
   type ServerMessage,
 } from './control-protocol.js';
 import type { Engine } from './engine.js';
-import { surviveAcceptErrors } from './accept-errors.js';
-import { sayGoodbye } from './say-goodbye.js';
+import { surviveAcceptErrors } from '../shared/accept-errors.js';
+import { sayGoodbye } from '../shared/say-goodbye.js';
 import { errorText, failure, success, type EngineError, type Outcome } from './errors.js';
 import type { Logger } from './log.js';
+import type { StatusUpdate } from './event-stream.js';
 
 // Connection caps (docs/decisions.md, "The local listeners under abuse"). Every uid but root and
 // the owner shares one pool and may take only its share of it; root and the owner have seats of
@@ -320,7 +321,7 @@ function serveConnection(
       subscribed = true;
       setImmediate(() => {
         if (closed || unsubscribe) return;
-        unsubscribe = context.engine.subscribe((update) => send({ event: 'status', update }));
+        unsubscribe = context.engine.subscribe((update) => sendStatus(update));
       });
     },
   };
@@ -333,6 +334,22 @@ function serveConnection(
       return;
     }
     socket.write(line(message));
+  };
+  // A subscriber that reads slowly gets the newest status once it has caught up, never a queue of
+  // stale ones: whatever a client does, its subscription holds at most one status here besides the
+  // one being written.
+  let held: StatusUpdate | undefined;
+  let writing = false;
+  const sendStatus = (update: StatusUpdate): void => {
+    held = held ? mergeUpdates(held, update) : update;
+    if (writing || socket.destroyed) return;
+    const next = held;
+    held = undefined;
+    writing = true;
+    socket.write(line({ event: 'status', update: next }), () => {
+      writing = false;
+      if (held) sendStatus(held);
+    });
   };
   const cutOff = (text: string): void => {
     closed = true;
@@ -410,6 +427,13 @@ function serveConnection(
     clearTimeout(idle);
     unsubscribe?.();
   });
+}
+
+/** One update standing for `older` then `newer`: the newer status, every section either changed. */
+function mergeUpdates(older: StatusUpdate, newer: StatusUpdate): StatusUpdate {
+  // An empty list marks a full snapshot (the first update), which the merged one still is.
+  const full = older.changed.length === 0 || newer.changed.length === 0;
+  return { status: newer.status, changed: full ? [] : [...new Set([...older.changed, ...newer.changed])] };
 }
 
 async function answer(text: string, caller: Caller, context: ConnectionContext): Promise<ServerMessage> {

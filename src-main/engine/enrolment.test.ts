@@ -162,6 +162,7 @@ describe('enrolment', () => {
         limiter: new LoginLimiter(),
         websetup: websetupIdentity.address,
         allowSignup: false,
+        setupToken: 'enrolment-test-setup-token',
         secureCookies: false,
         facts: {
           name: 'Lab',
@@ -177,7 +178,11 @@ describe('enrolment', () => {
     const signup = await fetch(`${url}/api/signup`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email: 'ops@example.org', password: 'correct horse battery' }),
+      body: JSON.stringify({
+        email: 'ops@example.org',
+        password: 'correct horse battery',
+        setupToken: 'enrolment-test-setup-token',
+      }),
     });
     const body = (await signup.json()) as { csrfToken: string };
     session = { cookie: signup.headers.get('set-cookie')!.split(';')[0]!, csrf: body.csrfToken };

@@ -12,7 +12,8 @@ import { baseServerTargets, parseLicense, verifyLicense, type License } from '..
 import { errorText, failure, success, type Outcome } from './errors.js';
 
 const FETCH_TIMEOUT_MS = 8000;
-// license.json is a few hundred bytes; a stock daemon reads it in one 8 KiB receive.
+// license.json is a few hundred bytes (a stock daemon reads it in one 8 KiB receive) and the key 45.
+// A body is read only up to this, so a server sending more cannot make root's hnetd hold it.
 const MAX_BODY_BYTES = 64 * 1024;
 
 export type Fetch = (url: string, init: { signal: AbortSignal; redirect: 'error' }) => Promise<Response>;
@@ -39,18 +40,46 @@ async function fetchText(fetcher: Fetch, url: string, what: string): Promise<Out
       `Could not reach ${host} (${detail}). Check the address and that the server is running.`,
     );
   }
-  if (!response.ok)
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => undefined);
     return failure(
       'BadParams',
       `${host} answered ${response.status} for ${what}: it does not look like an hnet server. Check the address.`,
     );
-  const body = await response.text();
-  if (Buffer.byteLength(body) > MAX_BODY_BYTES)
+  }
+  let body: string | undefined;
+  try {
+    body = await readLimited(response, MAX_BODY_BYTES);
+  } catch (error) {
+    return failure('Timeout', `${host} stopped sending its ${what} (${errorText(error)}). Try again.`);
+  }
+  if (body === undefined)
     return failure(
       'BadParams',
-      `${host} sent a ${what} larger than ${MAX_BODY_BYTES} bytes; that is not an hnet license.`,
+      `${host} sent more than ${MAX_BODY_BYTES} bytes for ${what}; that is not an hnet license.`,
     );
   return success(body);
+}
+
+/**
+ * The body as text, or undefined when it is longer than `limit` bytes: then (or as soon as
+ * Content-Length announces more) the stream is cancelled, which closes the connection, so no more
+ * than `limit` bytes are ever held. Throws what failed while reading.
+ */
+async function readLimited(response: Response, limit: number): Promise<string | undefined> {
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (declared <= limit && size <= limit) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks).toString('utf8');
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  await reader.cancel().catch(() => undefined);
+  return undefined;
 }
 
 /**
@@ -75,12 +104,18 @@ export async function fetchServerLicense(
       'BadParams',
       `The server's signing key (${LICENSE_KEY_PATH}) is not a base64 Ed25519 key.`,
     );
-  const verified = verifyLicense(license.value, key);
+  const host = new URL(root).host;
+  const verified = verifyLicense(license.value, key, new Date());
   if (!verified.ok)
-    return failure(
-      'NotPermitted',
-      `The license from ${new URL(root).host} is not signed by the key it publishes, so it cannot be trusted. Nothing was changed.`,
-    );
+    return verified.error.kind === 'BadSignature'
+      ? failure(
+          'NotPermitted',
+          `The license from ${host} is not signed by the key it publishes, so it cannot be trusted. Nothing was changed.`,
+        )
+      : failure(
+          'BadState',
+          `The license from ${host} cannot be used: ${verified.error.message} Nothing was changed.`,
+        );
   // The engine takes base_server_addresses as the servers to dial; a server on a TCP port other
   // than 443 names IP:PORT in the signed, hnet-only hnet_base_servers (src-protocol/license.ts).
   const dialed = { ...verified.value, base_server_addresses: baseServerTargets(verified.value) };

@@ -38,7 +38,8 @@ describe('websetup client', () => {
   let whitelist: Whitelist;
   let hosts: HostTable;
   let enrolment: EngineEnrolment;
-  let hostname = 'device';
+  /** The engine's live config: the device's own name changes as websetup renames it. */
+  const config = { stateDir: dir, hostname: 'device' };
   let send: (bytes: Uint8Array) => void = () => undefined;
   let management: ManagementPort;
   const heard: NodeToWebsetup[] = [];
@@ -46,8 +47,11 @@ describe('websetup client', () => {
   let seq = 0;
 
   /** Sends a command as websetup and resolves with the device's reply to it. */
-  async function command(cmd: WebsetupCommand, withSecret = secret): Promise<WebsetupReply | undefined> {
-    const id = `S${String(++seq).padStart(4, '0')}`;
+  async function command(
+    cmd: WebsetupCommand,
+    withSecret = secret,
+    id = `S${String(++seq).padStart(4, '0')}`,
+  ): Promise<WebsetupReply | undefined> {
     const encoded = encodeWebsetupCommand(withSecret, id, cmd);
     assert.ok(encoded.ok);
     send(encoded.value);
@@ -80,7 +84,7 @@ describe('websetup client', () => {
     send = (bytes) => websetupPort.send(bytes, formatAddress(device.address), WEBSETUP_NODE_PORT);
     enrolment = new EngineEnrolment(
       {
-        config: { stateDir: dir, hostname },
+        config,
         identity: device,
         whitelist,
         hosts,
@@ -89,7 +93,7 @@ describe('websetup client', () => {
         changed: () => undefined,
         useBaseServers: () => Promise.resolve(success(undefined)),
         setHostname: (name) => {
-          hostname = name;
+          config.hostname = name;
           return Promise.resolve(success(undefined));
         },
       },
@@ -123,7 +127,7 @@ describe('websetup client', () => {
     assert.deepEqual(await command({ kind: 'init-response', payload: '{}' }), { kind: 'ok' });
     const joined = await joining;
     assert.ok(joined.ok);
-    assert.equal(hostname, 'laptop');
+    assert.equal(config.hostname, 'laptop');
   });
 
   test('ping, version and latency are answered', async () => {
@@ -171,7 +175,7 @@ describe('websetup client', () => {
 
   test('set-hostname renames the device; change-secret makes only the new secret work', async () => {
     assert.deepEqual(await command({ kind: 'set-hostname', hostname: 'desk' }), { kind: 'ok' });
-    assert.equal(hostname, 'desk');
+    assert.equal(config.hostname, 'desk');
     const next = 'n'.repeat(24);
     assert.deepEqual(await command({ kind: 'change-secret', secret: next }), { kind: 'ok' });
     assert.equal(await command({ kind: 'ping' }), undefined, 'the old secret gets no answer');
@@ -189,5 +193,71 @@ describe('websetup client', () => {
     assert.deepEqual(await command({ kind: 'cleanup' }), { kind: 'ok' });
     assert.deepEqual(whitelist.state.addresses, [formatAddress(websetup.address)]);
     assert.deepEqual(hosts.entries, []);
+  });
+
+  test('a pushed name may not be an internet name, the device’s own, or one set by hand', async () => {
+    const peer = generateIdentity().address;
+    const mine = generateIdentity().address;
+    assert.ok((await hosts.add({ hostname: 'nas', address: formatAddress(mine) })).ok, 'by hand');
+    const refused: WebsetupCommand[] = [
+      { kind: 'host-add', address: peer, hostname: 'github.com' },
+      { kind: 'host-add', address: peer, hostname: 'localhost' },
+      { kind: 'host-add', address: peer, hostname: config.hostname.toUpperCase() },
+      { kind: 'host-add', address: peer, hostname: 'NAS' },
+      { kind: 'set-hostname', hostname: 'deb.debian.org' },
+      { kind: 'set-hostname', hostname: 'nas' },
+    ];
+    for (const cmd of refused)
+      assert.deepEqual(
+        await command(cmd),
+        { kind: 'error' },
+        `${cmd.kind} ${'hostname' in cmd ? cmd.hostname : ''}`,
+      );
+    assert.deepEqual(
+      hosts.entries.map((e) => `${e.hostname} ${e.address}`),
+      [`nas ${formatAddress(mine)}`],
+    );
+    assert.equal(config.hostname, 'desk');
+    assert.deepEqual(await command({ kind: 'host-rm', address: mine, hostname: 'nas' }), { kind: 'ok' });
+    assert.equal(hosts.resolve('nas'), formatAddress(mine), 'websetup cannot take back what it did not add');
+  });
+
+  test('websetup takes back only what it added; the user’s whitelist entries and names stay', async () => {
+    const users = generateIdentity().address;
+    const pushed = generateIdentity().address;
+    assert.ok((await whitelist.add(formatAddress(users))).ok, 'let in by hand');
+    for (const address of [users, pushed]) await command({ kind: 'whitelist-add', address });
+    await command({ kind: 'host-add', address: pushed, hostname: 'pushed' });
+    assert.deepEqual(await command({ kind: 'whitelist-rm', address: users }), { kind: 'ok' });
+    assert.ok(whitelist.state.addresses.includes(formatAddress(users)));
+    assert.deepEqual(await command({ kind: 'cleanup' }), { kind: 'ok' });
+    assert.deepEqual(
+      [...whitelist.state.addresses].sort(),
+      [formatAddress(websetup.address), formatAddress(users)].sort(),
+    );
+    assert.deepEqual(
+      hosts.entries.map((e) => e.hostname),
+      ['nas'],
+    );
+  });
+
+  test('a resent command is answered again but not applied again, so it cannot undo a newer one', async () => {
+    const peer = generateIdentity().address;
+    const added = encodeWebsetupCommand(secret, 'Re001', {
+      kind: 'host-add',
+      address: peer,
+      hostname: 'late',
+    });
+    assert.ok(added.ok);
+    assert.deepEqual(await command({ kind: 'host-add', address: peer, hostname: 'late' }, secret, 'Re001'), {
+      kind: 'ok',
+    });
+    assert.deepEqual(await command({ kind: 'host-rm', address: peer, hostname: 'late' }), { kind: 'ok' });
+    const answers = () => heard.filter((m) => m.kind === 'reply' && m.seq === 'Re001').length;
+    send(added.value);
+    const deadline = Date.now() + 1000;
+    while (answers() < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(answers(), 2, 'the copy was answered');
+    assert.equal(hosts.resolve('late'), undefined, 'and not applied over the newer host-rm');
   });
 });

@@ -3,6 +3,14 @@
 // takes commands only from that node and only with the secret it made for that join, and applies
 // them to the whitelist, the host table and the device's name. While a join is pending it repeats
 // `init-request-join-code` every 5 s, signed with the device key (proof that the engine asks).
+//
+// Names have owners. What websetup added is noted in the link (pushedAddresses, pushedHosts), and
+// websetup removes only that: what the user added by hand stays. A name websetup pushes must be a
+// device name (a single label: src-main/shared/hostname.ts) and may not take the device's own name
+// or a name the user set by hand; such a command is answered `error` and changes nothing. Commands
+// are applied one at a time in the order they came, and an exact repeat (websetup resends until
+// it hears back) is answered again without being applied again, so a late copy cannot undo a newer
+// command.
 import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.js';
 import {
   encodeNodeRequest,
@@ -19,6 +27,7 @@ import {
 import type { EnrolmentComponents, EnrolmentFile, WebsetupLink } from './enrolment-state.js';
 import { errorText, failure, success, type Outcome } from './errors.js';
 import type { HostEntry } from './host-table.js';
+import { deviceNameProblem, sameName } from '../shared/hostname.js';
 import { HNET_VERSION } from './version.js';
 
 /** Stock devices repeat a pending join this often. */
@@ -27,6 +36,10 @@ export const JOIN_RETRY_MS = 5_000;
 const REFRESH_AFTER_MS = 15 * 60_000;
 const REFRESH_RETRY_MS = 60_000;
 const USER_AGENT = `hnet,${process.platform},${process.arch},${HNET_VERSION}`;
+/** Commands waiting to be applied; websetup sends a few at a time, so more means a flood. */
+const MAX_QUEUED = 256;
+/** Recent commands remembered with their answers, to recognise websetup's resends. */
+const REMEMBERED = 256;
 
 export interface WebsetupClientOptions {
   retryMs?: number;
@@ -40,6 +53,11 @@ export class WebsetupClient {
   /** The websetup node being joined, managed from before its link is saved (prepareJoin). */
   private joining: Uint8Array | undefined;
   private unfollow: (() => void) | undefined;
+  /** The command being applied, and those waiting behind it. */
+  private applying: Promise<void> = Promise.resolve();
+  private queued = 0;
+  /** Answers to recent commands, by the datagram's text after the secret. */
+  private readonly answered = new Map<string, WebsetupReply>();
 
   constructor(
     private readonly c: EnrolmentComponents,
@@ -54,11 +72,16 @@ export class WebsetupClient {
   }
 
   start(): void {
-    this.c.management?.listen((bytes, fromIp, fromPort) =>
-      this.receive(bytes, fromIp, fromPort).catch((error: unknown) =>
-        this.log.warn('websetup-command-failed', { reason: errorText(error) }),
-      ),
-    );
+    this.c.management?.listen((bytes, fromIp, fromPort) => {
+      if (this.queued >= MAX_QUEUED) return;
+      this.queued += 1;
+      this.applying = this.applying
+        .then(() => this.receive(bytes, fromIp, fromPort))
+        .catch((error: unknown) => this.log.warn('websetup-command-failed', { reason: errorText(error) }))
+        .finally(() => {
+          this.queued -= 1;
+        });
+    });
     // The management peer follows the saved link, so a restart, a new join and a leave all move it.
     this.unfollow = this.file.onChange(() => this.manageLinked());
     this.manageLinked();
@@ -162,9 +185,16 @@ export class WebsetupClient {
     if (!link || !from || formatAddress(from) !== link.address) return;
     const opened = openWebsetupDatagram(bytes, link.secret);
     if (!opened.ok) return;
-    const command = parseWebsetupCommand(opened.value);
-    const reply = command.ok ? await this.apply(command.value) : replyForRejectedCommand(command.error);
-    const encoded = encodeWebsetupReply(opened.value.seq, reply);
+    const { seq, command: kind, payload } = opened.value;
+    const text = `${seq}${kind}\n${payload}`;
+    let reply = this.answered.get(text);
+    if (!reply) {
+      const command = parseWebsetupCommand(opened.value);
+      reply = command.ok ? await this.apply(command.value) : replyForRejectedCommand(command.error);
+      this.answered.set(text, reply);
+      if (this.answered.size > REMEMBERED) this.answered.delete(this.answered.keys().next().value!);
+    }
+    const encoded = encodeWebsetupReply(seq, reply);
     if (encoded.ok) this.c.management?.send(encoded.value, fromPort);
   }
 
@@ -184,6 +214,8 @@ export class WebsetupClient {
         const address = formatAddress(command.address);
         // Websetup cannot cut itself off: that would leave the device unmanageable.
         if (address === link.address) return { kind: 'error' };
+        // An address the user let in stays: websetup takes back only what it added.
+        if (!link.pushedAddresses?.includes(address)) return { kind: 'ok' };
         const removed = await whitelist.remove(address);
         await this.changeLink((l) => ({
           ...l,
@@ -194,23 +226,33 @@ export class WebsetupClient {
       case 'whitelist-enable':
       case 'whitelist-disable':
         return done(await whitelist.setEnabled(command.kind === 'whitelist-enable'));
-      case 'host-add':
-        return done(
-          await this.pushHost({ hostname: command.hostname, address: formatAddress(command.address) }),
-        );
+      case 'host-add': {
+        const entry = { hostname: command.hostname, address: formatAddress(command.address) };
+        const held = hosts.entries.find((e) => sameName(e.hostname, entry.hostname));
+        // The user's own entry saying the same stays theirs; websetup's is made exactly so.
+        const userSaysSo = held && sameEntry(held, entry) && !this.pushedHost(held);
+        if (userSaysSo || (held?.hostname === entry.hostname && held.address === entry.address))
+          return { kind: 'ok' };
+        // It may replace a name websetup gave before (since renamed or given to another device).
+        const refusal = this.nameRefusal(entry.hostname);
+        if (refusal) return this.refuseName(entry.hostname, refusal);
+        return done(await this.pushHost(entry));
+      }
       case 'host-rm': {
-        const address = formatAddress(command.address);
-        const entry = hosts.entries.find((e) => e.hostname.toLowerCase() === command.hostname.toLowerCase());
-        // A name already pointing elsewhere was given to another device since; leave it.
-        if (!entry || entry.address !== address) return { kind: 'ok' };
-        const removed = await hosts.remove(command.hostname);
+        const gone = { hostname: command.hostname, address: formatAddress(command.address) };
+        const entry = hosts.entries.find((e) => sameName(e.hostname, gone.hostname));
+        // A name pointing elsewhere was given to another device since, or set by hand: leave it.
+        const ours = entry && sameEntry(entry, gone) && this.pushedHost(entry);
+        const removed = ours ? await hosts.remove(entry.hostname) : success(undefined);
         await this.changeLink((l) => ({
           ...l,
-          pushedHosts: l.pushedHosts?.filter((h) => !sameEntry(h, entry)),
+          pushedHosts: l.pushedHosts?.filter((h) => !sameEntry(h, gone)),
         }));
         return done(removed, !removed.ok && removed.error.kind === 'NotFound');
       }
       case 'set-hostname': {
+        const refusal = this.nameRefusal(command.hostname, true);
+        if (refusal) return this.refuseName(command.hostname, refusal);
         const renamed = await this.c.setHostname(command.hostname);
         if (renamed.ok) await this.changeLink((l) => ({ ...l, hostname: command.hostname }));
         return done(renamed);
@@ -243,9 +285,11 @@ export class WebsetupClient {
     return { kind: 'ok' };
   }
 
+  /** Takes back everything websetup added but its own address; what the user added stays. */
   private async cleanup(websetup: string): Promise<WebsetupReply> {
-    for (const entry of [...this.c.hosts.entries]) await this.c.hosts.remove(entry.hostname);
-    for (const address of this.c.whitelist.state.addresses)
+    for (const entry of [...this.c.hosts.entries])
+      if (this.pushedHost(entry)) await this.c.hosts.remove(entry.hostname);
+    for (const address of this.link?.pushedAddresses ?? [])
       if (address !== websetup) await this.c.whitelist.remove(address);
     await this.changeLink((l) => ({
       ...l,
@@ -270,18 +314,38 @@ export class WebsetupClient {
     return this.c.whitelist.add(address);
   }
 
+  /** Adds a name for a peer, noted first as websetup's (as pushAddress does). */
   private async pushHost(entry: HostEntry): Promise<Outcome<unknown>> {
-    if (!this.c.hosts.entries.some((e) => sameEntry(e, entry))) {
-      const noted = await this.changeLink((l) => ({
-        ...l,
-        pushedHosts: [
-          ...(l.pushedHosts ?? []).filter((h) => h.hostname.toLowerCase() !== entry.hostname.toLowerCase()),
-          entry,
-        ],
-      }));
-      if (!noted.ok) return noted;
-    }
+    const noted = await this.changeLink((l) => ({
+      ...l,
+      pushedHosts: [...(l.pushedHosts ?? []).filter((h) => !sameName(h.hostname, entry.hostname)), entry],
+    }));
+    if (!noted.ok) return noted;
     return this.c.hosts.add(entry);
+  }
+
+  /**
+   * Why websetup may not give this name to a peer (or, `forSelf`, to this device) here; undefined
+   * if it may. A peer's name may replace one websetup gave before, this device's name none.
+   */
+  private nameRefusal(hostname: string, forSelf = false): string | undefined {
+    const problem = deviceNameProblem(hostname);
+    if (problem) return problem;
+    if (!forSelf && sameName(hostname, this.c.config.hostname)) return 'it is this device’s own name';
+    const held = this.c.hosts.entries.find((e) => sameName(e.hostname, hostname));
+    if (held && !this.pushedHost(held)) return 'the user set that name by hand on this device';
+    if (held && forSelf) return `it is the name of ${held.address} here`;
+    return undefined;
+  }
+
+  private refuseName(hostname: string, reason: string): WebsetupReply {
+    this.log.warn('websetup-name-refused', { hostname, reason });
+    return { kind: 'error' };
+  }
+
+  /** Whether websetup put this very entry here (the user's entries are never websetup's to change). */
+  private pushedHost(entry: HostEntry): boolean {
+    return (this.link?.pushedHosts ?? []).some((h) => sameEntry(h, entry));
   }
 
   /** Changes the saved link as it is now; refused once the device has left. */
@@ -295,4 +359,4 @@ export class WebsetupClient {
 }
 
 const sameEntry = (a: HostEntry, b: HostEntry): boolean =>
-  a.hostname.toLowerCase() === b.hostname.toLowerCase() && a.address === b.address;
+  sameName(a.hostname, b.hostname) && a.address === b.address;

@@ -5,11 +5,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { surviveAcceptErrors } from '../engine/accept-errors.js';
+import { surviveAcceptErrors } from '../shared/accept-errors.js';
 import { HelperClient } from '../engine/helper-client.js';
 import { errorText, failure, success, type Outcome } from '../engine/errors.js';
 import type { Logger } from '../engine/log.js';
-import { sayGoodbye } from '../engine/say-goodbye.js';
+import { sayGoodbye } from '../shared/say-goodbye.js';
 import { createBridgeBackend } from '../electron/bridge-backend.js';
 import { findHelperBundle, helperInstaller } from '../electron/helper-install.js';
 import { SocketEngineLink } from '../electron/engine-link.js';
@@ -18,6 +18,7 @@ import { hnetServerCommand, isPrivileged, LocalServerHost } from '../electron/lo
 import { createShellHandlers } from '../electron/shell-handlers.js';
 import { checkCookie, checkSite, newToken, sessionCookie, tokenMatches, type UiAccess } from './access.js';
 import { MAX_MESSAGE_BYTES, serveBridge } from './socket-bridge.js';
+import { announceUiUrl, forgetUiUrl, uiUrlFile } from './ui-url.js';
 
 export const BRIDGE_PATH = '/bridge';
 
@@ -238,7 +239,7 @@ export async function serveUi(options: UiServerOptions): Promise<Outcome<UiServe
   access.port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${access.port}/?token=${access.token}`;
   log.info('ui-ready', { port: access.port });
-  process.stdout.write(`hnet: the UI is at ${url}\n`);
+  const urlFile = await announceUiUrl(url, uiUrlFile(options.controlSocket), log);
 
   return success({
     url,
@@ -249,6 +250,7 @@ export async function serveUi(options: UiServerOptions): Promise<Outcome<UiServe
       link.close();
       for (const socket of connections) socket.destroy();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (urlFile) await forgetUiUrl(urlFile);
       await localServer?.stop();
     },
   });

@@ -1,6 +1,8 @@
 // The base server: wires listeners, client state, message handling and observability together.
 import { formatAddress } from '../../src-protocol/address.js';
 import { formatEndpoint, type Endpoint } from '../../src-protocol/endpoint.js';
+import type { AcceptLog } from '../../src-main/shared/accept-errors.js';
+import { refusalReporter } from '../connection-slots.js';
 import { AddressBook } from './address-book.js';
 import { Authenticator } from './authentication.js';
 import { ClientRegistry } from './client-registry.js';
@@ -38,6 +40,18 @@ export interface BaseStatus extends Gauges {
 }
 
 const isWildcard = (ip: string): boolean => ip === '0.0.0.0' || ip === '::';
+
+/** Events with fields, as lines of the base's plain log. */
+function eventLog(log: (line: string) => void): AcceptLog {
+  const write = (event: string, fields: Record<string, string | number | undefined> = {}): void =>
+    log(
+      [
+        event,
+        ...Object.entries(fields).flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${value}`])),
+      ].join(' '),
+    );
+  return { info: write, warn: write, error: write };
+}
 
 export class BaseServer implements StatusSource {
   private readonly startedAt = Date.now();
@@ -83,6 +97,12 @@ export class BaseServer implements StatusSource {
     const udpMessages = new UdpMessages({ registry, authenticator, addresses, relay, metrics, udp });
     onPacket = (index, packet, from) => udpMessages.packet(index, packet, from);
 
+    const events = eventLog(log);
+    const slotLimits = {
+      total: config.limits.maxConnections,
+      perSource: config.limits.maxConnectionsPerSource,
+    };
+    const reportRefusal = refusalReporter(events, 'base-tcp', slotLimits);
     const udpBound = udp.addresses;
     const stateEndpoints = (connection: ClientConnection): Endpoint[] =>
       udpBound.map((bound) => ({
@@ -105,10 +125,17 @@ export class BaseServer implements StatusSource {
         registry,
         book,
         metrics,
-        await TcpListener.listen(config.tcp, tcpMessages),
+        await TcpListener.listen(config.tcp, tcpMessages, {
+          limits: slotLimits,
+          refused: (reason) => {
+            metrics.closed(reason);
+            reportRefusal(reason);
+          },
+          log: events,
+        }),
         udp,
       );
-      if (config.metrics) server.http = await StatusHttp.listen(config.metrics, server);
+      if (config.metrics) server.http = await StatusHttp.listen(config.metrics, server, events);
     } catch (error) {
       if (server) await server.close();
       else udp.close();

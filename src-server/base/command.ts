@@ -1,6 +1,7 @@
 // `hnet-server base`: runs the base server until SIGINT or SIGTERM.
 import { initCrypto } from '../../src-protocol/crypto.js';
 import type { Subcommand } from '../command.js';
+import { fitBaseToOpenFiles, openFileLimit } from '../open-file-limit.js';
 import { BaseServer } from './base-server.js';
 import { baseUsage, parseBaseOptions } from './config.js';
 
@@ -26,9 +27,11 @@ export const baseCommand: Subcommand = {
       return 0;
     }
     await initCrypto();
+    const fitted = fitBaseToOpenFiles(options.value, 0, openFileLimit());
+    if (fitted.warning) log(`warning: ${fitted.warning}`);
     let server: BaseServer;
     try {
-      server = await BaseServer.start(options.value, log);
+      server = await BaseServer.start(fitted.config, log);
     } catch (error) {
       const message = (error as Error).message;
       console.error(`${message}.${hintFor(message)}`);

@@ -33,6 +33,8 @@ test('addresses, the advertised IP and limits come from options', () => {
     '500',
     '--idle-timeout',
     '60',
+    '--max-connections-per-source',
+    '32',
   ]);
   assert.ok(parsed.ok && parsed.value);
   assert.deepEqual(parsed.value.tcp, [
@@ -47,6 +49,7 @@ test('addresses, the advertised IP and limits come from options', () => {
   assert.equal(parsed.value.metrics, undefined);
   assert.equal(parsed.value.limits.maxConnections, 500);
   assert.equal(parsed.value.limits.idleTimeoutMs, 60_000);
+  assert.equal(parsed.value.limits.maxConnectionsPerSource, 32);
 });
 
 test('mistakes are explained in a sentence', () => {
@@ -55,6 +58,7 @@ test('mistakes are explained in a sentence', () => {
     [['--udp', '1.2.3.4:70000'], /--udp/],
     [['--advertise', 'example.com'], /--advertise needs an IP address/],
     [['--max-connections', 'lots'], /--max-connections needs a number/],
+    [['--max-connections-per-source', '0'], /--max-connections-per-source needs a number of at least 1/],
     [['--frobnicate'], /Unknown option '--frobnicate'.*--help/],
     [
       ['--udp', '1', '--udp', '2', '--udp', '3', '--udp', '4', '--udp', '5', '--udp', '6'],

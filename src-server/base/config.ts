@@ -46,7 +46,11 @@ Runs the base server: peers register over TCP, punch NAT holes over UDP, and rel
   --advertise IP         public IP announced in STATE (default: the address the client reached)
   --metrics HOST:PORT    HTTP /metrics (Prometheus) and /status (JSON) (default 127.0.0.1:${DEFAULT_METRICS_PORT})
   --no-metrics           do not serve metrics
-  --max-connections N    TCP connections at once (default ${defaultLimits.maxConnections})
+  --max-connections N    TCP connections at once (default ${defaultLimits.maxConnections}, lowered to what the
+                         open-file limit holds); when full, newcomers take slots from the busiest address
+  --max-connections-per-source N
+                         TCP connections at once from one IPv4 address or IPv6 /64 (default
+                         ${defaultLimits.maxConnectionsPerSource}); devices behind one NAT share it
   --idle-timeout SECONDS close authenticated connections silent this long (default ${defaultLimits.idleTimeoutMs / 1000})
   --auth-timeout SECONDS close connections that do not authenticate in time (default ${defaultLimits.authTimeoutMs / 1000})
   --help                 show this text
@@ -90,6 +94,7 @@ export const baseOptions = {
   metrics: { type: 'string' },
   'no-metrics': { type: 'boolean' },
   'max-connections': { type: 'string' },
+  'max-connections-per-source': { type: 'string' },
   'idle-timeout': { type: 'string' },
   'auth-timeout': { type: 'string' },
 } as const;
@@ -136,6 +141,12 @@ export function parseBaseOptions(argv: readonly string[]): ConfigResult<BaseServ
   const limits: BaseLimits = { ...defaultLimits };
   const numeric: [string | undefined, string, number, (n: number) => void][] = [
     [values['max-connections'], '--max-connections', 1, (n) => (limits.maxConnections = n)],
+    [
+      values['max-connections-per-source'],
+      '--max-connections-per-source',
+      1,
+      (n) => (limits.maxConnectionsPerSource = n),
+    ],
     [values['idle-timeout'], '--idle-timeout', 1, (n) => (limits.idleTimeoutMs = n * 1000)],
     [values['auth-timeout'], '--auth-timeout', 1, (n) => (limits.authTimeoutMs = n * 1000)],
   ];

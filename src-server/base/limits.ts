@@ -1,8 +1,16 @@
 // What one client may cost the base server, and the token bucket that enforces rates.
 
 export interface BaseLimits {
-  /** TCP connections at once; further connections are closed on arrival. */
+  /**
+   * TCP connections at once. When full, a newcomer takes the place of a connection of the source
+   * holding the most (if that one holds at least 2 more); otherwise it is closed on arrival.
+   */
   maxConnections: number;
+  /**
+   * TCP connections at once from one IPv4 address or IPv6 /64. Devices behind one NAT share it.
+   * Beyond it, a newcomer replaces one of that source's connections still authenticating, if any.
+   */
+  maxConnectionsPerSource: number;
   /** A connection that has not sent one valid signed message by then is closed. */
   authTimeoutMs: number;
   /** An authenticated connection silent this long is closed (stock clients send INFO every 25 s). */
@@ -29,6 +37,7 @@ export interface BaseLimits {
 
 export const defaultLimits: BaseLimits = {
   maxConnections: 20_000,
+  maxConnectionsPerSource: 256,
   authTimeoutMs: 10_000,
   idleTimeoutMs: 90_000,
   messagesPerSecond: 50_000,

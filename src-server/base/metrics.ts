@@ -25,6 +25,8 @@ export type CloseReason =
   | 'auth_timeout'
   | 'idle_timeout'
   | 'connection_limit'
+  | 'source_limit'
+  | 'evicted'
   | 'not_reading'
   | 'replaced'
   | 'socket_error'

@@ -1,6 +1,6 @@
 // One misbehaving client costs the base server bounded memory and never disturbs the others.
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { initCrypto } from '../../src-protocol/crypto.js';
 import { generateIdentity, type Identity } from '../../src-protocol/identity.js';
@@ -26,7 +26,41 @@ before(async () => {
   ids = Array.from({ length: 3 }, () => generateIdentity());
 });
 
-after(closeAll);
+const raw: Socket[] = [];
+after(async () => {
+  for (const socket of raw) socket.destroy();
+  await closeAll();
+});
+
+/** A bare TCP connection from `from`: admitted when the base says HELLO, refused when it closes first. */
+function knock(server: BaseServer, from: string): Promise<{ socket: Socket; admitted: boolean }> {
+  const socket = connect({ host: '127.0.0.1', port: server.tcpAddresses[0]!.port, localAddress: from });
+  raw.push(socket);
+  socket.on('error', () => {});
+  return new Promise((resolve) => {
+    socket.once('data', () => resolve({ socket, admitted: true }));
+    socket.once('close', () => resolve({ socket, admitted: false }));
+  });
+}
+
+/** Connections from `from` until the base refuses one (at most `tries`), each reopened whenever it is closed. */
+async function occupy(
+  server: BaseServer,
+  from: string,
+  tries: number,
+  stop: { now: boolean },
+): Promise<void> {
+  let held = 0;
+  const hold = async (): Promise<boolean> => {
+    const { socket, admitted } = await knock(server, from);
+    if (admitted)
+      socket.once('close', () => {
+        if (!stop.now) void hold();
+      });
+    return admitted;
+  };
+  while (held < tries && (await hold())) held++;
+}
 
 test('a malformed frame closes only the connection that sent it', async () => {
   const server = await startServer();
@@ -146,4 +180,49 @@ test('raw garbage on a TCP connection before any frame only closes that connecti
   raw.write('GET / HTTP/1.1\r\nHost: base\r\n\r\n');
   await new Promise((resolve) => raw.once('close', resolve));
   await good.register();
+});
+
+test('one source filling every slot and reconnecting cannot keep a device from another source out', async () => {
+  // The issue's numbers: --max-connections 300, one address (here with a second one to help it past
+  // the cap per source) holding every slot and reconnecting whenever it loses one.
+  const server = await startServer({ maxConnections: 300 });
+  const stop = { now: false };
+  try {
+    // Each until refused: the second one's connections take slots from the first, as a device's would.
+    await occupy(server, '127.0.0.1', 300, stop);
+    await occupy(server, '127.0.0.3', 300, stop);
+    assert.equal(server.status().tcpConnections, 300);
+    const device = await client(server, ids[0]!, '127.0.0.2');
+    await device.register();
+    // The flood keeps reconnecting; the device keeps its place.
+    for (let i = 0; i < 20; i++) await knock(server, '127.0.0.1');
+    await device.register();
+    assert.ok(device.tcpOpen);
+    assert.equal(server.status().clients, 1);
+    assert.ok(closedFor(server, 'evicted') >= 1);
+  } finally {
+    stop.now = true;
+  }
+});
+
+test('one address holds no more than its cap; a newcomer from it replaces one that has not authenticated', async () => {
+  const server = await startServer({ maxConnectionsPerSource: 3 });
+  const a = await client(server, ids[0]!, '127.0.0.1');
+  await a.register();
+  const b = await client(server, ids[1]!, '127.0.0.1');
+  await b.register();
+  const pending = await knock(server, '127.0.0.1');
+  assert.ok(pending.admitted);
+  // The pending connection makes room; the two devices stay.
+  const c = await client(server, ids[2]!, '127.0.0.1');
+  await new Promise((resolve) => pending.socket.once('close', resolve));
+  await c.register();
+  await assert.rejects(client(server, ids[2]!, '127.0.0.1'), /closed the connection before HELLO/);
+  await until('the refusal is counted', () => closedFor(server, 'source_limit') === 1);
+  assert.equal(closedFor(server, 'evicted'), 1);
+  await a.register();
+  await b.register();
+  // Another address is not held back by this one's cap.
+  const other = await client(server, ids[2]!, '127.0.0.2');
+  await other.register();
 });

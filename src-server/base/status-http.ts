@@ -2,7 +2,14 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { Endpoint } from '../../src-protocol/endpoint.js';
+import type { AcceptLog } from '../../src-main/shared/accept-errors.js';
+import { BOUNDED_SERVER_OPTIONS, boundHttpServer, type BoundedHttp } from '../bounded-http.js';
+import type { SlotLimits } from '../connection-slots.js';
 import { boundEndpoint } from './bound-address.js';
+
+// A scraper needs one connection and an operator's curl another: what the open-file budget counts.
+export const STATUS_LIMITS: SlotLimits = { total: 16, perSource: 8 };
+const STATUS_TIMEOUTS = { headersMs: 5_000, requestMs: 10_000, idleMs: 30_000, keepAliveMs: 5_000 };
 
 export interface StatusSource {
   metricsText(): string;
@@ -10,10 +17,13 @@ export interface StatusSource {
 }
 
 export class StatusHttp {
-  private constructor(private readonly server: Server) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly bounds: BoundedHttp,
+  ) {}
 
-  static async listen(address: Endpoint, source: StatusSource): Promise<StatusHttp> {
-    const server = createServer((request, response) => {
+  static async listen(address: Endpoint, source: StatusSource, log: AcceptLog): Promise<StatusHttp> {
+    const server = createServer(BOUNDED_SERVER_OPTIONS, (request, response) => {
       const path = (request.url ?? '/').split('?')[0];
       if (request.method !== 'GET') {
         response.writeHead(405, { allow: 'GET' }).end('Only GET is served here.\n');
@@ -27,11 +37,17 @@ export class StatusHttp {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('Try /metrics or /status.\n');
       }
     });
+    const bounds = boundHttpServer(server, {
+      name: 'base-metrics',
+      log,
+      limits: STATUS_LIMITS,
+      timeouts: STATUS_TIMEOUTS,
+    });
     server.listen(address.port, address.ip);
     await once(server, 'listening').catch((error: Error) => {
       throw new Error(`Cannot serve metrics on ${address.ip}:${address.port}: ${error.message}`);
     });
-    return new StatusHttp(server);
+    return new StatusHttp(server, bounds);
   }
 
   get address(): Endpoint {
@@ -39,6 +55,7 @@ export class StatusHttp {
   }
 
   close(): Promise<void> {
+    this.bounds.stop();
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }

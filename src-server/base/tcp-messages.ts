@@ -48,13 +48,9 @@ export interface TcpMessageDeps {
 export class TcpMessages implements TcpConnectionHandler {
   constructor(private readonly deps: TcpMessageDeps) {}
 
-  open(socket: Socket): ClientConnection | undefined {
-    const { registry, limits, metrics } = this.deps;
-    if (registry.connectionCount >= limits.maxConnections) {
-      metrics.closed('connection_limit');
-      socket.destroy();
-      return undefined;
-    }
+  /** Caps are the listener's: this sees only connections it admitted. */
+  open(socket: Socket): ClientConnection {
+    const { registry, limits } = this.deps;
     const cookie = newCookie();
     const connection = new ClientConnection(
       socket,

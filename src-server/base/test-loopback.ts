@@ -28,8 +28,9 @@ export function loopbackBases() {
       return server;
     },
 
-    async client(server: BaseServer, identity: Identity): Promise<BaseClient> {
-      const c = await BaseClient.connect({ identity, base: server.tcpAddresses[0]!, localIp: '127.0.0.1' });
+    /** A client from `localIp`: any 127.0.0.0/8 address is a source of its own on Linux. */
+    async client(server: BaseServer, identity: Identity, localIp = '127.0.0.1'): Promise<BaseClient> {
+      const c = await BaseClient.connect({ identity, base: server.tcpAddresses[0]!, localIp });
       clients.push(c);
       return c;
     },

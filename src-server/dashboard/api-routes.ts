@@ -2,10 +2,10 @@
 // with an API token can do too. Every answer is JSON; a failure is `{ error: { kind, message } }`.
 import type { IncomingMessage } from 'node:http';
 import { canonicalAddress } from '../../src-main/engine/names.js';
-import { canonicalHostname, HOSTNAME_RULE } from '../../src-main/shared/hostname.js';
+import { DEVICE_NAME_RULE } from '../../src-main/shared/hostname.js';
 import { formatJoinCode, generateJoinCode } from '../../src-protocol/websetup-messages.js';
 import { hashSecret } from '../store/secret-hash.js';
-import type { Store, StoreResult } from '../store/store.js';
+import type { Account, Store, StoreResult } from '../store/store.js';
 import { HttpError, readJson } from './http-kit.js';
 import type { LoginLimiter } from './login-limiter.js';
 import {
@@ -15,7 +15,7 @@ import {
   MIN_PASSWORD_LENGTH,
   verifyPassword,
 } from './passwords.js';
-import { endSession, identify, newApiToken, startSession, type Caller } from './sessions.js';
+import { endSession, identify, newApiToken, sameText, startSession, type Caller } from './sessions.js';
 
 export interface ServerFacts {
   name: string;
@@ -30,8 +30,13 @@ export interface DashboardContext {
   store: Store;
   limiter: LoginLimiter;
   websetup: Uint8Array;
-  /** Anyone may create an account; without it, only the first account can be created here. */
+  /** Anyone may create an account once the server has its first one. */
   allowSignup: boolean;
+  /**
+   * The one-time secret hnet-server printed when it started: only a sign-up that carries it may
+   * create the server's first account, so whoever reaches a fresh server first does not own it.
+   */
+  setupToken: string;
   secureCookies: boolean;
   facts: ServerFacts;
   /** These devices' whitelist, host table or name may have changed. */
@@ -61,8 +66,8 @@ type Route =
   | { method: string; pattern: RegExp; open?: false; handle: Handler<SignedInCall> };
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}$/;
-/** A name is pushed into every peer's /etc/hosts, so it follows the rule the devices enforce. */
-const HOSTNAME = { test: (text: string) => canonicalHostname(text) !== undefined };
+/** The store holds device names to the rule the devices enforce, and says why one is refused. */
+const DEVICE_NAME = /^.{1,253}$/;
 const NAME = /^[^\p{C}]{1,64}$/u;
 
 function field(
@@ -84,8 +89,17 @@ function password(body: Record<string, unknown>): string {
   return value;
 }
 
+/** A path, or one part of it, with its %-escapes decoded; a malformed escape is a 400. */
+export function decodePathPart(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new HttpError(400, 'BadPath', 'The path has a malformed %-escape (write "%" itself as %25).');
+  }
+}
+
 function deviceAddress(text: string): string {
-  const address = canonicalAddress(decodeURIComponent(text));
+  const address = canonicalAddress(text);
   if (!address) throw new HttpError(400, 'BadParams', `"${text}" is not a device's fc94 address.`);
   return address;
 }
@@ -106,17 +120,50 @@ async function networkDevices(
   return (await context.store.network(accountId, networkId))?.devices.map((d) => d.address) ?? [];
 }
 
+async function firstAccount(
+  context: DashboardContext,
+  email: string,
+  secret: string,
+  token: unknown,
+): Promise<StoreResult<Account>> {
+  if (typeof token !== 'string' || !sameText(token, context.setupToken))
+    throw new HttpError(
+      403,
+      'BadSetupToken',
+      "That is not this server's setup token; use the link or token hnet-server printed when it started.",
+    );
+  return context.store.createFirstAccount(email, await hashPassword(secret));
+}
+
+async function additionalAccount(
+  context: DashboardContext,
+  email: string,
+  secret: string,
+): Promise<StoreResult<Account>> {
+  if (!(await context.store.hasFirstAccount()))
+    throw new HttpError(
+      403,
+      'SetupTokenNeeded',
+      'This server has no account yet. The first one needs the setup token: open the link hnet-server printed when it started (in its output and log).',
+    );
+  if (!context.allowSignup)
+    throw new HttpError(
+      403,
+      'SignupClosed',
+      'Sign-up is closed on this server; ask its owner for an account.',
+    );
+  return context.store.createAccount(email, await hashPassword(secret));
+}
+
 const routes: Route[] = [
   {
     method: 'GET',
     pattern: /^\/api\/server$/,
     open: true,
-    handle: async (context) => ({
-      body: {
-        ...context.facts,
-        signupOpen: context.allowSignup || (await context.store.accountCount()) === 0,
-      },
-    }),
+    handle: async (context) => {
+      const claimed = await context.store.hasFirstAccount();
+      return { body: { ...context.facts, claimed, signupOpen: claimed && context.allowSignup } };
+    },
   },
   {
     method: 'POST',
@@ -126,13 +173,10 @@ const routes: Route[] = [
       const body = await call.body();
       const email = field(body, 'email', EMAIL, 'give an email address.');
       const secret = password(body);
-      if (!context.allowSignup && (await context.store.accountCount()) > 0)
-        throw new HttpError(
-          403,
-          'SignupClosed',
-          'Sign-up is closed on this server; ask its administrator for an account.',
-        );
-      const created = await context.store.createAccount(email, await hashPassword(secret));
+      const created =
+        body.setupToken === undefined
+          ? await additionalAccount(context, email, secret)
+          : await firstAccount(context, email, secret, body.setupToken);
       if (!created.ok) return answer(created);
       const session = await startSession(context.store, created.value.id, context.secureCookies);
       return {
@@ -150,23 +194,21 @@ const routes: Route[] = [
       const body = await call.body();
       const email = typeof body.email === 'string' ? body.email.trim() : '';
       const given = typeof body.password === 'string' ? body.password.slice(0, MAX_PASSWORD_LENGTH) : '';
-      const wait = context.limiter.retryAfter(email, call.ip);
-      if (wait > 0) {
-        const minutes = Math.ceil(wait / 60_000);
+      const attempt = context.limiter.admit(email, call.ip);
+      if (!attempt.allowed) {
+        const minutes = Math.ceil(attempt.retryAfterMs / 60_000);
         throw new HttpError(
           429,
           'TooManyAttempts',
-          `Too many failed sign-ins; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-          { 'Retry-After': String(Math.ceil(wait / 1000)) },
+          `Too many failed sign-ins from your address; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+          { 'Retry-After': String(Math.ceil(attempt.retryAfterMs / 1000)) },
         );
       }
+      await attempt.ready;
       const found = await context.store.credentials(email);
       const valid = await verifyPassword(given, found?.passwordHash ?? (await decoyHash()));
-      if (!found || !valid) {
-        context.limiter.failed(email, call.ip);
-        throw new HttpError(401, 'BadCredentials', 'Wrong email or password.');
-      }
-      context.limiter.succeeded(email);
+      if (!found || !valid) throw new HttpError(401, 'BadCredentials', 'Wrong email or password.');
+      attempt.succeeded();
       const session = await startSession(context.store, found.account.id, context.secureCookies);
       return {
         body: { account: found.account, csrfToken: session.csrfToken },
@@ -246,7 +288,7 @@ const routes: Route[] = [
     pattern: /^\/api\/devices\/([^/]+)$/,
     handle: async (context, call) => {
       const address = deviceAddress(call.params[0]!);
-      const hostname = field(await call.body(), 'hostname', HOSTNAME, `${HOSTNAME_RULE}.`);
+      const hostname = field(await call.body(), 'hostname', DEVICE_NAME, `${DEVICE_NAME_RULE}.`);
       const renamed = await context.store.renameDevice(call.caller.accountId, address, hostname);
       if (renamed.ok) {
         const peers = await context.store.peersOf(address);
@@ -338,11 +380,7 @@ const routes: Route[] = [
     pattern: /^\/api\/networks\/([\w-]+)\/shares\/([^/]+)$/,
     handle: async (context, { caller, params }) => {
       const [networkId, email] = params as [string, string];
-      const unshared = await context.store.unshareNetwork(
-        caller.accountId,
-        networkId,
-        decodeURIComponent(email),
-      );
+      const unshared = await context.store.unshareNetwork(caller.accountId, networkId, email);
       return answer(unshared, 200, await context.store.network(caller.accountId, networkId));
     },
   },
@@ -362,7 +400,8 @@ export async function handleApi(
     throw new HttpError(405, 'BadMethod', `${request.method} is not allowed here.`, {
       Allow: matching.map((r) => r.method).join(', '),
     });
-  const params = (route.pattern.exec(path) ?? []).slice(1);
+  // Each part is matched still escaped, so an escaped "/" stays inside its part, then decoded.
+  const params = (route.pattern.exec(path) ?? []).slice(1).map(decodePathPart);
   const call: Call = { request, params, ip, body: () => readJson(request) };
   if (route.open) return route.handle(context, call);
   const caller = await identify(context.store, request);

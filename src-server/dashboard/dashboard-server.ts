@@ -5,8 +5,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { LICENSE_KEY_PATH, LICENSE_PATH } from '../../src-protocol/license-key.js';
 import type { Logger } from '../../src-main/engine/log.js';
+import {
+  BOUNDED_SERVER_OPTIONS,
+  boundHttpServer,
+  type BoundedHttp,
+  type HttpTimeouts,
+} from '../bounded-http.js';
+import type { SlotLimits } from '../connection-slots.js';
 import type { IssuedLicense } from '../license/license-issuer.js';
-import { handleApi, type DashboardContext } from './api-routes.js';
+import { AllowedHosts } from './allowed-hosts.js';
+import { decodePathPart, handleApi, type DashboardContext } from './api-routes.js';
 import { HttpError, send, sendJson } from './http-kit.js';
 import { uiAssets } from './ui-assets.js';
 
@@ -14,20 +22,35 @@ export interface DashboardOptions {
   host: string;
   port: number;
   context: DashboardContext;
+  /** Names and addresses it is reached at besides the bind address (see allowed-hosts.ts). */
+  hostNames?: readonly string[];
   license: IssuedLicense;
   log: Logger;
 }
 
+// Connection bounds (docs/decisions.md, "The server's public listeners under abuse"). A browser
+// opens up to 6 connections to a site and devices fetch license.json once: 64 per address leaves
+// room for a few users behind one NAT; 256 in all is what the stack's open-file budget counts.
+export const DASHBOARD_LIMITS: SlotLimits = { total: 256, perSource: 64 };
+const DASHBOARD_TIMEOUTS: HttpTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  idleMs: 30_000,
+  keepAliveMs: 5_000,
+};
+
 export class DashboardServer {
   private constructor(
     private readonly server: Server,
+    private readonly bounds: BoundedHttp,
     readonly port: number,
   ) {}
 
   static async start(options: DashboardOptions): Promise<DashboardServer> {
     const log = options.log.with({ component: 'dashboard' });
-    const server = createServer((request, response) => {
-      void serve(options, request, response).catch((error: unknown) => {
+    const hosts = new AllowedHosts(options.host, options.hostNames ?? []);
+    const server = createServer(BOUNDED_SERVER_OPTIONS, (request, response) => {
+      void serve(options, hosts, request, response).catch((error: unknown) => {
         const failure =
           error instanceof HttpError
             ? error
@@ -44,19 +67,37 @@ export class DashboardServer {
         else response.destroy();
       });
     });
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 30_000;
+    const bounds = boundHttpServer(server, {
+      name: 'dashboard',
+      log,
+      limits: DASHBOARD_LIMITS,
+      timeouts: DASHBOARD_TIMEOUTS,
+    });
     server.listen(options.port, options.host);
     await once(server, 'listening');
     const port = (server.address() as AddressInfo).port;
     log.info('dashboard-listening', { host: options.host, port });
-    return new DashboardServer(server, port);
+    return new DashboardServer(server, bounds, port);
   }
 
   close(): Promise<void> {
+    this.bounds.stop();
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** 421: this server does not answer for that name; the page says where the dashboard is. */
+function refuseHost(
+  options: DashboardOptions,
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+): void {
+  const shown = JSON.stringify((request.headers.host ?? '').slice(0, 100));
+  const message = `This dashboard does not answer to the name ${shown}; open ${options.context.facts.dashboardUrl} instead, or start hnet-server with --dashboard-host naming it.`;
+  if (path.startsWith('/api/')) return sendJson(response, 421, { error: { kind: 'UnknownHost', message } });
+  send(response, 421, `${message}\n`, 'text/plain; charset=utf-8');
 }
 
 /** A browser sends Origin on every cross-site change; refusing foreign ones backs up the CSRF token. */
@@ -73,16 +114,32 @@ function checkOrigin(request: IncomingMessage): void {
     throw new HttpError(403, 'ForeignOrigin', 'Requests from other sites are not accepted.');
 }
 
+/** The request's path, still escaped. A target that is no path or has a malformed %-escape is a 400. */
+function requestPath(target = '/'): string {
+  let path: string;
+  try {
+    path = new URL(target, 'http://dashboard').pathname;
+  } catch {
+    throw new HttpError(400, 'BadPath', 'The request does not name a path on this server.');
+  }
+  decodePathPart(path);
+  return path;
+}
+
 async function serve(
   options: DashboardOptions,
+  hosts: AllowedHosts,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const path = new URL(request.url ?? '/', 'http://dashboard').pathname;
+  const path = requestPath(request.url);
+  // Public and read-only, and fetched by devices (stock Husarnet ones too) under whatever name
+  // their owner typed: these two answer every Host.
   if (request.method === 'GET' && path === LICENSE_PATH)
     return send(response, 200, options.license.json, 'application/json; charset=utf-8');
   if (request.method === 'GET' && path === LICENSE_KEY_PATH)
     return send(response, 200, options.license.keyText, 'text/plain; charset=utf-8');
+  if (!hosts.allows(request.headers.host)) return refuseHost(options, request, response, path);
   const asset = request.method === 'GET' ? uiAssets.get(path) : undefined;
   if (asset) return send(response, 200, asset.body, asset.type);
   if (path.startsWith('/api/')) {

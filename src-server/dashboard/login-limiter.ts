@@ -1,51 +1,122 @@
-// Slows down password guessing: failed sign-ins are counted per account email and per client
-// address over a sliding window; past the limit, sign-in is refused without checking the password
-// until the oldest failure ages out.
+// Slows password guessing without ever locking the owner out. A try is counted the moment it is
+// admitted, before its password is checked, so tries sent in parallel cannot slip past the count.
+//  - Per source (an IPv4 address, or an IPv6 /64, which one machine easily holds whole): at most
+//    SOURCE_LIMIT tries that did not succeed in a sliding window; past it that source is refused
+//    until its oldest try ages out. A source's successful sign-ins do not count against it.
+//  - Per account email: past FREE_TRIES tries in the window, each further try waits before its
+//    password is checked, doubling up to MAX_DELAY_MS. The wait never turns into a refusal: strangers
+//    elsewhere can delay the owner by MAX_DELAY_MS at most, never keep them out.
+// Counts live in this process; dashboards sharing a database each keep their own.
+import { formatIp, isIpv4Mapped, parseIp } from '../../src-protocol/endpoint.js';
+
 const WINDOW_MS = 15 * 60_000;
-const PER_EMAIL = 5;
-const PER_ADDRESS = 20;
+const SOURCE_LIMIT = 10;
+const FREE_TRIES = 5;
+const FIRST_DELAY_MS = 500;
+const MAX_DELAY_MS = 10_000;
+/** Tries past this many change no delay, so no more are kept per account. */
+const ACCOUNT_MEMORY = FREE_TRIES + Math.ceil(Math.log2(MAX_DELAY_MS / FIRST_DELAY_MS)) + 1;
 const MAX_TRACKED = 10_000;
+const MAX_EMAIL_LENGTH = 254;
 
-export class LoginLimiter {
-  private readonly failures = new Map<string, number[]>();
+export type Admission =
+  | {
+      allowed: true;
+      /** Resolves once this try may have its password checked. */
+      ready: Promise<void>;
+      delayMs: number;
+      /** The password was right: the try no longer counts. */
+      succeeded(): void;
+    }
+  | { allowed: false; retryAfterMs: number };
 
-  constructor(private readonly now: () => number = Date.now) {}
+type Sleep = (ms: number) => Promise<void>;
+const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  /** Milliseconds to wait before another try, or 0 when a try is allowed now. */
-  retryAfter(email: string, address: string): number {
-    return Math.max(
-      this.wait(`email:${email.toLowerCase()}`, PER_EMAIL),
-      this.wait(`ip:${address}`, PER_ADDRESS),
-    );
+/** Whom a client address stands for: an IPv6 host can pick any address in its /64. */
+export function sourceOf(address: string): string {
+  const bytes = parseIp(address);
+  if (!bytes) return address.slice(0, 64);
+  if (isIpv4Mapped(bytes)) return formatIp(bytes);
+  const prefix = new Uint8Array(16);
+  prefix.set(bytes.subarray(0, 8));
+  return `${formatIp(prefix)}/64`;
+}
+
+/** Try times per key, oldest first, bounded in keys and in times per key. */
+class TryLog {
+  private readonly times = new Map<string, number[]>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly keep: number,
+  ) {}
+
+  recent(key: string): number[] {
+    const cutoff = this.now() - WINDOW_MS;
+    const times = (this.times.get(key) ?? []).filter((t) => t > cutoff);
+    if (times.length === 0) this.times.delete(key);
+    else this.times.set(key, times);
+    return times;
   }
 
-  failed(email: string, address: string): void {
-    if (this.failures.size >= MAX_TRACKED) this.prune();
-    for (const key of [`email:${email.toLowerCase()}`, `ip:${address}`]) {
-      const times = this.recent(key);
-      times.push(this.now());
-      this.failures.set(key, times);
+  add(key: string, time: number): void {
+    const times = this.recent(key);
+    if (times.length === 0 && this.times.size >= MAX_TRACKED) this.makeRoom();
+    times.push(time);
+    this.times.set(key, times.slice(-this.keep));
+  }
+
+  remove(key: string, time: number): void {
+    const times = this.times.get(key);
+    const at = times?.indexOf(time) ?? -1;
+    if (at >= 0) times!.splice(at, 1);
+  }
+
+  private makeRoom(): void {
+    for (const key of [...this.times.keys()]) this.recent(key);
+    // Still full: a flood of distinct keys. Forgetting the oldest tenth beats growing without bound.
+    let excess = this.times.size - MAX_TRACKED * 0.9;
+    for (const key of this.times.keys()) {
+      if (excess-- <= 0) break;
+      this.times.delete(key);
     }
   }
+}
 
-  succeeded(email: string): void {
-    this.failures.delete(`email:${email.toLowerCase()}`);
+export class LoginLimiter {
+  private readonly sources: TryLog;
+  private readonly accounts: TryLog;
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly sleep: Sleep = realSleep,
+  ) {
+    this.sources = new TryLog(now, SOURCE_LIMIT);
+    this.accounts = new TryLog(now, ACCOUNT_MEMORY);
   }
 
-  private recent(key: string): number[] {
-    const cutoff = this.now() - WINDOW_MS;
-    return (this.failures.get(key) ?? []).filter((t) => t > cutoff);
-  }
-
-  private wait(key: string, limit: number): number {
-    const times = this.recent(key);
-    if (times.length < limit) return 0;
-    return times[times.length - limit]! + WINDOW_MS - this.now();
-  }
-
-  private prune(): void {
-    for (const key of [...this.failures.keys()]) if (this.recent(key).length === 0) this.failures.delete(key);
-    // Still full: a flood of distinct addresses; forgetting the oldest beats growing without bound.
-    if (this.failures.size >= MAX_TRACKED) this.failures.clear();
+  /** Counts a sign-in try for `email` from `address`, or refuses it; never awaits, so it is atomic. */
+  admit(email: string, address: string): Admission {
+    const source = sourceOf(address);
+    const account = email.trim().toLowerCase().slice(0, MAX_EMAIL_LENGTH);
+    const fromSource = this.sources.recent(source);
+    if (fromSource.length >= SOURCE_LIMIT)
+      return { allowed: false, retryAfterMs: fromSource[0]! + WINDOW_MS - this.now() };
+    const earlier = this.accounts.recent(account).length;
+    const delayMs =
+      earlier < FREE_TRIES ? 0 : Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (earlier - FREE_TRIES));
+    const time = this.now();
+    this.sources.add(source, time);
+    this.accounts.add(account, time);
+    return {
+      allowed: true,
+      delayMs,
+      ready: delayMs > 0 ? this.sleep(delayMs) : Promise.resolve(),
+      succeeded: () => {
+        this.sources.remove(source, time);
+        this.accounts.remove(account, time);
+      },
+    };
   }
 }

@@ -54,7 +54,7 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-
 `;
 
 const APP_JS = `'use strict';
-const state = { csrf: null, account: null, server: null, selected: null, revealed: null };
+const state = { csrf: null, account: null, server: null, selected: null, revealed: null, setupToken: null };
 
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -98,7 +98,41 @@ function actionButton(text, cls, action) {
 
 function when(ms) { return new Date(ms).toLocaleString(); }
 
+// hnet-server's setup link carries its one-time token in the #fragment, which no request sends;
+// it is taken out of the address bar (and so the history) at once.
+function takeSetupToken() {
+  const match = /(?:^#|&)setup=([A-Za-z0-9_-]+)/.exec(location.hash);
+  if (match) history.replaceState(null, '', location.pathname + location.search);
+  return match ? match[1] : null;
+}
+
+function signedIn(result) {
+  state.csrf = result.csrfToken;
+  state.account = result.account;
+  return render();
+}
+
+function firstAccountView() {
+  const fields = [
+    { name: 'email', label: 'Email', type: 'email', autocomplete: 'username' },
+    { name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password' },
+  ];
+  if (!state.setupToken) fields.push({ name: 'setupToken', label: 'Setup token' });
+  return h('section', { class: 'signin' },
+    h('h2', {}, 'Create the owner account'),
+    h('p', { class: 'muted' }, state.setupToken
+      ? 'This server has no account yet. The setup link you opened lets you create the first one.'
+      : 'This server has no account yet. The first one needs the setup token hnet-server printed when it started (in its output and log); opening the link it printed fills it in.'),
+    formOf(fields, 'Create account', async (values) => {
+      const result = await api('POST', '/api/signup', { setupToken: state.setupToken, ...values });
+      state.setupToken = null;
+      state.server.claimed = true;
+      await signedIn(result);
+    }));
+}
+
 function signInView() {
+  if (!state.server.claimed) return firstAccountView();
   let creating = false;
   const box = h('section', { class: 'signin' });
   const draw = () => {
@@ -108,12 +142,9 @@ function signInView() {
         { name: 'email', label: 'Email', type: 'email', autocomplete: 'username' },
         { name: 'password', label: 'Password', type: 'password', autocomplete: creating ? 'new-password' : 'current-password' },
       ], creating ? 'Create account' : 'Sign in', async (values) => {
-        const result = await api('POST', creating ? '/api/signup' : '/api/login', values);
-        state.csrf = result.csrfToken;
-        state.account = result.account;
-        await render();
+        await signedIn(await api('POST', creating ? '/api/signup' : '/api/login', values));
       }),
-      state.server && state.server.signupOpen
+      state.server.signupOpen
         ? h('p', { class: 'muted' }, creating ? 'Have an account? ' : 'New here? ',
             h('button', { class: 'quiet', type: 'button', onclick: () => { creating = !creating; draw(); } }, creating ? 'Sign in' : 'Create an account'))
         : null,
@@ -227,6 +258,7 @@ async function render() {
 }
 
 async function start() {
+  state.setupToken = takeSetupToken();
   state.server = await api('GET', '/api/server');
   document.getElementById('server-name').textContent = state.server.name;
   document.getElementById('fingerprint').textContent = 'Server key fingerprint: ' + state.server.fingerprint + ' — compare it when a device sets up this server.';

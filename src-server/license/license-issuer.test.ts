@@ -14,6 +14,8 @@ import {
 import { issueLicense } from './license-issuer.js';
 import { loadOrCreateSigningKey } from './signing-key.js';
 
+const issuedAt = new Date('2026-11-22T08:00:00.123Z');
+
 const settings = {
   name: 'Example lab',
   dashboardUrl: 'http://198.18.0.1:8080',
@@ -47,20 +49,25 @@ describe('license issuing', () => {
 
   test('license.json verifies with the published key and names this server', async () => {
     const key = await loadOrCreateSigningKey(join(dir, 'license-key'));
-    const issued = issueLicense(settings, key, new Date('2026-11-22T08:00:00.123Z'));
+    const issued = issueLicense(settings, key, issuedAt);
     assert.ok(issued.ok);
     const parsed = parseLicense(issued.value.json);
     assert.ok(parsed.ok);
     const published = decodeLicenseKey(issued.value.keyText);
     assert.ok(published);
     assert.equal(keyFingerprint(published), key.fingerprint);
-    assert.ok(verifyLicense(parsed.value, published).ok);
+    assert.ok(verifyLicense(parsed.value, published, issuedAt).ok);
+    assert.ok(parsed.value.hnet_signature, 'signed for hnet too, beside the stock signature_v2');
     assert.deepEqual(parsed.value.base_server_addresses, ['198.18.0.1']);
     assert.equal(parsed.value.websetup_host, settings.websetupHost);
     assert.equal(parsed.value.issued, '2026-11-22T08:00:00Z');
     assert.equal(parsed.value.valid_until, '2036-11-22T08:00:00Z');
     const other = await loadOrCreateSigningKey(join(dir, 'other-key'));
-    assert.equal(verifyLicense(parsed.value, other.publicKey).ok, false, 'another key does not verify it');
+    assert.equal(
+      verifyLicense(parsed.value, other.publicKey, issuedAt).ok,
+      false,
+      'another key does not verify it',
+    );
   });
 
   test('a base server given as a host name is refused with the reason', async () => {
@@ -77,18 +84,22 @@ describe('license issuing', () => {
     assert.equal('hnet_base_servers' in stock.value.license, false);
     assert.deepEqual(baseServerTargets(stock.value.license), ['198.18.0.1']);
 
-    const moved = issueLicense({ ...settings, baseTcpPort: 5443 }, key);
+    const moved = issueLicense({ ...settings, baseTcpPort: 5443 }, key, issuedAt);
     assert.ok(moved.ok);
     const parsed = parseLicense(moved.value.json);
     assert.ok(parsed.ok);
     assert.deepEqual(parsed.value.base_server_addresses, ['198.18.0.1'], 'stock field keeps bare IPs');
-    assert.ok(verifyLicense(parsed.value, key.publicKey).ok);
+    assert.ok(verifyLicense(parsed.value, key.publicKey, issuedAt).ok);
     assert.deepEqual(baseServerTargets(parsed.value), ['198.18.0.1:5443']);
 
     const redirected = parseLicense(
       serializeLicense({ ...parsed.value, hnet_base_servers: ['198.51.100.66:5443'] }),
     );
     assert.ok(redirected.ok);
-    assert.equal(verifyLicense(redirected.value, key.publicKey).ok, false, 'the port list is signed');
+    assert.equal(
+      verifyLicense(redirected.value, key.publicKey, issuedAt).ok,
+      false,
+      'the port list is signed',
+    );
   });
 });

@@ -19,7 +19,7 @@ export interface LicenseSettings {
   maxDevices: number;
 }
 
-/** Our licenses do not expire on their own; the server re-signs one at every start. */
+/** Devices refuse an expired license; the server signs a new one at every start, so this is ample. */
 const VALIDITY_YEARS = 10;
 export const DEFAULT_MAX_DEVICES = 1_000_000;
 /** The only base port stock daemons dial. */

@@ -91,6 +91,20 @@ export const migrations: readonly Migration[] = [
         first_signed_at BIGINT NOT NULL)`,
     ],
   },
+  {
+    version: 5,
+    name: "the server's first account",
+    statements: [
+      // One row at most (slot is always 1): claiming the server is an INSERT that only one of
+      // several racing sign-ups can win, on SQLite and PostgreSQL alike.
+      `CREATE TABLE server_owner (
+        slot INTEGER PRIMARY KEY CHECK (slot = 1),
+        account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        claimed_at BIGINT NOT NULL)`,
+      `INSERT INTO server_owner (slot, account_id, claimed_at)
+        SELECT 1, id, created_at FROM accounts ORDER BY created_at, id LIMIT 1`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)!.version;

@@ -145,6 +145,47 @@ for (const backend of backends) {
         }
       });
 
+    test('of ten racing claims on a new server exactly one creates the first account', async () => {
+      const store = await open();
+      assert.equal(await store.hasFirstAccount(), false);
+      const racing = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.createFirstAccount(`racer${i}@example.org`, 'h')),
+      );
+      const won = racing.filter((r) => r.ok);
+      assert.equal(won.length, 1);
+      for (const lost of racing.filter((r) => !r.ok))
+        assert.match(lost.ok ? '' : lost.error.message, /has its first account already/);
+      const accounts = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.credentials(`racer${i}@example.org`)),
+      );
+      assert.equal(accounts.filter(Boolean).length, 1, 'the losers left no account behind');
+      assert.equal(await store.hasFirstAccount(), true);
+      assert.ok((await store.createAccount('member@example.org', 'h')).ok, 'more accounts are not claims');
+      const late = await store.createFirstAccount('late@example.org', 'h');
+      assert.equal(late.ok ? 'created' : late.error.kind, 'Conflict');
+    });
+
+    test('an upgraded database counts its earliest account as the first one', async () => {
+      const location = await backend.fresh();
+      const driver = await openDriver(location);
+      assert.equal(await migrate(driver, 4), 4);
+      const insert = 'INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)';
+      await driver.run(insert, ['later', 'later@example.org', 'h', 20]);
+      await driver.run(insert, ['earliest', 'earliest@example.org', 'h', 10]);
+      await driver.close();
+      const store = await open(location);
+      assert.equal(await store.hasFirstAccount(), true);
+      const claim = await store.createFirstAccount('new@example.org', 'h');
+      assert.equal(claim.ok ? 'created' : claim.error.kind, 'Conflict');
+      const empty = await open();
+      assert.ok((await empty.createAccount('tool@example.org', 'h')).ok);
+      assert.equal(
+        await empty.hasFirstAccount(),
+        true,
+        'an account made by a tool claims an empty server too',
+      );
+    });
+
     test('emails are unique whatever their case', async () => {
       const store = await open();
       assert.ok((await store.createAccount('Bob@Example.org', 'h')).ok);
@@ -232,7 +273,7 @@ for (const backend of backends) {
       const network = await store.createNetwork(first.value.id, 'n');
       await store.addToNetwork(first.value.id, network.id, 'fc94::1');
       await store.addToNetwork(first.value.id, network.id, 'fc94::2');
-      await store.recordPushed('fc94::1', 'whitelist fc94::2', true);
+      await store.changePushed('fc94::1', () => ({ add: ['whitelist fc94::2'] }));
       assert.deepEqual(await store.pushedEntries('fc94::1'), ['whitelist fc94::2']);
 
       const claimed = await store.claimDevice(
@@ -266,6 +307,60 @@ for (const backend of backends) {
       const again = await store.claimDevice(device, other.value.id);
       assert.equal(again.ok ? 'claimed' : again.error.kind, 'Forbidden');
       assert.ok((await store.claimDevice(device, other.value.id, 'signed')).ok, 'the device itself may move');
+    });
+
+    test('no device sees one name on two devices: renames and adds are refused, joins are numbered', async () => {
+      const store = await open();
+      const owner = await store.createAccount('names@example.org', 'h');
+      const friend = await store.createAccount('friend@example.org', 'h');
+      assert.ok(owner.ok && friend.ok);
+      const claim = async (address: string, hostname: string, account = owner.value.id) => {
+        const claimed = await store.claimDevice({ address, hostname, secret: 's'.repeat(24) }, account);
+        assert.ok(claimed.ok);
+        return claimed.value.hostname;
+      };
+      const [A, B, C, D] = ['fc94::a1', 'fc94::b2', 'fc94::c3', 'fc94::d4'];
+      await claim(A, 'alpha');
+      await claim(B, 'bravo', friend.value.id);
+      await claim(C, 'charlie');
+      assert.equal(await claim(D, 'laptop.example.org'), 'laptop', 'a join gets a single label');
+      const network = await store.createNetwork(owner.value.id, 'shared');
+      assert.ok((await store.shareNetwork(owner.value.id, network.id, 'friend@example.org')).ok);
+      assert.ok((await store.addToNetwork(owner.value.id, network.id, A)).ok);
+      assert.ok((await store.addToNetwork(friend.value.id, network.id, B)).ok);
+      const kind = (result: { ok: boolean; error?: { kind: string; message: string } }) =>
+        result.ok ? 'ok' : `${result.error!.kind}: ${result.error!.message}`;
+
+      assert.match(kind(await store.renameDevice(owner.value.id, A, 'Bravo')), /^Conflict: "Bravo" is taken/);
+      assert.match(kind(await store.renameDevice(owner.value.id, A, 'github.com')), /^BadName: .*no dots/);
+      assert.equal(kind(await store.renameDevice(owner.value.id, C, 'bravo')), 'ok', 'C sees nobody yet');
+      assert.match(
+        kind(await store.addToNetwork(owner.value.id, network.id, C)),
+        /^Conflict: "bravo" cannot join this network: device ".*" would then see two devices called "bravo"/,
+      );
+      assert.deepEqual(
+        (await store.peersOf(A)).map((p) => p.address),
+        [B],
+        'the refused add changed nothing',
+      );
+      assert.ok((await store.renameDevice(owner.value.id, C, 'charlie')).ok);
+      assert.ok((await store.addToNetwork(owner.value.id, network.id, C)).ok);
+      assert.equal(
+        await claim(C, 'alpha'),
+        'alpha-2',
+        'a device joining again under a name it would see is numbered',
+      );
+
+      const racers = Array.from({ length: 8 }, (_, i) => `fc94::e${i}`);
+      const lab = await store.createNetwork(owner.value.id, 'racers');
+      for (const [i, address] of racers.entries()) {
+        await claim(address, `racer-${i}`);
+        assert.ok((await store.addToNetwork(owner.value.id, lab.id, address)).ok);
+      }
+      const racing = await Promise.all(
+        racers.map((address) => store.renameDevice(owner.value.id, address, 'same')),
+      );
+      assert.equal(racing.filter((r) => r.ok).length, 1, 'of racing renames to one name, one wins');
     });
 
     test('join codes are found by hash and removed by their owner only', async () => {

@@ -4,12 +4,14 @@
 // already hashed. Access rules live here too, so no caller can forget one.
 import { randomUUID } from 'node:crypto';
 import type { Result } from '../../src-protocol/result.js';
+import { deviceNameProblem } from '../../src-main/shared/hostname.js';
+import { nameCandidates, nameFromRequest } from './device-names.js';
 import { migrate } from './migrations.js';
 import { PostgresDriver } from './postgres-driver.js';
-import { SqlConflict, type Row, type SqlDriver, type SqlExecutor } from './sql-driver.js';
+import { SqlConflict, type Row, type SqlDriver, type SqlExecutor, type SqlValue } from './sql-driver.js';
 import { SqliteDriver } from './sqlite-driver.js';
 
-export type StoreErrorKind = 'Conflict' | 'NotFound' | 'Forbidden';
+export type StoreErrorKind = 'Conflict' | 'NotFound' | 'Forbidden' | 'BadName';
 export interface StoreError {
   kind: StoreErrorKind;
   message: string;
@@ -89,6 +91,61 @@ export async function openDriver(location: string): Promise<SqlDriver> {
     : SqliteDriver.open(location);
 }
 
+/** A device (`viewer`) that sees two devices called `name`, letter case aside (itself may be one). */
+interface NameClash {
+  viewer: string;
+  viewerName: string;
+  name: string;
+}
+
+/** Refuses a change that gives some device two peers of one name; the transaction is rolled back. */
+class NameTaken extends Error {
+  override readonly name = 'NameTaken';
+}
+
+/** The devices whose view of names a change can touch, as SQL selecting their addresses. */
+interface Viewers {
+  sql: string;
+  params: SqlValue[];
+}
+
+/** A device and every device it shares a network with: who sees that device's name. */
+const seeing = (address: string): Viewers => ({
+  sql: `SELECT theirs.device_address FROM network_devices mine
+    JOIN network_devices theirs ON theirs.network_id = mine.network_id WHERE mine.device_address = ?`,
+  params: [address],
+});
+
+/** Each viewer with a name it sees on two devices (itself included), keyed `viewer name`. */
+async function nameClashes(tx: SqlExecutor, viewers: Viewers): Promise<Map<string, NameClash>> {
+  const rows = await tx.all(
+    `SELECT seen.viewer AS viewer, v.hostname AS viewer_name, LOWER(d.hostname) AS name
+     FROM (SELECT DISTINCT mine.device_address AS viewer, theirs.device_address AS address
+       FROM network_devices mine JOIN network_devices theirs ON theirs.network_id = mine.network_id
+       WHERE mine.device_address IN (${viewers.sql})) seen
+     JOIN devices d ON d.address = seen.address
+     JOIN devices v ON v.address = seen.viewer
+     GROUP BY seen.viewer, v.hostname, LOWER(d.hostname) HAVING COUNT(*) > 1`,
+    viewers.params,
+  );
+  return new Map(
+    rows.map((row) => [
+      `${text(row, 'viewer')} ${text(row, 'name')}`,
+      { viewer: text(row, 'viewer'), viewerName: text(row, 'viewer_name'), name: text(row, 'name') },
+    ]),
+  );
+}
+
+/** A clash the change made (one that was not there `before`), if any. */
+async function newClash(
+  tx: SqlExecutor,
+  viewers: Viewers,
+  before: Map<string, NameClash>,
+): Promise<NameClash | undefined> {
+  for (const [key, clash] of await nameClashes(tx, viewers)) if (!before.has(key)) return clash;
+  return undefined;
+}
+
 /** Networks the account owns or that were shared with it. */
 const ACCESSIBLE = `(n.owner_id = ? OR EXISTS (
   SELECT 1 FROM network_shares s WHERE s.network_id = n.id AND s.account_id = ?))`;
@@ -108,25 +165,71 @@ export class Store {
     return new Store(driver);
   }
 
+  /**
+   * Taken first by every change that can give a device a new name or new peers, so that two of
+   * them cannot both pass the check for duplicate names. SQLite runs one transaction at a time.
+   */
+  private async lockNames(tx: SqlExecutor): Promise<void> {
+    if (this.db.dialect === 'postgres') await tx.all('SELECT pg_advisory_xact_lock(5581)');
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }
 
   // Accounts and sign-in.
 
+  /**
+   * Creates an account. On a server with no account yet it becomes the first one; the dashboard
+   * lets only `createFirstAccount` get that far, this is for tools and tests.
+   */
   async createAccount(email: string, passwordHash: string, now = Date.now()): Promise<StoreResult<Account>> {
+    return this.insertAccount(email, passwordHash, now, 'if-free');
+  }
+
+  /**
+   * Creates the server's first account, atomically: of several racing calls one wins and the rest
+   * get a Conflict, as does any call once the server has an account.
+   */
+  async createFirstAccount(
+    email: string,
+    passwordHash: string,
+    now = Date.now(),
+  ): Promise<StoreResult<Account>> {
+    return this.insertAccount(email, passwordHash, now, 'required');
+  }
+
+  /** Whether the server's first account exists; once it does, it stays. */
+  async hasFirstAccount(): Promise<boolean> {
+    const [row] = await this.db.all('SELECT 1 AS found FROM server_owner');
+    return row !== undefined;
+  }
+
+  private async insertAccount(
+    email: string,
+    passwordHash: string,
+    now: number,
+    claim: 'required' | 'if-free',
+  ): Promise<StoreResult<Account>> {
     const account = { id: randomUUID(), email: email.toLowerCase(), createdAt: now };
+    const claimed = `INSERT INTO server_owner (slot, account_id, claimed_at) VALUES (1, ?, ?)${claim === 'if-free' ? ' ON CONFLICT (slot) DO NOTHING' : ''}`;
     try {
-      await this.db.run('INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)', [
-        account.id,
-        account.email,
-        passwordHash,
-        now,
-      ]);
+      await this.db.transaction(async (tx) => {
+        await tx.run('INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)', [
+          account.id,
+          account.email,
+          passwordHash,
+          now,
+        ]);
+        // Racing claims wait here for the winner's commit (PostgreSQL) or run after it (SQLite),
+        // then break the slot's key and roll back their account with it.
+        await tx.run(claimed, [account.id, now]);
+      });
     } catch (error) {
-      if (error instanceof SqlConflict)
-        return refuse('Conflict', `An account for ${account.email} exists already.`);
-      throw error;
+      if (!(error instanceof SqlConflict)) throw error;
+      if (claim === 'required' && (await this.hasFirstAccount()))
+        return refuse('Conflict', 'This server has its first account already; sign in instead.');
+      return refuse('Conflict', `An account for ${account.email} exists already.`);
     }
     return done(account);
   }
@@ -140,11 +243,6 @@ export class Store {
   async account(id: string): Promise<Account | undefined> {
     const [row] = await this.db.all('SELECT * FROM accounts WHERE id = ?', [id]);
     return row && this.accountFrom(row);
-  }
-
-  async accountCount(): Promise<number> {
-    const [row] = await this.db.all('SELECT COUNT(*) AS n FROM accounts');
-    return num(row, 'n');
   }
 
   private accountFrom(row: Row): Account {
@@ -265,7 +363,8 @@ export class Store {
    * Records a device that joined with one of `accountId`'s codes. A device that joins again keeps
    * its networks if the account is the same; moving to another account takes it out of them all.
    * Once a device has signed a join, an unsigned one in its name is refused (Forbidden): only a
-   * local forger on that device would send one.
+   * local forger on that device would send one. The name it asks for is made a device name
+   * (`nameFromRequest`) and, if a device that would see it has it already, numbered (`laptop-2`).
    */
   async claimDevice(
     contact: DeviceContact,
@@ -273,7 +372,7 @@ export class Store {
     proof: JoinProofKind = 'unsigned',
     now = Date.now(),
   ): Promise<StoreResult<Device>> {
-    return this.db.transaction(async (tx) => {
+    return this.namesChange(async (tx) => {
       const [signedBefore] = await tx.all('SELECT 1 AS found FROM signed_joins WHERE device_address = ?', [
         contact.address,
       ]);
@@ -296,16 +395,25 @@ export class Store {
       // same join repeated (devices send it every 5 s until answered) changes nothing.
       if (moved || (existing && text(existing, 'secret') !== contact.secret))
         await tx.run('DELETE FROM pushed_entries WHERE device_address = ?', [contact.address]);
+      const viewers = seeing(contact.address);
+      const before = await nameClashes(tx, viewers);
+      const candidates = nameCandidates(nameFromRequest(contact.hostname), () => randomUUID().slice(0, 6));
+      const first = candidates.next().value!;
       if (existing) {
         await tx.run(
           'UPDATE devices SET account_id = ?, hostname = ?, secret = ?, last_seen_at = ? WHERE address = ?',
-          [accountId, contact.hostname, contact.secret, now, contact.address],
+          [accountId, first, contact.secret, now, contact.address],
         );
       } else {
         await tx.run(
           'INSERT INTO devices (address, account_id, hostname, secret, joined_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)',
-          [contact.address, accountId, contact.hostname, contact.secret, now, now],
+          [contact.address, accountId, first, contact.secret, now, now],
         );
+      }
+      while (await newClash(tx, viewers, before)) {
+        const next = candidates.next();
+        if (next.done) throw new NameTaken(`No free name like "${first}" is left for ${contact.address}.`);
+        await tx.run('UPDATE devices SET hostname = ? WHERE address = ?', [next.value, contact.address]);
       }
       const [row] = await tx.all('SELECT * FROM devices WHERE address = ?', [contact.address]);
       return done(deviceFrom(row!));
@@ -338,14 +446,42 @@ export class Store {
     await this.db.run('UPDATE devices SET last_seen_at = ? WHERE address = ?', [now, address]);
   }
 
+  /**
+   * A device name is pushed into every peer's /etc/hosts: it must be a single label (BadName), and
+   * no device that would see it may see another device of that name already (Conflict).
+   */
   async renameDevice(accountId: string, address: string, hostname: string): Promise<StoreResult<Device>> {
-    const changed = await this.db.run(
-      'UPDATE devices SET hostname = ? WHERE address = ? AND account_id = ?',
-      [hostname, address, accountId],
-    );
-    if (changed === 0) return refuse('NotFound', `You have no device ${address}.`);
-    const [row] = await this.db.all('SELECT * FROM devices WHERE address = ?', [address]);
-    return done(deviceFrom(row!));
+    const problem = deviceNameProblem(hostname);
+    if (problem) return refuse('BadName', problem);
+    return this.namesChange(async (tx) => {
+      const viewers = seeing(address);
+      const before = await nameClashes(tx, viewers);
+      const changed = await tx.run('UPDATE devices SET hostname = ? WHERE address = ? AND account_id = ?', [
+        hostname,
+        address,
+        accountId,
+      ]);
+      if (changed === 0) return refuse('NotFound', `You have no device ${address}.`);
+      if (await newClash(tx, viewers, before))
+        throw new NameTaken(
+          `"${hostname}" is taken: a device in a network with this one, or with one of its peers, already has that name. Choose another name.`,
+        );
+      const [row] = await tx.all('SELECT * FROM devices WHERE address = ?', [address]);
+      return done(deviceFrom(row!));
+    });
+  }
+
+  /** Runs a change of names or peers under the names lock; a NameTaken rolls it back into a Conflict. */
+  private async namesChange<T>(work: (tx: SqlExecutor) => Promise<StoreResult<T>>): Promise<StoreResult<T>> {
+    try {
+      return await this.db.transaction(async (tx) => {
+        await this.lockNames(tx);
+        return work(tx);
+      });
+    } catch (error) {
+      if (error instanceof NameTaken) return refuse('Conflict', error.message);
+      throw error;
+    }
   }
 
   async deleteDevice(accountId: string, address: string): Promise<StoreResult<void>> {
@@ -454,25 +590,40 @@ export class Store {
     return changed > 0 ? done(undefined) : refuse('NotFound', `The network is not shared with ${email}.`);
   }
 
-  /** Anyone with access to the network may add their own devices to it. */
+  /**
+   * Anyone with access to the network may add their own devices to it, unless a device would then
+   * see two devices of one name (Conflict: the message says whom to rename).
+   */
   async addToNetwork(accountId: string, networkId: string, address: string): Promise<StoreResult<void>> {
     if (!(await this.network(accountId, networkId))) return refuse('NotFound', 'There is no such network.');
-    const [device] = await this.db.all(
-      'SELECT 1 AS found FROM devices WHERE address = ? AND account_id = ?',
-      [address, accountId],
-    );
+    const [device] = await this.db.all('SELECT hostname FROM devices WHERE address = ? AND account_id = ?', [
+      address,
+      accountId,
+    ]);
     if (!device)
       return refuse('NotFound', `You have no device ${address}; join it with one of your codes first.`);
     try {
-      await this.db.run('INSERT INTO network_devices (network_id, device_address) VALUES (?, ?)', [
-        networkId,
-        address,
-      ]);
+      return await this.namesChange(async (tx) => {
+        const viewers = {
+          sql: 'SELECT device_address FROM network_devices WHERE network_id = ? UNION SELECT address FROM devices WHERE address = ?',
+          params: [networkId, address],
+        };
+        const before = await nameClashes(tx, viewers);
+        await tx.run('INSERT INTO network_devices (network_id, device_address) VALUES (?, ?)', [
+          networkId,
+          address,
+        ]);
+        const clash = await newClash(tx, viewers, before);
+        if (clash)
+          throw new NameTaken(
+            `"${text(device, 'hostname')}" cannot join this network: device "${clash.viewerName}" would then see two devices called "${clash.name}". Rename one of them first.`,
+          );
+        return done(undefined);
+      });
     } catch (error) {
       if (error instanceof SqlConflict) return refuse('Conflict', 'The device is in this network already.');
       throw error;
     }
-    return done(undefined);
   }
 
   /** Anyone with access may take a device out: sharing a network means trusting its members. */
@@ -507,12 +658,24 @@ export class Store {
     return rows.map((row) => text(row, 'entry'));
   }
 
-  /** Records that the device confirmed an entry was added (`present`) or removed. */
-  async recordPushed(address: string, entry: string, present: boolean): Promise<void> {
-    await this.db.transaction(async (tx: SqlExecutor) => {
-      await tx.run('DELETE FROM pushed_entries WHERE device_address = ? AND entry = ?', [address, entry]);
-      if (present)
-        await tx.run('INSERT INTO pushed_entries (device_address, entry) VALUES (?, ?)', [address, entry]);
+  /**
+   * Changes what the device is known to hold, in one step: `change` sees the entries recorded now
+   * and names those to add and to drop. Nothing is recorded for a device deleted meanwhile.
+   */
+  async changePushed(
+    address: string,
+    change: (entries: readonly string[]) => { add?: readonly string[]; drop?: readonly string[] },
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const rows = await tx.all('SELECT entry FROM pushed_entries WHERE device_address = ?', [address]);
+      const { add = [], drop = [] } = change(rows.map((row) => text(row, 'entry')));
+      for (const entry of new Set([...drop, ...add]))
+        await tx.run('DELETE FROM pushed_entries WHERE device_address = ? AND entry = ?', [address, entry]);
+      for (const entry of new Set(add))
+        await tx.run(
+          'INSERT INTO pushed_entries (device_address, entry) SELECT address, ? FROM devices WHERE address = ?',
+          [entry, address],
+        );
     });
   }
 }

@@ -258,6 +258,13 @@ describe('websetup server', () => {
     assert.ok(!(await store.pushedEntries(A1)).includes('hostname alpha'));
   });
 
+  test('a device joining under an internet name is given its first label, and told', async () => {
+    const golf = device(canonical('fc94::90'));
+    golf.join(code, 'golf.example.org');
+    await waitFor('golf renamed', () => golf.lines().includes('set-hostname golf'));
+    assert.equal((await store.deviceContact(golf.address))?.hostname, 'golf');
+  });
+
   test('packets to another port or address, or with a broken checksum, are not taken', async () => {
     const before = (await store.devices(accountId)).length;
     const request = encodeNodeRequest({

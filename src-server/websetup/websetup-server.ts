@@ -1,11 +1,17 @@
 // Websetup's server side (PROTOCOL.md §7): answers joins with `init-response`, then keeps every
-// device's whitelist, host table and name equal to what the dashboard says, one confirmed command
-// at a time. What a device confirmed is stored, so a restart resumes instead of starting over.
+// device's whitelist, host table and name equal to what the dashboard says. What a device confirmed
+// is stored, so a restart resumes instead of starting over. A command once sent may be applied
+// whenever it arrives, so it is never forgotten before its answer: each slot on the device (an
+// address, a name) has at most one command on its way, and the next one for that slot is planned
+// from the confirmed state once the answer is in. So the device applies each slot's commands in
+// the order they were planned, and the record follows what the device holds.
 //
 // A device is known only by the overlay address its datagrams come from: the overlay has already
 // authenticated it, which is why websetup must run inside the overlay. An hnet device also signs
 // its join requests with its key, so a local user on that device cannot move it to another account;
 // once it has, an unsigned join in its name is refused (stock devices never sign, and still join).
+// Requests cost database work, so each source has a budget (request-limiter.ts); a reply costs
+// nothing unless it answers a command on its way to that device.
 import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.js';
 import { randomText } from '../../src-protocol/random-text.js';
 import {
@@ -19,8 +25,9 @@ import {
 } from '../../src-protocol/websetup-messages.js';
 import type { Logger } from '../../src-main/engine/log.js';
 import { hashSecret } from '../store/secret-hash.js';
-import type { Store } from '../store/store.js';
-import { desiredEntries, hostnameEntry, planPushes, type PlannedPush } from './push-plan.js';
+import type { DeviceContact, Store } from '../store/store.js';
+import { desiredEntries, hostnameEntry, planPushes, recordOf, type PlannedPush } from './push-plan.js';
+import { RequestLimiter, type RequestBudget } from './request-limiter.js';
 import type { DatagramTransport, OpenDatagramTransport } from '../../src-main/engine/datagram-socket.js';
 
 /** An unconfirmed command is sent again after this, doubling up to MAX_RETRY_MS for a device that is away. */
@@ -28,6 +35,10 @@ const FIRST_RETRY_MS = 2_000;
 const MAX_RETRY_MS = 60_000;
 /** Changes made by another process sharing the database (PostgreSQL) are picked up this often. */
 const SWEEP_MS = 10_000;
+/** A command a device refused (a name its owner set by hand) is offered again after this. */
+const REFUSED_RETRY_MS = 5 * 60_000;
+/** A device's last contact is written at most this often. */
+const SEEN_WRITE_MS = 60_000;
 const SEQ_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 export interface WebsetupOptions {
@@ -38,23 +49,52 @@ export interface WebsetupOptions {
   address: Uint8Array;
   retryMs?: number;
   sweepMs?: number;
+  /** Requests taken per source and in all (request-limiter.ts has the defaults). */
+  budgets?: { perSource: RequestBudget; total: RequestBudget };
 }
 
 interface Pending {
   address: string;
+  /** The device's secret it was sealed with: after a new join the device cannot open it. */
+  secret: string;
   push: PlannedPush;
   bytes: Uint8Array;
   sentAt: number;
   tries: number;
 }
 
+/** What websetup keeps in memory about a device it manages. */
+interface DeviceState {
+  /** Commands on their way, by sequence number. */
+  sent: Map<string, Pending>;
+  /** The slots those commands change (PlannedPush.keys). */
+  busy: Set<string>;
+  /** Commands the device refused, with when they may be offered again. */
+  refused: Map<string, number>;
+  /**
+   * Answers not recorded yet. The next sync records them before it reads the record, and only
+   * then frees their slots, so no plan is ever made from a record an answer is about to change.
+   */
+  answers: { seq: string; push: PlannedPush; reply: WebsetupReply }[];
+  lastSeenWrite: number;
+}
+
+interface SyncRun {
+  /** Another change came in during the run: run once more when it ends. */
+  again: boolean;
+  done: Promise<void>;
+}
+
 const pushKey = (push: PlannedPush): string => `${push.present ? '+' : '-'}${push.entry}`;
 
 export class WebsetupServer {
   private transport: DatagramTransport | undefined;
+  /** Every command on its way, by sequence number (each also in its device's `sent`). */
   private readonly pending = new Map<string, Pending>();
-  /** One sync at a time per device, so two changes in a row cannot interleave their reads. */
-  private readonly syncs = new Map<string, Promise<void>>();
+  private readonly devices = new Map<string, DeviceState>();
+  /** One sync at a time per device; changes during one are folded into a single rerun. */
+  private readonly syncs = new Map<string, SyncRun>();
+  private readonly limiter: RequestLimiter;
   private readonly timers: NodeJS.Timeout[] = [];
   private nextSweep: NodeJS.Timeout | undefined;
   private readonly retryMs: number;
@@ -64,11 +104,12 @@ export class WebsetupServer {
   private constructor(private readonly options: WebsetupOptions) {
     this.retryMs = options.retryMs ?? FIRST_RETRY_MS;
     this.log = options.log.with({ component: 'websetup' });
+    this.limiter = new RequestLimiter(options.budgets?.perSource, options.budgets?.total);
   }
 
   static async start(options: WebsetupOptions): Promise<WebsetupServer> {
     const server = new WebsetupServer(options);
-    server.transport = await options.open((bytes, ip) => void server.receive(bytes, ip));
+    server.transport = await options.open((bytes, ip) => server.receive(bytes, ip));
     server.timers.push(setInterval(() => server.resend(), Math.max(200, server.retryMs / 4)));
     server.log.info('websetup-listening', { port: server.transport.port });
     void server.sweep();
@@ -79,11 +120,16 @@ export class WebsetupServer {
     return this.transport?.port ?? 0;
   }
 
+  /** Requests dropped for being over budget since the start. */
+  get droppedRequests(): number {
+    return this.limiter.dropped;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
     clearTimeout(this.nextSweep);
-    await Promise.allSettled(this.syncs.values());
+    await Promise.allSettled([...this.syncs.values()].map((run) => run.done));
     await this.transport?.close();
   }
 
@@ -92,50 +138,101 @@ export class WebsetupServer {
     for (const address of new Set(addresses)) void this.sync(address);
   }
 
-  /** Resolves once the device's current plan has been sent (not confirmed). */
+  /** Resolves once the device's plan as of this call has been sent (not confirmed). */
   sync(address: string): Promise<void> {
-    const previous = this.syncs.get(address) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.syncNow(address))
-      .catch((error: unknown) => {
-        this.log.warn('websetup-sync-failed', { device: address, reason: (error as Error).message });
-      });
-    this.syncs.set(address, next);
-    void next.then(() => {
-      if (this.syncs.get(address) === next) this.syncs.delete(address);
-    });
-    return next;
+    const running = this.syncs.get(address);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const run: SyncRun = { again: true, done: Promise.resolve() };
+    run.done = (async () => {
+      while (run.again && !this.closed) {
+        run.again = false;
+        try {
+          await this.syncNow(address);
+        } catch (error) {
+          this.log.warn('websetup-sync-failed', { device: address, reason: (error as Error).message });
+        }
+      }
+      this.syncs.delete(address);
+    })();
+    this.syncs.set(address, run);
+    return run.done;
   }
 
   private async syncNow(address: string): Promise<void> {
-    if (this.closed) return;
     const { store } = this.options;
+    const known = this.devices.get(address);
+    if (known) await this.recordAnswers(address, known);
     const contact = await store.deviceContact(address);
-    const inFlight = [...this.pending.entries()].filter(([, p]) => p.address === address);
     if (!contact) {
-      for (const [seq] of inFlight) this.pending.delete(seq);
+      this.forget(address);
       return;
     }
     const desired = desiredEntries({ peers: await store.peersOf(address), hostname: contact.hostname });
     const plan = planPushes(await store.pushedEntries(address), desired);
-    const planned = new Set(plan.map(pushKey));
-    // A command the dashboard has since undone is not worth confirming any more.
-    for (const [seq, pending] of inFlight) if (!planned.has(pushKey(pending.push))) this.pending.delete(seq);
-    const sending = new Set(inFlight.map(([, p]) => pushKey(p.push)));
+    const device = this.state(address);
+    for (const [seq, pending] of device.sent)
+      if (pending.secret !== contact.secret) this.release(device, seq, pending.push);
+    const now = Date.now();
+    // Per slot, commands go in plan order: one that must wait holds back the later ones for its
+    // slots too; they are planned again once the command on its way is answered.
+    const waiting = new Set(device.busy);
     for (const push of plan) {
-      if (sending.has(pushKey(push))) continue;
+      const free = !push.keys.some((key) => waiting.has(key));
+      if (free && (device.refused.get(pushKey(push)) ?? 0) <= now) this.send(device, contact, push, now);
+      for (const key of push.keys) waiting.add(key);
+    }
+  }
+
+  private send(device: DeviceState, contact: DeviceContact, push: PlannedPush, now: number): void {
+    const seq = this.freeSeq();
+    const encoded = encodeWebsetupCommand(contact.secret, seq, push.command);
+    if (!encoded.ok) {
+      this.log.warn('websetup-command-refused', {
+        device: contact.address,
+        entry: push.entry,
+        reason: encoded.error.message,
+      });
+      return;
+    }
+    const { address, secret } = contact;
+    const pending = { address, secret, push, bytes: encoded.value, sentAt: now, tries: 1 };
+    this.pending.set(seq, pending);
+    device.sent.set(seq, pending);
+    for (const key of push.keys) device.busy.add(key);
+    this.transport?.send(encoded.value, contact.address, WEBSETUP_NODE_PORT);
+  }
+
+  private state(address: string): DeviceState {
+    let device = this.devices.get(address);
+    if (!device) {
+      device = { sent: new Map(), busy: new Set(), refused: new Map(), answers: [], lastSeenWrite: 0 };
+      this.devices.set(address, device);
+    }
+    return device;
+  }
+
+  /** A command is answered, or can be no more: its slots are free. */
+  private release(device: DeviceState, seq: string, push: PlannedPush): void {
+    this.pending.delete(seq);
+    device.sent.delete(seq);
+    for (const key of push.keys) device.busy.delete(key);
+  }
+
+  /** Drops what websetup was telling a device deleted from the dashboard. */
+  private forget(address: string): void {
+    const device = this.devices.get(address);
+    if (!device) return;
+    for (const seq of device.sent.keys()) this.pending.delete(seq);
+    this.devices.delete(address);
+  }
+
+  private freeSeq(): string {
+    for (;;) {
       const seq = randomText(SEQ_ALPHABET, WEBSETUP_SEQ_LENGTH);
-      const encoded = encodeWebsetupCommand(contact.secret, seq, push.command);
-      if (!encoded.ok) {
-        this.log.warn('websetup-command-refused', {
-          device: address,
-          entry: push.entry,
-          reason: encoded.error.message,
-        });
-        continue;
-      }
-      this.pending.set(seq, { address, push, bytes: encoded.value, sentAt: Date.now(), tries: 1 });
-      this.transport?.send(encoded.value, address, WEBSETUP_NODE_PORT);
+      if (!this.pending.has(seq)) return seq;
     }
   }
 
@@ -161,42 +258,72 @@ export class WebsetupServer {
     if (!this.closed) this.nextSweep = setTimeout(() => void this.sweep(), this.options.sweepMs ?? SWEEP_MS);
   }
 
-  private async receive(bytes: Uint8Array, fromIp: string): Promise<void> {
-    // Only overlay addresses identify devices; anything else cannot have come through the overlay.
-    const parsed = parseOverlayAddress(fromIp);
-    if (!parsed || this.closed) return;
-    const address = formatAddress(parsed);
+  /** Cheap checks only, before any work that costs: a datagram that passes none costs no query. */
+  private receive(bytes: Uint8Array, fromIp: string): void {
+    if (this.closed) return;
     const message = decodeNodeToWebsetup(bytes);
     if (!message.ok) {
-      this.log.debug('websetup-bad-datagram', { from: address, reason: message.error.message });
+      this.log.debug('websetup-bad-datagram', { from: fromIp, reason: message.error.message });
       return;
     }
-    try {
-      if (message.value.kind === 'reply')
-        await this.confirmed(address, message.value.seq, message.value.reply);
-      else await this.request(address, parsed, message.value);
-    } catch (error) {
+    // A reply costs a lookup unless it answers a command on its way; a request, a budget check
+    // unless admitted. Only then is the sender's address read (an fc94 one, or nothing came
+    // through the overlay).
+    const { value } = message;
+    if (value.kind === 'reply' ? !this.pending.has(value.seq) : !this.admitted(fromIp)) return;
+    const source = parseOverlayAddress(fromIp);
+    if (!source) return;
+    const address = formatAddress(source);
+    let work: Promise<void>;
+    if (value.kind === 'reply') {
+      const pending = this.pending.get(value.seq)!;
+      // A reply counts only from the device the command went to, and only once.
+      if (pending.address !== address) return;
+      this.pending.delete(value.seq);
+      this.state(address).answers.push({ seq: value.seq, push: pending.push, reply: value.reply });
+      work = this.sync(address);
+    } else work = this.request(address, source, value);
+    work.catch((error: unknown) => {
       this.log.warn('websetup-receive-failed', { from: address, reason: (error as Error).message });
-    }
+    });
   }
 
-  private async confirmed(address: string, seq: string, reply: WebsetupReply): Promise<void> {
-    const pending = this.pending.get(seq);
-    // A reply counts only from the device the command went to.
-    if (!pending || pending.address !== address) return;
-    this.pending.delete(seq);
-    const { store } = this.options;
-    if (reply.kind !== 'ok') {
-      this.log.warn('websetup-command-rejected', {
-        device: address,
-        entry: pending.push.entry,
-        reply: reply.kind,
-      });
-      return;
+  private admitted(from: string): boolean {
+    const admission = this.limiter.take(from);
+    if (admission.taken && admission.dropped > 0)
+      this.log.warn('websetup-requests-dropped', { from, count: admission.dropped });
+    return admission.taken;
+  }
+
+  /** Records what the device answered; each answered command's slots are free from then on. */
+  private async recordAnswers(address: string, device: DeviceState): Promise<void> {
+    let confirmed = false;
+    for (let answer = device.answers.shift(); answer; answer = device.answers.shift()) {
+      const { seq, push, reply } = answer;
+      try {
+        if (reply.kind === 'ok') {
+          await this.options.store.changePushed(address, recordOf(push.entry, push.present));
+          confirmed = true;
+        } else {
+          device.refused.set(pushKey(push), Date.now() + REFUSED_RETRY_MS);
+          this.log.warn('websetup-command-rejected', {
+            device: address,
+            entry: push.entry,
+            reply: reply.kind,
+          });
+        }
+      } finally {
+        this.release(device, seq, push);
+      }
     }
-    if (pending.push.replaces) await store.recordPushed(address, pending.push.replaces, false);
-    await store.recordPushed(address, pending.push.entry, pending.push.present);
-    await store.deviceSeen(address);
+    if (confirmed) await this.seen(address, device);
+  }
+
+  private async seen(address: string, device: DeviceState): Promise<void> {
+    const now = Date.now();
+    if (now - device.lastSeenWrite < SEEN_WRITE_MS) return;
+    device.lastSeenWrite = now;
+    await this.options.store.deviceSeen(address, now);
   }
 
   private async request(address: string, source: Uint8Array, request: NodeRequest): Promise<void> {
@@ -223,14 +350,15 @@ export class WebsetupServer {
         this.log.warn('websetup-join-refused', { device: address, reason: claimed.error.message });
         return;
       }
-      // The device named itself in its request, so that name is already in place there.
-      await store.recordPushed(address, hostnameEntry(request.hostname), true);
-      this.log.info('websetup-joined', { device: address, hostname: request.hostname });
+      // The device named itself in its request, so that name is in place there; the name the
+      // server gave it (a single label, unique among its peers) follows as set-hostname.
+      await store.changePushed(address, recordOf(hostnameEntry(request.hostname), true));
+      this.log.info('websetup-joined', { device: address, hostname: claimed.value.hostname });
     }
     const contact = await store.deviceContact(address);
     if (!contact) return;
-    await store.deviceSeen(address);
-    const seq = randomText(SEQ_ALPHABET, WEBSETUP_SEQ_LENGTH);
+    await this.seen(address, this.state(address));
+    const seq = this.freeSeq();
     const payload = JSON.stringify({ hostname: contact.hostname });
     const response = encodeWebsetupCommand(contact.secret, seq, { kind: 'init-response', payload });
     if (response.ok) this.transport?.send(response.value, address, WEBSETUP_NODE_PORT);

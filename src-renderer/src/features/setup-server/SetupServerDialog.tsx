@@ -8,9 +8,11 @@ import { FeedbackLine } from '../../app/shared.js';
 export function SetupServerDialog() {
   const busy = useApp((s) => s.busy['server'] ?? false);
   const run = useApp((s) => s.run);
+  const copy = useApp((s) => s.copy);
   const [url, setUrl] = useState('');
   const [preview, setPreview] = useState<ServerPreview | undefined>();
   const [hosted, setHosted] = useState<HostedServer | undefined>();
+  const setupUrl = hosted?.setupUrl;
 
   const check = async () => {
     setPreview(await run('server', 'server.preview', { url: url.trim() }));
@@ -100,6 +102,23 @@ export function SetupServerDialog() {
           <code>
             hnet setup-server {hosted.url} --fingerprint &apos;{hosted.fingerprint}&apos;
           </code>
+          {setupUrl && (
+            <>
+              <p>
+                It has no account yet. Create yours, as its owner, in its dashboard: this link carries the
+                one-time setup token hnet-server printed, so nobody else on the network can take the server
+                first.
+              </p>
+              <div className="row">
+                <a href={setupUrl} target="_blank" rel="noreferrer">
+                  Create the owner account
+                </a>
+                <button type="button" onClick={() => void copy('server', setupUrl)}>
+                  Copy link
+                </button>
+              </div>
+            </>
+          )}
           <p>Its log: {hosted.logFile}</p>
         </div>
       )}

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ACCEPT_FAILURE_BURST, surviveAcceptErrors } from './accept-errors.js';
-import { createLogger } from './log.js';
+import { createLogger } from '../engine/log.js';
 
 let dir: string;
 before(async () => (dir = await mkdtemp(join(tmpdir(), 'hnet-accept-'))));

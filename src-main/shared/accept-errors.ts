@@ -5,16 +5,26 @@
 // long as accept fails. So: log once per episode, and on a burst give up one connection of ours
 // (the caller picks the one that matters least) so that accept succeeds and the backlog drains;
 // with nothing to give up, stop listening and let the caller decide whether to listen again.
+//
+// The engine's local listeners and the server stack's public ones both use it, so it depends on
+// nothing but Node.
 import type { Server } from 'node:net';
-import { errorText } from './errors.js';
-import type { Logger } from './log.js';
+
+type LogFields = Record<string, string | number | undefined>;
+
+/** The part of a logger this needs; the engine's logger is one. */
+export interface AcceptLog {
+  info(event: string, fields?: LogFields): void;
+  warn(event: string, fields?: LogFields): void;
+  error(event: string, fields?: LogFields): void;
+}
 
 /** Failures within one turn of the event loop that mean accept is failing in a loop. */
 export const ACCEPT_FAILURE_BURST = 16;
 
 export interface AcceptGuard {
-  log: Logger;
-  /** Names the listener in log lines: `control`, `ui`. */
+  log: AcceptLog;
+  /** Names the listener in log lines: `control`, `ui`, `dashboard`. */
   name: string;
   /** Closes the connection that matters least; false when there is none to close. */
   shed(): boolean;
@@ -31,7 +41,7 @@ export function surviveAcceptErrors(server: Server, guard: AcceptGuard): void {
     if (failed++ === 0)
       log.warn(`${name}-accept-failed`, {
         code: error.code,
-        reason: errorText(error),
+        reason: error.message,
         advice:
           error.code === 'EMFILE' || error.code === 'ENFILE'
             ? 'out of file descriptors: new connections are dropped until some close (LimitNOFILE)'

@@ -1,0 +1,150 @@
+// Fetching a server's license as `hnet setup-server` and the app do, from a real HTTP server on
+// loopback: what is refused and why, and that a server sending an endless body is cut off early.
+import assert from 'node:assert/strict';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { initCrypto, signKeyPair } from '../../src-protocol/crypto.js';
+import { encodeLicenseKey, LICENSE_KEY_PATH, LICENSE_PATH } from '../../src-protocol/license-key.js';
+import { serializeLicense, signLicense, type UnsignedLicense } from '../../src-protocol/license.js';
+import { fetchServerLicense } from './server-license.js';
+
+const fields: UnsignedLicense = {
+  installation_id: 'inst-1',
+  license_id: 'lic-1',
+  name: 'Test server',
+  max_devices: 100,
+  dashboard_url: 'http://127.0.0.1/',
+  websetup_host: 'fc94:b01d:1803:8dd8:b293:5c7d:7639:932a',
+  base_server_addresses: ['10.77.0.1'],
+  api_servers: [],
+  eb_servers: [],
+  issued: '2026-11-22T07:00:00Z',
+  valid_until: '2036-11-22T07:00:00Z',
+};
+
+/** Far more than any license: what a hostile server sends. */
+const HUGE_BODY_BYTES = 64 * 1024 * 1024;
+const CHUNK = Buffer.alloc(64 * 1024, ' ');
+
+/** Resolves when `response` can take more, or is gone. */
+const writable = (response: ServerResponse): Promise<void> =>
+  new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+
+interface Hostile {
+  /** Bytes of the body handed to the socket before the reader went away (or all of it). */
+  sent(): Promise<number>;
+}
+
+describe('fetching a server license', () => {
+  const routes = new Map<string, (response: ServerResponse) => void>();
+  let server: Server;
+  let url = '';
+  const secret = () => signKeyPair(Buffer.alloc(32, 7)).secretKey;
+  const publicKey = () => signKeyPair(Buffer.alloc(32, 7)).publicKey;
+
+  const publish = (license: UnsignedLicense | string) => {
+    let text = license;
+    if (typeof text !== 'string') {
+      const signed = signLicense(text, secret());
+      assert.ok(signed.ok);
+      text = serializeLicense(signed.value);
+    }
+    const body = text;
+    routes.set(LICENSE_PATH, (response) => response.end(body));
+    routes.set(LICENSE_KEY_PATH, (response) => response.end(encodeLicenseKey(publicKey())));
+  };
+
+  /** Serves HUGE_BODY_BYTES at `path`, counting what it manages to send. */
+  const hostile = (path: string, announceLength: boolean): Hostile => {
+    let sent = 0;
+    let finished!: () => void;
+    const closed = new Promise<void>((resolve) => (finished = resolve));
+    routes.set(path, (response) => {
+      response.once('close', finished);
+      response.writeHead(200, announceLength ? { 'Content-Length': HUGE_BODY_BYTES } : {});
+      void (async () => {
+        while (sent < HUGE_BODY_BYTES && !response.destroyed) {
+          sent += CHUNK.length;
+          if (!response.write(CHUNK)) await writable(response);
+        }
+        response.end();
+      })();
+    });
+    return { sent: async () => (await closed, sent) };
+  };
+
+  before(async () => {
+    await initCrypto();
+    server = createServer((request, response) => {
+      const route = routes.get(request.url ?? '');
+      if (route) route(response);
+      else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  test('a good license is accepted', async () => {
+    publish(fields);
+    const fetched = await fetchServerLicense(url);
+    assert.ok(fetched.ok, fetched.ok ? '' : fetched.error.message);
+    assert.deepEqual(fetched.value.license.base_server_addresses, ['10.77.0.1']);
+  });
+
+  for (const announceLength of [false, true])
+    test(`an endless license.json is refused after reading little of it (${announceLength ? 'Content-Length announced' : 'streamed'})`, async () => {
+      publish(fields);
+      const body = hostile(LICENSE_PATH, announceLength);
+      const fetched = await fetchServerLicense(url);
+      assert.equal(fetched.ok ? 'accepted' : fetched.error.kind, 'BadParams');
+      assert.match(fetched.ok ? '' : fetched.error.message, /more than \d+ bytes for license\.json/);
+      // What the kernel's socket buffers took is all that left: a small part of the body.
+      const sent = await body.sent();
+      assert.ok(sent < HUGE_BODY_BYTES / 4, `the server got to send ${sent} bytes`);
+    });
+
+  test('an endless signing key is refused the same way', async () => {
+    publish(fields);
+    const body = hostile(LICENSE_KEY_PATH, false);
+    const fetched = await fetchServerLicense(url);
+    assert.match(fetched.ok ? '' : fetched.error.message, /more than \d+ bytes for its signing key/);
+    assert.ok((await body.sent()) < HUGE_BODY_BYTES / 4);
+  });
+
+  test('an expired license is refused with a sentence saying so', async () => {
+    publish({ ...fields, issued: '2020-01-01T00:00:00Z', valid_until: '2021-01-01T00:00:00Z' });
+    const fetched = await fetchServerLicense(url);
+    assert.equal(fetched.ok ? 'accepted' : fetched.error.kind, 'BadState');
+    assert.match(fetched.ok ? '' : fetched.error.message, /expired at 2021-01-01T00:00:00Z/);
+  });
+
+  test('a license whose addresses were moved to another list is refused as not signed', async () => {
+    const signed = signLicense(fields, secret());
+    assert.ok(signed.ok);
+    publish(serializeLicense({ ...signed.value, base_server_addresses: [], api_servers: ['10.77.0.1'] }));
+    const fetched = await fetchServerLicense(url);
+    assert.equal(fetched.ok ? 'accepted' : fetched.error.kind, 'NotPermitted');
+  });
+
+  test('a license from an hnet server older than the structural signature says to update it', async () => {
+    const signed = signLicense(fields, secret());
+    assert.ok(signed.ok);
+    const { hnet_signature: _, ...old } = signed.value;
+    publish(serializeLicense(old));
+    const fetched = await fetchServerLicense(url);
+    assert.match(fetched.ok ? '' : fetched.error.message, /Update hnet-server/);
+  });
+});
