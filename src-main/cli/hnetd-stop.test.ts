@@ -2,17 +2,11 @@
 // will give them and more, subscribed without reading, halfway through a request, or sitting on
 // the browser UI's port.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { connect, createConnection, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { connectWhenListening } from './connect-when-listening.js';
-
-const root = new URL('../..', import.meta.url).pathname;
-const hnetdPath = join(root, 'src-main/cli/hnetd.ts');
-const asRoot = process.getuid?.() === 0;
+import { startTestHnetd } from './test-hnetd.js';
 
 /** Resolves once `socket` is connected, or closed without connecting. */
 const opened = (socket: Socket): Promise<void> =>
@@ -26,36 +20,7 @@ test(
   // Only a guard against hanging the whole run: the failure this catches is never exiting.
   { timeout: 60_000 },
   async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hnet-stop-'));
-    await chmod(dir, 0o755);
-    const socketPath = join(dir, 'run', 'control.sock');
-    const configFile = join(dir, 'hnetd.json');
-    await writeFile(
-      configFile,
-      JSON.stringify({
-        hostname: 'stopbox',
-        logLevel: 'info',
-        // Away from the default port other tests' engines may hold.
-        udpPort: 40_000 + Math.floor(Math.random() * 20_000),
-      }),
-    );
-    const daemon = spawn(process.execPath, ['--import', 'tsx', hnetdPath, '--ui'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        HNET_CONFIG: configFile,
-        HNET_STATE_DIR: join(dir, 'state'),
-        HNET_CONTROL_SOCKET: socketPath,
-        HNET_HELPER_SOCKET: join(dir, 'run', 'helper.sock'),
-        HNET_UI_PORT: '0',
-        // Started by root, hnetd gives up root for this user, as it would for the hnet user.
-        ...(asRoot ? { HNET_USER: '64221:64221' } : {}),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    daemon.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    daemon.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const { dir, socketPath, daemon, output } = await startTestHnetd('hnet-stop-', 'stopbox');
     const gone = new AbortController();
     const exited = new Promise<number | null>((resolve) =>
       daemon.once('exit', (code) => {
@@ -69,7 +34,7 @@ test(
         deadline: Date.now() + 30_000,
         signal: gone.signal,
       });
-      assert.ok(first.ok, `hnetd did not start:\n${output}`);
+      assert.ok(first.ok, `hnetd did not start:\n${output()}`);
       first.value.close();
 
       // More control connections than this user may hold, never read: some are refused.
@@ -91,10 +56,10 @@ test(
 
       // The UI starts after the control socket: wait for its address (or for hnetd to exit).
       const uiAddress = /the UI is at http:\/\/127\.0\.0\.1:(\d+)\//;
-      while (!uiAddress.test(output) && !gone.signal.aborted && !/browser-ui-unavailable/.test(output))
+      while (!uiAddress.test(output()) && !gone.signal.aborted && !/browser-ui-unavailable/.test(output()))
         await new Promise((r) => setTimeout(r, 20));
-      const port = uiAddress.exec(output)?.[1];
-      assert.ok(port, `hnetd --ui printed no address:\n${output}`);
+      const port = uiAddress.exec(output())?.[1];
+      assert.ok(port, `hnetd --ui printed no address:\n${output()}`);
       for (let i = 0; i < 40; i++) {
         const socket = connect(Number(port), '127.0.0.1');
         socket.on('error', () => undefined);
@@ -103,8 +68,8 @@ test(
       }
 
       daemon.kill('SIGTERM');
-      assert.equal(await exited, 0, output);
-      assert.match(output, /event=stopped/);
+      assert.equal(await exited, 0, output());
+      assert.match(output(), /event=stopped/);
       await assert.rejects(stat(socketPath), 'the control socket is gone');
     } finally {
       for (const socket of clients) socket.destroy();
