@@ -43,8 +43,9 @@ case "${1:-}" in
     ;;
   test)
     install_app
-    # Network lab, UI tests, benchmark reference and the PostgreSQL store tests.
-    apt_install nftables iperf3 iputils-ping procps chromium wireguard-go wireguard-tools postgresql
+    # Network lab (miniupnpd: the lab routers' port mapping), UI tests, benchmark reference and
+    # the PostgreSQL store tests.
+    apt_install nftables miniupnpd-nftables iperf3 iputils-ping procps chromium wireguard-go wireguard-tools postgresql
     exec npm test
     ;;
   *)

@@ -20,6 +20,10 @@
  * const { stdout } = await a.runScript('e2e/lab/fixtures/net-probe.ts', ['udp-ask', `${server.ip}:7000`]);
  * // the server saw nat.publicIp as the source
  *
+ * const home = await lab.router('home', {            // miniupnpd answers its LAN's PCP and UPnP
+ *   wan: inet, lan: await lab.segment('lan2'), portMapping: { pcp: true, upnp: true },
+ * });
+ * await home.restartPortMapping();                    // it forgets its mappings, as on a reboot
  * await nat.setMode('udpBlocked');                    // later: only TCP leaves the LAN
  * const cut = await inet.cut(nat.publicIp, server.ip); // drop one path mid-test
  * await cut.heal();
@@ -41,6 +45,7 @@
 export { Lab, type HostOptions, type RouterOptions } from './lab.js';
 export type { Host } from './host.js';
 export type { Router, NatMode } from './router.js';
+export type { PortMappingOptions } from './port-mapping-daemon.js';
 export type { Segment, Cut } from './segment.js';
 export type { NetNode, RunAs } from './net-node.js';
 export { ENGINE_USER, GROUP_MEMBER, HELPER_GROUP, LOCAL_USER, type LabUser } from './users.js';

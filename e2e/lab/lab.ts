@@ -10,6 +10,7 @@ import { Host } from './host.js';
 import { NetNode, type ProcessRegistry } from './net-node.js';
 import { claimPrefix, newLabPrefix, releasePrefix, sweepStaleLabs } from './ownership.js';
 import type { LabProcess } from './process.js';
+import type { PortMappingOptions } from './port-mapping-daemon.js';
 import { Router, lanInterface, wanInterface, type NatMode } from './router.js';
 import { Segment } from './segment.js';
 
@@ -19,6 +20,8 @@ export interface RouterOptions {
   /** The segment this router serves as gateway; it must not have one yet. */
   readonly lan: Segment;
   readonly mode?: NatMode;
+  /** Run miniupnpd, answering these port-mapping protocols (see `Router.startPortMapping`). */
+  readonly portMapping?: PortMappingOptions;
 }
 
 export interface HostOptions {
@@ -66,15 +69,16 @@ export class Lab implements ProcessRegistry {
     });
   }
 
-  router(name: string, { wan, lan, mode = 'cone' }: RouterOptions): Promise<Router> {
+  router(name: string, { wan, lan, mode = 'cone', portMapping }: RouterOptions): Promise<Router> {
     return this.build(async () => {
       const namespace = await this.newNamespace(name);
       const node = new NetNode(name, namespace, this);
       const publicIp = await wan.connect(node, wanInterface, 'member');
       const lanIp = await lan.connect(node, lanInterface, 'gateway');
-      const router = new Router(name, namespace, this, publicIp, lanIp);
+      const router = new Router(name, namespace, this, publicIp, lanIp, lan.subnet);
       await router.setMode(mode);
       await router.exec(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+      if (portMapping) await router.startPortMapping(portMapping);
       return router;
     });
   }

@@ -50,6 +50,22 @@ export function givePrivateHostsFile(namespace: string, content: string): string
   return path;
 }
 
+/**
+ * Gives the namespace its own /etc/<dir>/ holding `files`, seen by every command run through
+ * `ip netns exec` in place of the machine's /etc/<dir> (which must exist to be covered). Deleted
+ * with the namespace. Returns the outside path of the directory.
+ */
+export function givePrivateEtcDir(
+  namespace: string,
+  dir: string,
+  files: Readonly<Record<string, string>>,
+): string {
+  const path = join(etcDir, namespace, dir);
+  mkdirSync(path, { recursive: true });
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(path, name), content);
+  return path;
+}
+
 /** Namespace names that still have an /etc/netns directory, e.g. after a reboot emptied /run. */
 export function listPrivateEtc(prefixPattern: RegExp): string[] {
   try {

@@ -1,4 +1,5 @@
 import { NetNode, type ProcessRegistry } from './net-node.js';
+import { PortMappingDaemon, type PortMappingOptions } from './port-mapping-daemon.js';
 
 /**
  * - `cone`: masquerade. Linux keeps the inner source port whenever no other mapping holds it, so
@@ -50,9 +51,13 @@ export function natRuleset(mode: NatMode): string {
   ].join('\n');
 }
 
-/** A NAT router: a namespace forwarding between a LAN segment (as its gateway) and a WAN segment. */
+/**
+ * A NAT router: a namespace forwarding between a LAN segment (as its gateway) and a WAN segment.
+ * It can also run miniupnpd, so hosts on its LAN can ask it for port mappings.
+ */
 export class Router extends NetNode {
   private currentMode: NatMode = 'cone';
+  private readonly portMapping: PortMappingDaemon;
 
   constructor(
     name: string,
@@ -62,8 +67,11 @@ export class Router extends NetNode {
     readonly publicIp: string,
     /** Its address on the LAN segment: the default gateway of the LAN's hosts. */
     readonly lanIp: string,
+    /** The LAN segment's subnet, e.g. `198.18.1.0/24`. */
+    readonly lanSubnet: string,
   ) {
     super(name, namespace, registry);
+    this.portMapping = new PortMappingDaemon(this, { wanInterface, lanInterface, publicIp, lanSubnet });
   }
 
   get mode(): NatMode {
@@ -74,5 +82,25 @@ export class Router extends NetNode {
   async setMode(mode: NatMode): Promise<void> {
     await this.exec(['nft', '-f', '-'], { input: natRuleset(mode) });
     this.currentMode = mode;
+  }
+
+  /** Starts miniupnpd here, answering its LAN's PCP, NAT-PMP and/or UPnP IGD requests. */
+  startPortMapping(options: PortMappingOptions): Promise<void> {
+    return this.portMapping.start(options);
+  }
+
+  /** Stops miniupnpd; the forwards it made go too, as when the router is switched off. */
+  stopPortMapping(): Promise<void> {
+    return this.portMapping.stop();
+  }
+
+  /** A reboot as far as port mapping goes: every mapping forgotten, PCP/NAT-PMP epoch from 0. */
+  restartPortMapping(): Promise<void> {
+    return this.portMapping.restart();
+  }
+
+  /** The port forwards miniupnpd holds now, one nft DNAT rule each. */
+  portForwards(): Promise<string[]> {
+    return this.portMapping.forwards();
   }
 }
