@@ -1,7 +1,8 @@
 // Two homes, each behind its own cone NAT (masquerade plus a stateful firewall, see
 // e2e/lab/router.ts), and a base server on "the Internet". The story of one connection: traffic
 // flows at once through the base, a direct path through both NATs replaces it, survives its own
-// loss by falling back to the base within 3 s (stock Husarnet: 28–45 s), and outlives the base.
+// loss by falling back to the base within 3 s (stock Husarnet: 28–45 s), and outlives the base;
+// the status says so all along, and says so within 5 s when the peer itself stops.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { Cut, Host, Router, Segment } from '../lab/index.js';
@@ -12,12 +13,15 @@ import {
   type Home,
   internetWithHomes,
   introduce,
+  liveStatus,
   longestGap,
   peerWhere,
   ping,
   pingsReceived,
   startBase,
+  startMeasuredNode,
   startNode,
+  type StartedNode,
   waitForStatus,
 } from './hnet-node.js';
 import { scenarioLab } from './scenario-lab.js';
@@ -31,7 +35,7 @@ describe('two nodes behind cone NATs with a base server', () => {
   let natB: Router;
   let baseHost: Host;
   let base: BaseServer;
-  let a: HnetNode;
+  let a: StartedNode;
   let b: HnetNode;
   let firstCut: Cut;
 
@@ -49,7 +53,7 @@ describe('two nodes behind cone NATs with a base server', () => {
     // they are introduced, and the first ping must show what the base does before that succeeds.
     firstCut = await inet.cut(natA.publicIp, natB.publicIp);
     [a, b] = await Promise.all([
-      startNode(hostA, scratch, { baseServers: [base.server] }),
+      startMeasuredNode(hostA, scratch, { baseServers: [base.server] }),
       startNode(hostB, scratch, { baseServers: [base.server] }),
     ]);
     await introduce([a, b]);
@@ -81,7 +85,7 @@ describe('two nodes behind cone NATs with a base server', () => {
     const pinging = ping(a.host, 'bravo', { count: 30 });
     const peer = await waitForStatus(a, directTo(b), 5_000);
     assert.match(peer.endpoint ?? '', new RegExp(`^${escaped(natB.publicIp)}:\\d+$`));
-    assert.match(peer.reason, /^direct via .* \(public, rtt [\d.]+ ms\)$/);
+    assert.match(peer.reason, /^direct via .* \(public\)$/);
     const reverse = await waitForStatus(b, directTo(a), 5_000);
     assert.match(reverse.endpoint ?? '', new RegExp(`^${escaped(natA.publicIp)}:\\d+$`));
     const output = await pinging;
@@ -118,14 +122,18 @@ describe('two nodes behind cone NATs with a base server', () => {
     await waitForStatus(a, directTo(b), 5_000);
   });
 
-  test('when the base server dies, pings over the direct path keep working', async () => {
+  test('when the base server dies, pings over the direct path keep working, and the status says both', async () => {
     await waitForStatus(a, directTo(b), 5_000);
     await base.process.stop();
     const output = await ping(a.host, 'bravo', { count: 20 });
     assert.ok(pingsReceived(output) >= 20, output);
     const status = await a.status();
-    assert.notEqual(status.base.state, 'connected');
-    assert.ok(directTo(b)(status), 'the peer is still direct');
+    assert.equal(status.base.state, 'unreachable', JSON.stringify(status.base));
+    assert.match(status.base.reason, /(closed|refused) the connection.*— direct peers keep working$/);
+    const peer = directTo(b)(status);
+    assert.ok(peer, 'the peer is still direct');
+    assert.equal(peer.reach, 'online');
+    assert.ok(peer.lastHeard && Date.now() - Date.parse(peer.lastHeard) < 2_000, peer.lastHeard ?? 'never');
   });
 
   test('when the base server restarts, every node registers again on its own', async () => {
@@ -156,5 +164,36 @@ describe('two nodes behind cone NATs with a base server', () => {
     } finally {
       await cut.heal();
     }
+  });
+
+  test('a peer whose hnetd stops is shown unreachable within 5 s, with no RTT left from before', async (t) => {
+    await waitForStatus(a, directTo(b), 5_000);
+    const pinging = ping(a.host, 'bravo', { count: 30 });
+    await waitForStatus(
+      a,
+      peerWhere(b, (p) => p.rttMs !== null),
+      3_000,
+      liveStatus(a),
+    );
+    const stoppedAt = Date.now();
+    await b.daemon.stop();
+    const peer = await waitForStatus(
+      a,
+      peerWhere(b, (p) => p.reach === 'unreachable'),
+      8_000,
+      liveStatus(a),
+    );
+    const took = Date.now() - stoppedAt;
+    t.diagnostic(`unreachable ${took} ms after hnetd stopped: ${peer.reason}`);
+    assert.ok(took <= 5_000, `shown unreachable only after ${took} ms`);
+    assert.equal(peer.rttMs, null);
+    assert.match(peer.reason, /^not answering: nothing came back by any path; /);
+    const json = await a.status();
+    assert.equal(
+      json.peers.find((p) => p.address === b.address)?.reach,
+      'unreachable',
+      'in `hnet status --json`',
+    );
+    assert.ok(pingsReceived(await pinging) < 30, 'pings went unanswered');
   });
 });

@@ -427,16 +427,20 @@ export async function waitForHostsFile(
   }
 }
 
-/** Polls `check` until it returns a value, or fails with the last status and the daemon's log. */
+/**
+ * Polls `check` until it returns a value, or fails with the last status and the daemon's log. Each
+ * look runs `hnet status --json` unless `read` says otherwise (liveStatus, to time how soon).
+ */
 export async function waitForStatus<T>(
   node: HnetNode,
   check: (status: Status) => T | undefined,
   timeoutMs: number,
+  read: () => Promise<Status> = () => node.status(),
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: Status | undefined;
   while (Date.now() < deadline) {
-    last = await node.status();
+    last = await read();
     const found = check(last);
     if (found !== undefined) return found;
     await sleep(200);
@@ -446,6 +450,12 @@ export async function waitForStatus<T>(
     `${node.hostname}: condition not met within ${timeoutMs} ms; last status:\n${JSON.stringify(last, null, 2)}\nhnetd log:\n${log}`,
   );
 }
+
+/**
+ * What `hnet status --json` prints, read straight from the control socket: no process started per
+ * look, so a test can time how soon the engine shows something.
+ */
+export const liveStatus = (node: StartedNode) => (): Promise<Status> => node.call('status', {});
 
 /** A check for waitForStatus: `peer` is listed and `accept` likes its entry. */
 export const peerWhere =
@@ -483,6 +493,31 @@ export async function ping(
     { allowFailure: true, timeoutMs: (deadlineS + 5) * 1000 },
   );
   return run.stdout + run.stderr;
+}
+
+/** Each reply's round trip in `ping` output (ms), in order. */
+export const pingTimes = (stdout: string): number[] =>
+  [...stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]));
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The RTT `node`'s status shows for `peer`, once a second, `looks` times (null: it showed none). */
+export async function shownRtts(
+  node: StartedNode,
+  peer: HnetNode,
+  looks: number,
+): Promise<(number | null)[]> {
+  const shown: (number | null)[] = [];
+  for (let look = 0; look < looks; look++) {
+    if (look > 0) await sleep(1_000);
+    const status = await node.call('status', {});
+    shown.push(status.peers.find((p) => p.address === peer.address)?.rttMs ?? null);
+  }
+  return shown;
 }
 
 /** The longest run of unanswered requests in `ping -i intervalS -c sent` output, in seconds. */

@@ -7,13 +7,19 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { Host } from '../lab/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   directTo,
-  type HnetNode,
   introduce,
+  median,
   ping,
   pingsReceived,
+  pingTimes,
+  shownRtts,
+  startMeasuredNode,
   startNode,
+  type HnetNode,
+  type StartedNode,
   waitForStatus,
 } from './hnet-node.js';
 import { dataLaneUnavailable } from '../../src-main/native/lane-availability.js';
@@ -67,7 +73,7 @@ async function waitForLog(node: HnetNode, pattern: RegExp, times: number, timeou
 
 describe('two nodes on one LAN without a base server', () => {
   const world = scenarioLab();
-  let a: HnetNode;
+  let a: StartedNode;
   let b: HnetNode;
   let mallory: Host;
 
@@ -77,7 +83,7 @@ describe('two nodes on one LAN without a base server', () => {
     const [hostA, hostB] = [await lab.host('alpha', { on: lan }), await lab.host('bravo', { on: lan })];
     mallory = await lab.host('mallory', { on: lan });
     [a, b] = await Promise.all([
-      startNode(hostA, scratch, { baseServers: [] }),
+      startMeasuredNode(hostA, scratch, { baseServers: [] }),
       startNode(hostB, scratch, { baseServers: [] }),
     ]);
     await introduce([a, b]);
@@ -91,9 +97,33 @@ describe('two nodes on one LAN without a base server', () => {
     // Beacons go out over IPv4 and IPv6 link-local; whichever answered first carries the traffic.
     const ipv4 = b.host.ip.replaceAll('.', '\\.');
     assert.match(peer.endpoint ?? '', new RegExp(`^(${ipv4}|\\[fe80::[0-9a-f:]+%eth0\\]):5582$`));
-    assert.match(peer.reason, /\(LAN, rtt/);
+    assert.match(peer.reason, /\(LAN\)$/);
     const status = await a.status();
     assert.equal(status.base.state, 'offline');
+  });
+
+  test('the RTT shown is measured on the path in use: within 20 % or 0.2 ms of what ping measures', async (t) => {
+    await waitForStatus(a, directTo(b), 5_000);
+    const count = 60;
+    const pinging = ping(a.host, 'bravo', { count, intervalS: 0.2 });
+    // Five heartbeats on this path first (one a second), then one look a second while ping runs.
+    await sleep(5_000);
+    const shown = await shownRtts(a, b, 5);
+    const output = await pinging;
+    assert.ok(pingsReceived(output) >= count - 1, output);
+    const pinged = median(pingTimes(output));
+    const measured = shown.filter((rtt) => rtt !== null);
+    assert.equal(measured.length, 5, `an RTT in every look: ${JSON.stringify(shown)}`);
+    const hnet = median(measured);
+    const tolerance = Math.max(0.2, 0.2 * pinged);
+    t.diagnostic(`ping ${pinged.toFixed(3)} ms, hnet status ${hnet} ms (looks: ${shown.join(', ')})`);
+    assert.ok(
+      Math.abs(hnet - pinged) <= tolerance,
+      `hnet status says ${hnet} ms, ping ${pinged} ms: more than ${tolerance.toFixed(2)} ms apart`,
+    );
+    const json = (await a.status()).peers.find((p) => p.address === b.address);
+    assert.equal(json?.reach, 'online');
+    assert.ok(json?.rttMs !== null && json?.rttMs !== undefined, '`hnet status --json` shows it too');
   });
 
   test('once the session is direct, its packets take the native data lane, full-sized ones too', async (t) => {

@@ -16,10 +16,15 @@ import {
   type Home,
   internetWithHomes,
   introduce,
+  median,
   peerWhere,
   ping,
   pingsReceived,
+  pingTimes,
+  shownRtts,
+  startMeasuredNode,
   startNode,
+  type StartedNode,
   waitForStatus,
 } from './hnet-node.js';
 import { scenarioLab } from './scenario-lab.js';
@@ -48,7 +53,7 @@ const noDirectPath =
 
 describe('nodes behind symmetric NATs', () => {
   const world = scenarioLab();
-  let alpha: HnetNode;
+  let alpha: StartedNode;
   let bravo: HnetNode;
   let charlie: HnetNode;
   let delta: HnetNode;
@@ -63,7 +68,7 @@ describe('nodes behind symmetric NATs', () => {
     const charlieHost = await lab.host('charlie', { on: forwarded.lan });
     await forwardHnetPort(forwarded.router, charlieHost.ip);
     [alpha, bravo, charlie, delta] = await Promise.all([
-      startNode(await lab.host('alpha', { on: lan1.lan }), scratch, options),
+      startMeasuredNode(await lab.host('alpha', { on: lan1.lan }), scratch, options),
       startNode(await lab.host('bravo', { on: lan2.lan }), scratch, options),
       startNode(charlieHost, scratch, options),
       startNode(await lab.host('delta', { on: lan4.lan }), scratch, options),
@@ -78,7 +83,7 @@ describe('nodes behind symmetric NATs', () => {
     // The mapping charlie learned from alpha's probe: alpha's NAT, not the port the base saw.
     assert.match(fromCharlie.endpoint ?? '', new RegExp(`^${symA.publicIp.replaceAll('.', '\\.')}:\\d+$`));
     const fromAlpha = await waitForStatus(alpha, directTo(charlie), 5_000);
-    assert.match(fromAlpha.reason, /^direct via .* \(public, rtt/);
+    assert.match(fromAlpha.reason, /^direct via .* \(public\)$/);
     const output = await pinging;
     assert.ok(pingsReceived(output) >= 29, output);
   });
@@ -108,5 +113,28 @@ describe('nodes behind symmetric NATs', () => {
         lane.packets - laneBefore >= 180,
         `180 of 360 relayed packets at least: ${JSON.stringify(lane)}`,
       );
+  });
+
+  test('through the base too, the RTT shown is within 20 % or 0.2 ms of what ping measures', async (t) => {
+    await waitForStatus(
+      alpha,
+      peerWhere(bravo, (p) => p.path === 'tunnelled'),
+      1_000,
+    );
+    const count = 40;
+    const pinging = ping(alpha.host, 'bravo', { count, intervalS: 0.2 });
+    // Heartbeats through the base for a few seconds first, then one look a second.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    const shown = await shownRtts(alpha, bravo, 4);
+    const output = await pinging;
+    assert.ok(pingsReceived(output) >= count - 1, output);
+    const measured = shown.filter((rtt) => rtt !== null);
+    assert.equal(measured.length, shown.length, `an RTT in every look: ${JSON.stringify(shown)}`);
+    const [pinged, hnet] = [median(pingTimes(output)), median(measured)];
+    const tolerance = Math.max(0.2, 0.2 * pinged);
+    t.diagnostic(
+      `via the base: ping ${pinged.toFixed(3)} ms, hnet status ${hnet} ms (looks: ${shown.join(', ')})`,
+    );
+    assert.ok(Math.abs(hnet - pinged) <= tolerance, `hnet status says ${hnet} ms, ping ${pinged} ms`);
   });
 });

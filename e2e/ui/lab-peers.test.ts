@@ -75,7 +75,7 @@ describe('the peers a desktop user sees, with real engines behind NATs', () => {
       await blockedDirect.heal();
       await waitForPath(page, bravo.address, 'direct', 15_000);
       assert.match(await row.innerText(), new RegExp(`Direct\\s+${literally(natB.publicIp)}:\\d+`));
-      await page.getByRole('heading', { name: '1 peer: 1 direct, 0 tunnelled' }).waitFor();
+      await page.getByRole('heading', { name: '1 peer: 1 online (1 direct)' }).waitFor();
       await browser.screenshot('lab-peer-direct');
     } finally {
       await pinging.stop();

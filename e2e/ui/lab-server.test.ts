@@ -12,7 +12,7 @@ import { joinCodeFromDashboard } from './dashboard-page.js';
 import { startLabUiNode, type LabUiNode } from './lab-ui-node.js';
 import { openBrowser, type UiBrowser } from './ui-browser.js';
 import { buildRenderer } from './ui-node.js';
-import { literally, showView } from './ui-page.js';
+import { literally, serverLine, showView } from './ui-page.js';
 
 const TAMPERED_PORT = 8080;
 
@@ -36,7 +36,7 @@ describe('the setup-server dialog and joining, against a real hnet-server', () =
     const status = await alpha.node.status();
     return { base: status.base.server, networks: status.networks };
   };
-  const baseLine = () => browser.page.getByRole('group', { name: 'Base server' }).locator('strong');
+  const baseLine = () => serverLine(browser.page);
 
   before(async () => {
     const built = buildRenderer();
@@ -82,7 +82,7 @@ describe('the setup-server dialog and joining, against a real hnet-server', () =
     await browser.screenshot('lab-setup-server-preview');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     assert.deepEqual(await engineChoice(), before);
-    assert.equal(await baseLine().innerText(), 'Offline');
+    assert.equal(await baseLine().innerText(), 'No server set up');
   });
 
   test('a bad address, an unreachable server and a tampered license are each refused, saying why, changing nothing', async () => {
@@ -100,7 +100,7 @@ describe('the setup-server dialog and joining, against a real hnet-server', () =
     }
     await browser.screenshot('lab-setup-server-tampered');
     assert.deepEqual(await engineChoice(), before);
-    assert.equal(await baseLine().innerText(), 'Offline');
+    assert.equal(await baseLine().innerText(), 'No server set up');
   });
 
   test('“Use this server” moves the engine to the server’s base', async () => {

@@ -63,7 +63,9 @@ export async function startLabUiNode(
       host,
       hostname: host.name,
       address,
-      daemon: ui.process,
+      get daemon() {
+        return ui.process;
+      },
       hnet,
       status: async () => JSON.parse(await hnet(['status', '--json'])) as Status,
     },

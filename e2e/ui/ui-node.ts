@@ -49,9 +49,15 @@ export interface UiNode {
   /** `http://127.0.0.1:<port>`. */
   origin: string;
   controlSocket: string;
-  process: LabProcess;
+  /** The hnetd running now (a new one after startDaemon). */
+  readonly process: LabProcess;
   /** Runs the `hnet` CLI against this node; throws on a non-zero exit unless allowFailure. */
   hnet(args: readonly string[], options?: CommandOptions): Promise<CommandResult>;
+  /** Stops hnetd (SIGTERM), keeping its folders: its state and its runtime folder, as systemd does. */
+  stopDaemon(): Promise<void>;
+  /** Starts hnetd again on the same folders; resolves once it serves the UI again. */
+  startDaemon(): Promise<void>;
+  /** Stops hnetd and removes its folders. */
   stop(): Promise<void>;
 }
 
@@ -76,7 +82,17 @@ export async function startUiNode(options: UiNodeOptions = {}): Promise<UiNode> 
     HNET_UDP_PORT: String(20000 + Math.floor(Math.random() * 20000)),
     ...options.env,
   };
-  const daemon = runner.spawn(tsx('src-main/cli/hnetd.ts', ['--ui']), { env, user });
+  const spawnDaemon = (): LabProcess => runner.spawn(tsx('src-main/cli/hnetd.ts', ['--ui']), { env, user });
+  const serving = (started: LabProcess) =>
+    started.waitForOutput(/the UI is at http:\/\/127\.0\.0\.1:\d+\//, 20_000);
+  let daemon = spawnDaemon();
+  const startDaemon = async (): Promise<void> => {
+    daemon = spawnDaemon();
+    await serving(daemon);
+  };
+  const stopDaemon = async (): Promise<void> => {
+    await daemon.stop();
+  };
   const stop = async (): Promise<void> => {
     await daemon.stop();
     await rm(dir, { recursive: true, force: true });
@@ -84,11 +100,22 @@ export async function startUiNode(options: UiNodeOptions = {}): Promise<UiNode> 
   const hnet: UiNode['hnet'] = (args, commandOptions) =>
     runner.exec(tsx('src-main/cli/hnet.ts', args), { env, ...commandOptions });
   try {
-    await daemon.waitForOutput(/the UI is at http:\/\/127\.0\.0\.1:\d+\//, 20_000);
+    await serving(daemon);
     // hnetd's output is a log, so the link with its token is not in it: `hnet ui` reads it from
     // the file hnetd keeps beside its control socket.
     const url = (await hnet(['ui'])).stdout.trim();
-    return { url, origin: new URL(url).origin, controlSocket, process: daemon, hnet, stop };
+    return {
+      url,
+      origin: new URL(url).origin,
+      controlSocket,
+      get process() {
+        return daemon;
+      },
+      hnet,
+      stopDaemon,
+      startDaemon,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -1,27 +1,16 @@
 // How `hnet status` shows the engine to a person. Scripts use `--json` instead, which is the
-// Status type unchanged.
+// Status type unchanged, with every address in full.
 import type { HostEntry } from '../engine/host-table.js';
-import type { BaseStatus, DataLaneStatus, NetworkStatus, PeerStatus, Status } from '../engine/status.js';
+import type {
+  BaseStatus,
+  DataLaneStatus,
+  NetworkStatus,
+  PeerReach,
+  PeerStatus,
+  Status,
+} from '../engine/status.js';
 import type { WhitelistState } from '../engine/whitelist.js';
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
-export function formatAge(iso: string | null, now: number = Date.now()): string {
-  if (iso === null) return 'never';
-  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (seconds < 120) return `${seconds} s ago`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min ago`;
-  return `${Math.round(seconds / 3600)} h ago`;
-}
+import { formatAge, formatBytes, formatMs, shortAddress, table } from './text.js';
 
 export function formatBase(base: BaseStatus): string {
   if (base.state === 'connected')
@@ -31,37 +20,93 @@ export function formatBase(base: BaseStatus): string {
 
 export function formatWhitelist(whitelist: WhitelistState, hosts: readonly HostEntry[]): string[] {
   const named = new Map(hosts.map((h) => [h.address, h.hostname]));
+  return [
+    whitelistHead(whitelist),
+    ...table(
+      whitelist.addresses.map((a) => [shortAddress(a), named.get(a) ?? '']),
+      '  ',
+    ),
+  ];
+}
+
+function whitelistHead(whitelist: WhitelistState): string {
   const count = whitelist.addresses.length;
-  const head = !whitelist.enabled
-    ? 'whitelist off: any device may connect'
-    : count === 0
-      ? 'whitelist on and empty: no device may connect yet (add one with "hnet whitelist add <address>")'
-      : `whitelist on: only ${count === 1 ? 'this address' : `these ${count} addresses`} may connect`;
-  return [head, ...whitelist.addresses.map((a) => `  ${a}${named.has(a) ? `  ${named.get(a)}` : ''}`)];
+  if (!whitelist.enabled) return 'whitelist off: any device may connect';
+  if (count === 0)
+    return 'whitelist on and empty: no device may connect yet (add one with "hnet whitelist add <address>")';
+  return `whitelist on: only ${count === 1 ? 'this address' : `these ${count} addresses`} may connect`;
 }
 
 export function formatHosts(hosts: readonly HostEntry[]): string[] {
   if (hosts.length === 0) return ['no hosts in the host table'];
-  const width = Math.max(...hosts.map((h) => h.hostname.length));
-  return hosts.map((h) => `${h.hostname.padEnd(width)}  ${h.address}`);
+  return table(hosts.map((h) => [h.hostname, shortAddress(h.address)]));
 }
 
-function formatPeer(peer: PeerStatus, now: number): string {
-  const path = peer.path === 'direct' && peer.endpoint ? `direct ${peer.endpoint}` : peer.path;
-  const parts = [
-    `  ${peer.address}${peer.hostname ? ` (${peer.hostname})` : ''}`,
-    `    path ${path}${peer.reason ? ` — ${peer.reason}` : ''}`,
-    `    rtt ${peer.rttMs === null ? '-' : `${peer.rttMs} ms`}, sent ${formatBytes(peer.bytesSent)}, ` +
-      `received ${formatBytes(peer.bytesReceived)}, handshake ${formatAge(peer.lastHandshake, now)}`,
+/** A peer by name if it has one, else by its short address. */
+export const peerName = (peer: { address: string; hostname: string | null }): string =>
+  peer.hostname ?? shortAddress(peer.address);
+
+/** Where a peer's traffic goes, in a few words: `direct 1.2.3.4:5582`, `via the base (UDP)`. */
+export function formatPath(peer: PeerStatus, base: BaseStatus): string {
+  const relay = base.transport ? `via the base (${base.transport.toUpperCase()})` : 'via the base';
+  switch (peer.path) {
+    case 'direct':
+      return peer.endpoint ? `direct ${peer.endpoint}` : 'direct';
+    case 'tunnelled':
+      return relay;
+    case 'probing':
+      return `${relay}, probing`;
+    case 'degraded':
+      return `${relay}, direct path lost`;
+    case 'resolving':
+      return 'asking the base';
+    case 'idle':
+      return 'idle';
+  }
+}
+
+const reachOrder: PeerReach[] = ['online', 'idle', 'unreachable', 'offline'];
+
+/** "3: 2 online, 1 unreachable": every peer, counted by whether it answers. */
+export function peerCounts(peers: readonly PeerStatus[]): string {
+  if (peers.length === 0) return 'none yet';
+  const counts = reachOrder
+    .map((reach) => [reach, peers.filter((p) => p.reach === reach).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([reach, n]) => `${n} ${reach}`);
+  return `${peers.length}: ${counts.join(', ')}`;
+}
+
+/** One row per peer and, under it, why its path is what it is. */
+export function formatPeers(status: Status, now: number): string[] {
+  if (status.peers.length === 0) return [];
+  const header = ['NAME', 'ADDRESS', 'STATE', 'PATH', 'RTT', 'HEARD', 'SENT/RECEIVED'];
+  const rows = status.peers.map((peer) => [
+    peer.hostname ?? '-',
+    shortAddress(peer.address),
+    peer.reach,
+    formatPath(peer, status.base),
+    peer.rttMs === null ? '-' : formatMs(peer.rttMs),
+    formatAge(peer.lastHeard, now),
+    `${formatBytes(peer.bytesSent)}/${formatBytes(peer.bytesReceived)}`,
+  ]);
+  const [head, ...lines] = table([header, ...rows], '  ');
+  const reasonIndent = ' '.repeat(4);
+  return [
+    head!,
+    ...lines.flatMap((line, i) => {
+      const reason = status.peers[i]!.reason;
+      return reason ? [line, `${reasonIndent}${reason}`] : [line];
+    }),
   ];
-  return parts.join('\n');
 }
 
 function formatNetwork(network: NetworkStatus): string {
   const where = network.server ? ` (server ${network.server})` : '';
+  const websetup = shortAddress(network.websetup);
   if (network.state === 'joining')
-    return `joining through websetup ${network.websetup}${where} as ${network.hostname}: waiting for its answer`;
-  return `joined through websetup ${network.websetup}${where} as ${network.hostname}`;
+    return `joining through websetup ${websetup}${where} as ${network.hostname}: waiting for its answer`;
+  return `joined through websetup ${websetup}${where} as ${network.hostname}; websetup ${network.reach}`;
 }
 
 const hostsFileState: Record<Status['hostsFile']['state'], string> = {
@@ -75,17 +120,22 @@ function formatDataLane(lane: DataLaneStatus): string {
   return `data lane on: ${lane.packets} packets carried natively`;
 }
 
+export function formatConnection(status: Status): string {
+  return status.connection === 'up' ? 'up' : 'down: no traffic, no base, no LAN beacons until "hnet up"';
+}
+
 export function formatStatus(status: Status, now: number = Date.now()): string {
   const lines = [
-    `address    ${status.address}`,
+    `hnet       ${formatConnection(status)}`,
+    `address    ${shortAddress(status.address)}`,
     `hostname   ${status.hostname}`,
     `base       ${formatBase(status.base)}`,
     `network    ${status.networks.map(formatNetwork).join('; ') || 'none (join one with "hnet join <code>")'}`,
     `/etc/hosts ${hostsFileState[status.hostsFile.state]}: ${status.hostsFile.reason}`,
     ...(status.dataLane ? [formatDataLane(status.dataLane)] : []),
-    ...formatWhitelist(status.whitelist, status.hosts),
-    status.peers.length === 0 ? 'no peers yet' : `peers (${status.peers.length})`,
-    ...status.peers.map((p) => formatPeer(p, now)),
+    `${whitelistHead(status.whitelist)}${status.whitelist.addresses.length > 0 ? ' ("hnet whitelist ls" lists them)' : ''}`,
+    `peers      ${peerCounts(status.peers)}`,
+    ...formatPeers(status, now),
   ];
   return lines.join('\n');
 }

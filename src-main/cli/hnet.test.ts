@@ -1,7 +1,7 @@
 // The CLI against a real hnetd process (temp state directory and socket), as a user would run it.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +12,8 @@ import { LICENSE_KEY_PATH, LICENSE_PATH } from '../../src-protocol/license-key.j
 import { issueLicense } from '../../src-server/license/license-issuer.js';
 import { loadOrCreateSigningKey } from '../../src-server/license/signing-key.js';
 import { parseIdentityFile } from '../../src-protocol/identity.js';
+import type { NetcheckReport } from '../engine/diagnostics.js';
+import type { Status } from '../engine/status.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const hnetPath = join(root, 'src-main/cli/hnet.ts');
@@ -149,7 +151,7 @@ describe('hnet CLI against a running hnetd', () => {
     async () => {
       const read = await hnetAsNobody('status');
       assert.equal(read.code, 0, read.stderr);
-      assert.match(read.stdout, /^address {4}fc94:/);
+      assert.match(read.stdout, /^address {4}fc94:/m);
       const write = await hnetAsNobody('whitelist', 'add', PEER);
       assert.equal(write.code, 1);
       assert.match(write.stderr, /not permitted: changing settings needs root or the user who runs hnetd/);
@@ -178,6 +180,111 @@ describe('hnet CLI against a running hnetd', () => {
     } finally {
       watcher.kill('SIGINT');
     }
+  });
+
+  test('status --watch into a pipe prints timestamped lines for changes a user sees, and only those', async () => {
+    const watcher = spawn(process.execPath, ['--import', 'tsx', hnetPath, 'status', '--watch'], {
+      cwd: root,
+      env,
+    });
+    try {
+      let output = '';
+      watcher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const lines = () => output.split('\n').filter((line) => line !== '');
+      const waitUntil = async (what: string, check: () => boolean) => {
+        const deadline = Date.now() + 15_000;
+        while (!check()) {
+          assert.ok(Date.now() < deadline, `${what}; got:\n${output}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      };
+      await waitUntil('a first block', () => lines().some((line) => / hnet up$/.test(line)));
+      for (const line of lines()) assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \S/);
+      const first = lines().length;
+      await hnet('hosts', 'add', 'piped-host', 'fc94::43');
+      await waitUntil('a line for the change', () => lines().length > first);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // The new name, and what the engine did with it (/etc/hosts): nothing else moved.
+      const added = lines().slice(first);
+      assert.ok(
+        added.some((line) => /Z host table \d+ names$/.test(line)),
+        added.join('\n'),
+      );
+      for (const line of added) assert.match(line, /Z (host table|\/etc\/hosts) /);
+    } finally {
+      watcher.kill('SIGINT');
+    }
+  });
+
+  test('a wrong option is answered with the command’s usage, a wrong count with what it must be', async () => {
+    const unknown = await hnet('status', '--frobnicate');
+    assert.equal(unknown.code, 2);
+    assert.equal(
+      unknown.stderr,
+      'hnet: "hnet status" has no option --frobnicate; usage: hnet status [--json] [--watch]\n',
+    );
+    const count = await hnet('ping', 'somebody', '--count', 'many');
+    assert.equal(count.code, 2);
+    assert.match(count.stderr, /^hnet: --count must be a whole number .*; usage: hnet ping <name\|address>/);
+  });
+
+  test('ping names what it cannot ping; netcheck with no base server says what it could not check', async () => {
+    const unknown = await hnet('ping', 'no-such-host', '--count', '1');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /unknown host "no-such-host"/);
+    const stranger = await hnet('ping', PEER, '--count', '1');
+    assert.equal(stranger.code, 1);
+    assert.match(stranger.stderr, /is not on the whitelist/);
+    const netcheck = await hnet('netcheck', '--json');
+    assert.equal(netcheck.code, 0, netcheck.stderr);
+    const report = JSON.parse(netcheck.stdout) as NetcheckReport;
+    assert.equal(report.connection, 'up');
+    assert.equal(report.mapping.behaviour, 'unknown');
+    assert.deepEqual(report.portMapping.state, 'not-tried');
+    const shown = await hnet('netcheck');
+    assert.match(shown.stdout, /^port mapping: not tried — /m);
+  });
+
+  test('down is kept across a restart of hnetd, and up brings the engine back', async () => {
+    const connection = async () => (JSON.parse((await hnet('status', '--json')).stdout) as Status).connection;
+    const down = await hnet('down');
+    assert.equal(down.code, 0, down.stderr);
+    assert.match(down.stdout, /^hnet is down: /);
+    assert.equal(await connection(), 'down');
+    assert.match((await hnet('status')).stdout, /^hnet {7}down: /m);
+    const refused = await hnet('ping', 'clibox', '--count', '1');
+    assert.equal(refused.code, 2, 'pinging itself is a usage error');
+    assert.equal(await stopDaemon(), 0, daemonLog);
+    await startDaemon();
+    assert.equal(await connection(), 'down');
+    assert.match(daemonLog, /event=connection state=down/);
+    const up = await hnet('up', '--json');
+    assert.equal(up.code, 0, up.stderr);
+    assert.equal((JSON.parse(up.stdout) as Status).connection, 'up');
+    assert.equal(await connection(), 'up');
+  });
+
+  test('bugreport writes one file for its owner only, with status and settings and no secret key', async () => {
+    const output = join(dir, 'report.txt');
+    const result = await hnet('bugreport', '--output', output);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^wrote .*report\.txt \(readable only by you\)/);
+    assert.equal((await stat(output)).mode & 0o777, 0o600);
+    const text = await readFile(output, 'utf8');
+    const [address, , secretKey] = (await readFile(join(dir, 'state', 'id'), 'utf8')).trim().split(' ');
+    assert.ok(!text.includes(secretKey!), 'the identity secret key is not in the report');
+    assert.match(text, /^== status ==$/m);
+    assert.ok(text.includes(address!), 'the status is');
+    assert.match(text, /^== settings \(/m);
+    assert.match(text, /^== log \(/m);
+    const again = await hnet('bugreport', '--output', output);
+    assert.equal(again.code, 1, 'an existing file is never replaced');
+    assert.match(again.stderr, /exists already/);
+    const json = await hnet('bugreport', '--json', '--output', join(dir, 'report.json'));
+    assert.equal(json.code, 0, json.stderr);
+    const { file } = JSON.parse(json.stdout) as { file: string };
+    const report = JSON.parse(await readFile(file, 'utf8')) as { status: { ok: boolean; value: Status } };
+    assert.equal(report.status.value.address, address);
   });
 
   test('wait peer names what it waited for when time runs out, and refuses an unknown name', async () => {

@@ -1,4 +1,4 @@
-// hnetd --ui under a service manager: its output goes to a log, so the UI's one-time token must not
+// hnetd --ui under a service manager: its output goes to a log, so the UI's token must not
 // be in it. The whole address is in a file only hnetd's user can read, and `hnet ui` prints it.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

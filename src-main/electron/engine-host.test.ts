@@ -30,8 +30,6 @@ describe('the desktop app’s engine', () => {
       assert.equal(second.host.mode, 'attached');
       const added = await second.host.link.call('whitelist.add', { address: PEER });
       assert.ok(added.ok, added.ok ? '' : added.error.message);
-      const disconnect = await second.host.setRunning(false);
-      assert.equal(disconnect.ok, false, 'an app may not stop a service it does not own');
     } finally {
       await second.close();
     }
@@ -42,14 +40,13 @@ describe('the desktop app’s engine', () => {
     );
   });
 
-  test('Disconnect stops the hosted engine and Connect brings it back, the link following it', async () => {
-    assert.equal((await own.host.setRunning(false)).ok, true);
-    assert.equal(own.host.running(), false);
-    const down = await own.host.link.call('status', {});
-    assert.equal(down.ok, false);
-    assert.equal((await own.host.setRunning(true)).ok, true);
-    assert.ok((await own.host.link.ready(5000)).ok);
-    const up = await own.host.link.call('status', {});
-    assert.ok(up.ok);
+  test('Disconnect and Connect (the tray’s and the window’s connection.set) keep the engine and its link', async () => {
+    const down = await own.host.link.call('connection.set', { connection: 'down' });
+    assert.ok(down.ok, down.ok ? '' : down.error.message);
+    assert.equal(down.value.connection, 'down');
+    const still = await own.host.link.call('status', {});
+    assert.ok(still.ok && still.value.connection === 'down', 'the engine still answers, disconnected');
+    const up = await own.host.link.call('connection.set', { connection: 'up' });
+    assert.ok(up.ok && up.value.connection === 'up');
   });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../engine/config.js';
 import { ControlClient } from '../engine/control-client.js';
 import { success, type Outcome } from '../engine/errors.js';
-import { startHostedEngine, type HostedEngine } from '../engine/hosted-engine.js';
+import { startHostedEngine } from '../engine/hosted-engine.js';
 import type { Logger } from '../engine/log.js';
 import { SocketEngineLink } from './engine-link.js';
 
@@ -14,10 +14,6 @@ export interface EngineHost {
   mode: 'attached' | 'hosted';
   link: SocketEngineLink;
   config: Config;
-  /** Hosted only: whether the engine runs (Connect/Disconnect in the tray). */
-  running(): boolean;
-  /** Hosted only: starts or stops the engine this app owns; an attached hnetd is left alone. */
-  setRunning(run: boolean): Promise<Outcome<void>>;
   /** Closes the link, and stops the engine if this app started it. */
   close(): Promise<void>;
 }
@@ -57,51 +53,21 @@ export async function attachOrHostEngine(options: {
   if (await hnetdAnswers(systemSocket)) {
     log.info('engine-attached', { socket: systemSocket });
     const link = new SocketEngineLink(systemSocket, log);
-    const notOurs = {
-      ok: false as const,
-      error: {
-        kind: 'NotPermitted' as const,
-        message: 'hnetd runs as a system service here; start or stop it with "systemctl start|stop hnetd"',
-      },
-    };
-    return success({
-      mode: 'attached',
-      link,
-      config: ownConfig,
-      running: () => true,
-      setRunning: () => Promise.resolve(notOurs),
-      close: async () => link.close(),
-    });
+    return success({ mode: 'attached', link, config: ownConfig, close: async () => link.close() });
   }
 
-  let hosted: HostedEngine | undefined;
   const started = await startHostedEngine(ownConfig, log);
   if (!started.ok) return started;
-  hosted = started.value;
+  const hosted = started.value;
   log.info('engine-hosted', { socket: ownConfig.controlSocket });
   const link = new SocketEngineLink(ownConfig.controlSocket, log);
   return success({
     mode: 'hosted',
     link,
     config: ownConfig,
-    running: () => hosted !== undefined,
-    async setRunning(run) {
-      if (run === (hosted !== undefined)) return success(undefined);
-      if (!run) {
-        const stopping = hosted;
-        hosted = undefined;
-        if (stopping) await stopping.stop();
-        return success(undefined);
-      }
-      const again = await startHostedEngine(ownConfig, log);
-      if (!again.ok) return again;
-      hosted = again.value;
-      return success(undefined);
-    },
     async close() {
       link.close();
-      if (hosted) await hosted.stop();
-      hosted = undefined;
+      await hosted.stop();
     },
   });
 }

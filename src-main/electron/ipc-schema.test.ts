@@ -30,6 +30,16 @@ describe('the UI call schema', () => {
     assert.equal(checkBridgeRequest(42, {}).ok, false);
   });
 
+  test('Connect / Disconnect is the engine’s connection.set, up or down and nothing else', () => {
+    assert.equal(bridgeCalls['connection.set'].site, 'engine');
+    assert.deepEqual(checkBridgeRequest('connection.set', { connection: 'down' }), {
+      ok: true,
+      value: { name: 'connection.set', params: { connection: 'down' } },
+    });
+    assert.equal(checkBridgeRequest('connection.set', { connection: 'sideways' }).ok, false);
+    assert.equal(checkBridgeRequest('connection.set', {}).ok, false);
+  });
+
   test('a good call comes back with its checked, canonical arguments', () => {
     const checked = checkBridgeRequest('whitelist.add', {
       address: 'FC94:B01D:1803:C477:1F5E:8B63:FD2A:E40C',

@@ -106,6 +106,8 @@ export const bridgeCalls = {
   'hosts.remove': engineCall('hosts.remove'),
   join: engineCall('join'),
   'network.leave': engineCall('network.leave'),
+  /** Connect / Disconnect: the tray makes the same call, `hnet up|down` too. */
+  'connection.set': engineCall('connection.set'),
   /** Fetches and verifies the server's license; changes nothing. */
   'server.preview': shellCall<ServerPreview>()(object({ url: serverUrl })),
   /** Switches the engine to a previewed server, only if its key still has the confirmed fingerprint. */
@@ -186,4 +188,9 @@ export interface SocketRequest {
 export type SocketMessage =
   | { id: number; ok: true; result: unknown }
   | { id: number | null; ok: false; error: BridgeError }
-  | BridgeEvent;
+  | BridgeEvent
+  /**
+   * First message on every connection: the key with which the server later proves, before the page
+   * sends its cookie again, that it is the hnetd which served the page (ui-server/server-proof.ts).
+   */
+  | { serverKey: string };

@@ -137,9 +137,9 @@ async function start(): Promise<void> {
   const actions: TrayActions = {
     open: (view) => windows.show(view),
     copy: (text) => clipboard.writeText(text),
-    setRunning: (run) =>
-      void host.setRunning(run).then((done) => {
-        tray.update({ running: host.running() });
+    // The same call as the window's button and `hnet up|down`; the tray follows the status it causes.
+    setConnection: (connection) =>
+      void link.call('connection.set', { connection }).then((done) => {
         if (!done.ok) new Notification({ title: 'hnet', body: done.error.message }).show();
       }),
     setStartAtLogin: (on) =>
@@ -166,7 +166,6 @@ async function start(): Promise<void> {
       link: { state: 'connecting', reason: 'connecting to the hnet engine' },
       status: undefined,
       hosted: host.mode === 'hosted',
-      running: host.running(),
       startAtLogin: await startAtLogin(),
       notifications: settings.value.value.notifications,
     },
@@ -178,7 +177,7 @@ async function start(): Promise<void> {
   );
   for (const event of link.replay()) if (event.event === 'link') tray.update({ link: event.link });
   link.onEvent((event) => {
-    if (event.event === 'link') tray.update({ link: event.link, running: host.running() });
+    if (event.event === 'link') tray.update({ link: event.link });
     if (event.event === 'status') {
       tray.update({ status: event.update.status });
       notifications.onStatus(event.update.status);

@@ -35,11 +35,34 @@ describe('peer notifications', () => {
     c.onStatus(
       status({ peers: [peer(A, { hostname: 'desk', path: 'direct', endpoint: '[198.18.1.2]:5582' })] }),
     );
-    c.onStatus(status({ peers: [peer(A, { hostname: 'desk', path: 'idle', reason: 'no reply for 45 s' })] }));
+    // Going quiet keeps the session: no bubble either.
+    c.onStatus(
+      status({ peers: [peer(A, { hostname: 'desk', reach: 'idle', path: 'direct', reason: 'no traffic' })] }),
+    );
+    c.onStatus(
+      status({
+        peers: [
+          peer(A, { hostname: 'desk', reach: 'unreachable', path: 'direct', reason: 'no reply for 3 s' }),
+        ],
+      }),
+    );
     assert.deepEqual(shown, [
       'desk connected | through the base server. both behind symmetric NAT',
-      'desk disconnected | no reply for 45 s',
+      'desk stopped answering | no reply for 3 s',
     ]);
+  });
+
+  test('a peer that answers again after it stopped is news; one that wakes from idle is not', () => {
+    const { c, shown } = controller();
+    c.onStatus(
+      status({ peers: [peer(A, { reach: 'idle', path: 'direct' }), peer(B, { reach: 'offline' })] }),
+    );
+    c.onStatus(status({ peers: [peer(A, { path: 'direct' }), peer(B, { path: 'direct' })] }));
+    c.onStatus(status({ peers: [peer(A, { path: 'direct' })] }));
+    assert.deepEqual(
+      shown.map((line) => line.split(' | ')[0]),
+      [`${B} connected`, `${B} disconnected`],
+    );
   });
 
   test('nothing is shown while notifications are off', () => {

@@ -1,5 +1,6 @@
-// Which peers came or went between two status updates, for notifications. A peer "connects" when
-// traffic can flow to it (direct or through the base) and "drops" when it goes idle or vanishes.
+// Which peers came or went between two status updates, for notifications. A peer "connects" when it
+// answers again (online after being unreachable, offline or unknown) and "drops" when it stops
+// answering (unreachable or offline) or vanishes. Going idle is neither: the session is kept.
 import type { PeerStatus, Status } from '../engine/status.js';
 import { pathKind } from './peer-paths.js';
 
@@ -8,8 +9,8 @@ export interface PeerChange {
   change: 'connected' | 'dropped';
 }
 
-const active = (peer: PeerStatus | undefined): boolean =>
-  peer !== undefined && pathKind(peer.path) !== 'idle';
+const answers = (peer: PeerStatus | undefined): boolean =>
+  peer !== undefined && (peer.reach === 'online' || peer.reach === 'idle');
 
 export function peerChanges(before: Status | undefined, after: Status): PeerChange[] {
   // The first status is the present, not news.
@@ -18,16 +19,21 @@ export function peerChanges(before: Status | undefined, after: Status): PeerChan
   const now = new Map(after.peers.map((p) => [p.address, p]));
   const changes: PeerChange[] = [];
   for (const peer of after.peers)
-    if (active(peer) && !active(old.get(peer.address))) changes.push({ peer, change: 'connected' });
+    if (peer.reach === 'online' && !answers(old.get(peer.address)))
+      changes.push({ peer, change: 'connected' });
   for (const peer of before.peers)
-    if (active(peer) && !active(now.get(peer.address)))
+    if (answers(peer) && !answers(now.get(peer.address)))
       changes.push({ peer: now.get(peer.address) ?? peer, change: 'dropped' });
   return changes;
 }
 
 export function describeChange({ peer, change }: PeerChange): { title: string; body: string } {
   const name = peer.hostname ?? peer.address;
-  if (change === 'dropped') return { title: `${name} disconnected`, body: peer.reason };
+  if (change === 'dropped')
+    return {
+      title: `${name} ${peer.reach === 'unreachable' ? 'stopped answering' : 'disconnected'}`,
+      body: peer.reason,
+    };
   const how =
     pathKind(peer.path) === 'direct'
       ? `directly${peer.endpoint ? ` via ${peer.endpoint}` : ''}`

@@ -14,7 +14,6 @@ const base: TrayState = {
     peers: [peer(A, { path: 'direct' }), peer(B, { path: 'tunnelled' }), peer(C, { path: 'probing' })],
   }),
   hosted: true,
-  running: true,
   startAtLogin: false,
   notifications: true,
 };
@@ -26,7 +25,7 @@ function recorder(): { actions: TrayActions; done: string[] } {
     actions: {
       open: (view) => done.push(`open ${view ?? 'window'}`),
       copy: (text) => done.push(`copy ${text}`),
-      setRunning: (run) => done.push(run ? 'connect' : 'disconnect'),
+      setConnection: (connection) => done.push(connection === 'up' ? 'connect' : 'disconnect'),
       setStartAtLogin: (on) => done.push(`login ${on}`),
       setNotifications: (on) => done.push(`notify ${on}`),
       quit: () => done.push('quit'),
@@ -50,7 +49,7 @@ describe('the tray', () => {
       'Open hnet',
       'laptop',
       'fc94:2555:6ac2:585c:1473:d35d:e2fb:2c62  (click to copy)',
-      '3 peers: 1 direct, 2 tunnelled',
+      '3 peers: 3 online (1 direct, 2 tunnelled)',
     ]);
   });
 
@@ -77,11 +76,32 @@ describe('the tray', () => {
     ]);
   });
 
-  test('offers Connect when the engine it hosts is stopped, and nothing to toggle for an hnetd service', () => {
-    assert.ok(labels(trayMenu({ ...base, running: false }, recorder().actions)).includes('Connect'));
-    const attached = labels(trayMenu({ ...base, hosted: false }, recorder().actions));
-    assert.ok(!attached.includes('Connect') && !attached.includes('Disconnect'));
-    assert.ok(attached.includes('Quit'));
+  test('offers Connect once disconnected, for a hosted engine and an hnetd service alike', () => {
+    const down = { ...base, status: status({ connection: 'down' }) };
+    for (const hosted of [true, false]) {
+      const { actions, done } = recorder();
+      const menu = trayMenu({ ...down, hosted }, actions);
+      assert.ok(!labels(menu).includes('Disconnect'));
+      click(menu, 'Connect');
+      assert.deepEqual(done, ['connect']);
+    }
+    assert.equal(trayIconState(down), 'offline');
+    assert.equal(trayTooltip(down), 'hnet: disconnected');
+    assert.ok(labels(trayMenu({ ...base, hosted: false }, recorder().actions)).includes('Quit'));
+  });
+
+  test('a server outage is not the whole network down: direct peers keep the icon connected', () => {
+    const outage = status({
+      base: { state: 'unreachable', transport: null, server: '198.18.0.2:443', reason: 'no answer for 5 s' },
+      peers: [peer(A, { path: 'direct' }), peer(B, { reach: 'unreachable', path: 'tunnelled' })],
+    });
+    assert.equal(trayIconState({ ...base, status: outage }), 'connected');
+    assert.equal(
+      trayTooltip({ ...base, status: outage }),
+      'hnet: server unreachable, direct peers keep working — 2 peers: 1 online (1 direct), 1 unreachable',
+    );
+    const alone = status({ base: outage.base, peers: [peer(B, { reach: 'unreachable' })] });
+    assert.equal(trayIconState({ ...base, status: alone }), 'connecting');
   });
 
   test('says why when the engine cannot be reached', () => {
@@ -90,6 +110,7 @@ describe('the tray', () => {
       recorder().actions,
     );
     assert.ok(labels(menu).includes('Not running: hnetd is not running'));
+    assert.equal(menu.find((i) => i.label === 'Connect')?.enabled, false, 'nothing to connect');
     assert.equal(trayTooltip({ ...base, link: { state: 'down', reason: 'x' } }), 'hnet: not running');
   });
 
@@ -102,7 +123,6 @@ describe('the tray', () => {
       peers: [peer(A, { path: 'direct' })],
     });
     assert.equal(trayIconState({ ...base, status: lanOnly }), 'connected');
-    assert.equal(trayIconState({ ...base, running: false }), 'offline');
     assert.equal(trayIconState({ ...base, link: { state: 'down', reason: '' } }), 'offline');
   });
 });

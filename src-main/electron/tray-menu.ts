@@ -3,16 +3,15 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import type { Status } from '../engine/status.js';
 import type { LinkState, UiView } from './ipc-schema.js';
-import { peerSummary } from './peer-paths.js';
+import { countPeers, peerSummary } from './peer-states.js';
 
 export type TrayIconState = 'connected' | 'connecting' | 'offline';
 
 export interface TrayState {
   link: LinkState;
   status: Status | undefined;
-  /** Whether this app hosts the engine (it can then connect and disconnect it). */
+  /** Whether this app hosts the engine (Quit then stops it). */
   hosted: boolean;
-  running: boolean;
   startAtLogin: boolean;
   notifications: boolean;
 }
@@ -20,25 +19,29 @@ export interface TrayState {
 export interface TrayActions {
   open(view?: UiView): void;
   copy(text: string): void;
-  setRunning(run: boolean): void;
+  /** Connect or Disconnect: the engine's `connection.set`, as the window and `hnet up|down` use it. */
+  setConnection(connection: Status['connection']): void;
   setStartAtLogin(on: boolean): void;
   setNotifications(on: boolean): void;
   quit(): void;
 }
 
-export function trayIconState(state: Pick<TrayState, 'link' | 'status' | 'running'>): TrayIconState {
-  if (state.link.state !== 'up' || !state.status || !state.running) return 'offline';
-  if (state.status.base.state === 'connected') return 'connected';
-  // Peers found on the LAN count as connected even without a base server.
-  if (state.status.peers.some((p) => p.path === 'direct')) return 'connected';
-  return state.status.base.state === 'connecting' ? 'connecting' : 'offline';
+export function trayIconState(state: Pick<TrayState, 'link' | 'status'>): TrayIconState {
+  const { status } = state;
+  if (state.link.state !== 'up' || !status || status.connection === 'down') return 'offline';
+  if (status.base.state === 'connected') return 'connected';
+  // Peers that answer directly (on the LAN, or through a hole punched earlier) need no base server.
+  if (countPeers(status.peers).direct > 0) return 'connected';
+  return status.base.state === 'offline' ? 'offline' : 'connecting';
 }
 
 export function trayTooltip(state: TrayState): string {
-  const icon = trayIconState(state);
-  if (!state.status || state.link.state !== 'up')
+  const { status } = state;
+  if (!status || state.link.state !== 'up')
     return `hnet: ${state.link.state === 'up' ? 'starting' : 'not running'}`;
-  return `hnet: ${icon} — ${peerSummary(state.status.peers)}`;
+  if (status.connection === 'down') return 'hnet: disconnected';
+  const server = status.base.state === 'unreachable' ? 'server unreachable, direct peers keep working' : '';
+  return `hnet: ${server || trayIconState(state)} — ${peerSummary(status.peers)}`;
 }
 
 export function trayMenu(state: TrayState, actions: TrayActions): MenuItemConstructorOptions[] {
@@ -47,11 +50,12 @@ export function trayMenu(state: TrayState, actions: TrayActions): MenuItemConstr
     { label: 'Open hnet', click: () => actions.open() },
     { type: 'separator' },
   ];
-  if (status && state.link.state === 'up') {
+  const live = status && state.link.state === 'up' ? status : undefined;
+  if (live) {
     items.push(
-      { label: `${status.hostname}`, enabled: false },
-      { label: `${status.address}  (click to copy)`, click: () => actions.copy(status.address) },
-      { label: peerSummary(status.peers), click: () => actions.open('peers') },
+      { label: `${live.hostname}`, enabled: false },
+      { label: `${live.address}  (click to copy)`, click: () => actions.copy(live.address) },
+      { label: peerSummary(live.peers), click: () => actions.open('peers') },
     );
   } else {
     items.push({
@@ -70,13 +74,11 @@ export function trayMenu(state: TrayState, actions: TrayActions): MenuItemConstr
     },
     { type: 'separator' },
   );
-  if (state.hosted)
-    items.push(
-      state.running
-        ? { label: 'Disconnect', click: () => actions.setRunning(false) }
-        : { label: 'Connect', click: () => actions.setRunning(true) },
-    );
-  else items.push({ label: 'Connect/Disconnect: managed by the hnetd service', enabled: false });
+  // Without a running engine there is nothing to connect; the item says what it would do.
+  if (!live) items.push({ label: 'Connect', enabled: false });
+  else if (live.connection === 'up')
+    items.push({ label: 'Disconnect', click: () => actions.setConnection('down') });
+  else items.push({ label: 'Connect', click: () => actions.setConnection('up') });
   items.push(
     { type: 'separator' },
     {

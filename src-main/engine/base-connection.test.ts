@@ -55,6 +55,8 @@ interface Client {
   udp: UdpTransport;
   received: { source: Uint8Array; packet: Uint8Array }[];
   relay: RelayKind[];
+  /** A firewall on the way out: while true, no datagram leaves (TCP still does). */
+  udpBlocked: boolean;
 }
 
 async function client(baseServers: string[]): Promise<Client> {
@@ -64,9 +66,20 @@ async function client(baseServers: string[]): Promise<Client> {
   // The transport needs its handler before the connection that handles datagrams exists.
   const late: { connection?: BaseConnection } = {};
   // Port 0 is not allowed by config; the transport walks up from here to a free one.
-  const udp = await UdpTransport.open(40_000 + Math.floor(Math.random() * 20_000), (message, ip, port) =>
-    late.connection?.handleDatagram(message, ip, port),
+  const udp = await UdpTransport.open(
+    40_000 + Math.floor(Math.random() * 20_000),
+    (message, ip, port, _key, receivedAt) => late.connection?.handleDatagram(message, ip, port, receivedAt),
   );
+  const gate = { udpBlocked: false };
+  const gated: UdpTransport = {
+    port: udp.port,
+    onError: (listener) => udp.onError(listener),
+    target: (endpoint) => udp.target(endpoint),
+    send: (bytes, target) => {
+      if (!gate.udpBlocked) udp.send(bytes, target);
+    },
+    close: () => udp.close(),
+  };
   const handlers: BaseHandlers = {
     deviceAddresses: () => undefined,
     data: (source, packet) => received.push({ source: source.slice(), packet: packet.slice() }),
@@ -76,14 +89,14 @@ async function client(baseServers: string[]): Promise<Client> {
   const connection = new BaseConnection(
     { identity, log: createLogger('error'), changed: () => undefined },
     baseServers,
-    udp,
+    gated,
     new DropCounter(),
     handlers,
     () => [{ ip: '127.0.0.1', port: udp.port }],
   );
   late.connection = connection;
   connection.start();
-  return { identity, connection, udp, received, relay };
+  return Object.assign(gate, { identity, connection, udp, received, relay });
 }
 
 async function until<T>(what: string, check: () => T | undefined, timeoutMs = 8_000): Promise<T> {
@@ -125,6 +138,47 @@ describe('base connection with a real base server', async () => {
     const got = await until('the relayed packet', () => b.received[0]);
     assert.deepEqual([...got.source], [...a.identity.address]);
     assert.deepEqual([...got.packet], [...packet]);
+  });
+
+  test('while peers’ traffic goes through the base, UDP that stops answering moves it to TCP, and back', async () => {
+    const c = await client([server]);
+    clients.push(c);
+    await until('UDP to the base', () => (c.connection.relayKind === 'udp' ? true : undefined));
+    // The data plane says so at every tick while a peer's traffic goes through the base.
+    const inUse = setInterval(() => c.connection.relayInUse(performance.now()), 200);
+    try {
+      c.udpBlocked = true;
+      await until('TCP', () => (c.connection.relayKind === 'tcp' ? true : undefined));
+      assert.deepEqual(c.connection.status(), {
+        state: 'connected',
+        transport: 'tcp',
+        server,
+        reason: 'UDP to the base stopped answering, using TCP',
+      });
+      const changes = c.relay.length;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      assert.deepEqual(c.relay.slice(changes - 2), ['udp', 'tcp'], 'it stays there while UDP is silent');
+      c.udpBlocked = false;
+      await until('UDP again', () => (c.connection.relayKind === 'udp' ? true : undefined));
+    } finally {
+      clearInterval(inUse);
+    }
+  });
+
+  test('a base server that cannot be reached is unreachable, said in words, not a red error code', async () => {
+    const down = `127.0.0.1:${await closedPort()}`;
+    const c = await client([down]);
+    clients.push(c);
+    const status = await until('a failed attempt', () => {
+      const now = c.connection.status();
+      return now.state === 'connecting' ? undefined : now;
+    });
+    assert.deepEqual(status, {
+      state: 'unreachable',
+      transport: null,
+      server: down,
+      reason: `${down} refused the connection (is its base server running?); trying again every 3 s — direct peers keep working`,
+    });
   });
 
   test('with the first server of the list down, the next one is used', async () => {

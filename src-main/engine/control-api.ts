@@ -48,6 +48,8 @@ const REFUSAL_LOG_GAP_MS = 10_000;
 const RELISTEN_MS = 1_000;
 const SOCKET_MODE = 0o666;
 const SOCKET_DIR_MODE = 0o755;
+/** A ping whose caller named no timeout waits this long for its reply. */
+const DEFAULT_PING_TIMEOUT_MS = 2_000;
 
 // A browser (or anything driven by a web page, e.g. DNS rebinding to a local proxy) always speaks
 // HTTP first; our clients speak JSON lines, so an HTTP request line or header ends the connection.
@@ -108,6 +110,9 @@ function handlersFor(engine: Engine): Handlers {
     setupServer: ({ url, fingerprint }) => engine.setupServer(url, fingerprint),
     join: ({ code, hostname }) => engine.join(code, hostname),
     'network.leave': ({ websetup }) => engine.leave(websetup),
+    'connection.set': ({ connection }) => engine.setConnection(connection),
+    ping: ({ host, timeoutMs }) => engine.ping(host, timeoutMs ?? DEFAULT_PING_TIMEOUT_MS),
+    netcheck: () => engine.netcheck(),
   };
 }
 

@@ -7,6 +7,7 @@
 //   client → server  {"id":1,"call":"whitelist.add","params":{"address":"fc94:…"}}
 //   server → client  {"id":1,"ok":true,"result":…}  or  {"id":1,"ok":false,"error":{"kind":…,"message":…}}
 //   server → client  {"event":"status","update":{"status":…,"changed":[…]}}   after "subscribe"
+import type { NetcheckReport, PingResult } from './diagnostics.js';
 import type { EngineError } from './errors.js';
 import type { StatusUpdate } from './event-stream.js';
 import type { HostEntry } from './host-table.js';
@@ -14,13 +15,16 @@ import { normaliseFingerprint } from '../../src-protocol/license-key.js';
 import type { JoinResult, LeaveResult, SetupServerResult } from './engine.js';
 import { addressValidator, hostnameValidator } from './names.js';
 import type { Status } from './status.js';
-import { integer, object, optional, text, type Checked, type Validator } from '../shared/validate.js';
+import { integer, object, oneOf, optional, text, type Checked, type Validator } from '../shared/validate.js';
 import type { WhitelistState } from './whitelist.js';
 
 /** A request line longer than this is refused: no legitimate call comes close. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
 /** Answers carry full status (many peers); the client refuses lines beyond this. */
 export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** A ping waits for its reply this long at most (the call holds its connection meanwhile). */
+export const MIN_PING_TIMEOUT_MS = 100;
+export const MAX_PING_TIMEOUT_MS = 10_000;
 
 interface CallSpec<P, R> {
   params: Validator<P>;
@@ -97,6 +101,21 @@ export const controlCalls = {
   join: call<JoinResult>()(object({ code: joinCode, hostname: optional(hostnameValidator) }), true),
   /** Leaves the network joined with `join` (the one websetup named, if given). */
   'network.leave': call<LeaveResult>()(object({ websetup: optional(addressValidator) }), true),
+  /**
+   * `down`: the engine keeps running but carries no traffic and talks to no one (hnet0 closed, no
+   * base, no LAN beacons) until `up`; kept across restarts. Answers the new Status.
+   */
+  'connection.set': call<Status>()(object({ connection: oneOf(['up', 'down'] as const) }), true),
+  /** One heartbeat round trip to a peer, with the path each way; waits at most `timeoutMs`. */
+  ping: call<PingResult>()(
+    object({
+      host: text({ maxLength: 253, nonEmpty: true }),
+      timeoutMs: optional(integer(MIN_PING_TIMEOUT_MS, MAX_PING_TIMEOUT_MS)),
+    }),
+    false,
+  ),
+  /** Base reachability over UDP and TCP, this NAT's mapping, LAN beacons; takes a few seconds. */
+  netcheck: call<NetcheckReport>()(noParams, false),
 };
 
 export type ControlCalls = typeof controlCalls;

@@ -1,8 +1,8 @@
 // The engine's data plane: one UDP socket shared by peers and the base, the base connection, LAN
 // discovery, the peer table and the TUN device, wired together (engine.ts's DataPlaneFactory).
 // Status is read from the live objects each time it is asked for, so it cannot drift from reality.
-import { parseOverlayAddress } from '../../src-protocol/address.js';
-import type { Endpoint } from '../../src-protocol/endpoint.js';
+import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.js';
+import { formatEndpoint, type Endpoint } from '../../src-protocol/endpoint.js';
 import type { Identity } from '../../src-protocol/identity.js';
 import { HNET_FLAGS } from '../../src-protocol/security/flags.js';
 import { HelloSeq } from '../../src-protocol/security/hello-seq.js';
@@ -11,14 +11,16 @@ import { BaseConnection } from './base-connection.js';
 import { DataLane, type LaneCarrier } from './data-lane.js';
 import { DropCounter } from './drops.js';
 import type { DataPlane, DataPlaneFactory, EngineComponents } from './engine.js';
-import { errorText } from './errors.js';
+import type { PingPath, PingResult } from './diagnostics.js';
+import { errorText, failure, success, type Outcome } from './errors.js';
 import type { HelperClient } from './helper-client.js';
 import { LanDiscovery } from './lan-discovery.js';
 import type { Logger } from './log.js';
 import { advertisedEndpoints, localAddresses } from './local-interfaces.js';
 import { ManagementPort, type ManagementCarrier } from './management-port.js';
 import { PacketRouter } from './packet-router.js';
-import { Peer } from './peer.js';
+import type { NetcheckInputs } from './netcheck.js';
+import { Peer, type PeerCandidate } from './peer.js';
 import { addressKey, PeerTable } from './peer-table.js';
 import type { BaseStatus, DataLaneStatus, PeerReport } from './status.js';
 import { openPacketDevice } from './tun-device.js';
@@ -73,6 +75,8 @@ export type OpenTun = {
     onLost: (reason: string) => void,
   ): Promise<TunDevice & { readonly name: string }>;
   readonly prerequisite?: TunPrerequisite;
+  /** Removes the device `name` for good, after it was closed (`hnet down`), where its maker keeps it. */
+  readonly release?: (name: string) => Promise<void>;
 };
 
 export interface DataPlaneOptions {
@@ -108,8 +112,12 @@ export function tunThroughHelper(helper: HelperClient, log: Logger): OpenTun {
     state: () => helper.socketState(),
     watch: (since, changed) => helper.watchSocket(since, changed),
   };
-  return Object.assign(open, { prerequisite });
+  const release = async (name: string): Promise<void> => void (await helper.closeTun(name));
+  return Object.assign(open, { prerequisite, release });
 }
+
+/** What a ping tells of the paths, before the engine adds who was pinged. */
+export type PingPaths = Omit<PingResult, 'address' | 'hostname'>;
 
 export function createDataPlane(options: DataPlaneOptions = {}): DataPlaneFactory {
   return (components) => new NetworkDataPlane(components, options);
@@ -140,7 +148,7 @@ class NetworkDataPlane implements DataPlane {
   /** The peers multicast goes to; rebuilt after the whitelist or the peer table changes. */
   private multicastCache: Peer[] | undefined;
   /** The last beacon of every device heard on the LAN, allowed or not (yet). */
-  private readonly lanHints = new Map<string, { endpoint: Endpoint; at: number }>();
+  private readonly lanHints = new Map<string, { id: Uint8Array; endpoint: Endpoint; at: number }>();
   private readonly helloSeq = new HelloSeq();
   private running: Running | undefined;
   private tun: (TunDevice & { readonly name: string }) | undefined;
@@ -165,14 +173,16 @@ class NetworkDataPlane implements DataPlane {
     this.management = new ManagementPort(c.identity.address);
   }
 
+  /** Starts, or starts again after stop() (`hnet up` after `hnet down`). */
   async start(): Promise<void> {
     const { c } = this;
+    this.stopped = false;
     const log = c.log.with({ component: 'data-plane' });
     const udp = await UdpTransport.open(
       c.config.udpPort,
-      (message, ip, port, key) => {
+      (message, ip, port, key, receivedAt) => {
         try {
-          this.running?.router.fromUdp(message, ip, port, key);
+          this.running?.router.fromUdp(message, ip, port, key, receivedAt);
         } catch (error) {
           this.internalError('udp', error);
         }
@@ -195,9 +205,9 @@ class NetworkDataPlane implements DataPlane {
       this.dropCounter,
       {
         deviceAddresses: (id, endpoints) => this.baseAddresses(id, endpoints),
-        data: (source, packet) => {
+        data: (source, packet, receivedAt) => {
           try {
-            this.running?.router.fromBase(source, packet);
+            this.running?.router.fromBase(source, packet, receivedAt);
           } catch (error) {
             this.internalError('base', error);
           }
@@ -246,12 +256,18 @@ class NetworkDataPlane implements DataPlane {
     this.running?.base.useServers(servers);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops talking to anyone: base, peers, LAN beacons, hnet0. `releaseDevice` also has the device's
+   * maker remove it (`hnet down`); a process that exits needs no such call, its device goes with it.
+   */
+  async stop({ releaseDevice = false }: { releaseDevice?: boolean } = {}): Promise<void> {
     this.stopped = true;
     this.cancelTunWait();
     const running = this.running;
     this.running = undefined;
     this.management.attach(undefined);
+    this.lanHints.clear();
+    this.multicastCache = undefined;
     if (running) {
       for (const timer of running.timers) clearInterval(timer);
       running.unsubscribe();
@@ -259,8 +275,10 @@ class NetworkDataPlane implements DataPlane {
       running.lan.stop();
       running.udp.close();
     }
-    await this.tun?.close();
+    const tun = this.tun;
     this.tun = undefined;
+    await tun?.close();
+    if (tun && releaseDevice) await this.releaseTun(tun.name);
   }
 
   base(): BaseStatus {
@@ -284,6 +302,56 @@ class NetworkDataPlane implements DataPlane {
 
   drops(): Record<string, number> {
     return this.dropCounter.snapshot();
+  }
+
+  ping(address: string, timeoutMs: number): Promise<Outcome<PingPaths>> {
+    const running = this.running;
+    if (!running) return Promise.resolve(failure('NotAvailable', 'hnet is down: "hnet up" connects again'));
+    const bytes = parseOverlayAddress(address);
+    const peer = bytes && running.table.findOrCreate(bytes);
+    if (!peer)
+      return Promise.resolve(
+        failure(
+          'NotPermitted',
+          `${address} is not on the whitelist; "hnet whitelist add ${address}" allows it`,
+        ),
+      );
+    const way = (candidate: PeerCandidate | undefined): PingPath | null => {
+      if (candidate)
+        return { kind: 'direct', endpoint: formatEndpoint(candidate.endpoint), lan: candidate.lan };
+      const transport = running.base.relayKind;
+      return transport && { kind: 'base', server: running.base.status().server, transport };
+    };
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(success({ sent, rttMs: null, reply: null })), timeoutMs);
+      const sent = way(
+        peer.ping(performance.now(), (ms, from) => {
+          clearTimeout(timer);
+          resolve(success({ sent, rttMs: Math.round(ms * 100) / 100, reply: way(from) }));
+        }),
+      );
+    });
+  }
+
+  netcheckInputs(): NetcheckInputs {
+    const running = this.running;
+    const now = performance.now();
+    const heard = [...this.lanHints.values()]
+      .filter((hint) => now - hint.at < LAN_HINT_TTL_MS)
+      .map((hint) => ({
+        address: formatAddress(hint.id),
+        endpoint: formatEndpoint(hint.endpoint),
+        secondsAgo: Math.round((now - hint.at) / 1000),
+      }));
+    return {
+      servers: [...this.baseServers],
+      known: running?.base.announced(),
+      lan: {
+        connected: running !== undefined,
+        ...(running?.lan.report() ?? { beaconing: false, interfaces: [] }),
+        heard,
+      },
+    };
   }
 
   dataLane(): DataLaneStatus {
@@ -361,9 +429,27 @@ class NetworkDataPlane implements DataPlane {
       running.lane?.countDrops(this.dropCounter);
       // STATE may move the relay to other endpoints without the relay kind changing.
       running.lane?.relayThrough(running.base.udpRelay());
-      for (const peer of running.table.all()) peer.tick(now);
+      let relaying = false;
+      for (const peer of running.table.all()) {
+        peer.tick(now);
+        relaying ||= peer.throughBase;
+      }
+      if (relaying) running.base.relayInUse(now);
     } catch (error) {
       this.internalError('tick', error);
+    }
+    // In a turn of their own, once the HELLOs this tick signed have left: a heartbeat is stamped as
+    // it leaves, so its round trip is the path's, not this engine's backlog.
+    setImmediate(() => this.heartbeats(running));
+  }
+
+  private heartbeats(running: Running): void {
+    if (this.running !== running) return;
+    const now = performance.now();
+    try {
+      for (const peer of running.table.all()) peer.heartbeat(now);
+    } catch (error) {
+      this.internalError('heartbeat', error);
     }
   }
 
@@ -400,7 +486,7 @@ class NetworkDataPlane implements DataPlane {
     const now = performance.now();
     if (this.lanHints.size >= MAX_LAN_HINTS) this.lanHints.clear();
     // One per family: if IPv6 link-local breaks, the IPv4 beacon's endpoint is still there.
-    this.lanHints.set(addressKey(id) + (endpoint.ip.includes(':') ? '6' : '4'), { endpoint, at: now });
+    this.lanHints.set(addressKey(id) + (endpoint.ip.includes(':') ? '6' : '4'), { id, endpoint, at: now });
     const peer = running.table.findOrCreate(id);
     if (peer) running.router.candidate(peer, endpoint, 'lan', now);
   }
@@ -484,8 +570,10 @@ class NetworkDataPlane implements DataPlane {
       return;
     }
     this.tunOpening = false;
-    if (this.stopped) {
+    if (this.stopped || this.running !== running) {
       await tun.close();
+      // Stopped and started again while this open was under way (hnet down, then up).
+      if (!this.stopped) void this.openTun();
       return;
     }
     this.tunMissingReason = undefined;
@@ -497,6 +585,14 @@ class NetworkDataPlane implements DataPlane {
     this.c.deviceOpened();
     // Only a node that can carry traffic announces itself on the LAN.
     await running.lan.start();
+  }
+
+  private async releaseTun(name: string): Promise<void> {
+    try {
+      await this.options.openTun?.release?.(name);
+    } catch (error) {
+      this.c.log.warn('tun-release-failed', { name, reason: errorText(error) });
+    }
   }
 
   private tunUnavailable(reason: string, since: string | undefined): void {

@@ -15,6 +15,7 @@ import { createLogger } from './log.js';
 import type { BaseStatus, PeerReport } from './status.js';
 
 const PEER = 'fc94:1350:1883:b7ff:3bd0:eb4f:2280:5239';
+const WEBSETUP = 'fc94:2d6e:9c3a:0b51:77e0:41aa:9f03:6c12';
 
 /** A data plane reduced to its visible state, which the test moves by hand. */
 class HandDrivenDataPlane implements DataPlane {
@@ -26,6 +27,8 @@ class HandDrivenDataPlane implements DataPlane {
   };
   peerNow: PeerReport = {
     address: PEER,
+    reach: 'online',
+    lastHeard: null,
     path: 'tunnelled',
     endpoint: null,
     rttMs: null,
@@ -43,7 +46,9 @@ class HandDrivenDataPlane implements DataPlane {
   };
   stop = async () => undefined;
   base = () => this.baseNow;
-  peers = () => [this.peerNow];
+  peers = () => [this.peerNow, ...this.others];
+  /** More peers, beside peerNow. */
+  others: PeerReport[] = [];
   useBaseServers = (servers: readonly string[]) => {
     this.serverLists.push([...servers]);
   };
@@ -199,6 +204,29 @@ describe('what enrolment changes in the engine, and what a restart keeps', () =>
 
     const fromConfig = await start(configIn(stateDir, ['base.example:443']));
     assert.deepEqual(fromConfig.plane.serverLists, [], 'a config that names servers wins');
+  });
+
+  test('the websetup node of the joined network is shown as its server, with its reach, not as a peer', async () => {
+    const stateDir = join(dir, 'joined');
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    const websetup = { address: WEBSETUP, secret: 's'.repeat(32), hostname: 'desk' };
+    await writeFile(join(stateDir, ENROLMENT_FILE), JSON.stringify({ websetup }), { mode: 0o600 });
+    const { engine, plane } = await start(configIn(stateDir));
+    assert.deepEqual(
+      engine.status().networks.map((n) => [n.websetup, n.reach]),
+      [[WEBSETUP, 'offline']],
+      'no session with websetup yet',
+    );
+    plane.others = [{ ...plane.peerNow, address: WEBSETUP, reach: 'unreachable' }];
+    const status = engine.status();
+    assert.deepEqual(
+      status.peers.map((p) => p.address),
+      [PEER],
+    );
+    assert.deepEqual(
+      status.networks.map((n) => [n.websetup, n.reach]),
+      [[WEBSETUP, 'unreachable']],
+    );
   });
 
   test('with nothing joined, status lists no network and leaving says there is nothing to leave', async () => {

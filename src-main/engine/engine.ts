@@ -8,8 +8,9 @@
 // Status is built from the data plane's live state each time it is asked for, never stored.
 import { join } from 'node:path';
 import type { Identity } from '../../src-protocol/identity.js';
-import { optional, object } from '../shared/validate.js';
+import { oneOf, optional, object } from '../shared/validate.js';
 import type { EngineConfig } from './config.js';
+import type { NetcheckReport, PingResult } from './diagnostics.js';
 import type { EnrolmentComponents } from './enrolment-state.js';
 import { errorText, failure, success, type Outcome } from './errors.js';
 import { StatusFeed, type StatusListener } from './event-stream.js';
@@ -19,6 +20,7 @@ import { identityAddress, loadOrCreateIdentity } from './identity-store.js';
 import type { Logger } from './log.js';
 import type { ManagementLink } from './management-port.js';
 import { canonicalAddress, hostnameValidator } from './names.js';
+import { runNetcheck, type NetcheckInputs } from './netcheck.js';
 import { PersistedJson } from './persisted-json.js';
 import { openStateDir } from './state-dir.js';
 import type { BaseStatus, DataLaneStatus, NetworkStatus, PeerReport, Status } from './status.js';
@@ -44,8 +46,10 @@ export interface EngineComponents {
 
 /** The packet-moving half of the engine, provided by its own modules. */
 export interface DataPlane {
+  /** Starts; after stop(), starts again (`hnet up`). */
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /** `releaseDevice`: remove hnet0 through its maker too (`hnet down`), not only close it. */
+  stop(options?: { releaseDevice?: boolean }): Promise<void>;
   /** The base connection as it is right now. */
   base(): BaseStatus;
   /** Every peer the data plane knows, as it is right now. */
@@ -53,6 +57,10 @@ export interface DataPlane {
   /** Input from the network it refused, counted per reason. */
   drops?(): Record<string, number>;
   dataLane?(): DataLaneStatus;
+  /** One heartbeat round trip to the peer (`hnet ping`); no reply within `timeoutMs` is no error. */
+  ping?(address: string, timeoutMs: number): Promise<Outcome<Omit<PingResult, 'address' | 'hostname'>>>;
+  /** What `hnet netcheck` needs to know of the data plane, running or not. */
+  netcheckInputs?(): NetcheckInputs;
   /** Connects to these base servers from now on; before `start`, the ones it starts with. */
   useBaseServers(servers: readonly string[]): void;
   /** Websetup's port inside the overlay (management-port.ts), there from construction on. */
@@ -92,8 +100,8 @@ export interface Enrolment {
   join(code: string, hostname: string): Promise<Outcome<JoinResult>>;
   /** Forgets the websetup link (`websetup`, if given, must be it) and what websetup put here. */
   leave(websetup?: string): Promise<Outcome<LeaveResult>>;
-  /** The network this device joined (one websetup manages a device), as it is now. */
-  networks(): NetworkStatus[];
+  /** The network this device joined (one websetup manages a device), with its reach among `peers`. */
+  networks(peers: readonly PeerReport[]): NetworkStatus[];
   stop(): Promise<void>;
 }
 export type EnrolmentFactory = (components: EnrolmentComponents) => Enrolment;
@@ -101,6 +109,10 @@ export type EnrolmentFactory = (components: EnrolmentComponents) => Enrolment;
 /** This device's name as websetup (or a join) last set it; it outlives restarts and the config's. */
 const nameSchema = object({ hostname: optional(hostnameValidator) });
 const NAME_FILE = 'name.json';
+/** `hnet down` outlives restarts: the engine starts disconnected until `hnet up`. */
+const connectionSchema = object({ connection: oneOf(['up', 'down'] as const) });
+const CONNECTION_FILE = 'connection.json';
+type Connection = Status['connection'];
 
 export interface EngineOptions {
   config: EngineConfig;
@@ -118,6 +130,13 @@ const withoutDataPlane: BaseStatus = {
   reason: 'this build has no data plane yet',
 };
 
+const disconnected: BaseStatus = {
+  state: 'offline',
+  transport: null,
+  server: null,
+  reason: 'disconnected: hnet talks to no one until "hnet up" (or Connect)',
+};
+
 export class Engine {
   readonly address: string;
   private readonly feed: StatusFeed;
@@ -125,6 +144,10 @@ export class Engine {
   private readonly dataPlane: DataPlane | undefined;
   private readonly enrolment: Enrolment | undefined;
   private readonly unsubscribe: (() => void)[] = [];
+  /** Connection changes, one at a time in the order asked. */
+  private connecting: Promise<unknown> = Promise.resolve();
+  /** The netcheck under way: callers meanwhile share it rather than start more. */
+  private netchecking: Promise<Outcome<NetcheckReport>> | undefined;
 
   /**
    * `config` is the engine's own copy: the hostname in it is live (websetup may rename the device),
@@ -136,6 +159,7 @@ export class Engine {
     readonly whitelist: Whitelist,
     readonly hosts: HostTable,
     private readonly savedName: PersistedJson<{ hostname?: string }>,
+    private readonly savedConnection: PersistedJson<{ connection: Connection }>,
     private readonly log: Logger,
     options: EngineOptions,
   ) {
@@ -183,6 +207,13 @@ export class Engine {
     if (!hosts.ok) return hosts;
     const savedName = await PersistedJson.open(join(dir.value.root, NAME_FILE), nameSchema, {});
     if (!savedName.ok) return savedName;
+    const up: { connection: Connection } = { connection: 'up' };
+    const savedConnection = await PersistedJson.open(
+      join(dir.value.root, CONNECTION_FILE),
+      connectionSchema,
+      up,
+    );
+    if (!savedConnection.ok) return savedConnection;
     const { identity, created, tightened } = loaded.value;
     const hostname = savedName.value.value.hostname ?? config.hostname;
     const engine = new Engine(
@@ -191,6 +222,7 @@ export class Engine {
       whitelist.value,
       hosts.value,
       savedName.value,
+      savedConnection.value,
       log,
       options,
     );
@@ -201,8 +233,10 @@ export class Engine {
     // With a data plane, names are written once its device is open (deviceOpened).
     if (!options.dataPlane) engine.hostsSync.request();
     await engine.chooseBaseServers();
+    if (engine.connection === 'down')
+      log.info('connection', { state: 'down', reason: 'kept from before: "hnet up" connects' });
     try {
-      await engine.dataPlane?.start();
+      if (engine.connection === 'up') await engine.dataPlane?.start();
     } catch (error) {
       await engine.stop();
       return failure('Internal', `the network engine could not start: ${errorText(error)}`);
@@ -226,19 +260,71 @@ export class Engine {
 
   status(): Status {
     const named = new Map(this.hosts.entries.map((e) => [e.address, e.hostname]));
+    const reports = this.dataPlane?.peers() ?? [];
+    const networks = this.enrolment?.networks(reports) ?? [];
+    // Websetup is the network's server, shown with it, not counted as a peer.
+    const servers = new Set(networks.map((n) => n.websetup));
     return {
       version: HNET_VERSION,
       address: this.address,
       hostname: this.config.hostname,
-      base: this.dataPlane?.base() ?? withoutDataPlane,
-      peers: (this.dataPlane?.peers() ?? []).map((p) => ({ ...p, hostname: named.get(p.address) ?? null })),
+      connection: this.connection,
+      base: this.connection === 'down' ? disconnected : (this.dataPlane?.base() ?? withoutDataPlane),
+      peers: reports
+        .filter((p) => !servers.has(p.address))
+        .map((p) => ({ ...p, hostname: named.get(p.address) ?? null })),
       drops: this.dataPlane?.drops?.() ?? {},
       dataLane: this.dataPlane?.dataLane?.(),
       whitelist: this.whitelist.state,
       hosts: [...this.hosts.entries],
       hostsFile: this.hostsSync.status,
-      networks: this.enrolment?.networks() ?? [],
+      networks,
     };
+  }
+
+  /** `up` or `down`, as the user last set it (`hnet up`, `hnet down`, Connect/Disconnect). */
+  get connection(): Connection {
+    return this.savedConnection.value.connection;
+  }
+
+  /**
+   * `down`: the data plane stops (hnet0 removed, base left, no LAN beacons, no peers) while the
+   * engine and its control API run on; `up` starts it again. Saved before `down` takes effect and
+   * once `up` has, so a restart keeps what the user last got.
+   */
+  setConnection(connection: Connection): Promise<Outcome<Status>> {
+    const change = async (): Promise<Outcome<Status>> => {
+      if (connection === this.connection) return success(this.status());
+      if (connection === 'down') {
+        const saved = await this.saveConnection('down');
+        if (!saved.ok) return saved;
+        this.feed.changed();
+        await this.dataPlane?.stop({ releaseDevice: true });
+      } else {
+        try {
+          await this.dataPlane?.start();
+        } catch (error) {
+          await this.dataPlane?.stop({ releaseDevice: true });
+          return failure('Internal', `could not connect: ${errorText(error)}`);
+        }
+        const saved = await this.saveConnection('up');
+        if (!saved.ok) {
+          await this.dataPlane?.stop({ releaseDevice: true });
+          return saved;
+        }
+      }
+      this.log.info('connection', { state: connection });
+      this.feed.changed();
+      return success(this.status());
+    };
+    const result = this.connecting.then(change);
+    // A change that threw must not stop the ones after it.
+    this.connecting = result.catch(() => undefined);
+    return result;
+  }
+
+  private saveConnection(connection: Connection): Promise<Outcome<void>> {
+    return this.savedConnection.update(() => success({ next: { connection }, answer: undefined }));
   }
 
   /** A full status now, then one per visible change, until the returned function is called. */
@@ -255,6 +341,30 @@ export class Engine {
     const found = this.hosts.resolve(host);
     if (found) return success({ address: found, hostname: host });
     return failure('NotFound', `unknown host "${host}": it is neither an fc94 address nor in the host table`);
+  }
+
+  /** One heartbeat round trip through the engine to a peer, by name or address (`hnet ping`). */
+  async ping(host: string, timeoutMs: number): Promise<Outcome<PingResult>> {
+    const entry = this.resolve(host);
+    if (!entry.ok) return entry;
+    const { address } = entry.value;
+    if (address === this.address) return failure('BadParams', `${host} is this device; ping a peer`);
+    if (this.connection === 'down') return failure('NotAvailable', 'hnet is down: "hnet up" connects again');
+    if (!this.dataPlane?.ping) return notAvailable('pinging a peer');
+    const pinged = await this.dataPlane.ping(address, timeoutMs);
+    if (!pinged.ok) return pinged;
+    return success({ address, hostname: this.hostnameOf(address) ?? null, ...pinged.value });
+  }
+
+  /** Base servers over UDP and TCP, this NAT's mapping, LAN beacons (`hnet netcheck`). */
+  netcheck(): Promise<Outcome<NetcheckReport>> {
+    this.netchecking ??= (async (): Promise<Outcome<NetcheckReport>> => {
+      const inputs = this.dataPlane?.netcheckInputs?.();
+      if (!inputs) return notAvailable('netcheck');
+      const result = await runNetcheck(inputs);
+      return success({ at: new Date().toISOString(), connection: this.connection, ...result });
+    })().finally(() => (this.netchecking = undefined));
+    return this.netchecking;
   }
 
   setupServer(url: string, fingerprint: string | undefined): Promise<Outcome<SetupServerResult>> {

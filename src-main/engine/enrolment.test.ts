@@ -361,8 +361,8 @@ describe('enrolment', () => {
     assert.ok((await hotel.whitelist.add(india.address)).ok);
     for (const d of [hotel, india, juliet]) assert.ok((await d.enrolment.join(code, d.hostname)).ok);
     assert.deepEqual(
-      hotel.enrolment.networks().map((n) => [n.websetup, n.state, n.hostname]),
-      [[websetupAddress, 'joined', 'hotel']],
+      hotel.enrolment.networks([]).map((n) => [n.websetup, n.state, n.hostname, n.reach]),
+      [[websetupAddress, 'joined', 'hotel', 'offline']],
     );
     const network = await api('POST', '/api/networks', { name: 'leavers' });
     for (const d of [hotel, india, juliet])
@@ -378,7 +378,7 @@ describe('enrolment', () => {
     assert.deepEqual(left.value.removed.hostnames.sort(), ['india', 'juliet']);
     assert.deepEqual(hotel.whitelist.state.addresses, [india.address], 'the user’s own entry stays');
     assert.deepEqual(hotel.hosts.entries, []);
-    assert.deepEqual(hotel.enrolment.networks(), []);
+    assert.deepEqual(hotel.enrolment.networks([]), []);
     assert.equal(hotel.management.isManaged(websetupIdentity.address), false, 'websetup is a peer again');
     assert.equal(JSON.parse(readFileSync(join(hotel.dir, ENROLMENT_FILE), 'utf8')).websetup, undefined);
 

@@ -16,7 +16,7 @@ import {
 import { failure, success, type Outcome } from './errors.js';
 import { PersistedJson } from './persisted-json.js';
 import { fetchServerLicense, isConfirmed, type Fetch } from './server-license.js';
-import type { NetworkStatus } from './status.js';
+import type { NetworkStatus, PeerReport } from './status.js';
 import { WebsetupClient, type WebsetupClientOptions } from './websetup-client.js';
 
 /** How long `join` waits for websetup before telling the user it keeps trying in the background. */
@@ -74,7 +74,7 @@ export class EngineEnrolment implements Enrolment {
     return ready.ok ? (ready.value.file.value.server?.baseServers ?? []) : [];
   }
 
-  networks(): NetworkStatus[] {
+  networks(peers: readonly PeerReport[]): NetworkStatus[] {
     const state = this.opened?.file.value;
     const link = state?.websetup;
     if (!link) return [];
@@ -86,6 +86,8 @@ export class EngineEnrolment implements Enrolment {
         dashboardUrl: server?.dashboardUrl || null,
         hostname: link.hostname,
         state: link.pendingCode === undefined ? 'joined' : 'joining',
+        // Websetup is a peer of the overlay: it answers, or not, as any peer does.
+        reach: peers.find((p) => p.address === link.address)?.reach ?? 'offline',
         lastContact: link.lastInitResponse ? new Date(link.lastInitResponse).toISOString() : null,
         managed: {
           addresses: link.pushedAddresses?.length ?? 0,

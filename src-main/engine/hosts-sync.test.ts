@@ -22,7 +22,7 @@ test('the status is pending from a change until the write that holds it is done'
   sync.request();
   writes[0]!.done();
   await new Promise((resolve) => setImmediate(resolve));
-  assert.deepEqual(sync.status, { state: 'synced', reason: '1 names' });
+  assert.deepEqual(sync.status, { state: 'synced', reason: '1 name' });
 
   table = [entry('alpha'), entry('bravo')];
   sync.request();
@@ -59,6 +59,6 @@ test('a failing write stays "failed" across changes, with its reason, until one 
   await new Promise((resolve) => setImmediate(resolve));
   sync.request();
   await new Promise((resolve) => setImmediate(resolve));
-  assert.deepEqual(sync.status, { state: 'synced', reason: '1 names' });
+  assert.deepEqual(sync.status, { state: 'synced', reason: '1 name' });
   sync.stop();
 });

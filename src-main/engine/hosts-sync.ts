@@ -56,7 +56,11 @@ export class HostsFileSync {
       try {
         await this.write(entries);
         // A change during the write means another write, with the file not yet current.
-        if (!this.again) this.setState({ state: 'synced', reason: `${entries.length} names` });
+        if (!this.again)
+          this.setState({
+            state: 'synced',
+            reason: entries.length === 1 ? '1 name' : `${entries.length} names`,
+          });
       } catch (error) {
         const reason = errorText(error);
         if (this.state.reason !== reason) this.log.warn('hosts-sync-failed', { reason });

@@ -71,6 +71,15 @@ export class LanDiscovery {
     ];
   }
 
+  /** Whether beacons go out now, and on which interfaces (`hnet netcheck`). */
+  report(): { beaconing: boolean; interfaces: string[] } {
+    const beaconing = this.timers.length > 0 && (this.v4 !== undefined || this.v6 !== undefined);
+    return {
+      beaconing,
+      interfaces: beaconing ? [...new Set(this.addresses.map((a) => a.interfaceName))] : [],
+    };
+  }
+
   stop(): void {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];

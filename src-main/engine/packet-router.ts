@@ -84,26 +84,30 @@ export class PacketRouter implements PeerLinks {
     }
   }
 
-  /** A datagram on our UDP port: from the base, or from a peer; `key` is endpointKey of its source. */
-  fromUdp(message: Buffer, ip: string, port: number, key: string): void {
+  /**
+   * A datagram on our UDP port: from the base, or from a peer; `key` is endpointKey of its source,
+   * `receivedAt` when the socket read it (round trips are measured to then).
+   */
+  fromUdp(message: Buffer, ip: string, port: number, key: string, receivedAt: number): void {
     const { base, table } = this.parts;
-    if (base.isBaseSource(ip, port)) return base.handleDatagram(message, ip, port);
+    if (base.isBaseSource(ip, port)) return base.handleDatagram(message, ip, port, receivedAt);
     const kind = message[0];
     if (kind === P2P_DATA_KIND) {
       const source = table.source(key);
       if (!source) return this.drops.count('p2p-data-without-hello');
       if (message.length < 2) return this.drops.count('p2p-data-empty');
-      return source.peer.receive(message.subarray(1), performance.now(), source.candidate);
+      return source.peer.receive(message.subarray(1), receivedAt, source.candidate);
     }
-    if (kind === P2P_HELLO || kind === P2P_HELLO_REPLY) return this.fromHello(message, { ip, port }, key);
+    if (kind === P2P_HELLO || kind === P2P_HELLO_REPLY)
+      return this.fromHello(message, { ip, port }, key, receivedAt);
     this.drops.count('p2p-unknown-kind');
   }
 
-  /** DATA the base relayed from `source`. */
-  fromBase(source: Uint8Array, packet: Uint8Array): void {
+  /** DATA the base relayed from `source`, received at `now`. */
+  fromBase(source: Uint8Array, packet: Uint8Array, now = performance.now()): void {
     const peer = this.parts.table.findOrCreate(source);
     if (!peer) return this.drops.count('base-data-not-whitelisted');
-    peer.receive(packet, performance.now(), undefined);
+    peer.receive(packet, now, undefined);
   }
 
   /** A candidate endpoint for `peer` (from the base, a beacon, …), in the socket's form. */
@@ -159,9 +163,8 @@ export class PacketRouter implements PeerLinks {
     return packet.length;
   }
 
-  private fromHello(message: Buffer, from: Endpoint, key: string): void {
-    // Before verifying: the signature check is ours, not the path's, and must not count as RTT.
-    const now = performance.now();
+  /** `now`: when the socket read it, before verifying, which is ours and must not count as RTT. */
+  private fromHello(message: Buffer, from: Endpoint, key: string, now: number): void {
     // Cheap refusals first: verifying a signature costs ~0.3 ms, so a flood of well-formed HELLOs
     // from ids we would refuse anyway, or beyond a budget, must not reach it.
     if (message.length === P2P_HELLO_LENGTH) {
@@ -180,7 +183,7 @@ export class PacketRouter implements PeerLinks {
     const candidate =
       existing?.peer === peer ? existing.candidate : this.candidate(peer, from, 'observed', now);
     table.authenticate(peer, candidate);
-    peer.path.heard(candidate, now);
+    peer.heard(candidate, now);
     if (hello.kind === 'helloReply') return peer.answered(hello.cookie, candidate, now);
     const reply = encodePeerHello('helloReply', this.parts.identity, hello.sender, hello.cookie);
     if (reply.ok) this.parts.udp.send(reply.value, candidate.target);

@@ -80,7 +80,20 @@ describe('path selection', () => {
     );
     assert.equal(run.selector.state, 'direct');
     assert.equal(run.selector.route()?.target, 'pub');
-    assert.equal(run.selector.reason, 'direct via 203.0.113.7:40000 (public, rtt 12 ms)');
+    assert.equal(run.selector.reason, 'direct via 203.0.113.7:40000 (public)');
+  });
+
+  test('the reason holds no figure that goes stale: round trips that change make no new reason', () => {
+    const run = start();
+    run.selector.traffic(run.now);
+    const pub = add(run, publicB);
+    run.advance(TICK, () => 0.3);
+    const reason = run.selector.reason;
+    const transitions = run.transitions.length;
+    for (const rtt of [556, 0.3, 120, 2]) run.selector.answered(pub, rtt, run.now);
+    assert.equal(run.selector.reason, reason);
+    assert.equal(run.transitions.length, transitions, 'no transition, so no log line either');
+    assert.doesNotMatch(reason, /rtt|ms\b/);
   });
 
   test('no answer from any candidate: back to tunnelled, blaming the NATs', () => {
@@ -142,7 +155,7 @@ describe('path selection', () => {
     const lan = add(run, lanB, 'lan');
     run.selector.answered(lan, 40, run.now);
     assert.equal(run.selector.direct, lan, 'LAN wins even when slower');
-    assert.match(run.selector.reason, /^direct via 192\.168\.1\.20:5582 \(LAN, rtt 40 ms\)$/);
+    assert.match(run.selector.reason, /^direct via 192\.168\.1\.20:5582 \(LAN\)$/);
   });
 
   test('with a direct path, the other candidates are retried about every 60 s', () => {

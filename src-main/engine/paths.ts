@@ -55,8 +55,6 @@ export type TransitionListener = (state: PathState, reason: string) => void;
 
 export const endpointKey = (endpoint: Endpoint): string => `${endpoint.ip}|${endpoint.port}`;
 
-const rounded = (ms: number): string => (ms < 10 ? ms.toFixed(1) : ms.toFixed(0));
-
 export class PathSelector<Target> {
   state: PathState = 'idle';
   reason = 'no traffic yet';
@@ -67,7 +65,6 @@ export class PathSelector<Target> {
   private confirmed: Candidate<Target> | undefined;
   /** The direct path that went silent while carrying traffic (degraded until one answers again). */
   private lost: Candidate<Target> | undefined;
-  private stableReason = this.reason;
   private relay: RelayKind = null;
   private lastTrafficAt = -Infinity;
   private wokeAt = -Infinity;
@@ -97,6 +94,11 @@ export class PathSelector<Target> {
     this.restartProbing(now);
     this.evaluate(now);
     return true;
+  }
+
+  /** How traffic reaches the base now (udp, tcp), or null without one. */
+  get relayKind(): RelayKind {
+    return this.relay;
   }
 
   setRelay(relay: RelayKind, now: number): void {
@@ -227,11 +229,11 @@ export class PathSelector<Target> {
       this.restartProbing(now);
     }
     const direct = this.direct;
-    if (direct) {
-      const kind = direct.lan ? 'LAN' : 'public';
-      const rtt = direct.rttMs === undefined ? '' : `, rtt ${rounded(direct.rttMs)} ms`;
-      return this.enter('direct', `direct via ${formatEndpoint(direct.endpoint)} (${kind}`, `${rtt})`);
-    }
+    if (direct)
+      return this.enter(
+        'direct',
+        `direct via ${formatEndpoint(direct.endpoint)} (${direct.lan ? 'LAN' : 'public'})`,
+      );
     const lost = this.lost;
     if (lost && this.roundsLeft > 0) {
       const fallback = this.relay !== null ? 'back to the base' : 'no base to fall back to, still trying it';
@@ -264,11 +266,10 @@ export class PathSelector<Target> {
     );
   }
 
-  private enter(state: PathState, stable: string, detail = ''): void {
-    if (state === this.state && stable === this.stableReason) return;
+  private enter(state: PathState, reason: string): void {
+    if (state === this.state && reason === this.reason) return;
     this.state = state;
-    this.stableReason = stable;
-    this.reason = stable + detail;
-    this.onTransition(state, this.reason);
+    this.reason = reason;
+    this.onTransition(state, reason);
   }
 }

@@ -6,12 +6,31 @@ import type { WhitelistState } from './whitelist.js';
 /** DESIGN.md §3: where a peer's traffic goes right now. */
 export type PathState = 'idle' | 'resolving' | 'tunnelled' | 'probing' | 'direct' | 'degraded';
 
+/**
+ * Whether the peer answers, as measured now, not as remembered:
+ * - `online`: an authenticated packet came from it within the last few seconds;
+ * - `idle`: no traffic either way for a while, the session is kept and nothing says it is gone;
+ * - `unreachable`: we sent and nothing came back (shown within 5 s of the first unanswered packet);
+ * - `offline`: no session (never had one, or it was dropped).
+ */
+export type PeerReach = 'online' | 'idle' | 'unreachable' | 'offline';
+
 /** What the data plane knows about one peer. */
 export interface PeerReport {
   address: string;
+  reach: PeerReach;
+  /**
+   * ISO time of the last answer from the peer, by any path: an authenticated packet, or the reply to
+   * a heartbeat of ours (it echoes that ping's random ident); null if none yet.
+   */
+  lastHeard: string | null;
   path: PathState;
   /** The direct endpoint (`[ip]:port`) when one answered; null while traffic goes via the base. */
   endpoint: string | null;
+  /**
+   * A recent median of real round trips on the path in use (ms), or null when there is no recent
+   * one: never a figure remembered from another path or from minutes ago.
+   */
   rttMs: number | null;
   bytesSent: number;
   bytesReceived: number;
@@ -36,7 +55,11 @@ export interface DataLaneStatus {
 }
 
 export interface BaseStatus {
-  state: 'offline' | 'connecting' | 'connected';
+  /**
+   * `offline`: no base server is configured; `connecting`: trying, not reached yet since the last
+   * change; `unreachable`: configured but not answering (direct peers keep working); `connected`.
+   */
+  state: 'offline' | 'connecting' | 'unreachable' | 'connected';
   /** UDP while the base answers NAT probes, else TCP (PROTOCOL.md §5). */
   transport: 'udp' | 'tcp' | null;
   /** The base server in use, `host:port`. */
@@ -63,6 +86,8 @@ export interface NetworkStatus {
   hostname: string;
   /** `joining` until websetup answers the join code (the device keeps asking every 5 s). */
   state: 'joining' | 'joined';
+  /** Whether websetup itself answers now, measured as for a peer. */
+  reach: PeerReach;
   /** ISO time websetup last confirmed the link. */
   lastContact: string | null;
   /** Whitelist entries and names websetup put here; leaving removes them, the user's own stay. */
@@ -73,7 +98,13 @@ export interface Status {
   version: string;
   address: string;
   hostname: string;
+  /**
+   * `down` after `hnet down` (or Disconnect): the engine keeps running but carries no traffic and
+   * talks to no one until `hnet up`; kept across restarts.
+   */
+  connection: 'up' | 'down';
   base: BaseStatus;
+  /** Every peer but the websetup node of this device's network, which is shown as the server. */
   peers: PeerStatus[];
   whitelist: WhitelistState;
   hosts: HostEntry[];

@@ -49,7 +49,7 @@ class DgramTransport implements UdpTransport {
     this.port = socket.address().port;
     socket.on('message', (message: Buffer, from: RemoteInfo) => {
       const ip = canonicalIp(from.address);
-      onDatagram(message, ip, from.port, endpointKey({ ip, port: from.port }));
+      onDatagram(message, ip, from.port, endpointKey({ ip, port: from.port }), performance.now());
     });
   }
 

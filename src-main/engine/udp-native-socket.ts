@@ -46,6 +46,8 @@ class NativeTransport implements UdpTransport {
   private readonly queuedPackets: Uint8Array[] = [];
   private readonly queuedTargets: Uint8Array[] = [];
   private queued = 0;
+  /** performance.now() less the addon's clock (uv_hrtime, as process.hrtime): both are monotonic. */
+  private readonly clockOffset = performance.now() - Number(process.hrtime.bigint()) / 1e6;
 
   constructor(
     UdpSocket: DataPlaneAddon['UdpSocket'],
@@ -57,7 +59,7 @@ class NativeTransport implements UdpTransport {
     this.socket = new UdpSocket(
       port,
       dualStack,
-      (data, count, oversized) => this.deliver(data, count, oversized),
+      (data, count, oversized, receivedAtMs) => this.deliver(data, count, oversized, receivedAtMs),
       (error) => this.emitError(error),
     );
     this.port = this.socket.port;
@@ -112,8 +114,9 @@ class NativeTransport implements UdpTransport {
     for (let i = 0; i < count; i++) if (errors[i] !== 0) this.sendFailed(errors[i]!);
   };
 
-  private deliver(data: Buffer, count: number, oversized: number): void {
+  private deliver(data: Buffer, count: number, oversized: number, receivedAtMs: number): void {
     for (let i = 0; i < oversized; i++) this.drops.count('udp-receive-oversized');
+    const receivedAt = receivedAtMs + this.clockOffset;
     const { ends } = this.socket;
     let start = 0;
     let failure: { error: unknown } | undefined;
@@ -122,7 +125,7 @@ class NativeTransport implements UdpTransport {
       this.readSource(i);
       // One datagram's exception must not cost the rest of the batch; it surfaces afterwards.
       try {
-        this.onDatagram(data.subarray(start, end), this.lastIp, this.lastPort, this.lastKey);
+        this.onDatagram(data.subarray(start, end), this.lastIp, this.lastPort, this.lastKey, receivedAt);
       } catch (error) {
         failure ??= { error };
       }

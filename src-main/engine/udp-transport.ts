@@ -26,9 +26,17 @@ export interface UdpTarget {
 /**
  * `ip` is canonical text (IPv4 as a dotted quad, a link-local IPv6 with its `%zone`), comparable
  * with endpoints from messages; `key` is its `endpointKey`, reused for a run of datagrams from the
- * same source. The message stays valid after the call.
+ * same source; `receivedAt` is when it was read from the socket (performance.now()), before any
+ * other datagram of its batch was handled, so round trips do not include our own work. The
+ * message stays valid after the call.
  */
-export type DatagramHandler = (message: Buffer, ip: string, port: number, key: string) => void;
+export type DatagramHandler = (
+  message: Buffer,
+  ip: string,
+  port: number,
+  key: string,
+  receivedAt: number,
+) => void;
 
 export interface UdpTransport extends LaneCarrier {
   readonly port: number;

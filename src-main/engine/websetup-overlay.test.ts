@@ -29,7 +29,7 @@ import { WebsetupNode } from '../../src-server/websetup/websetup-node.js';
 import { dataLaneUnavailable } from '../native/lane-availability.js';
 import { DataLane } from './data-lane.js';
 import { createDataPlane, type OpenTun } from './data-plane.js';
-import { Engine } from './engine.js';
+import { Engine, type DataPlane } from './engine.js';
 import { createEnrolment } from './enrolment.js';
 import { ENROLMENT_FILE } from './enrolment-state.js';
 import { createLogger } from './log.js';
@@ -42,6 +42,8 @@ const laneRoutes = mock.method(DataLane.prototype, 'route');
 
 interface Device {
   engine: Engine;
+  /** Its data plane, which reports websetup's peer too (status shows it as the network's server). */
+  plane: DataPlane;
   address: Uint8Array;
   stateDir: string;
   /** What the engine wrote to its TUN device. */
@@ -83,7 +85,7 @@ describe('websetup only from the overlay', () => {
 
   const drops = (device: Device, reason: string): number => device.engine.status().drops?.[reason] ?? 0;
   const peerReport = (device: Device, address: Uint8Array) =>
-    device.engine.status().peers.find((p) => p.address === formatAddress(address));
+    device.plane.peers().find((p) => p.address === formatAddress(address));
 
   async function device(name: string): Promise<Device> {
     const written: Uint8Array[] = [];
@@ -97,6 +99,7 @@ describe('websetup only from the overlay', () => {
       };
     };
     const stateDir = join(dir, name);
+    let plane: DataPlane | undefined;
     const started = await Engine.start({
       config: {
         stateDir,
@@ -110,13 +113,14 @@ describe('websetup only from the overlay', () => {
       },
       log,
       writeHosts: async () => undefined,
-      dataPlane: createDataPlane({ openTun }),
+      dataPlane: (components) => (plane = createDataPlane({ openTun })(components)),
       enrolment: createEnrolment({ retryMs: 200, joinWaitMs: 20_000 }),
     });
     assert.ok(started.ok, started.ok ? '' : started.error.message);
     const engine = started.value;
     const made: Device = {
       engine,
+      plane: plane!,
       address: engine.identity.address,
       stateDir,
       written,
@@ -180,6 +184,17 @@ describe('websetup only from the overlay', () => {
     const fromWebsetup = alpha.written.filter((p) => equalBytes(p.subarray(8, 24), websetupAddress));
     assert.deepEqual(fromWebsetup, [], 'nothing of websetup’s was written where local processes read');
     assert.ok(peerReport(alpha, websetupAddress)?.lastHandshake, 'through a session with websetup');
+    const status = alpha.engine.status();
+    assert.deepEqual(
+      status.networks.map((n) => [n.websetup, n.reach]),
+      [[formatAddress(websetupAddress), 'online']],
+      'websetup is shown as the network’s server, answering',
+    );
+    assert.equal(
+      status.peers.some((p) => p.address === formatAddress(websetupAddress)),
+      false,
+      'and not counted as a peer',
+    );
   });
 
   test('a datagram from the TUN device claiming to be websetup’s is never a command', async () => {

@@ -276,10 +276,23 @@ describe('the data lane between two TUN devices', { skip: laneSkip }, () => {
     assert.deepEqual(b.datagrams, []);
   });
 
+  test('a heartbeat ping from a peer’s source is answered by the lane along its route; the reply is left to JavaScript', async () => {
+    const ident = randomBytes(8);
+    assert.equal(
+      a.socket.send(Uint8Array.from([P2P_DATA, 4, ...ident]), a.socket.sockaddr('127.0.0.1', b.socket.port)!),
+      0,
+    );
+    await eventually('the reply in A’s JavaScript', () => a.datagrams.length === 1);
+    assert.deepEqual(new Uint8Array(a.datagrams[0]!), Uint8Array.from([P2P_DATA, 5, ...ident]));
+    assert.deepEqual(b.datagrams, [], 'B’s JavaScript never saw the ping');
+    a.datagrams.length = 0;
+  });
+
   test('what the lane does not fully handle reaches JavaScript unchanged', async () => {
     const target = a.socket.sockaddr('127.0.0.1', b.socket.port)!;
     const p2p = Uint8Array.of(P2P_DATA);
-    const heartbeat = Uint8Array.from([P2P_DATA, 4, ...randomBytes(8)]);
+    // Not a ping (that the lane answers): a heartbeat reply, whose ident JavaScript checks.
+    const heartbeat = Uint8Array.from([P2P_DATA, 5, ...randomBytes(8)]);
     const otherKey = sealed(
       a.lane.cipher(new Uint8Array(32), new Uint8Array(32), true),
       p2p,
@@ -380,7 +393,7 @@ describe('the data lane between two TUN devices', { skip: laneSkip }, () => {
     try {
       const unknownId = sealed(a.cipher, fromBase(stranger), Uint8Array.from([59, 1]));
       const natOk = Uint8Array.of(NAT_OK);
-      const heartbeat = Uint8Array.from([...fromBase(a.address), 4, ...randomBytes(8)]);
+      const heartbeat = Uint8Array.from([...fromBase(a.address), 5, ...randomBytes(8)]);
       const otherKey = sealed(
         a.lane.cipher(new Uint8Array(32), new Uint8Array(32), true),
         fromBase(a.address),
@@ -408,6 +421,20 @@ describe('the data lane between two TUN devices', { skip: laneSkip }, () => {
         fromSource: 0,
       });
       b.datagrams.length = 0;
+
+      // A ping relayed by the base is answered through the base, as B's route to A says.
+      const ident = randomBytes(8);
+      relay.received.length = 0;
+      relay.send(b, Uint8Array.from([...fromBase(a.address), 4, ...ident]));
+      await eventually('the reply at the base', () => relay.received.length === 1);
+      assert.deepEqual(
+        new Uint8Array(relay.received[0]!),
+        Uint8Array.from([TO_BASE_DATA, ...b.address, ...a.address, 5, ...ident]),
+      );
+      await eventually('the reply, relayed on, in A’s JavaScript', () => a.datagrams.length === 1);
+      assert.deepEqual(b.datagrams, []);
+      a.datagrams.length = 0;
+      relay.received.length = 0;
 
       // Base DATA for a peer whose route is direct is taken too: the peer may be the one relaying.
       routeDirect(b, a);

@@ -174,13 +174,14 @@ export interface DataPlaneAddon {
   ) => TunReaderHandle;
   /**
    * Binds [::]:port with IPv4 mapped (dualStack) or 0.0.0.0:port; throws a NativeError (EADDRINUSE,
-   * EAFNOSUPPORT…). onBatch gets `count` datagrams packed in `data` (see UdpSocketHandle.ends) and
-   * how many were dropped since the last call for exceeding 2048 bytes. Throws ENOTSUP on Windows.
+   * EAFNOSUPPORT…). onBatch gets `count` datagrams packed in `data` (see UdpSocketHandle.ends),
+   * how many were dropped since the last call for exceeding 2048 bytes, and when the batch was read
+   * (libuv's uv_hrtime in ms, the clock of process.hrtime). Throws ENOTSUP on Windows.
    */
   UdpSocket: new (
     port: number,
     dualStack: boolean,
-    onBatch: (data: Buffer, count: number, oversized: number) => void,
+    onBatch: (data: Buffer, count: number, oversized: number, receivedAtMs: number) => void,
     onError: (error: NativeError) => void,
   ) => UdpSocketHandle;
   /**

@@ -1,6 +1,7 @@
-// Browser mode: the engine serves the desktop app's UI on 127.0.0.1 with a per-run token, for
-// machines without Electron (an offline install, a headless box reached over ssh -L). The page
-// talks back over one WebSocket carrying the same bridge Electron's preload exposes.
+// Browser mode: the engine serves the desktop app's UI on 127.0.0.1 with a token, for machines
+// without Electron (an offline install, a headless box reached over ssh -L). The page talks back over
+// one WebSocket carrying the same bridge Electron's preload exposes. Port and token outlive a restart
+// (ui-session.ts), so an open page reconnects by itself once it has checked who answers (/alive).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -17,10 +18,14 @@ import { readRendererFile, rendererDir, securityHeaders } from '../electron/rend
 import { hnetServerCommand, isPrivileged, LocalServerHost } from '../electron/local-server-host.js';
 import { createShellHandlers } from '../electron/shell-handlers.js';
 import { checkCookie, checkSite, newToken, sessionCookie, tokenMatches, type UiAccess } from './access.js';
+import { nonceForm, proveServer, serverKeyFor } from './server-proof.js';
 import { MAX_MESSAGE_BYTES, serveBridge } from './socket-bridge.js';
+import { loadUiSession, saveUiSession, uiSessionFile } from './ui-session.js';
 import { announceUiUrl, forgetUiUrl, uiUrlFile } from './ui-url.js';
 
 export const BRIDGE_PATH = '/bridge';
+/** Answers a nonce with the server's proof, without a cookie (server-proof.ts). */
+export const ALIVE_PATH = '/alive';
 
 // Bounds (docs/decisions.md, "The local listeners under abuse"). The server listens on 127.0.0.1
 // only, so every connection comes from this machine and the peer address tells nothing of who
@@ -50,7 +55,10 @@ export interface UiServerOptions {
   controlSocket: string;
   helperSocket: string;
   log: Logger;
-  /** 0 (the default) picks a free port. */
+  /**
+   * 0 (the default): the port of the last run if it is still free (with its token), else any free
+   * one (with a new token).
+   */
   port?: number;
   /** The built UI; found next to the sources or the build by default. */
   rendererDir?: string;
@@ -104,9 +112,16 @@ export async function serveUi(options: UiServerOptions): Promise<Outcome<UiServe
       ...(localServer ? { startLocalServer: () => localServer.start() } : {}),
     }),
   );
-  const access: UiAccess = { port: 0, token: newToken() };
+  // Filled in once the server listens, before any request can arrive.
+  const access: UiAccess = { port: 0, token: '' };
+  let serverKey = '';
   const headers = (): Record<string, string> =>
-    securityHeaders([`ws://127.0.0.1:${access.port}`, `ws://localhost:${access.port}`]);
+    securityHeaders([
+      `ws://127.0.0.1:${access.port}`,
+      `ws://localhost:${access.port}`,
+      `http://127.0.0.1:${access.port}${ALIVE_PATH}`,
+      `http://localhost:${access.port}${ALIVE_PATH}`,
+    ]);
 
   const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const site = checkSite(req.headers, access.port, false);
@@ -122,6 +137,11 @@ export async function serveUi(options: UiServerOptions): Promise<Outcome<UiServe
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return plain(res, 405, 'Method not allowed.', headers());
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === ALIVE_PATH) {
+      const nonce = url.searchParams.get('nonce') ?? '';
+      if (!nonceForm.test(nonce)) return plain(res, 400, 'Bad nonce.', headers());
+      return plain(res, 200, proveServer(serverKey, nonce), headers());
+    }
     const given = url.searchParams.get('token');
     if (given !== null) {
       if (url.pathname !== '/' || !tokenMatches(access.token, given)) {
@@ -129,7 +149,7 @@ export async function serveUi(options: UiServerOptions): Promise<Outcome<UiServe
         return plain(
           res,
           403,
-          'This link is not valid: hnet makes a new one each time it starts. Open the address it printed last.',
+          'This link is not valid (hnet makes a new one after a reboot, or when its port was taken). Run "hnet ui" for the current one.',
           headers(),
         );
       }
@@ -142,7 +162,7 @@ export async function serveUi(options: UiServerOptions): Promise<Outcome<UiServe
       return plain(
         res,
         401,
-        'Open the hnet UI with the address hnet printed when it started (it carries a one-time token).',
+        'Open the hnet UI with the address "hnet ui" prints (it carries a token).',
         headers(),
       );
     const file = await readRendererFile(dir, url.pathname);
@@ -212,13 +232,29 @@ export async function serveUi(options: UiServerOptions): Promise<Outcome<UiServe
       );
       return;
     }
-    sockets.handleUpgrade(req, socket, head, (ws) => serveBridge(ws, backend));
+    sockets.handleUpgrade(req, socket, head, (ws) => serveBridge(ws, backend, serverKey));
   });
 
-  const listening = await new Promise<Outcome<void>>((resolve) => {
-    server.once('error', (error) => resolve(failure('BadState', `cannot serve the UI: ${errorText(error)}`)));
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve(success(undefined)));
-  });
+  const listen = (port: number) =>
+    new Promise<Outcome<void>>((resolve) => {
+      const failed = (error: Error) =>
+        resolve(failure('BadState', `cannot serve the UI on port ${port}: ${errorText(error)}`));
+      server.once('error', failed);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', failed);
+        resolve(success(undefined));
+      });
+    });
+  const sessionFile = uiSessionFile(options.controlSocket);
+  const saved = await loadUiSession(sessionFile, log);
+  const chosenPort = options.port || 0;
+  let listening = await listen(chosenPort || saved?.port || 0);
+  if (!listening.ok && !chosenPort && saved) {
+    // Whoever holds the port now may have been sent the cookie by a page reconnecting: that token
+    // is done with.
+    log.warn('ui-port-taken', { port: saved.port, reason: `${listening.error.message}; new port and token` });
+    listening = await listen(0);
+  }
   if (!listening.ok) {
     link.close();
     return listening;
@@ -237,8 +273,12 @@ export async function serveUi(options: UiServerOptions): Promise<Outcome<UiServe
   });
   const address = server.address();
   access.port = typeof address === 'object' && address ? address.port : 0;
+  const reused = saved?.port === access.port;
+  access.token = reused ? saved.token : newToken();
+  serverKey = serverKeyFor(access.token);
+  if (!reused) await saveUiSession(sessionFile, { port: access.port, token: access.token }, log);
   const url = `http://127.0.0.1:${access.port}/?token=${access.token}`;
-  log.info('ui-ready', { port: access.port });
+  log.info('ui-ready', { port: access.port, sameAddressAsLastRun: reused });
   const urlFile = await announceUiUrl(url, uiUrlFile(options.controlSocket), log);
 
   return success({

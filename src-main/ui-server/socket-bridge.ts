@@ -16,7 +16,8 @@ const requestSchema = object({
   params: optional((value: unknown): Checked<unknown> => ({ ok: true, value })),
 });
 
-export function serveBridge(socket: WebSocket, backend: BridgeBackend): void {
+/** `serverKey`: sent first, for the page to check who answers before it reconnects (server-proof.ts). */
+export function serveBridge(socket: WebSocket, backend: BridgeBackend, serverKey: string): void {
   let inFlight = 0;
   const send = (message: SocketMessage): void => {
     if (socket.readyState !== socket.OPEN) return;
@@ -27,6 +28,7 @@ export function serveBridge(socket: WebSocket, backend: BridgeBackend): void {
     socket.send(JSON.stringify(message));
   };
   const forward = (event: BridgeEvent): void => send(event);
+  send({ serverKey });
   const stop = backend.onEvent(forward);
   for (const event of backend.replay()) forward(event);
 

@@ -38,8 +38,8 @@ export async function announceUiUrl(
   }
   const origin = `${new URL(url).origin}/`;
   const where = saved
-    ? `its one-time link is in ${saved}, readable by this user only: "hnet ui" prints it`
-    : `its one-time link could not be saved to ${file} (see the log)`;
+    ? `its link, with the token, is in ${saved}, readable by this user only: "hnet ui" prints it`
+    : `its link, with the token, could not be saved to ${file} (see the log)`;
   out.write(`hnet: the UI is at ${out.isTTY ? url : `${origin} (${where})`}\n`);
   return saved;
 }

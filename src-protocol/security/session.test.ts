@@ -605,17 +605,36 @@ describe('forward secrecy', () => {
 });
 
 describe('heartbeat', () => {
-  test('a ping is answered in clear and its reply gives the latency', () => {
+  test('a ping is answered in clear and its reply gives the round trip, once', () => {
     const a = side(alice, bob, HNET_FLAGS);
     const b = side(bob, alice, HNET_FLAGS);
     const ping = a.session.heartbeat(1000);
     assert.equal(ping[0], 4);
-    const reply = b.session.receive(ping, 1010).packets;
+    const answer = b.session.receive(ping, 1010);
+    assert.equal(answer.authentic, undefined, 'a ping proves nothing about who sent it');
+    const reply = answer.packets;
     assert.deepEqual(reply[0]?.subarray(1), ping.subarray(1));
-    a.session.receive(reply[0]!, 1042);
-    assert.equal(a.session.status.latencyMs, 42);
+    const received = a.session.receive(reply[0]!, 1042);
+    assert.deepEqual(received.roundTrip, { sentAt: 1000, ms: 42 });
+    assert.equal(received.authentic, undefined, 'in clear: an answer, not proof of who answered');
+    assert.equal(a.session.receive(reply[0]!, 1050).roundTrip, undefined, 'a repeat counts once');
     const unsolicited = Uint8Array.from([5, 1, 2, 3, 4, 5, 6, 7, 8]);
-    a.session.receive(unsolicited, 2000);
-    assert.equal(a.session.status.latencyMs, 42);
+    assert.equal(a.session.receive(unsolicited, 2000).roundTrip, undefined);
+  });
+
+  test('a slow reply still counts after a newer ping was sent, and answers for the ones before it', () => {
+    const a = side(alice, bob, HNET_FLAGS);
+    const b = side(bob, alice, HNET_FLAGS);
+    const first = a.session.heartbeat(1000);
+    const second = a.session.heartbeat(1500);
+    const third = a.session.heartbeat(2000);
+    const replyTo = (ping: Uint8Array) => b.session.receive(ping, 0).packets[0]!;
+    assert.deepEqual(a.session.receive(replyTo(second), 2100).roundTrip, { sentAt: 1500, ms: 600 });
+    assert.equal(
+      a.session.receive(replyTo(first), 2150).roundTrip,
+      undefined,
+      'overtaken: a stale duplicate',
+    );
+    assert.deepEqual(a.session.receive(replyTo(third), 2200).roundTrip, { sentAt: 2000, ms: 200 });
   });
 });

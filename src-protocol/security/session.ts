@@ -7,7 +7,7 @@
 //   session.send(payload, now, into?) → { packets, error? } queues and starts a handshake without keys
 //   session.receive(packet, now)  → { deliver, packets, error?, event? }
 //   session.tick(now)             → { packets }           retries, rekeying, silence, expiry
-//   session.heartbeat(now)        → a ping packet; the reply sets status.latencyMs
+//   session.heartbeat(now)        → a ping packet; its reply's receive() carries the round trip
 //   session.status                → what the CLI and GUI show
 //
 // Better than stock, on the wire the same: as initiator, hello #3 goes out BEFORE the queued data;
@@ -47,6 +47,11 @@ export const MAX_QUEUED = 64;
 const QUEUE_TTL_MS = 10_000;
 /** Incoming packets held for hello #3. */
 export const MAX_HELD = 32;
+/**
+ * Heartbeats awaiting a reply: more than one, so a retry sent before a slow reply arrived does not
+ * make that reply (and the proof that the peer answers) count for nothing.
+ */
+export const MAX_PENDING_HEARTBEATS = 4;
 
 export type SessionEvent = 'established' | 'rekeyed';
 
@@ -79,6 +84,10 @@ export interface ReceiveResult {
   packets: Uint8Array[];
   error?: ProtocolError;
   event?: SessionEvent;
+  /** The packet proved to come from the peer: data that opened, or a fresh handshake hello. */
+  authentic?: true;
+  /** The packet answered one of our heartbeats: when that one was sent, and the round trip (ms). */
+  roundTrip?: { sentAt: number; ms: number };
 }
 
 export interface SessionStatus {
@@ -88,7 +97,6 @@ export interface SessionStatus {
   lastHandshakeAt: number | undefined;
   peerFlags: bigint | undefined;
   extensions: Extensions;
-  latencyMs: number | undefined;
   queued: number;
 }
 
@@ -132,8 +140,8 @@ export class SecuritySession {
   private held: Uint8Array[] = [];
   private holdUntil = -Infinity;
   private readonly received = new Uint8Array(MAX_DATA_PAYLOAD);
-  private pendingHeartbeat: { ident: Uint8Array; sentAt: number } | undefined;
-  private latencyMs: number | undefined;
+  /** Our heartbeats awaiting a reply, oldest first. */
+  private readonly pendingHeartbeats: { ident: Uint8Array; sentAt: number }[] = [];
 
   constructor(options: SessionOptions) {
     this.own = options.own;
@@ -154,7 +162,6 @@ export class SecuritySession {
       lastHandshakeAt: this.lastHandshakeAt,
       peerFlags: this.peerFlags,
       extensions: this.extensions,
-      latencyMs: this.latencyMs,
       queued: this.queue.length,
     };
   }
@@ -205,12 +212,15 @@ export class SecuritySession {
         return this.receiveHello(packet, now);
       case 'heartbeat-ping':
         return { deliver: [], packets: [encodeHeartbeat(HEARTBEAT_REPLY, kind.ident)] };
-      case 'heartbeat-reply':
-        if (this.pendingHeartbeat && equalBytes(this.pendingHeartbeat.ident, kind.ident)) {
-          this.latencyMs = now - this.pendingHeartbeat.sentAt;
-          this.pendingHeartbeat = undefined;
-        }
-        return { deliver: [], packets: [] };
+      case 'heartbeat-reply': {
+        const pending = this.pendingHeartbeats;
+        const index = pending.findIndex((p) => equalBytes(p.ident, kind.ident));
+        if (index < 0) return { deliver: [], packets: [] };
+        const { sentAt } = pending[index]!;
+        // Older ones were lost or overtaken: their replies would only be late duplicates.
+        pending.splice(0, index + 1);
+        return { deliver: [], packets: [], roundTrip: { sentAt, ms: now - sentAt } };
+      }
     }
   }
 
@@ -235,17 +245,22 @@ export class SecuritySession {
     return { packets };
   }
 
-  /** A heartbeat ping; when its reply comes back, `status.latencyMs` holds the round trip. */
+  /**
+   * A heartbeat ping sent at `now`; `receive` of its reply returns the round trip. Its ident is
+   * random, so an answer proves that someone who saw this ping replied, though not who (the reply
+   * is in clear, as on stock peers).
+   */
   heartbeat(now: number): Uint8Array {
     const ident = new Uint8Array(HEARTBEAT_IDENT_LENGTH);
     this.random(ident);
-    this.pendingHeartbeat = { ident, sentAt: now };
+    if (this.pendingHeartbeats.length >= MAX_PENDING_HEARTBEATS) this.pendingHeartbeats.shift();
+    this.pendingHeartbeats.push({ ident, sentAt: now });
     return encodeHeartbeat(HEARTBEAT_PING, ident);
   }
 
   private receiveData(packet: Uint8Array, now: number): ReceiveResult {
     const opened = this.open(packet, now, this.received);
-    if (opened.ok) return { deliver: [opened.payload], packets: [] };
+    if (opened.ok) return { deliver: [opened.payload], packets: [], authentic: true };
     if (opened.error.kind === 'Replayed') return { deliver: [], packets: [], error: opened.error };
     if (now < this.holdUntil) {
       // Most likely sealed under the keys hello #3 is about to complete: keep it for then.
@@ -279,7 +294,7 @@ export class SecuritySession {
           error: fail('Replayed', 'An old handshake hello #1 was replayed; ignored.').error,
         };
       this.holdUntil = now + HOLD_FOR_HELLO3_MS;
-      return { deliver: [], packets: [this.hello(2, hello.senderSeq)] };
+      return { deliver: [], packets: [this.hello(2, hello.senderSeq)], authentic: true };
     }
     if (hello.echoedSeq !== this.helloSeq.value) {
       // Replayed, or overtaken by another handshake that completed first: stock drops it silently.
@@ -339,7 +354,7 @@ export class SecuritySession {
     }
     this.held = [];
     this.holdUntil = -Infinity;
-    return { deliver, packets, event };
+    return { deliver, packets, event, authentic: true };
   }
 
   private open(

@@ -10,6 +10,7 @@ import type { BaseServerConfig } from './config.js';
 import type { ClientConnection } from './connection.js';
 import { DeviceAddresses } from './device-addresses.js';
 import { BaseMetrics, renderPrometheus, type Counters, type Gauges } from './metrics.js';
+import { NetcheckReflector } from './netcheck-reflector.js';
 import { Relay } from './relay.js';
 import { StatusHttp, type StatusSource } from './status-http.js';
 import { TcpListener } from './tcp-listener.js';
@@ -33,7 +34,7 @@ export interface DeviceStatus {
 }
 
 export interface BaseStatus extends Gauges {
-  listening: { tcp: string[]; udp: string[]; metrics: string | null };
+  listening: { tcp: string[]; udp: string[]; netcheckUdp: string | null; metrics: string | null };
   counters: Counters;
   interests: number;
   devices: DeviceStatus[];
@@ -65,6 +66,7 @@ export class BaseServer implements StatusSource {
     private readonly metrics: BaseMetrics,
     private readonly tcp: TcpListener,
     private readonly udp: UdpListener,
+    private readonly netcheck: NetcheckReflector,
   ) {
     this.sweeper = setInterval(() => this.sweep(Date.now()), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
@@ -78,23 +80,43 @@ export class BaseServer implements StatusSource {
     const authenticator = new Authenticator(registry, metrics);
 
     let lastUdpErrorLog = -Infinity;
+    const onUdpError = (error: Error): void => {
+      // Send errors (an unreachable network, a firewall) can come once per packet: count them all,
+      // log a sample.
+      metrics.drop('udp_send_failed');
+      const now = Date.now();
+      if (now - lastUdpErrorLog < UDP_ERROR_LOG_INTERVAL_MS) return;
+      lastUdpErrorLog = now;
+      log(`UDP error: ${error.message}`);
+    };
     // The UDP handler needs the relay, which needs the bound sockets: bind first, attach after.
     let onPacket: UdpPacketHandler = () => {};
     const udp = await UdpListener.bind(
       config.udp,
       (index, packet, from) => onPacket(index, packet, from),
-      (error) => {
-        // Send errors (an unreachable network, a firewall) can come once per packet: count them all,
-        // log a sample.
-        metrics.drop('udp_send_failed');
-        const now = Date.now();
-        if (now - lastUdpErrorLog < UDP_ERROR_LOG_INTERVAL_MS) return;
-        lastUdpErrorLog = now;
-        log(`UDP error: ${error.message}`);
-      },
+      onUdpError,
     );
+    const netcheckAt =
+      config.netcheckUdp === undefined && config.udp[0]
+        ? { ip: config.udp[0].ip, port: 0 }
+        : config.netcheckUdp;
+    let netcheck: NetcheckReflector;
+    try {
+      netcheck = await NetcheckReflector.bind(netcheckAt ?? undefined, metrics, onUdpError);
+    } catch (error) {
+      udp.close();
+      throw error;
+    }
     const relay = new Relay(registry, udp, metrics, config.limits.natMappingFreshMs);
-    const udpMessages = new UdpMessages({ registry, authenticator, addresses, relay, metrics, udp });
+    const udpMessages = new UdpMessages({
+      registry,
+      authenticator,
+      addresses,
+      relay,
+      metrics,
+      udp,
+      netcheck,
+    });
     onPacket = (index, packet, from) => udpMessages.packet(index, packet, from);
 
     const events = eventLog(log);
@@ -134,11 +156,15 @@ export class BaseServer implements StatusSource {
           log: events,
         }),
         udp,
+        netcheck,
       );
       if (config.metrics) server.http = await StatusHttp.listen(config.metrics, server, events);
     } catch (error) {
       if (server) await server.close();
-      else udp.close();
+      else {
+        udp.close();
+        netcheck.close();
+      }
       throw error;
     }
     log(server.describe());
@@ -153,6 +179,11 @@ export class BaseServer implements StatusSource {
     return this.udp.addresses;
   }
 
+  /** The UDP address that answers only netcheck probes, if any. */
+  get netcheckAddress(): Endpoint | undefined {
+    return this.netcheck.address;
+  }
+
   get metricsAddress(): Endpoint | undefined {
     return this.http?.address;
   }
@@ -161,7 +192,8 @@ export class BaseServer implements StatusSource {
     const list = (endpoints: Endpoint[]) => endpoints.map(formatEndpoint).join(', ');
     const metrics = this.http ? `, metrics on http://${formatEndpoint(this.http.address)}/metrics` : '';
     const advertise = this.config.advertiseIp ? `, advertising ${this.config.advertiseIp}` : '';
-    return `base server listening on TCP ${list(this.tcpAddresses)} and UDP ${list(this.udpAddresses)}${advertise}${metrics}`;
+    const netcheck = this.netcheckAddress ? ` (netcheck UDP ${formatEndpoint(this.netcheckAddress)})` : '';
+    return `base server listening on TCP ${list(this.tcpAddresses)} and UDP ${list(this.udpAddresses)}${netcheck}${advertise}${metrics}`;
   }
 
   private sweep(now: number): void {
@@ -213,6 +245,7 @@ export class BaseServer implements StatusSource {
       listening: {
         tcp: this.tcpAddresses.map(formatEndpoint),
         udp: this.udpAddresses.map(formatEndpoint),
+        netcheckUdp: this.netcheckAddress ? formatEndpoint(this.netcheckAddress) : null,
         metrics: this.http ? formatEndpoint(this.http.address) : null,
       },
       counters: this.metrics.counters,
@@ -227,6 +260,7 @@ export class BaseServer implements StatusSource {
     this.tcp.close();
     for (const connection of [...this.registry.allConnections()]) connection.close('shutdown');
     this.udp.close();
+    this.netcheck.close();
     await this.http?.close();
   }
 }

@@ -19,6 +19,12 @@ export interface BaseServerConfig {
    * wildcard one advertises the address the client reached over TCP.
    */
   advertiseIp: string | undefined;
+  /**
+   * The extra UDP socket that answers hnet's netcheck probe (netcheck-reflector.ts), never named in
+   * STATE. Unset: on the first UDP address's IP, at a port the kernel picks (the probe's answers
+   * name it); null: none.
+   */
+  netcheckUdp?: Endpoint | null;
   /** Where /metrics and /status are served over HTTP; unset turns them off. */
   metrics: Endpoint | undefined;
   limits: BaseLimits;
@@ -44,6 +50,10 @@ Runs the base server: peers register over TCP, punch NAT holes over UDP, and rel
   --udp HOST:PORT        UDP listen address, repeatable up to ${MAX_UDP_LISTENERS}; the first answers NAT_INIT
                          (default 0.0.0.0:${DEFAULT_UDP_PORT})
   --advertise IP         public IP announced in STATE (default: the address the client reached)
+  --netcheck-udp HOST:PORT
+                         a second UDP address, never announced in STATE, where "hnet netcheck" compares
+                         what two ports see of a device's NAT (default: the first --udp's IP, any port)
+  --no-netcheck-udp      no second UDP address (hnet netcheck then cannot judge NAT mapping)
   --metrics HOST:PORT    HTTP /metrics (Prometheus) and /status (JSON) (default 127.0.0.1:${DEFAULT_METRICS_PORT})
   --no-metrics           do not serve metrics
   --max-connections N    TCP connections at once (default ${defaultLimits.maxConnections}, lowered to what the
@@ -91,6 +101,8 @@ export const baseOptions = {
   tcp: { type: 'string', multiple: true },
   udp: { type: 'string', multiple: true },
   advertise: { type: 'string' },
+  'netcheck-udp': { type: 'string' },
+  'no-netcheck-udp': { type: 'boolean' },
   metrics: { type: 'string' },
   'no-metrics': { type: 'boolean' },
   'max-connections': { type: 'string' },
@@ -131,6 +143,14 @@ export function parseBaseOptions(argv: readonly string[]): ConfigResult<BaseServ
     advertiseIp = parsed.value.ip;
   }
 
+  let netcheckUdp: Endpoint | null | undefined;
+  if (values['no-netcheck-udp']) netcheckUdp = null;
+  else if (values['netcheck-udp'] !== undefined) {
+    const parsed = parseListenAddress(values['netcheck-udp'], '--netcheck-udp');
+    if (!parsed.ok) return parsed;
+    netcheckUdp = parsed.value;
+  }
+
   let metrics: Endpoint | undefined;
   if (!values['no-metrics']) {
     const parsed = parseListenAddress(values.metrics ?? `127.0.0.1:${DEFAULT_METRICS_PORT}`, '--metrics');
@@ -157,5 +177,15 @@ export function parseBaseOptions(argv: readonly string[]): ConfigResult<BaseServ
     apply(parsed.value);
   }
 
-  return { ok: true, value: { tcp: tcp.value, udp: udp.value, advertiseIp, metrics, limits } };
+  return {
+    ok: true,
+    value: {
+      tcp: tcp.value,
+      udp: udp.value,
+      advertiseIp,
+      ...(netcheckUdp === undefined ? {} : { netcheckUdp }),
+      metrics,
+      limits,
+    },
+  };
 }

@@ -51,6 +51,11 @@ export class UdpListener {
     this.sockets[0]!.send(bytes, offset, length, port, address);
   }
 
+  /** Sends `bytes` from the socket with this index (an answer leaves where its question came in). */
+  sendFrom(socketIndex: number, bytes: Uint8Array, port: number, address: string): void {
+    this.sockets[socketIndex]?.send(bytes, port, address);
+  }
+
   close(): void {
     for (const socket of this.sockets) socket.close();
   }

@@ -1,5 +1,5 @@
 // What the base does with each UDP packet: NAT_INIT (learn the client's NAT-observed endpoint and
-// answer NAT_OK), NAT_OK_CONFIRM, and DATA from a bound source.
+// answer NAT_OK), NAT_OK_CONFIRM, DATA from a bound source, and hnet's netcheck probe.
 import type { RemoteInfo } from 'node:dgram';
 import {
   decodePeerToBase,
@@ -15,6 +15,7 @@ import type { ClientRegistry } from './client-registry.js';
 import { idKey, type UdpBinding } from './connection.js';
 import type { DeviceAddresses } from './device-addresses.js';
 import type { BaseMetrics } from './metrics.js';
+import type { NetcheckReflector } from './netcheck-reflector.js';
 import type { Relay } from './relay.js';
 import type { UdpListener } from './udp-listener.js';
 
@@ -31,6 +32,7 @@ export interface UdpMessageDeps {
   relay: Relay;
   metrics: BaseMetrics;
   udp: UdpListener;
+  netcheck: NetcheckReflector;
 }
 
 export class UdpMessages {
@@ -41,7 +43,12 @@ export class UdpMessages {
   packet(socketIndex: number, packet: Buffer, from: RemoteInfo): void {
     const now = Date.now();
     if (packet[0] === PEER_TO_BASE_DATA_CODE) this.data(packet, from, now);
-    else this.signed(socketIndex, packet, from, now);
+    else if (
+      !this.deps.netcheck.take(packet, from, (answer, port, address) =>
+        this.deps.udp.sendFrom(socketIndex, answer, port, address),
+      )
+    )
+      this.signed(socketIndex, packet, from, now);
   }
 
   private data(packet: Buffer, from: RemoteInfo, now: number): void {

@@ -2,6 +2,7 @@
 
 #if !defined(_WIN32)
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -23,6 +24,10 @@ constexpr size_t kFromBaseFraming = 1 + kAddressBytes;
 constexpr size_t kMaxToBaseData = 1994;
 // Where seq ‖ nextHeader ‖ payload starts so that the payload sits right after a 40-byte header.
 constexpr size_t kPlainAt = kIpv6HeaderBytes - 1 - kSeqBytes;
+// PROTOCOL.md §3: heartbeat ping 0x04 ‖ ident(8), answered in clear by 0x05 ‖ the same ident.
+constexpr uint8_t kHeartbeatPing = 0x04;
+constexpr uint8_t kHeartbeatReply = 0x05;
+constexpr size_t kHeartbeatBytes = 9;
 
 }  // namespace
 
@@ -115,8 +120,11 @@ bool LaneRouter::TakeDatagram(const uint8_t* datagram, size_t length, const stru
   if (datagram[0] != kP2pData) return false;
   size_t source_index = 0;
   LaneRoute* route = FindBySource(source, source_index);
-  return route != nullptr && Deliver(*route, datagram + kP2pFraming, length - kP2pFraming,
-                                     &route->from_source[source_index]);
+  if (route == nullptr) return false;
+  const uint8_t* packet = datagram + kP2pFraming;
+  size_t packet_length = length - kP2pFraming;
+  return AnswerHeartbeat(*route, packet, packet_length) ||
+         Deliver(*route, packet, packet_length, &route->from_source[source_index]);
 }
 
 // Taken whether or not the route is relayed: the peer may reach us only through the base while we
@@ -124,7 +132,35 @@ bool LaneRouter::TakeDatagram(const uint8_t* datagram, size_t length, const stru
 bool LaneRouter::TakeRelayed(const uint8_t* datagram, size_t length) {
   if (length <= kFromBaseFraming || datagram[0] != kFromBaseData) return false;
   LaneRoute* route = FindRoute(datagram + 1);
-  return route != nullptr && Deliver(*route, datagram + kFromBaseFraming, length - kFromBaseFraming, nullptr);
+  if (route == nullptr) return false;
+  const uint8_t* packet = datagram + kFromBaseFraming;
+  size_t packet_length = length - kFromBaseFraming;
+  return AnswerHeartbeat(*route, packet, packet_length) || Deliver(*route, packet, packet_length, nullptr);
+}
+
+bool LaneRouter::AnswerHeartbeat(const LaneRoute& route, const uint8_t* packet, size_t length) {
+  if (length != kHeartbeatBytes || packet[0] != kHeartbeatPing || udp_fd_ < 0) return false;
+  size_t framing = 0;
+  // The reply takes the peer's route, as every packet JavaScript sends it does.
+  const SendTarget* target = TargetOf(route, 0, framing);
+  if (target == nullptr || target->address.ss_family != udp_family_) return false;
+  std::array<uint8_t, kToBaseFraming + kHeartbeatBytes> reply{};
+  if (framing == kP2pFraming) {
+    reply[0] = kP2pData;
+  } else {
+    reply[0] = kToBaseData;
+    std::memcpy(reply.data() + 1, own_.data(), kAddressBytes);
+    std::memcpy(reply.data() + 1 + kAddressBytes, route.peer.data(), kAddressBytes);
+  }
+  reply[framing] = kHeartbeatReply;
+  std::memcpy(reply.data() + framing + 1, packet + 1, kHeartbeatBytes - 1);
+  ssize_t sent = 0;
+  do {
+    sent = sendto(udp_fd_, reply.data(), framing + kHeartbeatBytes, 0,
+                  reinterpret_cast<const struct sockaddr*>(&target->address), target->length);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) CountSendError(errno);
+  return true;
 }
 
 bool LaneRouter::Deliver(LaneRoute& route, const uint8_t* packet, size_t length, uint64_t* from_source) {

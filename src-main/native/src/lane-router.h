@@ -87,8 +87,8 @@ class LaneRouter {
   void DetachTun(const void* owner);
 
   // A datagram received on the attached socket (a peer's P2P DATA from one of its sources, or base
-  // DATA from a relay source): true when the lane took it (written to TUN, or dropped as a replay),
-  // false to leave it to JavaScript.
+  // DATA from a relay source): true when the lane took it (written to TUN, dropped as a replay, or a
+  // heartbeat ping it answered), false to leave it to JavaScript.
   bool TakeDatagram(const uint8_t* datagram, size_t length, const struct sockaddr_storage& from);
   // A packet read from TUN: true when the lane took it (queued for sending; its bytes are then
   // overwritten), false to leave it to JavaScript. Call Flush once the batch is through.
@@ -104,6 +104,9 @@ class LaneRouter {
   LaneRoute* FindBySource(const SourceKey& source, size_t& index);
   // Base DATA from a relay source: true when taken, as TakeDatagram.
   bool TakeRelayed(const uint8_t* datagram, size_t length);
+  // A heartbeat ping in the peer's security packet is answered at once, the way JavaScript would
+  // answer it, so its round trip is the path's and not a wake-up of JavaScript: true when answered.
+  bool AnswerHeartbeat(const LaneRoute& route, const uint8_t* packet, size_t length);
   // Opens the peer's security packet and writes the rebuilt IPv6 packet to TUN: true when taken.
   // from_source: the count of the source it came by, nullptr when the base relayed it.
   bool Deliver(LaneRoute& route, const uint8_t* packet, size_t length, uint64_t* from_source);

@@ -277,15 +277,17 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
         ReportError(err, "recvmmsg");
         return;
       }
+      // Before the lane and JS spend any time on them: round trips are measured from here.
+      double received_at_ms = static_cast<double>(uv_hrtime()) / 1e6;
       budget -= static_cast<unsigned>(received);
-      if (!Deliver(static_cast<unsigned>(received))) return;
+      if (!Deliver(static_cast<unsigned>(received), received_at_ms)) return;
       // Fewer than asked for: the queue is empty, and asking again would only return EAGAIN.
       if (static_cast<unsigned>(received) < wanted) return;
     }
   }
 
   // False when JS threw or closed the socket: stop draining.
-  bool Deliver(unsigned received) {
+  bool Deliver(unsigned received, double received_at_ms) {
     Napi::Env env = Env();
     size_t total = 0;
     unsigned count = 0;
@@ -319,7 +321,8 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     }
     unsigned oversized = oversized_;
     oversized_ = 0;
-    return CallJs(on_batch_, {data, Napi::Number::New(env, count), Napi::Number::New(env, oversized)});
+    return CallJs(on_batch_, {data, Napi::Number::New(env, count), Napi::Number::New(env, oversized),
+                              Napi::Number::New(env, received_at_ms)});
   }
 
   void ReportError(int err, const char* operation) {

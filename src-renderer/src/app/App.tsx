@@ -1,10 +1,12 @@
-// The window: this device's status on top, then one view at a time.
+// The window: the link to the engine if it is broken, this device's status, then one view at a time.
+// Without a live engine everything below the banner is greyed out: it is what hnet said last, not now.
 import { uiViews, type UiView } from '../../../src-main/electron/ui-views.js';
 import { HelperOffer } from '../features/helper/HelperOffer.js';
 import { HostsEditor } from '../features/hosts/HostsEditor.js';
 import { NetworksView } from '../features/networks/NetworksView.js';
 import { PeersTable } from '../features/peers/PeersTable.js';
 import { SetupServerDialog } from '../features/setup-server/SetupServerDialog.js';
+import { EngineBanner } from '../features/status/EngineBanner.js';
 import { OwnStatus } from '../features/status/OwnStatus.js';
 import { WhitelistEditor } from '../features/whitelist/WhitelistEditor.js';
 import { useApp } from './app-store.js';
@@ -20,6 +22,8 @@ const views: Record<UiView, { title: string; View: () => React.ReactNode }> = {
 export function App() {
   const view = useApp((s) => s.view);
   const ready = useApp((s) => s.status !== undefined);
+  // Set exactly while the link is down and the page shows a status from before (app-store.ts).
+  const stale = useApp((s) => s.lostAt !== undefined);
   const { View } = views[view];
   return (
     <main>
@@ -38,9 +42,12 @@ export function App() {
           ))}
         </nav>
       </header>
-      <OwnStatus />
-      <HelperOffer />
-      {ready && <View />}
+      <EngineBanner />
+      <div className={stale ? 'live stale' : 'live'} data-stale={stale}>
+        <OwnStatus />
+        <HelperOffer />
+        {ready && <View />}
+      </div>
     </main>
   );
 }

@@ -1,4 +1,5 @@
-// The UI's state: what the engine last reported, the link to it, and the helper's state. Every
+// The UI's state: what the engine last reported, the link to it (and since when the status on screen
+// is old news), and the helper's state. Every
 // change the user makes goes through `run`, which remembers the last failure per feature so each
 // view can show its own sentence next to the control that caused it.
 import { create } from 'zustand';
@@ -12,6 +13,7 @@ import type {
 } from '../../../src-main/electron/ipc-schema.js';
 import type { Status } from '../../../src-main/engine/status.js';
 import type { UiBridge } from '../bridge/ui-bridge.js';
+import { sentence } from '../lib/format.js';
 
 export type Feedback = { kind: 'error' | 'done'; text: string } | undefined;
 
@@ -19,6 +21,8 @@ export interface AppState {
   bridge: UiBridge | undefined;
   link: LinkState;
   status: Status | undefined;
+  /** When the link to the engine was lost while a status was shown; undefined while it is up. */
+  lostAt: number | undefined;
   view: UiView;
   helper: HelperState | undefined;
   feedback: Record<string, Feedback>;
@@ -38,6 +42,7 @@ export const useApp = create<AppState>()((set, get) => ({
   bridge: undefined,
   link: { state: 'connecting', reason: 'connecting to the hnet engine' },
   status: undefined,
+  lostAt: undefined,
   view: 'peers',
   helper: undefined,
   feedback: {},
@@ -72,18 +77,17 @@ export const useApp = create<AppState>()((set, get) => ({
   },
 }));
 
-/** Messages from the engine are clauses ("bad address: …"); the UI shows sentences. */
-export function sentence(message: string): string {
-  const text = message.charAt(0).toUpperCase() + message.slice(1);
-  return /[.!?]$/.test(text) ? text : `${text}.`;
-}
-
 export function attachBridge(bridge: UiBridge): () => void {
   useApp.setState({ bridge });
   return bridge.onEvent((event) => {
     if (event.event === 'link') {
-      useApp.setState({ link: event.link });
-      if (event.link.state === 'up') void useApp.getState().refreshHelper();
+      const { status, lostAt } = useApp.getState();
+      const up = event.link.state === 'up';
+      useApp.setState({
+        link: event.link,
+        lostAt: up || status === undefined ? undefined : (lostAt ?? Date.now()),
+      });
+      if (up) void useApp.getState().refreshHelper();
     }
     if (event.event === 'status') useApp.setState({ status: event.update.status });
     if (event.event === 'show') useApp.setState({ view: event.view });

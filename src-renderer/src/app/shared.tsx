@@ -1,4 +1,6 @@
-// Small pieces several features use: an address with its copy button, and a feature's last message.
+// Small pieces several features use: an address with its copy button, a feature's last message, and
+// a ticking clock.
+import { useEffect, useState } from 'react';
 import { useApp } from './app-store.js';
 
 export function CopyableAddress({ address, feature }: { address: string; feature: string }) {
@@ -26,4 +28,14 @@ export function FeedbackLine({ feature }: { feature: string }) {
       {feedback.text}
     </p>
   );
+}
+
+/** The time now, ticking every `intervalMs`, so "12 s ago" ages between status updates. */
+export function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
 }

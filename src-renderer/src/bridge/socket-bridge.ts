@@ -1,6 +1,9 @@
-// Browser mode's bridge: calls and events over one WebSocket to the engine that served the page.
-// The page's cookie authenticates it. When the socket drops (the engine restarted), calls in
-// flight fail with a sentence and the bridge reconnects.
+// Browser mode's bridge: calls and events over one WebSocket to the hnetd that served the page, which
+// the page's cookie authenticates. When the socket drops (hnetd stopped or restarts), calls in flight
+// fail with a sentence, the page is told at once, and the bridge reconnects by itself: hnetd keeps
+// its port and token across restarts. Before reconnecting, which sends the cookie again, it checks
+// that what answers is that hnetd (server-proof.ts), so another program that took the port meanwhile
+// is never sent the cookie.
 import type {
   BridgeEvent,
   BridgeOutcome,
@@ -8,14 +11,29 @@ import type {
   LinkState,
   SocketMessage,
 } from '../../../src-main/electron/ipc-schema.js';
+import { whoAnswers } from './server-proof.js';
 
 const RETRY_MS = 1000;
 
-export function connectSocketBridge(url: string): HnetBridge {
+type Down = Extract<LinkState, { state: 'down' }>;
+const lost: Down = {
+  state: 'down',
+  reason: 'the connection to hnet closed (it stopped, or is restarting); this page reconnects by itself',
+};
+const stranger = (host: string): Down => ({
+  state: 'down',
+  reason:
+    `something other than the hnet that opened this page answers at ${host} (hnet started afresh, ` +
+    'or another program took its port); run "hnet ui" for its current address',
+});
+
+/** `origin`: the page's own, e.g. http://127.0.0.1:41234 (the WebSocket and /alive are under it). */
+export function connectSocketBridge(origin: string): HnetBridge {
   const listeners = new Set<(event: BridgeEvent) => void>();
   const waiting = new Map<number, (outcome: BridgeOutcome<never>) => void>();
   let nextId = 1;
   let socket: WebSocket | undefined;
+  let serverKey: string | undefined;
   let lastLink: LinkState = { state: 'connecting', reason: 'connecting to the hnet engine' };
   const lastStatus: { event?: BridgeEvent } = {};
 
@@ -24,12 +42,27 @@ export function connectSocketBridge(url: string): HnetBridge {
     if (event.event === 'status') lastStatus.event = event;
     for (const listener of [...listeners]) listener(event);
   };
+  const retry = () => setTimeout(() => void open(), RETRY_MS);
 
-  const open = (): void => {
-    const ws = new WebSocket(url);
+  const open = async (): Promise<void> => {
+    // The first connection is the page's own load, which sent the cookie already.
+    if (serverKey !== undefined) {
+      const answerer = await whoAnswers(`${origin}/alive`, serverKey);
+      if (answerer !== 'ours') {
+        const link = answerer === 'nobody' ? lost : stranger(new URL(origin).host);
+        if (lastLink.state !== 'down' || lastLink.reason !== link.reason) emit({ event: 'link', link });
+        retry();
+        return;
+      }
+    }
+    const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}/bridge`);
     ws.onopen = () => (socket = ws);
     ws.onmessage = (message: MessageEvent<string>) => {
       const data = JSON.parse(message.data) as SocketMessage;
+      if ('serverKey' in data) {
+        serverKey = data.serverKey;
+        return;
+      }
       if ('event' in data) return emit(data);
       if (data.id === null) return;
       const resolve = waiting.get(data.id);
@@ -48,17 +81,11 @@ export function connectSocketBridge(url: string): HnetBridge {
           error: { kind: 'ConnectionLost', message: 'lost the connection to hnet; try again' },
         });
       waiting.clear();
-      emit({
-        event: 'link',
-        link: {
-          state: 'down',
-          reason: 'the page lost its connection to hnet (stopped, or restarted with a new link)',
-        },
-      });
-      setTimeout(open, RETRY_MS);
+      emit({ event: 'link', link: lost });
+      retry();
     };
   };
-  open();
+  void open();
 
   return {
     call(name, params) {
@@ -66,7 +93,10 @@ export function connectSocketBridge(url: string): HnetBridge {
       if (!ws)
         return Promise.resolve({
           ok: false,
-          error: { kind: 'ConnectionLost', message: 'not connected to hnet yet; try again in a moment' },
+          error: {
+            kind: 'ConnectionLost',
+            message: 'not connected to hnet; this page reconnects by itself, try again then',
+          },
         });
       const id = nextId++;
       return new Promise((resolve) => {

@@ -16,7 +16,7 @@ declare global {
 export function chooseBridge(): UiBridge {
   const electron = window.hnet;
   if (electron) return { ...electron, copyText: (text) => electron.call('clipboard.copy', { text }) };
-  const socket = connectSocketBridge(`ws://${window.location.host}/bridge`);
+  const socket = connectSocketBridge(window.location.origin);
   return {
     ...socket,
     copyText: async (text) => {

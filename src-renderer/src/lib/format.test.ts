@@ -19,7 +19,8 @@ describe('numbers on screen', () => {
   test('how long ago', () => {
     const now = Date.parse('2026-11-22T08:00:00Z');
     assert.equal(formatAgo(null, now), 'never');
-    assert.equal(formatAgo('2026-11-22T07:59:58Z', now), 'just now');
+    assert.equal(formatAgo('2026-11-22T08:00:00Z', now), 'just now');
+    assert.equal(formatAgo('2026-11-22T07:59:58Z', now), '2 s ago');
     assert.equal(formatAgo('2026-11-22T07:59:00Z', now), '60 s ago');
     assert.equal(formatAgo('2026-11-22T07:30:00Z', now), '30 min ago');
     assert.equal(formatAgo('2026-11-20T08:00:00Z', now), '2 days ago');

@@ -1,4 +1,4 @@
-// How numbers look on screen: sizes in binary units, durations as "12 s ago".
+// How numbers and messages look on screen: sizes in binary units, durations as "12 s ago", sentences.
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
 export function formatBytes(bytes: number): string {
@@ -20,10 +20,17 @@ export function formatAgo(iso: string | null, now: number): string {
   if (iso === null) return 'never';
   const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
   if (Number.isNaN(seconds)) return 'unknown';
-  if (seconds < 5) return 'just now';
+  // Seconds count: a peer that stopped answering 3 s ago must not read "just now".
+  if (seconds < 1) return 'just now';
   if (seconds < 90) return `${seconds} s ago`;
   const minutes = Math.round(seconds / 60);
   if (minutes < 90) return `${minutes} min ago`;
   const hours = Math.round(minutes / 60);
   return hours < 36 ? `${hours} h ago` : `${Math.round(hours / 24)} days ago`;
+}
+
+/** Messages from the engine are clauses ("bad address: …"); the UI shows sentences. */
+export function sentence(message: string): string {
+  const text = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }

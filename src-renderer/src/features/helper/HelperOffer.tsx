@@ -1,6 +1,7 @@
 // When the root helper is missing, hnet cannot create its network device: say so, and offer the
 // one-time installation where this shell can run it.
-import { sentence, useApp } from '../../app/app-store.js';
+import { useApp } from '../../app/app-store.js';
+import { sentence } from '../../lib/format.js';
 import { FeedbackLine } from '../../app/shared.js';
 
 export function HelperOffer() {

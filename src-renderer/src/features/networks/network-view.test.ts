@@ -10,6 +10,7 @@ const joined: NetworkStatus = {
   dashboardUrl: 'http://hnet.example.org',
   hostname: 'laptop',
   state: 'joined',
+  reach: 'online',
   lastContact: '2026-11-22T09:00:00.000Z',
   managed: { addresses: 3, hostnames: 1 },
 };

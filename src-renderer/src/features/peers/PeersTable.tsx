@@ -1,40 +1,33 @@
-// Every peer with its path (direct with the endpoint, or tunnelled through the base) and why,
-// filterable and sortable. A clock ticks so "last seen" ages between status updates.
-import { useEffect, useState } from 'react';
-import { peerSummary } from '../../../../src-main/electron/peer-paths.js';
+// Every peer with whether it answers (its state and when it was last heard), how its traffic goes
+// and why, filterable and sortable. The header counts every peer by state. A clock ticks so "last
+// heard" ages between status updates.
+import { useState } from 'react';
+import { peerReaches, peerSummary } from '../../../../src-main/electron/peer-states.js';
 import { useApp } from '../../app/app-store.js';
-import { CopyableAddress, FeedbackLine } from '../../app/shared.js';
+import { CopyableAddress, FeedbackLine, useNow } from '../../app/shared.js';
 import { formatAgo, formatBytes, formatRtt } from '../../lib/format.js';
-import { describePath, selectPeers, type PeerQuery, type SortKey } from './peer-view.js';
+import { describePath, reachLabels, selectPeers, type PeerQuery, type SortKey } from './peer-view.js';
 
 const columns: { key: SortKey; title: string }[] = [
   { key: 'hostname', title: 'Hostname' },
   { key: 'address', title: 'Address' },
+  { key: 'state', title: 'State' },
   { key: 'path', title: 'Path' },
   { key: 'rtt', title: 'RTT' },
   { key: 'sent', title: 'Sent' },
   { key: 'received', title: 'Received' },
-  { key: 'lastSeen', title: 'Last seen' },
+  { key: 'lastHeard', title: 'Last heard' },
 ];
-
-function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
-}
 
 export function PeersTable() {
   const status = useApp((s) => s.status);
   const [query, setQuery] = useState<PeerQuery>({
     text: '',
-    kind: 'all',
+    state: 'all',
     sort: 'hostname',
     descending: false,
   });
-  const now = useNow(5000);
+  const now = useNow(1000);
   if (!status) return null;
   const peers = selectPeers(status.peers, query);
   const sortBy = (key: SortKey) =>
@@ -52,14 +45,16 @@ export function PeersTable() {
           onChange={(e) => setQuery((q) => ({ ...q, text: e.target.value }))}
         />
         <select
-          aria-label="Path"
-          value={query.kind}
-          onChange={(e) => setQuery((q) => ({ ...q, kind: e.target.value as PeerQuery['kind'] }))}
+          aria-label="State"
+          value={query.state}
+          onChange={(e) => setQuery((q) => ({ ...q, state: e.target.value as PeerQuery['state'] }))}
         >
-          <option value="all">All paths</option>
-          <option value="direct">Direct</option>
-          <option value="tunnelled">Tunnelled</option>
-          <option value="idle">Idle</option>
+          <option value="all">All states</option>
+          {peerReaches.map((reach) => (
+            <option key={reach} value={reach}>
+              {reachLabels[reach]}
+            </option>
+          ))}
         </select>
       </div>
       <FeedbackLine feature="peers" />
@@ -89,19 +84,29 @@ export function PeersTable() {
             {peers.map((peer) => {
               const path = describePath(peer, status.base.server);
               return (
-                <tr key={peer.address} data-address={peer.address} data-path={path.kind}>
+                <tr
+                  key={peer.address}
+                  data-address={peer.address}
+                  data-reach={peer.reach}
+                  data-path={path.kind}
+                >
                   <td>{peer.hostname ?? <span className="muted">unnamed</span>}</td>
                   <td>
                     <CopyableAddress address={peer.address} feature="peers" />
                   </td>
                   <td>
-                    <span className={`path ${path.kind}`}>{path.label}</span>
+                    <span className={`reach ${peer.reach}`}>{reachLabels[peer.reach]}</span>
+                  </td>
+                  <td>
+                    <span className={`path ${peer.reach === 'online' ? path.kind : 'quiet'}`}>
+                      {path.label}
+                    </span>
                     {path.via && <span className="via">{path.via}</span>}
                   </td>
                   <td>{formatRtt(peer.rttMs)}</td>
                   <td>{formatBytes(peer.bytesSent)}</td>
                   <td>{formatBytes(peer.bytesReceived)}</td>
-                  <td>{formatAgo(peer.lastHandshake, now)}</td>
+                  <td>{formatAgo(peer.lastHeard, now)}</td>
                   <td className="reason">{peer.reason}</td>
                 </tr>
               );

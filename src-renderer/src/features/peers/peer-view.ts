@@ -1,6 +1,9 @@
-// How a peer's path reads in the table, and the table's filter and sort. Pure, so it is unit-tested.
+// How a peer reads in the table: whether it answers (its state, from the engine's `reach`), how its
+// traffic goes, and the table's filter and sort. A peer that does not answer never shows a path as
+// if it worked: the path says where the packets went unanswered. Pure, so it is unit-tested.
 import { pathKind, type PathKind } from '../../../../src-main/electron/peer-paths.js';
-import type { PathState, PeerStatus } from '../../../../src-main/engine/status.js';
+import { peerReaches } from '../../../../src-main/electron/peer-states.js';
+import type { PathState, PeerReach, PeerStatus } from '../../../../src-main/engine/status.js';
 
 const labelOf: Record<PathState, string> = {
   direct: 'Direct',
@@ -11,39 +14,65 @@ const labelOf: Record<PathState, string> = {
   idle: 'Idle',
 };
 
+export const reachLabels: Record<PeerReach, string> = {
+  online: 'Online',
+  idle: 'Idle',
+  unreachable: 'Unreachable',
+  offline: 'Offline',
+};
+
 export type { PathKind };
 
 export interface PathView {
   kind: PathKind;
   label: string;
-  /** The endpoint for a direct path, the base server for a tunnelled one. */
+  /**
+   * The endpoint for a direct path, the base server for a tunnelled one; for a peer that does not
+   * answer, where the unanswered packets went.
+   */
   via: string | null;
 }
 
 export function describePath(peer: PeerStatus, baseServer: string | null): PathView {
   const kind = pathKind(peer.path);
-  const via =
-    kind === 'direct'
-      ? peer.endpoint
-      : kind === 'tunnelled'
-        ? baseServer
-          ? `base ${baseServer}`
-          : 'base'
-        : null;
-  return { kind, label: labelOf[peer.path], via };
+  const base = baseServer ? `base ${baseServer}` : 'the base';
+  const via = kind === 'direct' ? peer.endpoint : kind === 'tunnelled' ? base : null;
+  switch (peer.reach) {
+    case 'online':
+    case 'idle':
+      return { kind, label: labelOf[peer.path], via };
+    case 'unreachable':
+      return {
+        kind,
+        label: 'No answer',
+        via: via && `sent ${kind === 'direct' ? 'to' : 'via'} ${via}`,
+      };
+    case 'offline':
+      return { kind, label: 'No session', via: null };
+  }
 }
 
-export const sortKeys = ['hostname', 'address', 'path', 'rtt', 'sent', 'received', 'lastSeen'] as const;
+export const sortKeys = [
+  'hostname',
+  'address',
+  'state',
+  'path',
+  'rtt',
+  'sent',
+  'received',
+  'lastHeard',
+] as const;
 export type SortKey = (typeof sortKeys)[number];
 export interface PeerQuery {
   text: string;
-  kind: PathKind | 'all';
+  state: PeerReach | 'all';
   sort: SortKey;
   descending: boolean;
 }
 
-const seenAt = (peer: PeerStatus): number | null =>
-  peer.lastHandshake === null ? null : Date.parse(peer.lastHandshake);
+/** Larger for older: sorting by it puts the most recently heard first. */
+const silence = (peer: PeerStatus): number | null =>
+  peer.lastHeard === null ? null : -Date.parse(peer.lastHeard);
 
 const compareNullable = (a: number | null, b: number | null): number =>
   a === null ? (b === null ? 0 : 1) : b === null ? -1 : a - b;
@@ -51,18 +80,19 @@ const compareNullable = (a: number | null, b: number | null): number =>
 const comparators: Record<SortKey, (a: PeerStatus, b: PeerStatus) => number> = {
   hostname: (a, b) => (a.hostname ?? '\uffff').localeCompare(b.hostname ?? '\uffff'),
   address: (a, b) => a.address.localeCompare(b.address),
+  state: (a, b) => peerReaches.indexOf(a.reach) - peerReaches.indexOf(b.reach),
   path: (a, b) => pathKind(a.path).localeCompare(pathKind(b.path)),
   rtt: (a, b) => compareNullable(a.rttMs, b.rttMs),
   sent: (a, b) => a.bytesSent - b.bytesSent,
   received: (a, b) => a.bytesReceived - b.bytesReceived,
-  lastSeen: (a, b) => compareNullable(seenAt(a), seenAt(b)),
+  lastHeard: (a, b) => compareNullable(silence(a), silence(b)),
 };
 
 export function selectPeers(peers: readonly PeerStatus[], query: PeerQuery): PeerStatus[] {
   const needle = query.text.trim().toLowerCase();
   const shown = peers.filter(
     (p) =>
-      (query.kind === 'all' || pathKind(p.path) === query.kind) &&
+      (query.state === 'all' || p.reach === query.state) &&
       (needle === '' ||
         (p.hostname ?? '').toLowerCase().includes(needle) ||
         p.address.includes(needle) ||

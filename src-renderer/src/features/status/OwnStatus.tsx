@@ -1,40 +1,58 @@
-// This device at a glance: its name and address, and how it reaches the base server.
-import type { BaseStatus } from '../../../../src-main/engine/status.js';
+// This device at a glance: its name and address, Connect / Disconnect, and its server (the base it
+// reaches the others through and the network's websetup node), apart from the peers.
 import { useApp } from '../../app/app-store.js';
-import { CopyableAddress, FeedbackLine } from '../../app/shared.js';
+import { CopyableAddress, FeedbackLine, useNow } from '../../app/shared.js';
+import { describeServer, describeWebsetup } from './server-view.js';
 
-function baseLine(base: BaseStatus): string {
-  if (base.state === 'connected')
-    return `Connected to ${base.server ?? 'the base server'} over ${base.transport === 'tcp' ? 'TCP' : 'UDP'}`;
-  if (base.state === 'connecting') return `Connecting to ${base.server ?? 'a base server'}…`;
-  return 'Offline';
+function ConnectButton() {
+  const connection = useApp((s) => s.status?.connection);
+  const live = useApp((s) => s.link.state === 'up');
+  const busy = useApp((s) => s.busy['connection'] ?? false);
+  const run = useApp((s) => s.run);
+  if (!connection) return null;
+  const next = connection === 'up' ? 'down' : 'up';
+  return (
+    <button
+      type="button"
+      disabled={busy || !live}
+      onClick={() => void run('connection', 'connection.set', { connection: next })}
+    >
+      {next === 'down' ? 'Disconnect' : 'Connect'}
+    </button>
+  );
 }
 
 export function OwnStatus() {
   const status = useApp((s) => s.status);
-  const link = useApp((s) => s.link);
   // A missing helper has its own offer below; repeating it here would only add noise.
   const helperMissing = useApp((s) => s.helper?.installed === false);
-  if (link.state !== 'up' && !status)
-    return (
-      <section className="own-status offline" aria-label="This device">
-        <h2>{link.state === 'connecting' ? 'Connecting to hnet…' : 'hnet is not reachable'}</h2>
-        <p>{link.reason}</p>
-      </section>
-    );
+  const now = useNow(5000);
   if (!status) return null;
+  const server = describeServer(status);
   return (
-    <section className={`own-status ${status.base.state}`} aria-label="This device">
+    <section className={`own-status tone-${server.tone}`} aria-label="This device">
       <div>
         <h2>{status.hostname}</h2>
         <CopyableAddress address={status.address} feature="own-address" />
         <FeedbackLine feature="own-address" />
       </div>
-      <div className="base" role="group" aria-label="Base server">
-        <strong data-state={status.base.state}>{baseLine(status.base)}</strong>
-        {status.base.reason && <span className="reason">{status.base.reason}</span>}
+      <div className="server" role="group" aria-label="Server">
+        <strong data-tone={server.tone}>{server.headline}</strong>
+        {server.detail && <span className="reason">{server.detail}</span>}
+        {status.connection === 'up' &&
+          status.networks.map((network) => {
+            const websetup = describeWebsetup(network, now);
+            return (
+              <span key={network.websetup} className="websetup" data-tone={websetup.tone}>
+                {websetup.text}
+              </span>
+            );
+          })}
+        <div className="row">
+          <ConnectButton />
+        </div>
+        <FeedbackLine feature="connection" />
       </div>
-      {link.state === 'down' && <p className="feedback error">Lost hnet: {link.reason}</p>}
       {status.hostsFile.state === 'failed' && !helperMissing && (
         <p className="feedback error">Hostnames are not in /etc/hosts: {status.hostsFile.reason}</p>
       )}
