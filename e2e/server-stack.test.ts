@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { shortAddress } from '../src-main/cli/text.js';
 import type { Status } from '../src-main/engine/status.js';
 import { Lab, type Host } from './lab/index.js';
 import {
@@ -242,7 +243,10 @@ describe('self-hosted server stack', () => {
     const websetup = network.websetup;
     assert.ok((await delta.status()).whitelist.addresses.includes(websetup));
 
-    assert.match(await delta.hnet(['leave']), new RegExp(`left the network managed by ${websetup}`));
+    assert.match(
+      await delta.hnet(['leave']),
+      new RegExp(`left the network managed by ${shortAddress(websetup)}`),
+    );
     const after = await delta.status();
     assert.deepEqual(after.networks, []);
     assert.ok(!after.whitelist.addresses.includes(websetup), 'websetup’s own entry goes with it');

@@ -12,8 +12,9 @@ export const ONLINE_WITHIN_MS = 5_000;
  * than unreachable (the path idles after as long without traffic).
  */
 export const GAVE_UP_AFTER_MS = 45_000;
-/** Round trips kept for the median… */
-export const ROUND_TRIPS_KEPT = 5;
+/** Round trips kept for the median (a heartbeat a second: the whole window, so one slow turn of a
+ * busy machine does not move it)… */
+export const ROUND_TRIPS_KEPT = 10;
 /** …none older than this: a figure from a minute ago says nothing about now. */
 export const ROUND_TRIP_MAX_AGE_MS = 10_000;
 
