@@ -59,7 +59,7 @@ class NativeTransport implements UdpTransport {
     this.socket = new UdpSocket(
       port,
       dualStack,
-      (data, count, oversized, receivedAtMs) => this.deliver(data, count, oversized, receivedAtMs),
+      (data, count, oversized) => this.deliver(data, count, oversized),
       (error) => this.emitError(error),
     );
     this.port = this.socket.port;
@@ -114,10 +114,9 @@ class NativeTransport implements UdpTransport {
     for (let i = 0; i < count; i++) if (errors[i] !== 0) this.sendFailed(errors[i]!);
   };
 
-  private deliver(data: Buffer, count: number, oversized: number, receivedAtMs: number): void {
+  private deliver(data: Buffer, count: number, oversized: number): void {
     for (let i = 0; i < oversized; i++) this.drops.count('udp-receive-oversized');
-    const receivedAt = receivedAtMs + this.clockOffset;
-    const { ends } = this.socket;
+    const { ends, arrivals } = this.socket;
     let start = 0;
     let failure: { error: unknown } | undefined;
     for (let i = 0; i < count && this.open; i++) {
@@ -125,6 +124,7 @@ class NativeTransport implements UdpTransport {
       this.readSource(i);
       // One datagram's exception must not cost the rest of the batch; it surfaces afterwards.
       try {
+        const receivedAt = arrivals[i]! + this.clockOffset;
         this.onDatagram(data.subarray(start, end), this.lastIp, this.lastPort, this.lastKey, receivedAt);
       } catch (error) {
         failure ??= { error };

@@ -225,6 +225,35 @@ if (process.platform !== 'win32') {
       assert.deepEqual(batches, [64, 64, 64, 8]);
     });
 
+    test('a datagram that waits while JavaScript is busy carries when it arrived, not when it was read', async () => {
+      const arrivals: number[] = [];
+      const udp = await UdpTransport.open(
+        0,
+        (_message, _ip, _port, _key, receivedAt) => arrivals.push(receivedAt),
+        {
+          drops: new DropCounter(),
+          openSocket: nativeSocketOpener(),
+        },
+      );
+      cleanups.push(() => udp.close());
+      const socket = new (loadDataPlane().UdpSocket)(
+        0,
+        false,
+        () => {},
+        (error) => assert.fail(error),
+      );
+      cleanups.push(() => socket.close());
+      const sentAt = performance.now();
+      assert.equal(socket.send(Buffer.from('stamped'), socket.sockaddr('127.0.0.1', udp.port)!), 0);
+      // The event loop is held: the datagram sits in the kernel's queue all this time. A round trip
+      // measured to the read would count this wait as the path's.
+      while (performance.now() - sentAt < 50);
+      const readable = performance.now();
+      await eventually('the datagram', () => arrivals.length === 1);
+      assert.ok(arrivals[0]! >= sentAt - 1, `arrived ${sentAt - arrivals[0]!} ms before it was sent`);
+      assert.ok(arrivals[0]! < readable, `stamped ${arrivals[0]! - readable} ms after the loop was free`);
+    });
+
     test('a handler that throws does not cost the rest of its batch; the error surfaces afterwards', async () => {
       const received: string[] = [];
       const udp = await UdpTransport.open(

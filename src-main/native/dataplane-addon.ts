@@ -34,6 +34,11 @@ export interface UdpSocketHandle {
    * port in network order, 2 zero bytes, then the scope id (native u32) of a link-local source, else 0.
    */
   readonly sources: Uint8Array;
+  /**
+   * During onBatch: when datagram i arrived, in ms on process.hrtime's clock — the kernel's own
+   * stamp where it gives one (Linux), else when the socket was read.
+   */
+  readonly arrivals: Float64Array;
   /** 0, or the errno of the one sendto(); nothing is thrown or queued. */
   send(packet: Uint8Array, sockaddr: Uint8Array): number;
   /** Up to UDP_BATCH packets in one sendmmsg(); returns how many failed (see sendErrors). */
@@ -181,7 +186,7 @@ export interface DataPlaneAddon {
   UdpSocket: new (
     port: number,
     dualStack: boolean,
-    onBatch: (data: Buffer, count: number, oversized: number, receivedAtMs: number) => void,
+    onBatch: (data: Buffer, count: number, oversized: number) => void,
     onError: (error: NativeError) => void,
   ) => UdpSocketHandle;
   /**

@@ -43,6 +43,7 @@ void InitUdpSocket(Napi::Env env, Napi::Object exports) {
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -70,6 +71,8 @@ constexpr size_t kSlotBytes = 2048;
 constexpr unsigned kDatagramsPerWake = 256;
 // Big kernel buffers absorb bursts while the JS thread is busy with crypto.
 constexpr int kKernelBufferBytes = 4 * 1024 * 1024;
+// A datagram's kernel stamp older than this (or in the future) means the wall clock was stepped.
+constexpr double kMaxArrivalAgeMs = 10'000;
 
 // Codes as Node spells them (libuv's names; on Unix a libuv error is the negated errno).
 Napi::Error SocketError(Napi::Env env, const char* operation, int err) {
@@ -132,6 +135,12 @@ Bound OpenBound(Napi::Env env, int port, bool dual_stack) {
   }
   SetKernelBuffer(fd, kReceiveBufferForce, SO_RCVBUF);
   SetKernelBuffer(fd, kSendBufferForce, SO_SNDBUF);
+#if defined(SO_TIMESTAMPNS)
+  // The kernel stamps each datagram as it arrives: a round trip measured to that stamp is the
+  // path's, not the time our event loop took to come round to the socket. Without it, the read's time.
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+#endif
   struct sockaddr_storage address {};
   socklen_t length;
   if (dual_stack) {
@@ -184,18 +193,22 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     Bound bound = OpenBound(env, port, family_ == AF_INET6);
     fd_ = bound.fd;
 
-    // `ends` and `sources` live in the JS heap, so JS reads them without a copy; the references
-    // keep them alive whatever JS does to the properties.
+    // `ends`, `sources` and `arrivals` live in the JS heap, so JS reads them without a copy; the
+    // references keep them alive whatever JS does to the properties.
     Napi::Uint32Array ends = Napi::Uint32Array::New(env, kBatch);
     Napi::Uint8Array sources = Napi::Uint8Array::New(env, kBatch * kSourceBytes);
+    Napi::Float64Array arrivals = Napi::Float64Array::New(env, kBatch);
     ends_ = ends.Data();
     sources_ = sources.Data();
+    arrivals_ = arrivals.Data();
     ends_ref_ = Napi::Persistent(ends);
     sources_ref_ = Napi::Persistent(sources);
+    arrivals_ref_ = Napi::Persistent(arrivals);
     Napi::Object self = info.This().As<Napi::Object>();
     self.Set("port", Napi::Number::New(env, bound.port));
     self.Set("ends", ends);
     self.Set("sources", sources);
+    self.Set("arrivals", arrivals);
     Napi::Int32Array send_errors = Napi::Int32Array::New(env, kBatch);
     send_errors_ = send_errors.Data();
     send_errors_ref_ = Napi::Persistent(send_errors);
@@ -267,7 +280,11 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     unsigned budget = kDatagramsPerWake;
     while (budget > 0 && fd_ >= 0) {
       unsigned wanted = std::min(kBatch, budget);
-      for (unsigned i = 0; i < wanted; i++) messages_[i].msg_hdr.msg_namelen = sizeof names_[i];
+      for (unsigned i = 0; i < wanted; i++) {
+        messages_[i].msg_hdr.msg_namelen = sizeof names_[i];
+        messages_[i].msg_hdr.msg_control = controls_[i].bytes;
+        messages_[i].msg_hdr.msg_controllen = sizeof controls_[i].bytes;
+      }
       int received = ReceiveMany(fd_, messages_.data(), wanted);
       if (received < 0) {
         int err = errno;
@@ -277,18 +294,40 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
         ReportError(err, "recvmmsg");
         return;
       }
-      // Before the lane and JS spend any time on them: round trips are measured from here.
-      double received_at_ms = static_cast<double>(uv_hrtime()) / 1e6;
       budget -= static_cast<unsigned>(received);
-      if (!Deliver(static_cast<unsigned>(received), received_at_ms)) return;
+      if (!Deliver(static_cast<unsigned>(received))) return;
       // Fewer than asked for: the queue is empty, and asking again would only return EAGAIN.
       if (static_cast<unsigned>(received) < wanted) return;
     }
   }
 
+  // When datagram i arrived, on uv_hrtime's clock in ms: the kernel's stamp (a wall-clock time) as
+  // an age, taken from the monotonic now; now itself when the kernel gave none.
+  double ArrivalOf(unsigned i, double now_ms, const struct timespec& wall_now) const {
+#if defined(SO_TIMESTAMPNS)
+    const struct msghdr& header = messages_[i].msg_hdr;
+    for (const struct cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr;
+         c = CMSG_NXTHDR(const_cast<struct msghdr*>(&header), const_cast<struct cmsghdr*>(c))) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+      struct timespec stamp {};
+      std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+      double age_ms = static_cast<double>(wall_now.tv_sec - stamp.tv_sec) * 1e3 +
+                      static_cast<double>(wall_now.tv_nsec - stamp.tv_nsec) / 1e6;
+      // A wall clock stepped meanwhile says nothing true: then the read's time.
+      return age_ms >= 0 && age_ms < kMaxArrivalAgeMs ? now_ms - age_ms : now_ms;
+    }
+#endif
+    (void)i;
+    (void)wall_now;
+    return now_ms;
+  }
+
   // False when JS threw or closed the socket: stop draining.
-  bool Deliver(unsigned received, double received_at_ms) {
+  bool Deliver(unsigned received) {
     Napi::Env env = Env();
+    double now_ms = static_cast<double>(uv_hrtime()) / 1e6;
+    struct timespec wall_now {};
+    clock_gettime(CLOCK_REALTIME, &wall_now);
     size_t total = 0;
     unsigned count = 0;
     for (unsigned i = 0; i < received; i++) {
@@ -316,13 +355,13 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
       std::memcpy(data.Data() + used, slots_.data() + i * kSlotBytes, length);
       used += length;
       ends_[j] = static_cast<uint32_t>(used);
+      arrivals_[j] = ArrivalOf(i, now_ms, wall_now);
       WriteSource(names_[i], sources_ + j * kSourceBytes);
       j++;
     }
     unsigned oversized = oversized_;
     oversized_ = 0;
-    return CallJs(on_batch_, {data, Napi::Number::New(env, count), Napi::Number::New(env, oversized),
-                              Napi::Number::New(env, received_at_ms)});
+    return CallJs(on_batch_, {data, Napi::Number::New(env, count), Napi::Number::New(env, oversized)});
   }
 
   void ReportError(int err, const char* operation) {
@@ -522,8 +561,15 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   Napi::FunctionReference on_error_;
   Napi::Reference<Napi::Uint32Array> ends_ref_;
   Napi::Reference<Napi::Uint8Array> sources_ref_;
+  Napi::Reference<Napi::Float64Array> arrivals_ref_;
   uint32_t* ends_ = nullptr;
   uint8_t* sources_ = nullptr;
+  double* arrivals_ = nullptr;
+  // Room for the kernel's arrival stamp of each datagram (SCM_TIMESTAMPNS).
+  struct Control {
+    alignas(struct cmsghdr) char bytes[CMSG_SPACE(sizeof(struct timespec))];
+  };
+  std::array<Control, kBatch> controls_{};
   std::vector<uint8_t> slots_;
   std::array<struct iovec, kBatch> iovecs_{};
   std::array<struct sockaddr_storage, kBatch> names_{};
