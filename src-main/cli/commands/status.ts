@@ -29,7 +29,9 @@ function changeLines(): Display {
   return {
     show(status) {
       const next = statusFacts(status);
-      for (const line of changedLines(facts, next, new Date())) print(line);
+      // One write per change: a reader of the pipe gets a change's lines together, never half of them.
+      const lines = changedLines(facts, next, new Date());
+      if (lines.length > 0) print(lines.join('\n'));
       facts = next;
     },
     end: () => undefined,
