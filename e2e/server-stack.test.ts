@@ -1,9 +1,11 @@
 // A team's own hnet service in the lab: `hnet-server` (base, dashboard, websetup in one process) on
-// one host and three devices running hnetd. The dashboard UI signs up and hands out a join code, the
-// devices join with `hnet join`, the REST API puts two of them in a network and websetup pushes
-// each the other's address and name; the third cannot reach them; taking one out revokes it. A
-// fourth device, configured with no base server at all, is moved to the stack with
-// `hnet setup-server <url> --fingerprint …`, joins, and leaves again.
+// one host and devices running hnetd. The dashboard UI signs up and hands out a join code for a
+// network; two devices join with `hnet join` and websetup pushes each the other's address and name
+// at once, with no dashboard step. A wrong code is answered in words within 2 s, and a machine
+// whose hostname is taken joins under a numbered name. A third device, joined to the account only,
+// cannot reach them; taking one out of the network revokes it. A fourth device, configured with no
+// base server at all, is moved to the stack with `hnet setup-server <url> --fingerprint …`, joins,
+// and leaves again.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,9 +17,11 @@ import {
   pingsReceived,
   removeScratch,
   startNode,
+  startMeasuredNode,
   startServerStack,
   waitForStatus,
   type HnetNode,
+  type StartedNode,
 } from './scenarios/hnet-node.js';
 import { ownerAccountFromSetupLink } from './ui/dashboard-page.js';
 import { openBrowser, type UiBrowser } from './ui/ui-browser.js';
@@ -53,6 +57,14 @@ fetch(u, { method: m, headers: { Authorization: 'Bearer ' + t, 'Content-Type': '
   return JSON.parse(result.stdout) as Answer;
 }
 
+/** `hnet <args>` on `node`, for commands expected to fail: resolves with exit code, stdout and stderr. */
+const hnetMayFailOn = (node: HnetNode, scratch: string, args: string[]) =>
+  node.host.runScript(
+    'src-main/cli/hnet.ts',
+    [...args, '--socket', join(scratch, node.host.name, 'run', 'control.sock')],
+    { allowFailure: true },
+  );
+
 /** `other` is whitelisted and named in the host table, and /etc/hosts holds that table. */
 const holds = (status: Status, other: HnetNode): boolean =>
   status.whitelist.addresses.includes(other.address) &&
@@ -67,6 +79,8 @@ describe('self-hosted server stack', () => {
   let bravo: HnetNode;
   let charlie: HnetNode;
   let delta: HnetNode;
+  /** A machine whose hostname is alpha's too, as two VMs made from one image would have. */
+  let echo: StartedNode;
   /** The license key fingerprint hnet-server prints when it starts, as its owner would read it. */
   let fingerprint = '';
   /** The link hnet-server prints to create the first account, with its one-time setup token. */
@@ -82,15 +96,17 @@ describe('self-hosted server stack', () => {
     const inet = await lab.segment('inet');
     server = await lab.host('server', { on: inet });
     const hosts = await Promise.all(
-      ['alpha', 'bravo', 'charlie', 'delta'].map((name) => lab.host(name, { on: inet })),
+      ['alpha', 'bravo', 'charlie', 'delta', 'echo'].map((name) => lab.host(name, { on: inet })),
     );
     const stack = startServerStack(server, join(scratch, 'server'));
     [fingerprint, setupUrl] = await Promise.all([stack.fingerprint, stack.setupUrl]);
-    [alpha, bravo, charlie, delta] = (await Promise.all(
-      hosts.map((host) =>
-        startNode(host, scratch, { baseServers: host.name === 'delta' ? [] : [`${server.ip}:443`] }),
-      ),
-    )) as [HnetNode, HnetNode, HnetNode, HnetNode];
+    const baseServers = [`${server.ip}:443`];
+    [alpha, bravo, charlie, delta, echo] = (await Promise.all([
+      ...hosts
+        .slice(0, 4)
+        .map((host) => startNode(host, scratch, { baseServers: host.name === 'delta' ? [] : baseServers })),
+      startMeasuredNode(hosts[4]!, scratch, { baseServers, hostname: 'alpha' }),
+    ])) as [HnetNode, HnetNode, HnetNode, HnetNode, StartedNode];
     browser = await openBrowser({ namespace: server.namespace });
   });
 
@@ -100,15 +116,20 @@ describe('self-hosted server stack', () => {
     if (scratch) await removeScratch(scratch);
   });
 
-  test('the dashboard UI signs up the first account and hands out a join code and an API token', async () => {
+  test('the dashboard UI signs up the first account and hands out a join code for a network and an API token', async () => {
     const { page } = browser;
     assert.equal(new URL(setupUrl).origin, `http://${server.ip}`, 'the link names the dashboard URL');
     await page.goto(setupUrl);
     await ownerAccountFromSetupLink(page, 'ops@example.org');
     await page.getByLabel('Label', { exact: true }).fill('lab machines');
+    await page.getByLabel('Network', { exact: true }).fill('home lab');
     await page.getByRole('button', { name: 'Create join code' }).click();
     joinCode = (await page.locator('[data-secret="join-code"]').textContent()) ?? '';
     assert.match(joinCode, /^fc94:[0-9a-f:]+\/[A-Za-z0-9]{22}$/);
+    const networks = page.getByRole('region', { name: 'Networks' });
+    await networks.getByRole('heading', { name: 'home lab' }).waitFor();
+    await networks.getByText('No devices yet.').waitFor();
+    assert.equal(await page.getByText('All your devices are in this network').count(), 0, 'it is empty');
     await page.getByLabel('Token name').fill('lab test');
     await page.getByRole('button', { name: 'Create token' }).click();
     token = (await page.locator('[data-secret="api-token"]').textContent()) ?? '';
@@ -116,38 +137,59 @@ describe('self-hosted server stack', () => {
     await browser.screenshot('dashboard-signed-up');
   });
 
-  test('three devices join with the code, each under its own name', async () => {
-    for (const node of [alpha, bravo, charlie]) {
-      const out = await node.hnet(['join', joinCode]);
-      assert.match(out, new RegExp(`joined as ${node.hostname}`));
-    }
-    const devices = await request(server, 'GET', '/api/devices', token);
-    assert.deepEqual((devices.body as unknown as { hostname: string }[]).map((d) => d.hostname).sort(), [
-      'alpha',
-      'bravo',
-      'charlie',
-    ]);
-  });
-
-  test('the API puts A and B in a network: within 5 s each whitelists the other and ping by name works', async () => {
-    const network = await request(server, 'POST', '/api/networks', token, { name: 'lab' });
-    assert.equal(network.status, 201);
-    networkId = network.body.id as string;
-    const started = Date.now();
-    for (const node of [alpha, bravo]) {
-      const added = await request(server, 'POST', `/api/networks/${networkId}/devices`, token, {
-        address: node.address,
-      });
-      assert.equal(added.status, 201, JSON.stringify(added.body));
-    }
+  test('A and B join with the network’s code: within 5 s each holds the other by name and ping works, no dashboard click', async () => {
+    for (const node of [alpha, bravo])
+      assert.match(
+        await node.hnet(['join', joinCode]),
+        new RegExp(`^joined as ${node.hostname} in "home lab";`),
+      );
+    const joined = Date.now();
     await waitForStatus(alpha, (s) => (holds(s, bravo) ? true : undefined), PUSH_DEADLINE_MS);
     await waitForStatus(
       bravo,
       (s) => (holds(s, alpha) ? true : undefined),
-      PUSH_DEADLINE_MS - (Date.now() - started),
+      PUSH_DEADLINE_MS - (Date.now() - joined),
     );
     const { stdout } = await alpha.host.exec(['ping', '-6', '-c', '3', '-i', '0.2', '-w', '10', 'bravo']);
     assert.ok(pingsReceived(stdout) >= 3, stdout);
+  });
+
+  test('a wrong code is answered within 2 s and asked no more; a taken hostname is numbered, and hnet join says so', async () => {
+    const wrong = `${joinCode.split('/')[0]!}/${'x'.repeat(22)}`;
+    const asked = Date.now();
+    await assert.rejects(echo.call('join', { code: wrong }), /unknown or revoked join code/);
+    assert.ok(Date.now() - asked < 2000, `answered after ${Date.now() - asked} ms`);
+    const cli = await hnetMayFailOn(echo, scratch, ['join', wrong]);
+    assert.equal(cli.code, 1);
+    assert.match(cli.stderr, /unknown or revoked join code: .*this device stopped asking/);
+    assert.equal((await echo.status()).networks[0]?.state, 'refused');
+    assert.match(
+      await echo.hnet(['join', joinCode]),
+      /^joined as alpha-2 \("alpha" is taken in this account or network\) in "home lab";/,
+    );
+  });
+
+  test('C joins with a code for the account only; the dashboard lists who joined with which code', async () => {
+    const plain = await request(server, 'POST', '/api/join-codes', token, { label: 'account only' });
+    assert.equal(plain.status, 201, JSON.stringify(plain.body));
+    assert.match(await charlie.hnet(['join', plain.body.joinCode as string]), /^joined as charlie; /);
+    const codes = await request(server, 'GET', '/api/join-codes', token);
+    const listed = codes.body as unknown as {
+      label: string;
+      networkName: string | null;
+      devices: { hostname: string }[];
+    }[];
+    assert.deepEqual(
+      listed.map((c) => [c.label, c.networkName, c.devices.map((d) => d.hostname)]),
+      [
+        ['lab machines', 'home lab', ['alpha', 'alpha-2', 'bravo']],
+        ['account only', null, ['charlie']],
+      ],
+    );
+    const networks = await request(server, 'GET', '/api/networks', token);
+    networkId = (networks.body as unknown as { id: string; name: string }[]).find(
+      (n) => n.name === 'home lab',
+    )!.id;
   });
 
   test('C, not in the network, cannot reach A or B even when it whitelists them itself', async () => {
@@ -205,15 +247,7 @@ describe('self-hosted server stack', () => {
   });
 
   test('a device with no base server moves to the stack only with its fingerprint, then joins and leaves', async () => {
-    // Commands expected to fail are run directly, against the socket startNode gave delta.
-    const hnetMayFail = (args: string[]) =>
-      delta.host.runScript(
-        'src-main/cli/hnet.ts',
-        [...args, '--socket', join(scratch, 'delta', 'run', 'control.sock')],
-        {
-          allowFailure: true,
-        },
-      );
+    const hnetMayFail = (args: string[]) => hnetMayFailOn(delta, scratch, args);
     const url = `http://${server.ip}`;
     assert.equal((await delta.status()).base.server, null);
 
@@ -222,7 +256,7 @@ describe('self-hosted server stack', () => {
     assert.ok(shown.stdout.includes(`hnet setup-server ${url} --fingerprint '${fingerprint}'`), shown.stdout);
     const wrong = await hnetMayFail(['setup-server', url, '--fingerprint', 'ffff '.repeat(16)]);
     assert.equal(wrong.code, 1);
-    assert.match(wrong.stderr, /not the one you confirmed; nothing was changed/);
+    assert.match(wrong.stderr, /not the one you confirmed\. Nothing was changed\./);
     assert.equal((await delta.status()).base.server, null, 'a wrong fingerprint changes nothing');
 
     const used = await delta.hnet(['setup-server', url, '--fingerprint', fingerprint]);
@@ -239,7 +273,7 @@ describe('self-hosted server stack', () => {
     const [network] = (await delta.status()).networks;
     assert.ok(network, 'status lists the network joined');
     assert.equal(network.state, 'joined');
-    assert.equal(network.server, `${url}/`, 'the network belongs to the server set up here');
+    assert.equal(network.server, url, 'the network belongs to the server set up here');
     const websetup = network.websetup;
     assert.ok((await delta.status()).whitelist.addresses.includes(websetup));
 

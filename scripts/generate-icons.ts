@@ -1,10 +1,17 @@
 // Draws the tray icons (assets/tray-<connected|connecting|offline>-<light|dark>.png) and the app
-// icon (assets/icon.png). "light"/"dark" name the panel the icon sits on: a dark glyph for a light
+// icon (assets/icon.png, and the same shapes as assets/icon.svg). "light"/"dark" name the panel the icon sits on: a dark glyph for a light
 // panel and the other way round. Shapes are drawn with 4×4 supersampling for smooth edges, and
 // encoded as PNG by hand (zlib + CRC), so no image library is needed.
 //   node --import tsx scripts/generate-icons.ts
 import { writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
+import {
+  APP_ICON,
+  appIconSvg,
+  ICON_LINK_WIDTH,
+  ICON_NODE_RADIUS,
+  ICON_NODES,
+} from '../src-main/shared/app-icon.js';
 
 type Rgba = [number, number, number, number];
 /** Coverage of one pixel by a shape, sampled on a grid: x, y in icon units (0..1). */
@@ -93,25 +100,20 @@ const segment =
     return (x - x1 - t * dx) ** 2 + (y - y1 - t * dy) ** 2 <= (width / 2) ** 2;
   };
 
-// Three nodes joined in a triangle: a small overlay network.
-const nodes: [number, number][] = [
-  [0.5, 0.2],
-  [0.2, 0.75],
-  [0.8, 0.75],
-];
+const nodes = ICON_NODES;
 function network(glyph: Rgba, links: 'solid' | 'broken'): [Shape, Rgba][] {
   const layers: [Shape, Rgba][] = [];
   for (let i = 0; i < nodes.length; i++) {
-    const [a, b] = [nodes[i] as [number, number], nodes[(i + 1) % nodes.length] as [number, number]];
-    if (links === 'solid') layers.push([segment(a[0], a[1], b[0], b[1], 0.09), glyph]);
+    const [a, b] = [nodes[i]!, nodes[(i + 1) % nodes.length]!];
+    if (links === 'solid') layers.push([segment(a[0], a[1], b[0], b[1], ICON_LINK_WIDTH), glyph]);
     else {
       // Offline: each link shows only its two ends, the middle missing.
       const mid = (p: number, q: number, t: number) => p + (q - p) * t;
-      layers.push([segment(a[0], a[1], mid(a[0], b[0], 0.3), mid(a[1], b[1], 0.3), 0.09), glyph]);
-      layers.push([segment(mid(a[0], b[0], 0.7), mid(a[1], b[1], 0.7), b[0], b[1], 0.09), glyph]);
+      layers.push([segment(a[0], a[1], mid(a[0], b[0], 0.3), mid(a[1], b[1], 0.3), ICON_LINK_WIDTH), glyph]);
+      layers.push([segment(mid(a[0], b[0], 0.7), mid(a[1], b[1], 0.7), b[0], b[1], ICON_LINK_WIDTH), glyph]);
     }
   }
-  for (const [x, y] of nodes) layers.push([disc(x, y, 0.14), glyph]);
+  for (const [x, y] of nodes) layers.push([disc(x, y, ICON_NODE_RADIUS), glyph]);
   return layers;
 }
 
@@ -139,13 +141,16 @@ for (const [state, look] of Object.entries(states))
       writeFileSync(`${assets}tray-${state}-${panel}${suffix}.png`, draw(size, layers));
   }
 
+const { disc: blue, rim, discRadius, rimInner, glyphScale, glyphX, glyphY } = APP_ICON;
 const appLayers: [Shape, Rgba][] = [
-  [disc(0.5, 0.5, 0.48), [11, 107, 203, 255]],
-  [ring(0.5, 0.5, 0.48, 0.45), [8, 80, 160, 255]],
+  [disc(0.5, 0.5, discRadius), [...blue, 255]],
+  [ring(0.5, 0.5, discRadius, rimInner), [...rim, 255]],
   ...network([255, 255, 255, 255], 'solid').map(([shape, colour]): [Shape, Rgba] => [
-    (x, y) => shape((x - 0.18) / 0.64, (y - 0.16) / 0.64),
+    (x, y) => shape((x - glyphX) / glyphScale, (y - glyphY) / glyphScale),
     colour,
   ]),
 ];
 writeFileSync(`${assets}icon.png`, draw(512, appLayers));
+
+writeFileSync(`${assets}icon.svg`, appIconSvg());
 console.log(`icons written to ${assets}`);

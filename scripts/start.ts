@@ -1,9 +1,11 @@
 // `npm start`: the desktop app where Electron's binary exists, otherwise the same UI served by
-// the engine on localhost.
+// the engine on localhost: by root, with the root helper and the engine as the user hnet, both
+// supervised (run-supervised.ts); by anyone else, the engine alone, as that user, without hnet0.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { runSupervised } from './run-supervised.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -51,19 +53,25 @@ function userEnvironment(): NodeJS.ProcessEnv {
 
 const shellEntry = join(root, 'dist', 'src-main', 'electron', 'main.js');
 const browserEntry = join(root, 'src-main', 'cli', 'hnetd.ts');
-const electron = electronBinary();
+// `npm start -- --browser`: the browser UI even where Electron is installed (a machine reached over
+// ssh, or a test).
+const browserAsked = process.argv.includes('--browser');
+const args = process.argv.slice(2).filter((arg) => arg !== '--browser');
+const electron = browserAsked ? undefined : electronBinary();
 
 ensureRendererBuilt();
 if (electron && existsSync(shellEntry)) {
-  const child = spawn(electron, [shellEntry, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(electron, [shellEntry, ...args], { stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  console.log(
-    electron
-      ? 'hnet: the desktop shell is not built (npm run build), so the UI is served in your browser instead'
-      : 'hnet: Electron binary not installed (offline install), so the UI is served in your browser instead',
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', browserEntry, '--ui', ...process.argv.slice(2)], {
+  const why = browserAsked
+    ? 'the UI is served in your browser, as --browser asks'
+    : electron
+      ? 'the UI is served in your browser: the desktop shell is not built (npm run build)'
+      : "the UI is served in your browser: Electron's binary is not installed (an offline install)";
+  if (process.getuid?.() === 0) await runSupervised(why, args);
+  console.log(`hnet: ${why}`);
+  const child = spawn(process.execPath, ['--import', 'tsx', browserEntry, '--ui', ...args], {
     stdio: 'inherit',
     env: userEnvironment(),
   });

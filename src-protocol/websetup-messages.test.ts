@@ -53,6 +53,7 @@ describe('websetup to node', () => {
       { kind: 'get-version' },
       { kind: 'get-latency', address: peer },
       { kind: 'cleanup' },
+      { kind: 'hnet-join-refused', reason: 'unknown-code' },
     ];
     for (const command of commands) {
       const bytes = encodeWebsetupCommand(secret, '00042', command);
@@ -93,6 +94,7 @@ describe('websetup to node', () => {
       'host-rm\nfc94::1 bad/name',
       'set-hostname\nno spaces',
       'get-latency\nnot-an-address',
+      'hnet-join-refused\nbecause',
     ]) {
       const rejected = receive(text(`${secret}00008${bad}`));
       assert.ok(!rejected.ok, bad);

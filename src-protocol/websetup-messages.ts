@@ -1,7 +1,9 @@
 // Management datagrams between a node and websetup (PROTOCOL.md §7), carried inside the overlay.
 // Node → websetup: join/init requests and replies. Websetup → node: `<secret><seq><command>\n<payload>`.
-// hnet extension: a join request may carry a proof line, signed with the device key
-// (docs/protocol-extensions.md), so websetup can tell the engine's request from a local forgery.
+// hnet extensions (docs/protocol-extensions.md): a join request may carry a proof line, signed with
+// the device key, so websetup can tell the engine's request from a local forgery; and websetup
+// answers such a signed request whose code it does not take with `hnet-join-refused`, so the device
+// stops asking. Stock devices never sign, so they never get it.
 import { addressFromPublicKey, formatAddress, isOverlayAddress, parseOverlayAddress } from './address.js';
 import { concat, equalBytes, fromHex, toHex } from './bytes.js';
 import { sign, verify } from './crypto.js';
@@ -32,6 +34,10 @@ const HOSTNAME_RULE = 'A hostname is letters, digits, "_", "." and "-".';
 const SECRET_RULE = 'A websetup secret is 16–128 printable characters.';
 const SEQ_RULE = 'A websetup sequence is 5 letters or digits.';
 
+/** Why websetup refused a signed join: the only reason so far is a code it does not take. */
+export const JOIN_REFUSALS = ['unknown-code'] as const;
+export type JoinRefusal = (typeof JOIN_REFUSALS)[number];
+
 export type WebsetupCommand =
   | { kind: 'ping' }
   /** Confirms a join; the payload is informational. */
@@ -46,7 +52,9 @@ export type WebsetupCommand =
   | { kind: 'change-secret'; secret: string }
   | { kind: 'get-version' }
   | { kind: 'get-latency'; address: Uint8Array }
-  | { kind: 'cleanup' };
+  | { kind: 'cleanup' }
+  /** hnet only: the pending join is refused; the device stops asking. */
+  | { kind: 'hnet-join-refused'; reason: JoinRefusal };
 
 export type WebsetupCommandKind = WebsetupCommand['kind'];
 
@@ -108,6 +116,8 @@ function commandPayload(command: WebsetupCommand): string {
       return command.secret;
     case 'get-latency':
       return formatAddress(command.address);
+    case 'hnet-join-refused':
+      return command.reason;
     default:
       return '';
   }
@@ -195,6 +205,12 @@ export function parseWebsetupCommand(datagram: WebsetupDatagram): Result<Websetu
       return address
         ? ok({ kind: command, address })
         : fail('BadFormat', 'get-latency takes an fc94 address.');
+    }
+    case 'hnet-join-refused': {
+      const reason = JOIN_REFUSALS.find((known) => known === payload.trim());
+      return reason
+        ? ok({ kind: command, reason })
+        : fail('BadFormat', `hnet-join-refused takes one of: ${JOIN_REFUSALS.join(', ')}.`);
     }
     default:
       return fail('BadKind', `Unknown websetup command "${command.slice(0, 40)}".`);

@@ -2,12 +2,24 @@
 // Everything is emitted as files: the Content-Security-Policy allows no inline script or style.
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+import { designCss } from '../src-main/shared/design-tokens.js';
+
+/** `import 'virtual:design.css'`: the tokens and components the dashboard uses too, as a CSS file. */
+function designTokens(): Plugin {
+  const id = 'virtual:design.css';
+  const resolved = `\0${id}`;
+  return {
+    name: 'hnet-design-tokens',
+    resolveId: (source) => (source === id ? resolved : undefined),
+    load: (source) => (source === resolved ? designCss : undefined),
+  };
+}
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
-  plugins: [react()],
+  plugins: [react(), designTokens()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -16,6 +16,11 @@ export interface PortMappingOptions {
   readonly pcp?: boolean;
   readonly natPmp?: boolean;
   readonly upnp?: boolean;
+  /**
+   * The longest PCP lease it grants (miniupnpd's max_lifetime; 86400 by default). A short one makes
+   * clients renew often, so a test sees a restart noticed in seconds, as a real one does in minutes.
+   */
+  readonly maxLeaseSeconds?: number;
 }
 
 /** Where the router sits: its interfaces by name, its public address, the LAN it serves. */
@@ -100,6 +105,7 @@ export function miniupnpdConfig(options: PortMappingOptions, sides: RouterSides)
     `upnp_table_name=${table}`,
     `upnp_nat_table_name=${table}`,
     `uuid=${randomUUID()}`,
+    ...(options.maxLeaseSeconds ? ['min_lifetime=1', `max_lifetime=${options.maxLeaseSeconds}`] : []),
     `allow 1024-65535 ${sides.lanSubnet} 1024-65535`,
     'deny 0-65535 0.0.0.0/0 0-65535',
     '',

@@ -11,7 +11,8 @@ import { STOCK_FLAGS } from '../../src-protocol/security/flags.js';
 
 const loaded = await loadConfig({ env: process.env });
 if (!loaded.ok) throw new Error(loaded.error.message);
-const config = loaded.value;
+// Stock Husarnet asks no router for a port mapping.
+const config = { ...loaded.value, portMapping: 'off' as const };
 const log = createLogger(config.logLevel);
 const helper = new HelperClient(config.helperSocket);
 const engine = await Engine.start({

@@ -160,7 +160,7 @@ describe('browser UI served by hnetd', () => {
       if (typeof message.id === 'number') answers.set(message.id, message);
     });
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    ws.send(JSON.stringify({ id: 1, call: 'setupServer', params: { url: 'https://evil.example' } }));
+    ws.send(JSON.stringify({ id: 1, call: 'netcheck', params: {} }));
     ws.send(JSON.stringify({ id: 2, call: 'whitelist.add', params: { address: PEER, extra: true } }));
     ws.send(JSON.stringify({ id: 3, call: 'status' }));
     const deadline = Date.now() + 5000;
@@ -184,7 +184,7 @@ describe('browser UI served by hnetd', () => {
     await page.getByRole('button', { name: 'Check server' }).click();
     await page
       .getByRole('alert')
-      .getByText(/Could not reach 127\.0\.0\.1:9/)
+      .getByText(/Nothing listens on port 9 of 127\.0\.0\.1 \(connection refused\)/)
       .waitFor();
     await browser.screenshot('setup-server-unreachable');
     assert.equal(await page.getByRole('dialog', { name: 'Confirm server' }).count(), 0);

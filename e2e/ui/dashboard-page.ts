@@ -23,3 +23,15 @@ export async function ownerAccountFromSetupLink(page: Page, email: string): Prom
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByText(email).waitFor();
 }
+
+/** Signed in to the dashboard: creates the network `name` and a join code for it; answers the code. */
+export async function networkWithJoinCode(page: Page, name: string): Promise<string> {
+  await page.getByLabel('New network').fill(name);
+  await page.getByRole('button', { name: 'Create network' }).click();
+  await page.getByRole('heading', { name }).waitFor();
+  const codes = page.getByRole('region', { name: 'Join codes' });
+  await codes.getByLabel('Label', { exact: true }).fill(`${name} devices`);
+  await codes.getByLabel(/^Network/).selectOption({ label: name });
+  await codes.getByRole('button', { name: 'Create join code' }).click();
+  return (await page.locator('[data-secret="join-code"]').textContent()) ?? '';
+}

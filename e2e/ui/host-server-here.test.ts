@@ -196,10 +196,11 @@ describe('hosting a server on this machine, one click, without root', () => {
   });
 
   test('another machine sets the server up with the fingerprint it printed and pings this one', async () => {
-    // The window shows the command for other devices; the log in the user's data dir has the same key.
+    // The window shows the command for other devices with the server in use; the log in the user's
+    // data dir has the same key.
     const shown = await browser.page
-      .getByRole('group', { name: 'Server on this machine' })
-      .locator('code')
+      .getByRole('region', { name: 'Server in use' })
+      .locator('code.command')
       .innerText();
     const command = /^hnet setup-server (\S+) --fingerprint '([0-9a-f ]+)'$/.exec(shown);
     assert.ok(command, `the window shows the setup command: ${shown}`);

@@ -90,7 +90,10 @@ describe('the setup-server dialog and joining, against a real hnet-server', () =
     const before = await engineChoice();
     const refusals: [string, RegExp][] = [
       [`ftp://${server.ip}`, /http:\/\/ or https:\/\//],
-      [`http://${server.ip}:9`, new RegExp(`Could not reach ${literally(server.ip)}:9 .*running`)],
+      [
+        `http://${server.ip}:9`,
+        new RegExp(`Nothing listens on port 9 of ${literally(server.ip)} \\(connection refused\\)`),
+      ],
       [`http://${server.ip}:${TAMPERED_PORT}`, /not signed by the key it publishes.*Nothing was changed/],
     ];
     for (const [url, message] of refusals) {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
-const artifacts = new URL('../../test-artifacts/ui/', import.meta.url).pathname;
+export const artifacts = new URL('../../test-artifacts/ui/', import.meta.url).pathname;
 
 const chromiumArgs = [
   '--headless',
@@ -29,6 +29,8 @@ export interface UiBrowser {
 export interface UiBrowserOptions {
   /** Runs Chromium inside this network namespace (a lab host's `namespace`), to reach its 127.0.0.1. */
   namespace?: string;
+  /** 1280 × 800 unless given: a window's size, to see what a person sees at that width. */
+  viewport?: { width: number; height: number };
 }
 
 export async function openBrowser(options: UiBrowserOptions = {}): Promise<UiBrowser> {
@@ -45,7 +47,7 @@ export async function openBrowser(options: UiBrowserOptions = {}): Promise<UiBro
       executablePath,
       args: chromiumArgs,
       headless: true,
-      viewport: { width: 1280, height: 800 },
+      viewport: options.viewport ?? { width: 1280, height: 800 },
     });
   } catch (error) {
     await rm(profile, { recursive: true, force: true });

@@ -86,7 +86,14 @@ test('netcheck shows each base over both transports, the mapping, LAN beacons an
       ],
       reason: 'beacons go out on eth0 every 25 s; heard 1 device in the last minute',
     },
-    portMapping: { state: 'not-tried', reason: 'hnet has no UPnP, NAT-PMP or PCP client yet' },
+    portMapping: {
+      state: 'mapped',
+      protocol: 'pcp',
+      gateway: '192.168.1.1',
+      external: '203.0.113.5:41234',
+      expires: '2026-03-01T13:59:30.000Z',
+      reason: 'port mapped by PCP on 192.168.1.1: the base and peers are told of its external endpoint',
+    },
   };
   assert.equal(
     formatNetcheck(report),
@@ -100,7 +107,7 @@ test('netcheck shows each base over both transports, the mapping, LAN beacons an
       '  198.51.100.2:41234 saw 203.0.113.5:40017',
       'LAN beacons: beacons go out on eth0 every 25 s; heard 1 device in the last minute',
       '  fc94:a1::3 at 192.168.1.5:5582, 3 s ago',
-      'port mapping: not tried — hnet has no UPnP, NAT-PMP or PCP client yet',
+      'port mapping: mapped by PCP on 192.168.1.1: 203.0.113.5:41234, 1h59m left',
     ].join('\n'),
   );
 });

@@ -1,5 +1,6 @@
 // How `hnet ping` and `hnet netcheck` read to a person (`--json` prints the results unchanged).
 import type { BaseCheck, NetcheckReport, PingPath, PingResult } from '../engine/diagnostics.js';
+import { describePortMappingStatus } from '../engine/portmap/port-mapping-state.js';
 import { formatMs, plural, shortAddress } from './text.js';
 
 export function describePath(path: PingPath | null): string {
@@ -73,7 +74,7 @@ export function formatNetcheck(report: NetcheckReport): string {
       (h) =>
         `  ${shortAddress(h.address)} at ${h.endpoint}, ${h.secondsAgo === 0 ? 'just now' : `${h.secondsAgo} s ago`}`,
     ),
-    `port mapping: ${report.portMapping.state === 'not-tried' ? 'not tried' : report.portMapping.state} — ${report.portMapping.reason}`,
+    `port mapping: ${describePortMappingStatus(report.portMapping, Date.parse(report.at))}`,
   ];
   return lines.join('\n');
 }

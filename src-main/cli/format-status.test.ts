@@ -80,6 +80,37 @@ test('down says so, and what brings it back', () => {
   assert.match(text, /^peers {6}none yet$/m);
 });
 
+test('the port mapping shows its protocol, router, external endpoint and lease left, or why there is none', () => {
+  const mapped = formatStatus(
+    sampleStatus({
+      portMapping: {
+        state: 'mapped',
+        protocol: 'nat-pmp',
+        gateway: '192.168.1.1',
+        external: '203.0.113.5:41234',
+        expires: new Date(NOW + (59 * 60 + 30) * 1000).toISOString(),
+        reason: 'port mapped by NAT-PMP on 192.168.1.1: the base and peers are told of its external endpoint',
+      },
+    }),
+    NOW,
+  );
+  assert.match(mapped, /^port map {3}mapped by NAT-PMP on 192\.168\.1\.1: 203\.0\.113\.5:41234, 59m left$/m);
+  const none = formatStatus(
+    sampleStatus({
+      portMapping: {
+        state: 'unmapped',
+        protocol: null,
+        gateway: null,
+        external: null,
+        expires: null,
+        reason: 'no router answered PCP, NAT-PMP or UPnP',
+      },
+    }),
+    NOW,
+  );
+  assert.match(none, /^port map {3}not mapped: no router answered PCP, NAT-PMP or UPnP$/m);
+});
+
 test('whitelist and host table list short addresses beside their names', () => {
   const status = sampleStatus();
   assert.deepEqual(formatWhitelist(status.whitelist, status.hosts), [
@@ -87,4 +118,32 @@ test('whitelist and host table list short addresses beside their names', () => {
     '  fc94:a1::3  bravo',
   ]);
   assert.deepEqual(formatHosts(status.hosts), ['bravo  fc94:a1::3']);
+});
+
+test('the network line names the networks joined, or says the join was refused and why', () => {
+  const network = {
+    websetup: 'fc94:0123:0000:0000:0000:0000:0000:0001',
+    server: null,
+    dashboardUrl: null,
+    hostname: 'vm-2',
+    names: ['home lab'],
+    state: 'joined' as const,
+    reach: 'online' as const,
+    lastContact: null,
+    managed: { addresses: 1, hostnames: 1 },
+  };
+  assert.match(
+    formatStatus(sampleStatus({ networks: [network] }), NOW),
+    /^network {4}joined "home lab" through websetup fc94:123::1 as vm-2; websetup online$/m,
+  );
+  const refused = {
+    ...network,
+    names: [],
+    state: 'refused' as const,
+    refusal: 'unknown or revoked join code',
+  };
+  assert.match(
+    formatStatus(sampleStatus({ networks: [refused] }), NOW),
+    /^network {4}join refused by websetup fc94:123::1: unknown or revoked join code; not asking again/m,
+  );
 });

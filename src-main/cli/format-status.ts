@@ -9,6 +9,7 @@ import type {
   PeerStatus,
   Status,
 } from '../engine/status.js';
+import { describePortMappingStatus } from '../engine/portmap/port-mapping-state.js';
 import type { WhitelistState } from '../engine/whitelist.js';
 import { formatAge, formatBytes, formatMs, shortAddress, table } from './text.js';
 
@@ -106,7 +107,10 @@ function formatNetwork(network: NetworkStatus): string {
   const websetup = shortAddress(network.websetup);
   if (network.state === 'joining')
     return `joining through websetup ${websetup}${where} as ${network.hostname}: waiting for its answer`;
-  return `joined through websetup ${websetup}${where} as ${network.hostname}; websetup ${network.reach}`;
+  if (network.state === 'refused')
+    return `join refused by websetup ${websetup}${where}: ${network.refusal ?? 'no reason given'}; not asking again (join with a new code)`;
+  const names = (network.names ?? []).map((name) => `"${name}"`).join(', ');
+  return `joined ${names ? `${names} ` : ''}through websetup ${websetup}${where} as ${network.hostname}; websetup ${network.reach}`;
 }
 
 const hostsFileState: Record<Status['hostsFile']['state'], string> = {
@@ -133,6 +137,7 @@ export function formatStatus(status: Status, now: number = Date.now()): string {
     `network    ${status.networks.map(formatNetwork).join('; ') || 'none (join one with "hnet join <code>")'}`,
     `/etc/hosts ${hostsFileState[status.hostsFile.state]}: ${status.hostsFile.reason}`,
     ...(status.dataLane ? [formatDataLane(status.dataLane)] : []),
+    ...(status.portMapping ? [`port map   ${describePortMappingStatus(status.portMapping, now)}`] : []),
     `${whitelistHead(status.whitelist)}${status.whitelist.addresses.length > 0 ? ' ("hnet whitelist ls" lists them)' : ''}`,
     `peers      ${peerCounts(status.peers)}`,
     ...formatPeers(status, now),

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { initCrypto } from '../../src-protocol/crypto.js';
 import { LICENSE_KEY_PATH, LICENSE_PATH } from '../../src-protocol/license-key.js';
 import { issueLicense } from '../../src-server/license/license-issuer.js';
@@ -14,6 +13,7 @@ import { loadOrCreateSigningKey } from '../../src-server/license/signing-key.js'
 import { parseIdentityFile } from '../../src-protocol/identity.js';
 import type { NetcheckReport } from '../engine/diagnostics.js';
 import type { Status } from '../engine/status.js';
+import { listenOnBadPort } from '../engine/test-bad-ports.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const hnetPath = join(root, 'src-main/cli/hnet.ts');
@@ -84,6 +84,8 @@ describe('hnet CLI against a running hnetd', () => {
       HNET_STATE_DIR: join(dir, 'state'),
       HNET_CONTROL_SOCKET: join(dir, 'run', 'control.sock'),
       HNET_HELPER_SOCKET: join(dir, 'run', 'helper.sock'),
+      // A unit test asks no real router for a port mapping.
+      HNET_PORT_MAPPING: 'off',
       // Started by root, hnetd gives up root for this user, as it would for the hnet user.
       ...(asRoot ? { HNET_USER: '64221:64221' } : {}),
     };
@@ -240,9 +242,9 @@ describe('hnet CLI against a running hnetd', () => {
     const report = JSON.parse(netcheck.stdout) as NetcheckReport;
     assert.equal(report.connection, 'up');
     assert.equal(report.mapping.behaviour, 'unknown');
-    assert.deepEqual(report.portMapping.state, 'not-tried');
+    assert.equal(report.portMapping.state, 'off');
     const shown = await hnet('netcheck');
-    assert.match(shown.stdout, /^port mapping: not tried — /m);
+    assert.match(shown.stdout, /^port mapping: off: switched off \(portMapping, HNET_PORT_MAPPING\)/m);
   });
 
   test('down is kept across a restart of hnetd, and up brings the engine back', async () => {
@@ -320,14 +322,19 @@ describe('hnet CLI against a running hnetd', () => {
             : undefined;
       res.writeHead(body === undefined ? 404 : 200).end(body ?? 'not found');
     });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    // On a port fetch() refuses as a "bad port": a server there is a server all the same.
+    const port = await listenOnBadPort(site);
+    const url = `http://127.0.0.1:${port}`;
     const baseServer = async () =>
       (JSON.parse((await hnet('status', '--json')).stdout) as { base: { server: string | null } }).base
         .server;
     try {
-      const shown = await hnet('setup-server', url);
+      const shown = await hnet('setup-server', `127.0.0.1:${port}`);
       assert.equal(shown.code, 1, 'nothing was done yet');
+      assert.match(
+        shown.stdout,
+        new RegExp(`^127\\.0\\.0\\.1:${port} \\(found at http://127\\.0\\.0\\.1:${port}\\) is CLI lab;`),
+      );
       assert.match(shown.stdout, new RegExp(`signs its license with the key\\n\\n {4}${key.fingerprint}\\n`));
       assert.ok(
         shown.stdout.includes(`hnet setup-server ${url} --fingerprint '${key.fingerprint}'`),
@@ -337,7 +344,22 @@ describe('hnet CLI against a running hnetd', () => {
 
       const wrong = await hnet('setup-server', url, '--fingerprint', '0123 '.repeat(16));
       assert.equal(wrong.code, 1);
-      assert.match(wrong.stderr, /not the one you confirmed; nothing was changed/);
+      assert.match(
+        wrong.stderr,
+        /signs with the key .*, not the one you confirmed\. Nothing was changed\. Check the fingerprint with the server's owner/,
+      );
+      const tls = await hnet('setup-server', url.replace('http:', 'https:'));
+      assert.equal(tls.code, 1);
+      assert.match(
+        tls.stderr,
+        new RegExp(`answers in plain HTTP, not HTTPS\\. Use ${url.replace(/\./g, '\\.')} `),
+      );
+      const notAnAddress = await hnet('setup-server', '10.77.0.256');
+      assert.equal(notAnAddress.code, 2);
+      assert.match(
+        notAnAddress.stderr,
+        /"10\.77\.0\.256" is not a server address: .* is not an IPv4 address/,
+      );
       assert.equal(await baseServer(), null);
       const typo = await hnet('setup-server', url, '--fingerprint', 'abc');
       assert.equal(typo.code, 2);

@@ -120,7 +120,7 @@ describe('main-side IPC handlers', () => {
       ['whitelist.add', { address: '192.168.1.1' }, /fc94::\/16/],
       ['whitelist.add', { address: PEER, extra: 1 }, /unknown key "extra"/],
       ['hosts.add', { hostname: '-rf', address: PEER }, /bad hostname/],
-      ['setupServer', { url: 'https://evil.example' }, /no call named/],
+      ['netcheck', {}, /no call named/],
       [{ toString: () => 'status' }, {}, /no call named/],
     ];
     for (const [name, params, reason] of cases) {

@@ -2,22 +2,21 @@
 // the browser-mode WebSocket server and the renderer's client are all typed from `bridgeCalls`.
 //
 // Engine calls are not re-declared: each one names its entry in the engine's `controlCalls` and
-// so inherits its parameter validator and result type. The UI sees a narrowed subset of them
-// (no raw `setupServer`: the shell shows the server's key first), plus calls only the shell can
-// answer (fetching a server's license, hosting a server, installing the helper, the clipboard).
+// so inherits its parameter validator, its sentences and its result type, so the window and the CLI
+// read a server address the same way. The UI sees a subset of them, plus calls only the shell can
+// answer (hosting a server, installing the helper, the clipboard).
 //
 // This module imports nothing from 'electron', so it is tested under plain Node.
 import {
   controlCalls,
-  fingerprintInput,
   type CallName,
   type ParamsOf as ControlParamsOf,
   type ResultOf as ControlResultOf,
 } from '../engine/control-protocol.js';
-import type { SetupServerResult } from '../engine/engine.js';
 import type { EngineErrorKind } from '../engine/errors.js';
 import type { StatusUpdate } from '../engine/event-stream.js';
-import { object, parsed, text, type Checked, type Validator } from '../shared/validate.js';
+import { object, text, type Checked, type Validator } from '../shared/validate.js';
+import type { HostingStep } from './hosting-steps.js';
 import type { UiView } from './ui-views.js';
 
 export type { UiView };
@@ -43,35 +42,6 @@ const shellCall =
   <R>() =>
   <P>(params: Validator<P>): BridgeCallSpec<P, R, 'shell'> => ({ site: 'shell', params });
 
-/** A URL a user typed for a server: http(s) only, so `file:` or `javascript:` never reach a fetch. */
-export const serverUrl = parsed('an http:// or https:// address, e.g. https://hnet.example.com', (value) => {
-  const trimmed = value.trim();
-  if (trimmed.length === 0 || trimmed.length > 2048) return undefined;
-  // People type "hnet.example.com": that means https.
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
-  try {
-    const url = new URL(withScheme);
-    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password)
-      return undefined;
-    return url.origin + url.pathname.replace(/\/+$/, '');
-  } catch {
-    return undefined;
-  }
-});
-
-/** What the setup dialog shows before the user confirms a server. */
-export interface ServerPreview {
-  /** The normalised URL the license came from. */
-  url: string;
-  /** The license's name for the installation. */
-  name: string;
-  fingerprint: string;
-  baseServers: string[];
-  websetupHost: string;
-  dashboardUrl: string;
-  validUntil: string;
-}
-
 export interface HostedServer {
   /** The server's address for other devices: `hnet setup-server <url> --fingerprint …`. */
   url: string;
@@ -87,6 +57,17 @@ export interface HostedServer {
   /** hnet-server's output, for when something goes wrong later. */
   logFile: string;
 }
+
+export { hostingSteps, type HostingStep } from './hosting-steps.js';
+
+/** What "Host a server on this machine" is doing, step by step, so the window can show progress. */
+export type HostingState =
+  | { state: 'idle' }
+  /** `since`: ISO time the step began. */
+  | { state: 'working'; step: HostingStep; since: string }
+  | { state: 'running'; server: HostedServer }
+  /** It was stopped because this device moved to another server (`movedTo`). */
+  | { state: 'stopped'; url: string; movedTo: string };
 
 export interface HelperState {
   installed: boolean;
@@ -108,12 +89,15 @@ export const bridgeCalls = {
   'network.leave': engineCall('network.leave'),
   /** Connect / Disconnect: the tray makes the same call, `hnet up|down` too. */
   'connection.set': engineCall('connection.set'),
-  /** Fetches and verifies the server's license; changes nothing. */
-  'server.preview': shellCall<ServerPreview>()(object({ url: serverUrl })),
-  /** Switches the engine to a previewed server, only if its key still has the confirmed fingerprint. */
-  'server.use': shellCall<SetupServerResult>()(object({ url: serverUrl, fingerprint: fingerprintInput })),
+  /**
+   * The engine's own two steps, as for `hnet setup-server`: without a fingerprint it only answers the
+   * server's key for the user to compare; it switches only with a fingerprint the key matches.
+   */
+  setupServer: engineCall('setupServer'),
   /** Starts hnet-server on this machine and points the engine at it. */
   'server.hostHere': shellCall<HostedServer>()(object({})),
+  /** How hosting a server here goes: its step while starting, the server once it runs. */
+  'server.hosting': shellCall<HostingState>()(object({})),
   'helper.state': shellCall<HelperState>()(object({})),
   'helper.install': shellCall<HelperState>()(object({})),
   'clipboard.copy': shellCall<Record<string, never>>()(
@@ -132,9 +116,8 @@ export type EngineBridgeCall = {
 }[BridgeCallName];
 export type ShellBridgeCall = Exclude<BridgeCallName, EngineBridgeCall>;
 
-/** Failures only the shell reports (the setup-server flow, the helper installation). */
-export type ShellErrorKind =
-  'BadUrl' | 'Unreachable' | 'BadLicense' | 'BadSignature' | 'KeyChanged' | 'InstallFailed';
+/** Failures only the shell reports (the helper installation). */
+export type ShellErrorKind = 'InstallFailed';
 export interface BridgeError {
   kind: EngineErrorKind | ShellErrorKind;
   message: string;

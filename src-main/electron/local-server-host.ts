@@ -29,6 +29,9 @@ export interface LocalServerHostOptions {
   log: Logger;
 }
 
+/** Finding the address to advertise, then hnet-server starting until it serves its license. */
+export type LocalServerStep = 'address' | 'starting';
+
 export interface HostedHere {
   url: string;
   fingerprint: string;
@@ -43,10 +46,13 @@ export class LocalServerHost {
 
   constructor(private readonly options: LocalServerHostOptions) {}
 
-  /** Starts the stack, or answers the one already running. */
-  start(): Promise<BridgeOutcome<HostedHere>> {
+  /**
+   * Starts the stack, or answers the one already running; `onStep` hears each step as it begins
+   * (a start already under way reports to its own caller only).
+   */
+  start(onStep: (step: LocalServerStep) => void = () => undefined): Promise<BridgeOutcome<HostedHere>> {
     if (this.server?.running) return Promise.resolve({ ok: true, value: describe(this.server) });
-    this.starting ??= this.launch().finally(() => (this.starting = undefined));
+    this.starting ??= this.launch(onStep).finally(() => (this.starting = undefined));
     return this.starting;
   }
 
@@ -55,14 +61,16 @@ export class LocalServerHost {
     await this.server?.stop();
   }
 
-  private async launch(): Promise<BridgeOutcome<HostedHere>> {
+  private async launch(onStep: (step: LocalServerStep) => void): Promise<BridgeOutcome<HostedHere>> {
     const { options } = this;
+    onStep('address');
     const advertise = options.advertise ?? (await (options.detectAddress ?? detectAdvertisedAddress)());
     if (!advertise)
       return refuse(
         'This machine has no network address other devices could reach (only loopback or hnet itself). Connect it to a network and try again; nothing was changed.',
       );
     await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+    onStep('starting');
     const started = await LocalServer.start({
       command: [
         ...options.command,

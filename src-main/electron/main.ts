@@ -3,13 +3,24 @@
 // the IPC bridge. Everything with a decision in it lives in its own module and is tested under
 // Node; this file wires those modules to Electron.
 import './packaged-paths.js';
-import { app, clipboard, dialog, ipcMain, Notification, protocol, session, type Session } from 'electron';
+import {
+  app,
+  clipboard,
+  dialog,
+  ipcMain,
+  Notification,
+  protocol,
+  session,
+  shell,
+  type Session,
+} from 'electron';
 import { join } from 'node:path';
 import { loadConfig } from '../engine/config.js';
 import { errorText } from '../engine/errors.js';
 import { HelperClient } from '../engine/helper-client.js';
 import { createLogger, type Logger } from '../engine/log.js';
 import { PersistedJson } from '../engine/persisted-json.js';
+import type { Status } from '../engine/status.js';
 import { boolean, object } from '../shared/validate.js';
 import { isAutostartOn, setAutostart } from './autostart.js';
 import { createBridgeBackend } from './bridge-backend.js';
@@ -21,6 +32,7 @@ import { APP_HOST, APP_ORIGIN, APP_SCHEME, forwardEvents, registerIpcHandlers } 
 import { NotificationController } from './notification-controller.js';
 import { readRendererFile, rendererDir, securityHeaders } from './renderer-files.js';
 import { createShellHandlers } from './shell-handlers.js';
+import { knownPages, mayOpen } from './external-links.js';
 import { TrayController } from './tray.js';
 import type { TrayActions } from './tray-menu.js';
 import { WindowController } from './window-controller.js';
@@ -30,8 +42,11 @@ const settingsSchema = object({ notifications: boolean });
 // Must run before "ready": app:// behaves like a secure, standard origin (CSP 'self' works).
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true } }]);
 
-/** No permissions, no navigation, no new windows, no webviews, no requests but our own files. */
-function lockDown(ses: Session, log: Logger): void {
+/**
+ * No permissions, no navigation, no new windows, no webviews, no requests but our own files. A link
+ * the page opens goes to the system browser, and only if `openOutside` accepts it (external-links.ts).
+ */
+function lockDown(ses: Session, log: Logger, openOutside: (url: string) => void): void {
   ses.setPermissionRequestHandler((_contents, permission, answer) => {
     log.warn('permission-refused', { permission });
     answer(false);
@@ -46,7 +61,10 @@ function lockDown(ses: Session, log: Logger): void {
     contents.on('will-navigate', (event) => event.preventDefault());
     contents.on('will-redirect', (event) => event.preventDefault());
     contents.on('will-attach-webview', (event) => event.preventDefault());
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.setWindowOpenHandler(({ url }) => {
+      openOutside(url);
+      return { action: 'deny' };
+    });
   });
 }
 
@@ -81,11 +99,13 @@ async function connectEngine(log: Logger): Promise<EngineHost> {
 
 async function start(): Promise<void> {
   const log = createLogger('info').with({ component: 'desktop' });
-  lockDown(session.defaultSession, log);
+  let openOutside: (url: string) => void = () => undefined;
+  lockDown(session.defaultSession, log, (url) => openOutside(url));
   serveRenderer(log);
 
   const host = await connectEngine(log);
   const { link } = host;
+  let lastStatus: Status | undefined;
   const settings = await PersistedJson.open(join(app.getPath('userData'), 'desktop.json'), settingsSchema, {
     notifications: true,
   });
@@ -103,24 +123,21 @@ async function start(): Promise<void> {
         log,
       })
     : undefined;
-  const startLocalServer = () =>
-    localServer
-      ? localServer.start()
-      : Promise.resolve({
-          ok: false as const,
-          error: { kind: 'NotAvailable' as const, message: 'hnet-server is not part of this build' },
-        });
   const windows = new WindowController(findAppFile('assets/icon.png'));
-  const backend = createBridgeBackend(
+  const shellHandlers = createShellHandlers({
     link,
-    createShellHandlers({
-      link,
-      helper: () => helper.call({ op: 'status' }),
-      copyText: (text) => clipboard.writeText(text),
-      installHelper: helperInstaller(findHelperBundle(app.isPackaged ? process.resourcesPath : undefined)),
-      startLocalServer,
-    }),
-  );
+    helper: () => helper.call({ op: 'status' }),
+    copyText: (text) => clipboard.writeText(text),
+    installHelper: helperInstaller(findHelperBundle(app.isPackaged ? process.resourcesPath : undefined)),
+    ...(localServer ? { localServer } : {}),
+  });
+  const backend = createBridgeBackend(link, shellHandlers);
+  openOutside = (url) =>
+    void shellHandlers['server.hosting']({}).then((hosting) => {
+      const known = knownPages(lastStatus, hosting.ok ? hosting.value : { state: 'idle' });
+      if (!mayOpen(url, known)) return log.warn('window-open-refused', { url: url.slice(0, 200) });
+      void shell.openExternal(url);
+    });
   registerIpcHandlers(ipcMain, { backend, trustedContents: windows.trustedContents, log });
   forwardEvents(backend, () => windows.contents());
 
@@ -179,6 +196,7 @@ async function start(): Promise<void> {
   link.onEvent((event) => {
     if (event.event === 'link') tray.update({ link: event.link });
     if (event.event === 'status') {
+      lastStatus = event.update.status;
       tray.update({ status: event.update.status });
       notifications.onStatus(event.update.status);
     }

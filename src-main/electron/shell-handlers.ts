@@ -4,10 +4,8 @@
 import type { HelperReply, ResultOf as HelperResultOf } from '../../src-helper/protocol.js';
 import type { ShellHandlers } from './bridge-backend.js';
 import type { EngineLink } from './engine-link.js';
-import type { BridgeOutcome, HelperState, HostedServer } from './ipc-schema.js';
-import type { HostedHere } from './local-server-host.js';
-import type { Fetch } from '../engine/server-license.js';
-import { previewServer, useServer } from './server-setup.js';
+import { Hosting, type LocalServerControl } from './hosting.js';
+import type { BridgeOutcome, HelperState } from './ipc-schema.js';
 
 /** Asks the root helper for its status (HelperClient's `status` call). */
 export type HelperProbe = () => Promise<HelperReply<HelperResultOf<'status'>>>;
@@ -19,9 +17,8 @@ export interface ShellDeps {
   installHelper?: () => Promise<BridgeOutcome<void>>;
   /** Electron's clipboard; a browser copies on its own side. */
   copyText?: (text: string) => void;
-  /** Starts hnet-server on this machine; answers its URL and the key fingerprint it printed. */
-  startLocalServer?: () => Promise<BridgeOutcome<HostedHere>>;
-  fetch?: Fetch;
+  /** The hnet-server this machine can host (LocalServerHost); absent where this build has none. */
+  localServer?: LocalServerControl;
 }
 
 const notHere = (what: string) => ({
@@ -45,25 +42,11 @@ export async function helperState(helper: HelperProbe, canInstall: boolean): Pro
 }
 
 export function createShellHandlers(deps: ShellDeps): ShellHandlers {
-  const fetcher = deps.fetch ?? fetch;
   const canInstall = deps.installHelper !== undefined;
+  const hosting = deps.localServer && new Hosting(deps.localServer, deps.link);
   return {
-    'server.preview': ({ url }) => previewServer(url, fetcher),
-    'server.use': ({ url, fingerprint }) => useServer(url, fingerprint, deps.link, fetcher),
-    'server.hostHere': async (): Promise<BridgeOutcome<HostedServer>> => {
-      if (!deps.startLocalServer) return notHere('hosting a server');
-      const started = await deps.startLocalServer();
-      if (!started.ok) return started;
-      const { url, fingerprint, setupUrl, logFile } = started.value;
-      // Our own child printed its key, so the user need not compare it; the normal path still
-      // checks that the server at `url` signs with exactly that key before the engine switches.
-      const used = await useServer(url, fingerprint, deps.link, fetcher);
-      if (!used.ok) return used;
-      return {
-        ok: true,
-        value: { url, fingerprint, setupUrl: setupUrl ?? null, baseServers: used.value.baseServers, logFile },
-      };
-    },
+    'server.hostHere': async () => (hosting ? hosting.hostHere() : notHere('hosting a server')),
+    'server.hosting': async () => ({ ok: true, value: hosting?.state() ?? { state: 'idle' } }),
     'helper.state': async () => ({ ok: true, value: await helperState(deps.helper, canInstall) }),
     'helper.install': async () => {
       if (!deps.installHelper) return notHere('installing the helper');

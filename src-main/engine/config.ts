@@ -46,6 +46,13 @@ const settings = {
     env: 'HNET_DATA_LANE',
     fallback: (): 'on' | 'off' => 'on',
   },
+  // 'on' asks the home router (PCP, NAT-PMP, UPnP IGD) to forward a public port to udpPort; 'off'
+  // leaves peers behind strict NATs to the base's relay, as before there was a port mapper.
+  portMapping: {
+    check: oneOf(['on', 'off'] as const),
+    env: 'HNET_PORT_MAPPING',
+    fallback: (): 'on' | 'off' => 'on',
+  },
   // Who hnetd becomes when root starts it: the engine never runs as root (drop-privileges.ts).
   user: { check: engineUser, env: 'HNET_USER', fallback: () => 'hnet' },
   logLevel: {
@@ -58,8 +65,11 @@ const settings = {
 type Settings = typeof settings;
 export type Config = { [K in keyof Settings]: ReturnType<Settings[K]['fallback']> };
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-/** What the engine itself reads: `user` matters to hnetd only, before the engine starts. */
-export type EngineConfig = Omit<Config, 'user'>;
+/**
+ * What the engine itself reads: `user` matters to hnetd only, before the engine starts. An engine
+ * started without `portMapping` (websetup's node, tests) asks no router for anything.
+ */
+export type EngineConfig = Omit<Config, 'user' | 'portMapping'> & Partial<Pick<Config, 'portMapping'>>;
 
 const fileSchema = object(
   Object.fromEntries(

@@ -14,6 +14,7 @@ import type { HostEntry } from './host-table.js';
 import { normaliseFingerprint } from '../../src-protocol/license-key.js';
 import type { JoinResult, LeaveResult, SetupServerResult } from './engine.js';
 import { addressValidator, hostnameValidator } from './names.js';
+import { parseServerAddress } from '../shared/server-address.js';
 import type { Status } from './status.js';
 import { integer, object, oneOf, optional, text, type Checked, type Validator } from '../shared/validate.js';
 import type { WhitelistState } from './whitelist.js';
@@ -53,14 +54,15 @@ function userInput(
   };
 }
 
-const httpUrl = userInput('server URL', 'http://… or https://…', (value) => {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
-  } catch {
-    return undefined;
-  }
-});
+/**
+ * A server's address as a person typed it (server-address.ts reads it, for the CLI and the window
+ * alike): it travels tidied, and a refusal is the parser's sentence.
+ */
+const serverAddress: Validator<string> = (value) => {
+  if (typeof value !== 'string') return { ok: false, error: "Type the server's address as text." };
+  const parsed = parseServerAddress(value);
+  return parsed.ok ? { ok: true, value: parsed.value.text } : parsed;
+};
 /** A server's key fingerprint, however it was typed; it arrives as 16 groups of 4 hex digits. */
 export const fingerprintInput = userInput(
   'key fingerprint',
@@ -95,7 +97,7 @@ export const controlCalls = {
   'hosts.remove': call<HostEntry[]>()(object({ hostname: hostnameValidator }), true),
   /** Without `fingerprint` nothing changes: the answer names the server's key for the user to check. */
   setupServer: call<SetupServerResult>()(
-    object({ url: httpUrl, fingerprint: optional(fingerprintInput) }),
+    object({ url: serverAddress, fingerprint: optional(fingerprintInput) }),
     true,
   ),
   join: call<JoinResult>()(object({ code: joinCode, hostname: optional(hostnameValidator) }), true),

@@ -22,7 +22,9 @@ import { PacketRouter } from './packet-router.js';
 import type { NetcheckInputs } from './netcheck.js';
 import { Peer, type PeerCandidate } from './peer.js';
 import { addressKey, PeerTable } from './peer-table.js';
-import type { BaseStatus, DataLaneStatus, PeerReport } from './status.js';
+import { createPortMapper, type PortMapper } from './portmap/port-mapper.js';
+import { mappedBy, portMappingStatus, type PortMappingState } from './portmap/port-mapping-state.js';
+import type { BaseStatus, DataLaneStatus, NearbyDevice, PeerReport, PortMappingStatus } from './status.js';
 import { openPacketDevice } from './tun-device.js';
 import { UdpTransport } from './udp-transport.js';
 
@@ -44,6 +46,8 @@ const TUN_RETRY_MS = 5_000;
  */
 const TUN_REOPEN_AT_ONCE_AFTER_MS = 1_000;
 export const TUN_MTU = 1350;
+const PORT_MAPPING_OFF =
+  'switched off (portMapping, HNET_PORT_MAPPING): peers behind strict NATs reach this device through the base';
 
 export interface TunDevice extends LaneCarrier {
   write(packet: Uint8Array): boolean;
@@ -137,6 +141,8 @@ interface Running {
   table: PeerTable;
   /** Carries established direct sessions' packets natively; absent: all of them go through JS. */
   lane: DataLane | undefined;
+  /** Asks the home router to forward a public port to `udp`; absent when switched off. */
+  portMapper: PortMapper | undefined;
   timers: NodeJS.Timeout[];
   unsubscribe: () => void;
 }
@@ -148,7 +154,10 @@ class NetworkDataPlane implements DataPlane {
   /** The peers multicast goes to; rebuilt after the whitelist or the peer table changes. */
   private multicastCache: Peer[] | undefined;
   /** The last beacon of every device heard on the LAN, allowed or not (yet). */
-  private readonly lanHints = new Map<string, { id: Uint8Array; endpoint: Endpoint; at: number }>();
+  private readonly lanHints = new Map<
+    string,
+    { id: Uint8Array; endpoint: Endpoint; at: number; heardAt: number }
+  >();
   private readonly helloSeq = new HelloSeq();
   private running: Running | undefined;
   private tun: (TunDevice & { readonly name: string }) | undefined;
@@ -221,7 +230,8 @@ class NetworkDataPlane implements DataPlane {
           for (const peer of table.all()) peer.path.setRelay(relay, now);
         },
       },
-      () => advertisedEndpoints(localAddresses(), udp.port),
+      // The mapped endpoint first: it is the one a peer behind any NAT can reach.
+      () => [...this.mappedEndpoint(), ...advertisedEndpoints(localAddresses(), udp.port)],
     );
     const router = new PacketRouter({
       identity: c.identity,
@@ -240,10 +250,17 @@ class NetworkDataPlane implements DataPlane {
       () => base.sendInfo(),
     );
     const unsubscribe = c.whitelist.onChange(() => this.whitelistChanged());
-    this.running = { udp, base, lan, router, table, lane, timers: [], unsubscribe };
+    const portMapper =
+      c.config.portMapping === 'on'
+        ? createPortMapper({ log: c.log.with({ component: 'portmap' }) })
+        : undefined;
+    const running: Running = { udp, base, lan, router, table, lane, portMapper, timers: [], unsubscribe };
+    this.running = running;
     this.management.attach(this.managementCarrier(table));
     this.running.timers.push(setInterval(() => this.tick(), TICK_MS));
     base.start();
+    const mapping = portMapper?.start(udp.port, (state) => this.portMappingChanged(running, state));
+    if (mapping && !mapping.ok) log.warn('portmap-not-started', { reason: mapping.error.message });
     await this.openTun();
     log.info('data-plane-started', {
       udpPort: udp.port,
@@ -269,11 +286,14 @@ class NetworkDataPlane implements DataPlane {
     this.lanHints.clear();
     this.multicastCache = undefined;
     if (running) {
+      // Deleting the mapping takes a router's answer: under way while the rest stops.
+      const unmapping = running.portMapper?.stop();
       for (const timer of running.timers) clearInterval(timer);
       running.unsubscribe();
       running.base.stop();
       running.lan.stop();
       running.udp.close();
+      await unmapping;
     }
     const tun = this.tun;
     this.tun = undefined;
@@ -333,6 +353,31 @@ class NetworkDataPlane implements DataPlane {
     });
   }
 
+  /** Devices whose beacons arrived within LAN_HINT_TTL_MS, one each (its freshest beacon), by address. */
+  nearby(): Omit<NearbyDevice, 'hostname'>[] {
+    const now = performance.now();
+    const freshest = new Map<string, { endpoint: Endpoint; at: number; heardAt: number }>();
+    for (const hint of this.lanHints.values()) {
+      if (now - hint.at >= LAN_HINT_TTL_MS) continue;
+      const address = formatAddress(hint.id);
+      if ((freshest.get(address)?.at ?? -Infinity) < hint.at) freshest.set(address, hint);
+    }
+    return [...freshest]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([address, hint]) => ({
+        address,
+        endpoint: formatEndpoint(hint.endpoint),
+        lastHeard: new Date(hint.heardAt).toISOString(),
+      }));
+  }
+
+  portMapping(): PortMappingStatus {
+    if (this.c.config.portMapping !== 'on') return portMappingStatus({ state: 'off' }, PORT_MAPPING_OFF);
+    const mapper = this.running?.portMapper;
+    if (!mapper) return portMappingStatus({ state: 'off' }, 'hnet is down: no port mapping is held');
+    return portMappingStatus(mapper.state());
+  }
+
   netcheckInputs(): NetcheckInputs {
     const running = this.running;
     const now = performance.now();
@@ -351,6 +396,7 @@ class NetworkDataPlane implements DataPlane {
         ...(running?.lan.report() ?? { beaconing: false, interfaces: [] }),
         heard,
       },
+      portMapping: this.portMapping(),
     };
   }
 
@@ -390,6 +436,7 @@ class NetworkDataPlane implements DataPlane {
     });
     if (this.management.isManaged(address)) peer.keepOffLane(true);
     peer.path.setRelay(running.base.relayKind, now);
+    if (running.portMapper) peer.path.setPortMapping(mappedBy(running.portMapper.state()), now);
     for (const family of ['4', '6']) {
       const hint = this.lanHints.get(addressKey(address) + family);
       if (hint && now - hint.at < LAN_HINT_TTL_MS) running.router.candidate(peer, hint.endpoint, 'lan', now);
@@ -469,6 +516,21 @@ class NetworkDataPlane implements DataPlane {
     });
   }
 
+  /** Where the Internet reaches our UDP port through the router's mapping, if one is held. */
+  private mappedEndpoint(): Endpoint[] {
+    const state = this.running?.portMapper?.state();
+    return state?.state === 'mapped' ? [state.external] : [];
+  }
+
+  /** A mapping made, lost or moved: the base (and through it every peer) and the paths hear it now. */
+  private portMappingChanged(running: Running, state: PortMappingState): void {
+    if (this.running !== running) return;
+    const now = performance.now();
+    for (const peer of running.table.all()) peer.path.setPortMapping(mappedBy(state), now);
+    running.base.sendInfo();
+    this.c.changed();
+  }
+
   private baseAddresses(id: Uint8Array, endpoints: Endpoint[]): void {
     const running = this.running;
     const peer = running?.table.find(id);
@@ -486,7 +548,12 @@ class NetworkDataPlane implements DataPlane {
     const now = performance.now();
     if (this.lanHints.size >= MAX_LAN_HINTS) this.lanHints.clear();
     // One per family: if IPv6 link-local breaks, the IPv4 beacon's endpoint is still there.
-    this.lanHints.set(addressKey(id) + (endpoint.ip.includes(':') ? '6' : '4'), { id, endpoint, at: now });
+    this.lanHints.set(addressKey(id) + (endpoint.ip.includes(':') ? '6' : '4'), {
+      id,
+      endpoint,
+      at: now,
+      heardAt: Date.now(),
+    });
     const peer = running.table.findOrCreate(id);
     if (peer) running.router.candidate(peer, endpoint, 'lan', now);
   }

@@ -1,5 +1,6 @@
 // What the engine answers when a user asks why (`hnet ping`, `hnet netcheck`, the control calls
 // `ping` and `netcheck`), declared once for the CLI, the window and tests. Types only.
+import type { PortMappingStatus } from './status.js';
 
 /** The way one packet went between this device and a peer. */
 export type PingPath =
@@ -80,6 +81,6 @@ export interface NetcheckReport {
     heard: { address: string; endpoint: string; secondsAgo: number }[];
     reason: string;
   };
-  /** UPnP, NAT-PMP or PCP: hnet has no client for them yet. */
-  portMapping: { state: 'not-tried'; reason: string };
+  /** The port mapping on the home router (PCP, NAT-PMP or UPnP IGD), as the engine holds it now. */
+  portMapping: PortMappingStatus;
 }

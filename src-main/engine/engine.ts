@@ -23,7 +23,16 @@ import { canonicalAddress, hostnameValidator } from './names.js';
 import { runNetcheck, type NetcheckInputs } from './netcheck.js';
 import { PersistedJson } from './persisted-json.js';
 import { openStateDir } from './state-dir.js';
-import type { BaseStatus, DataLaneStatus, NetworkStatus, PeerReport, Status } from './status.js';
+import type {
+  BaseStatus,
+  DataLaneStatus,
+  NearbyDevice,
+  NetworkStatus,
+  PeerReport,
+  PortMappingStatus,
+  ServerInUse,
+  Status,
+} from './status.js';
 import { HNET_VERSION } from './version.js';
 import { Whitelist } from './whitelist.js';
 
@@ -59,6 +68,10 @@ export interface DataPlane {
   dataLane?(): DataLaneStatus;
   /** One heartbeat round trip to the peer (`hnet ping`); no reply within `timeoutMs` is no error. */
   ping?(address: string, timeoutMs: number): Promise<Outcome<Omit<PingResult, 'address' | 'hostname'>>>;
+  /** Devices heard on the LAN lately (their beacons), allowed or not. */
+  nearby?(): Omit<NearbyDevice, 'hostname'>[];
+  /** The port mapping on the home router, held while the data plane runs. */
+  portMapping?(): PortMappingStatus;
   /** What `hnet netcheck` needs to know of the data plane, running or not. */
   netcheckInputs?(): NetcheckInputs;
   /** Connects to these base servers from now on; before `start`, the ones it starts with. */
@@ -74,6 +87,11 @@ export interface SetupServerResult {
    * compare with what the server's owner sees before asking again with it.
    */
   switched: boolean;
+  /**
+   * Where the license was found, as a full URL (http or https, port when not the default): what the
+   * address typed was read as, kept as the server in use.
+   */
+  url: string;
   /** The license's name for the installation. */
   name: string;
   /** The server's signing key (SHA-256, 16 groups of 4 hex digits). */
@@ -83,7 +101,11 @@ export interface SetupServerResult {
 }
 export interface JoinResult {
   websetup: string;
+  /** The name websetup gave this device: `requested`, unless that was taken or not a single label. */
   hostname: string;
+  requested: string;
+  /** The names of the networks the device is in now (its code's network). */
+  networks: string[];
 }
 export interface LeaveResult {
   websetup: string;
@@ -102,6 +124,8 @@ export interface Enrolment {
   leave(websetup?: string): Promise<Outcome<LeaveResult>>;
   /** The network this device joined (one websetup manages a device), with its reach among `peers`. */
   networks(peers: readonly PeerReport[]): NetworkStatus[];
+  /** The server set up with `setupServer`, if any. */
+  server?(): ServerInUse | null;
   stop(): Promise<void>;
 }
 export type EnrolmentFactory = (components: EnrolmentComponents) => Enrolment;
@@ -275,10 +299,16 @@ export class Engine {
         .map((p) => ({ ...p, hostname: named.get(p.address) ?? null })),
       drops: this.dataPlane?.drops?.() ?? {},
       dataLane: this.dataPlane?.dataLane?.(),
+      portMapping: this.dataPlane?.portMapping?.(),
       whitelist: this.whitelist.state,
       hosts: [...this.hosts.entries],
       hostsFile: this.hostsSync.status,
       networks,
+      server: this.enrolment?.server?.() ?? null,
+      nearby: (this.dataPlane?.nearby?.() ?? []).map((d) => ({
+        ...d,
+        hostname: named.get(d.address) ?? null,
+      })),
     };
   }
 

@@ -1,6 +1,7 @@
 // What enrolment keeps in the state directory (enrolment.json, mode 0600 since it holds the
 // websetup secret), and what it needs from the engine.
 import type { Identity } from '../../src-protocol/identity.js';
+import { JOIN_REFUSALS } from '../../src-protocol/websetup-messages.js';
 import type { Config } from './config.js';
 import type { Outcome } from './errors.js';
 import { hostEntry, HOST_LIMIT, type HostTable } from './host-table.js';
@@ -8,7 +9,7 @@ import type { Logger } from './log.js';
 import type { ManagementLink } from './management-port.js';
 import { addressValidator, hostnameValidator } from './names.js';
 import type { PersistedJson } from './persisted-json.js';
-import { integer, list, object, optional, text, type Infer } from '../shared/validate.js';
+import { integer, list, object, oneOf, optional, text, type Infer } from '../shared/validate.js';
 import { WHITELIST_LIMIT, type Whitelist } from './whitelist.js';
 
 export const ENROLMENT_FILE = 'enrolment.json';
@@ -27,6 +28,10 @@ const websetupSchema = object({
   hostname: hostnameValidator,
   /** Set while a join waits for its init-response. */
   pendingCode: optional(text({ maxLength: 64, nonEmpty: true })),
+  /** Why websetup refused the pending join (hnet-join-refused); the device asks no more. */
+  refused: optional(oneOf(JOIN_REFUSALS)),
+  /** The names of the networks websetup last said (init-response) this device is in. */
+  networks: optional(list(text({ maxLength: 64, nonEmpty: true }), 16)),
   lastInitResponse: optional(integer(0, Number.MAX_SAFE_INTEGER)),
   /**
    * What websetup put on this device that was not there before (its own address included), so

@@ -10,6 +10,7 @@ import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.j
 import { initCrypto } from '../../src-protocol/crypto.js';
 import { generateIdentity, type Identity } from '../../src-protocol/identity.js';
 import {
+  decodeNodeToWebsetup,
   encodeWebsetupCommand,
   WEBSETUP_NODE_PORT,
   WEBSETUP_SERVER_PORT,
@@ -25,6 +26,7 @@ import { WebsetupServer } from '../../src-server/websetup/websetup-server.js';
 import { EngineEnrolment } from './enrolment.js';
 import { ENROLMENT_FILE } from './enrolment-state.js';
 import { success } from './errors.js';
+import { boundedGet } from './server-license.js';
 import { HostTable } from './host-table.js';
 import { createLogger } from './log.js';
 import type { ManagementPort } from './management-port.js';
@@ -201,6 +203,7 @@ describe('enrolment', () => {
     assert.ok(unconfirmed.ok, unconfirmed.ok ? '' : unconfirmed.error.message);
     assert.deepEqual(unconfirmed.value, {
       switched: false,
+      url,
       name: 'Lab',
       fingerprint: key.fingerprint,
       baseServers: ['127.0.0.1'],
@@ -232,10 +235,11 @@ describe('enrolment', () => {
         setHostname: () => Promise.resolve(success(undefined)),
       },
       {
-        fetch: async (target, init) => {
-          const real = await fetch(target, init);
-          const text = await real.text();
-          return new Response(text.replace('"127.0.0.1"', '"203.0.113.66"'), { status: real.status });
+        httpGet: async (target) => {
+          const real = await boundedGet(target);
+          return real.kind === 'answer'
+            ? { ...real, body: real.body.replace('"127.0.0.1"', '"203.0.113.66"') }
+            : real;
         },
       },
     );
@@ -249,7 +253,12 @@ describe('enrolment', () => {
     const charlie = await device('charlie');
     const joined = await charlie.enrolment.join(code, 'charlie-laptop');
     assert.ok(joined.ok, joined.ok ? '' : joined.error.message);
-    assert.deepEqual(joined.value, { websetup: websetupAddress, hostname: 'charlie-laptop' });
+    assert.deepEqual(joined.value, {
+      websetup: websetupAddress,
+      hostname: 'charlie-laptop',
+      requested: 'charlie-laptop',
+      networks: [],
+    });
     assert.equal(charlie.hostname, 'charlie-laptop', 'the device takes the name it joined with');
     assert.ok(charlie.whitelist.state.addresses.includes(websetupAddress));
     const listed = (await api('GET', '/api/devices')) as unknown as { address: string; hostname: string }[];
@@ -259,13 +268,50 @@ describe('enrolment', () => {
     assert.equal(JSON.parse(readFileSync(file, 'utf8')).websetup.pendingCode, undefined);
   });
 
-  test('a join with a revoked code times out and says the device keeps trying', async () => {
+  test('a join with a revoked code is refused in words, and the device stops asking', async () => {
     const created = await api('POST', '/api/join-codes', { label: 'revoked' });
     await api('DELETE', `/api/join-codes/${created.id as string}`);
     const delta = await device('delta');
+    let asked = 0;
+    const send = delta.management.send.bind(delta.management);
+    delta.management.send = (bytes, port) => {
+      const sent = decodeNodeToWebsetup(bytes);
+      if (!sent.ok || sent.value.kind !== 'reply') asked += 1;
+      return send(bytes, port);
+    };
     const result = await delta.enrolment.join(created.joinCode as string, 'delta');
-    assert.equal(result.ok ? 'joined' : result.error.kind, 'Timeout');
-    assert.match(result.ok ? '' : result.error.message, /keeps asking every 5 s/);
+    assert.equal(result.ok ? 'joined' : result.error.kind, 'NotFound');
+    assert.match(result.ok ? '' : result.error.message, /^unknown or revoked join code: .*stopped asking/);
+    const [network] = delta.enrolment.networks([]);
+    assert.deepEqual([network?.state, network?.refusal], ['refused', 'unknown or revoked join code']);
+    const askedThen = asked;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(asked, askedThen, 'no request after the refusal (the device asked every 200 ms before)');
+  });
+
+  test('two devices that join with a network’s code whitelist and name each other with no dashboard click', async () => {
+    const network = await api('POST', '/api/networks', { name: 'home lab' });
+    const code = (await api('POST', '/api/join-codes', { label: 'home', networkId: network.id })).joinCode;
+    const kilo = await device('kilo');
+    const lima = await device('lima');
+    const first = await kilo.enrolment.join(code as string, 'vm');
+    assert.deepEqual(first.ok && [first.value.hostname, first.value.networks], ['vm', ['home lab']]);
+    const second = await lima.enrolment.join(code as string, 'vm');
+    assert.ok(second.ok, second.ok ? '' : second.error.message);
+    assert.deepEqual(second.value, {
+      websetup: websetupAddress,
+      hostname: 'vm-2',
+      requested: 'vm',
+      networks: ['home lab'],
+    });
+    assert.equal(lima.hostname, 'vm-2', 'the device takes the name websetup gave it');
+    assert.deepEqual(lima.enrolment.networks([])[0]?.names, ['home lab']);
+    await waitFor(
+      'each named on the other',
+      () => kilo.hosts.resolve('vm-2') === lima.address && lima.hosts.resolve('vm') === kilo.address,
+    );
+    assert.ok(kilo.whitelist.state.addresses.includes(lima.address));
+    assert.ok(lima.whitelist.state.addresses.includes(kilo.address));
   });
 
   test('the dashboard puts two devices in a network: each whitelists the other by name; removal revokes', async () => {

@@ -3,7 +3,11 @@
 // join code to the server's websetup node, which from then on manages the whitelist, the host table
 // and the device's name (websetup-client.ts); `leave` ends that and takes back what websetup added.
 import { formatAddress } from '../../src-protocol/address.js';
-import { generateWebsetupSecret, parseJoinCode } from '../../src-protocol/websetup-messages.js';
+import {
+  generateWebsetupSecret,
+  parseJoinCode,
+  type JoinRefusal,
+} from '../../src-protocol/websetup-messages.js';
 import { join as joinPath } from 'node:path';
 import type { Enrolment, JoinResult, LeaveResult, SetupServerResult } from './engine.js';
 import {
@@ -15,15 +19,22 @@ import {
 } from './enrolment-state.js';
 import { failure, success, type Outcome } from './errors.js';
 import { PersistedJson } from './persisted-json.js';
-import { fetchServerLicense, isConfirmed, type Fetch } from './server-license.js';
-import type { NetworkStatus, PeerReport } from './status.js';
+import { parseServerAddress } from '../shared/server-address.js';
+import { fetchServerLicense, isConfirmed, type HttpGet } from './server-license.js';
+import type { NetworkStatus, PeerReport, ServerInUse } from './status.js';
 import { WebsetupClient, type WebsetupClientOptions } from './websetup-client.js';
 
 /** How long `join` waits for websetup before telling the user it keeps trying in the background. */
 const JOIN_WAIT_MS = 30_000;
 
+/** Websetup's refusals in words; the status and `hnet join` both say them. */
+export const JOIN_REFUSED: Readonly<Record<JoinRefusal, string>> = {
+  'unknown-code': 'unknown or revoked join code',
+};
+
 export interface EnrolmentOptions extends Partial<WebsetupClientOptions> {
-  fetch?: Fetch;
+  /** How the license is fetched (tests put a man in the middle here). */
+  httpGet?: HttpGet;
   joinWaitMs?: number;
 }
 
@@ -85,7 +96,9 @@ export class EngineEnrolment implements Enrolment {
         server: server?.url ?? null,
         dashboardUrl: server?.dashboardUrl || null,
         hostname: link.hostname,
-        state: link.pendingCode === undefined ? 'joined' : 'joining',
+        names: link.networks ?? [],
+        state: link.refused ? 'refused' : link.pendingCode === undefined ? 'joined' : 'joining',
+        ...(link.refused && { refusal: JOIN_REFUSED[link.refused] }),
         // Websetup is a peer of the overlay: it answers, or not, as any peer does.
         reach: peers.find((p) => p.address === link.address)?.reach ?? 'offline',
         lastContact: link.lastInitResponse ? new Date(link.lastInitResponse).toISOString() : null,
@@ -97,13 +110,23 @@ export class EngineEnrolment implements Enrolment {
     ];
   }
 
-  async setupServer(url: string, fingerprint?: string): Promise<Outcome<SetupServerResult>> {
+  server(): ServerInUse | null {
+    const server = this.opened?.file.value.server;
+    if (!server) return null;
+    const { url, fingerprint, dashboardUrl, websetupHost } = server;
+    return { url, fingerprint, dashboardUrl: dashboardUrl || null, websetup: websetupHost };
+  }
+
+  async setupServer(typed: string, fingerprint?: string): Promise<Outcome<SetupServerResult>> {
     const ready = await this.ready;
     if (!ready.ok) return ready;
-    const fetched = await fetchServerLicense(url, this.options.fetch);
+    const address = parseServerAddress(typed);
+    if (!address.ok) return failure('BadParams', address.error);
+    const fetched = await fetchServerLicense(address.value, this.options.httpGet);
     if (!fetched.ok) return fetched;
-    const { license } = fetched.value;
+    const { license, url } = fetched.value;
     const answer = {
+      url,
       name: license.name,
       fingerprint: fetched.value.fingerprint,
       baseServers: license.base_server_addresses,
@@ -112,7 +135,7 @@ export class EngineEnrolment implements Enrolment {
     if (!isConfirmed(fingerprint, answer.fingerprint))
       return failure(
         'NotPermitted',
-        `the server's key is ${answer.fingerprint}, not the one you confirmed; nothing was changed — check with the server's owner`,
+        `The server at ${url} signs with the key ${answer.fingerprint}, not the one you confirmed. Nothing was changed. Check the fingerprint with the server's owner: another key can mean this is not their server.`,
       );
     const saved = await ready.value.file.update((state) =>
       success({
@@ -167,12 +190,19 @@ export class EngineEnrolment implements Enrolment {
     });
     if (!started.ok) return started;
     const waitMs = this.options.joinWaitMs ?? JOIN_WAIT_MS;
-    if (!(await client.joined(waitMs)))
+    const answer = await client.joined(waitMs);
+    const link = file.value.websetup;
+    if (answer === 'refused' && link?.refused)
+      return failure(
+        'NotFound',
+        `${JOIN_REFUSED[link.refused]}: websetup ${websetup} does not take it, and this device stopped asking. Copy the code again from the dashboard, or create a new one there`,
+      );
+    if (answer !== 'joined' || !link)
       return failure(
         'Timeout',
         `websetup ${websetup} did not answer within ${waitMs / 1000} s; this device keeps asking every 5 s. Check that it reaches its base server ("hnet status") and that the code is still valid in the dashboard ("hnet leave" stops asking)`,
       );
-    return success({ websetup, hostname });
+    return success({ websetup, hostname: link.hostname, requested: hostname, networks: link.networks ?? [] });
   }
 
   async leave(websetup?: string): Promise<Outcome<LeaveResult>> {

@@ -20,6 +20,8 @@ import {
 import { parseServerAddress } from './base-connection.js';
 import type { BaseCheck, MappingBehaviour, NetcheckReport } from './diagnostics.js';
 import { errorText } from './errors.js';
+import { portMappingStatus } from './portmap/port-mapping-state.js';
+import type { PortMappingStatus } from './status.js';
 
 /** A base's UDP port when the engine has not heard its STATE (the port hnet-server and Husarnet use). */
 const DEFAULT_BASE_UDP_PORT = 5582;
@@ -42,6 +44,8 @@ export interface NetcheckInputs {
     /** False while hnet is down. */
     connected: boolean;
   };
+  /** The engine's port mapping; absent: this engine maps no ports. */
+  portMapping?: PortMappingStatus;
 }
 
 export type NetcheckResult = Pick<NetcheckReport, 'bases' | 'mapping' | 'lan' | 'portMapping'>;
@@ -65,10 +69,9 @@ export async function runNetcheck(inputs: NetcheckInputs): Promise<NetcheckResul
       bases: checks.map((check) => check.base),
       mapping: judgeMapping(observations, checks.length > 0),
       lan: lanReach(inputs.lan),
-      portMapping: {
-        state: 'not-tried',
-        reason: 'hnet has no UPnP, NAT-PMP or PCP client yet: nothing asked the router to open a port',
-      },
+      portMapping:
+        inputs.portMapping ??
+        portMappingStatus({ state: 'off' }, 'this engine asks no router for a port mapping'),
     };
   } finally {
     for (const prober of probers.values()) prober.close();

@@ -83,6 +83,21 @@ describe('path selection', () => {
     assert.equal(run.selector.reason, 'direct via 203.0.113.7:40000 (public)');
   });
 
+  test('while our router maps a port for us, a public direct path says so; a LAN path does not', () => {
+    const run = start();
+    run.selector.traffic(run.now);
+    add(run, publicB);
+    run.advance(TICK, () => 12);
+    run.selector.setPortMapping('port mapped by PCP on 192.168.1.1', run.now);
+    assert.equal(run.selector.reason, 'direct via 203.0.113.7:40000 (port mapped by PCP on 192.168.1.1)');
+    assert.equal(run.transitions.at(-1)?.reason, run.selector.reason, 'a transition, so a log line too');
+    run.selector.setPortMapping(undefined, run.now);
+    assert.equal(run.selector.reason, 'direct via 203.0.113.7:40000 (public)');
+    run.selector.setPortMapping('port mapped by NAT-PMP on 192.168.1.1', run.now);
+    run.selector.answered(add(run, lanB, 'lan'), 1, run.now);
+    assert.equal(run.selector.reason, 'direct via 192.168.1.20:5582 (LAN)');
+  });
+
   test('the reason holds no figure that goes stale: round trips that change make no new reason', () => {
     const run = start();
     run.selector.traffic(run.now);

@@ -66,6 +66,8 @@ export class PathSelector<Target> {
   /** The direct path that went silent while carrying traffic (degraded until one answers again). */
   private lost: Candidate<Target> | undefined;
   private relay: RelayKind = null;
+  /** "port mapped by PCP on <router>" while our router forwards a public port to us. */
+  private portMapped: string | undefined;
   private lastTrafficAt = -Infinity;
   private wokeAt = -Infinity;
   private baseAnswered = false;
@@ -104,6 +106,16 @@ export class PathSelector<Target> {
   setRelay(relay: RelayKind, now: number): void {
     if (relay === this.relay) return;
     this.relay = relay;
+    this.evaluate(now);
+  }
+
+  /**
+   * Our router forwards a public port to us ("port mapped by PCP on 192.168.1.1"), or no longer
+   * (undefined): a public direct path's reason says so, since that forward is what lets it in.
+   */
+  setPortMapping(mappedBy: string | undefined, now: number): void {
+    if (mappedBy === this.portMapped) return;
+    this.portMapped = mappedBy;
     this.evaluate(now);
   }
 
@@ -232,7 +244,7 @@ export class PathSelector<Target> {
     if (direct)
       return this.enter(
         'direct',
-        `direct via ${formatEndpoint(direct.endpoint)} (${direct.lan ? 'LAN' : 'public'})`,
+        `direct via ${formatEndpoint(direct.endpoint)} (${direct.lan ? 'LAN' : (this.portMapped ?? 'public')})`,
       );
     const lost = this.lost;
     if (lost && this.roundsLeft > 0) {

@@ -1,6 +1,7 @@
 // The shape of everything a user can see about a running engine. The CLI, the GUI and tests all
 // read this one type (through the control API); the engine builds it on demand from live state.
 import type { HostEntry } from './host-table.js';
+import type { PortMapProtocol } from './portmap/mapping.js';
 import type { WhitelistState } from './whitelist.js';
 
 /** DESIGN.md §3: where a peer's traffic goes right now. */
@@ -84,14 +85,66 @@ export interface NetworkStatus {
   dashboardUrl: string | null;
   /** The name this device has in the network. */
   hostname: string;
-  /** `joining` until websetup answers the join code (the device keeps asking every 5 s). */
-  state: 'joining' | 'joined';
+  /** The dashboard's names of the networks this device is in, as websetup last said (hnet servers). */
+  names?: string[];
+  /**
+   * `joining` until websetup answers the join code (the device keeps asking every 5 s);
+   * `refused` when it answered that it does not take the code (the device stopped asking).
+   */
+  state: 'joining' | 'joined' | 'refused';
+  /** Why websetup refused the join (state `refused`), in words. */
+  refusal?: string;
   /** Whether websetup itself answers now, measured as for a peer. */
   reach: PeerReach;
   /** ISO time websetup last confirmed the link. */
   lastContact: string | null;
   /** Whitelist entries and names websetup put here; leaving removes them, the user's own stay. */
   managed: { addresses: number; hostnames: number };
+}
+
+/** A device whose LAN beacon (PROTOCOL.md §6) was heard lately, allowed here or not: no server needed. */
+export interface NearbyDevice {
+  /** Its overlay address, from the beacon (unauthenticated until it answers a signed HELLO). */
+  address: string;
+  /** Its name in this device's host table, if it has one here. */
+  hostname: string | null;
+  /** Where the beacon came from: the endpoint a HELLO goes to. */
+  endpoint: string;
+  /** ISO time its last beacon arrived. */
+  lastHeard: string;
+}
+
+/** The hnet server this device was set up with (`hnet setup-server`, the window's Server view). */
+export interface ServerInUse {
+  /** Its address, as set up. */
+  url: string;
+  /** Its license key's fingerprint, as checked when it was set up. */
+  fingerprint: string;
+  /** Where its owner manages accounts, networks and join codes; null if its license names none. */
+  dashboardUrl: string | null;
+  /** Its websetup node's overlay address. */
+  websetup: string;
+}
+
+/**
+ * Whether the home router forwards a public UDP port to the engine's socket (PCP, NAT-PMP or UPnP
+ * IGD), so peers behind NATs that cannot be punched still reach this device directly.
+ */
+export interface PortMappingStatus {
+  /**
+   * `off`: switched off, or hnet is down; `mapping`: asking the router; `mapped`; `unmapped`: no
+   * router mapped the port (asked again later).
+   */
+  state: 'off' | 'mapping' | 'mapped' | 'unmapped';
+  protocol: PortMapProtocol | null;
+  /** The router that maps it: the default gateway. */
+  gateway: string | null;
+  /** Where the Internet reaches the engine's UDP port (`ip:port`), advertised to the base and peers. */
+  external: string | null;
+  /** ISO time the lease ends unless renewed (it is, at half time); null when mapped with no end. */
+  expires: string | null;
+  /** What it is, or why there is none, in words. */
+  reason: string;
 }
 
 export interface Status {
@@ -112,9 +165,15 @@ export interface Status {
   hostsFile: HostsSyncStatus;
   /** The network this device joined, if any. */
   networks: NetworkStatus[];
+  /** The server set up here, if any; always present from this engine (optional for older ones). */
+  server?: ServerInUse | null;
+  /** Devices heard on the LAN in the last minute, by address; always present from this engine. */
+  nearby?: NearbyDevice[];
   /** Input from the network the data plane refused, per reason (e.g. "p2p-data-without-hello"). */
   drops?: Record<string, number>;
   dataLane?: DataLaneStatus;
+  /** The port mapping on the home router; always present from this engine. */
+  portMapping?: PortMappingStatus;
 }
 
 /** The sections of Status a change can touch; events name the ones that differ. */

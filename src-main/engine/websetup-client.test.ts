@@ -260,4 +260,53 @@ describe('websetup client', () => {
     assert.equal(answers(), 2, 'the copy was answered');
     assert.equal(hosts.resolve('late'), undefined, 'and not applied over the newer host-rm');
   });
+
+  test('a refused join ends at once and asks no more; init-response gives the name and the networks', async () => {
+    /** Starts a join with a fresh code; resolves with its outcome once websetup has `answered`. */
+    const joinWith = async (answer: WebsetupCommand) => {
+      const code = generateJoinCode();
+      const joining = enrolment.join(formatJoinCode({ websetup: websetup.address, code }), 'vm');
+      const requests = () => heard.filter((m) => m.kind === 'init-request-join-code' && m.code === code);
+      const deadline = Date.now() + 2000;
+      while (requests().length === 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      const [request] = requests();
+      assert.ok(request?.kind === 'init-request-join-code', 'the join was asked');
+      secret = request.secret;
+      assert.deepEqual(await command(answer), { kind: 'ok' });
+      return { result: await joining, requests };
+    };
+
+    const refused = await joinWith({ kind: 'hnet-join-refused', reason: 'unknown-code' });
+    assert.match(
+      refused.result.ok ? 'joined' : refused.result.error.message,
+      /^unknown or revoked join code: /,
+    );
+    const [network] = enrolment.networks([]);
+    assert.deepEqual([network?.state, network?.refusal], ['refused', 'unknown or revoked join code']);
+    const asked = refused.requests().length;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(refused.requests().length, asked, 'no more requests (one every 100 ms before)');
+
+    const payload = JSON.stringify({ hostname: 'vm-2', networks: ['home lab', 'bell\u0007', 3] });
+    const taken = await joinWith({ kind: 'init-response', payload });
+    assert.ok(taken.result.ok, taken.result.ok ? '' : taken.result.error.message);
+    assert.deepEqual(taken.result.value, {
+      websetup: formatAddress(websetup.address),
+      hostname: 'vm-2',
+      requested: 'vm',
+      networks: ['home lab'],
+    });
+    assert.equal(config.hostname, 'vm-2', 'the device takes the name websetup gave it');
+    assert.deepEqual(
+      enrolment.networks([]).map((n) => [n.state, n.names]),
+      [['joined', ['home lab']]],
+    );
+    assert.deepEqual(
+      await command({ kind: 'hnet-join-refused', reason: 'unknown-code' }),
+      { kind: 'error' },
+      'a refusal with no join pending changes nothing',
+    );
+    assert.equal(enrolment.networks([])[0]?.state, 'joined');
+  });
 });

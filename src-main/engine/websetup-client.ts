@@ -11,6 +11,10 @@
 // are applied one at a time in the order they came, and an exact repeat (websetup resends until
 // it hears back) is answered again without being applied again, so a late copy cannot undo a newer
 // command.
+//
+// The join's answer: hnet's websetup names, in its init-response, the name it gave this device and
+// its networks, and answers a code it does not take with `hnet-join-refused` (an hnet extension,
+// sent only to signed requests), after which the device asks no more.
 import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.js';
 import {
   encodeNodeRequest,
@@ -20,6 +24,7 @@ import {
   proveJoin,
   replyForRejectedCommand,
   WEBSETUP_SERVER_PORT,
+  type JoinRefusal,
   type NodeRequest,
   type WebsetupCommand,
   type WebsetupReply,
@@ -45,10 +50,38 @@ export interface WebsetupClientOptions {
   retryMs?: number;
 }
 
+/** How a pending join ended, as far as `joined` waited. */
+export type JoinAnswer = 'joined' | 'refused' | 'no-answer';
+
+/** Network names an init-response may carry, and how many are kept (enrolment-state.ts). */
+const MAX_NETWORK_NAMES = 16;
+const MAX_NETWORK_NAME = 64;
+
+/**
+ * What hnet's websetup says in an init-response's JSON payload; any other payload (a stock server's)
+ * says nothing. Names are checked here, since they end up on screens.
+ */
+function initResponseFacts(payload: string): { hostname?: string; networks?: string[] } {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    return {};
+  }
+  if (typeof value !== 'object' || value === null) return {};
+  const { hostname, networks } = value as Record<string, unknown>;
+  const shown = (name: unknown): name is string =>
+    typeof name === 'string' && name.length > 0 && name.length <= MAX_NETWORK_NAME && !/\p{C}/u.test(name);
+  return {
+    ...(typeof hostname === 'string' && { hostname }),
+    ...(Array.isArray(networks) && { networks: networks.filter(shown).slice(0, MAX_NETWORK_NAMES) }),
+  };
+}
+
 export class WebsetupClient {
   private timer: NodeJS.Timeout | undefined;
   private lastRefreshRequest = 0;
-  private readonly joinWaiters = new Set<() => void>();
+  private readonly joinWaiters = new Set<(answer: JoinAnswer) => void>();
   private readonly log: EnrolmentComponents['log'];
   /** The websetup node being joined, managed from before its link is saved (prepareJoin). */
   private joining: Uint8Array | undefined;
@@ -123,21 +156,23 @@ export class WebsetupClient {
     return saved;
   }
 
-  /** Resolves true on init-response, false after `ms`. */
-  joined(ms: number): Promise<boolean> {
-    if (this.link && this.link.pendingCode === undefined) return Promise.resolve(true);
+  /** Resolves on init-response or hnet-join-refused, or with `no-answer` after `ms`. */
+  joined(ms: number): Promise<JoinAnswer> {
+    if (this.link?.refused) return Promise.resolve('refused');
+    if (this.link && this.link.pendingCode === undefined) return Promise.resolve('joined');
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (answer: JoinAnswer) => {
         clearTimeout(timeout);
         this.joinWaiters.delete(done);
-        resolve(true);
+        resolve(answer);
       };
-      const timeout = setTimeout(() => {
-        this.joinWaiters.delete(done);
-        resolve(false);
-      }, ms);
+      const timeout = setTimeout(() => done('no-answer'), ms);
       this.joinWaiters.add(done);
     });
+  }
+
+  private settleJoin(answer: JoinAnswer): void {
+    for (const waiter of [...this.joinWaiters]) waiter(answer);
   }
 
   private manageLinked(): void {
@@ -149,6 +184,8 @@ export class WebsetupClient {
     const link = this.link;
     if (!link) return;
     if (link.pendingCode !== undefined) {
+      // Refused: asking again would get the same answer; a new `hnet join` starts over.
+      if (link.refused) return;
       const fields = { code: link.pendingCode, secret: link.secret, hostname: link.hostname };
       const websetup = parseOverlayAddress(link.address);
       if (websetup)
@@ -207,7 +244,9 @@ export class WebsetupClient {
       case 'ping':
         return { kind: 'pong' };
       case 'init-response':
-        return this.joinAnswered();
+        return this.joinAnswered(command.payload);
+      case 'hnet-join-refused':
+        return this.joinRefused(command.reason);
       case 'whitelist-add':
         return done(await this.pushAddress(formatAddress(command.address)));
       case 'whitelist-rm': {
@@ -269,19 +308,40 @@ export class WebsetupClient {
     }
   }
 
-  private async joinAnswered(): Promise<WebsetupReply> {
+  private async joinAnswered(payload: string): Promise<WebsetupReply> {
     const link = this.link!;
     const wasPending = link.pendingCode !== undefined;
-    const saved = await this.changeLink(({ pendingCode: _done, ...rest }) => ({
+    const told = initResponseFacts(payload);
+    // The join's answer names what websetup calls this device (the name asked for may have been
+    // taken); it is taken now, on the terms set-hostname would be, so the join can report it.
+    const given =
+      wasPending && told.hostname !== undefined && !this.nameRefusal(told.hostname, true)
+        ? told.hostname
+        : link.hostname;
+    const saved = await this.changeLink(({ pendingCode: _done, refused: _over, ...rest }) => ({
       ...rest,
+      hostname: given,
       lastInitResponse: Date.now(),
+      ...(told.networks && { networks: told.networks }),
     }));
     if (!saved.ok) return { kind: 'error' };
     if (wasPending) {
-      this.log.info('websetup-joined', { websetup: link.address, hostname: link.hostname });
-      if (link.hostname !== this.c.config.hostname) await this.c.setHostname(link.hostname);
+      this.log.info('websetup-joined', { websetup: link.address, hostname: given });
+      if (given !== this.c.config.hostname) await this.c.setHostname(given);
     }
-    for (const waiter of [...this.joinWaiters]) waiter();
+    this.settleJoin('joined');
+    return { kind: 'ok' };
+  }
+
+  /** Websetup will not take the pending join's code: stop asking, and say so. */
+  private async joinRefused(reason: JoinRefusal): Promise<WebsetupReply> {
+    const link = this.link!;
+    // A late answer to a join websetup has since taken, or to none: there is nothing to stop.
+    if (link.pendingCode === undefined) return { kind: 'error' };
+    const saved = await this.changeLink((l) => ({ ...l, refused: reason }));
+    if (!saved.ok) return { kind: 'error' };
+    this.log.warn('websetup-join-refused', { websetup: link.address, reason });
+    this.settleJoin('refused');
     return { kind: 'ok' };
   }
 

@@ -109,7 +109,7 @@ export async function serveUi(options: UiServerOptions): Promise<Outcome<UiServe
       link,
       helper: () => helper.call({ op: 'status' }),
       installHelper: helperInstaller(findHelperBundle()),
-      ...(localServer ? { startLocalServer: () => localServer.start() } : {}),
+      ...(localServer ? { localServer } : {}),
     }),
   );
   // Filled in once the server listens, before any request can arrive.

@@ -120,6 +120,15 @@ async function networkDevices(
   return (await context.store.network(accountId, networkId))?.devices.map((d) => d.address) ?? [];
 }
 
+/** The network a new join code puts devices in: an id, or none (null or left out: the account only). */
+function codeNetwork(body: Record<string, unknown>): string | null {
+  const given = body.networkId;
+  if (given === undefined || given === null) return null;
+  if (typeof given !== 'string' || !/^[\w-]{1,64}$/.test(given))
+    throw new HttpError(400, 'BadParams', 'networkId: give the id of one of your networks, or null.');
+  return given;
+}
+
 async function firstAccount(
   context: DashboardContext,
   email: string,
@@ -263,20 +272,28 @@ const routes: Route[] = [
     method: 'POST',
     pattern: /^\/api\/join-codes$/,
     handle: async (context, call) => {
-      const label = field(await call.body(), 'label', NAME, 'give the code a label of 1 to 64 characters.');
+      const body = await call.body();
+      const label = field(body, 'label', NAME, 'give the code a label of 1 to 64 characters.');
       const code = generateJoinCode();
-      const record = await context.store.createJoinCode(call.caller.accountId, label, hashSecret(code));
+      const created = await context.store.createJoinCode(
+        call.caller.accountId,
+        label,
+        hashSecret(code),
+        codeNetwork(body),
+      );
+      if (!created.ok) return answer(created);
       return {
         status: 201,
-        body: { ...record, joinCode: formatJoinCode({ websetup: context.websetup, code }) },
+        body: { ...created.value, joinCode: formatJoinCode({ websetup: context.websetup, code }) },
       };
     },
   },
   {
     method: 'DELETE',
     pattern: /^\/api\/join-codes\/([\w-]+)$/,
+    // Revokes: the code stays listed, with the devices that joined with it.
     handle: async (context, { caller, params }) =>
-      answer(await context.store.deleteJoinCode(caller.accountId, params[0]!)),
+      answer(await context.store.revokeJoinCode(caller.accountId, params[0]!)),
   },
   {
     method: 'GET',

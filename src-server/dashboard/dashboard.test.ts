@@ -341,15 +341,39 @@ describe('dashboard', () => {
     assert.equal((await call({ token: 'hnet_forged' }, 'GET', '/api/tokens')).status, 401);
   });
 
-  test('a join code names websetup and claims devices for its account', async () => {
+  test('a join code names websetup and is for a network; revoked, it stays listed with who joined', async () => {
     const client = await signUp('codes@example.org');
-    const created = await call(client, 'POST', '/api/join-codes', { label: 'lab' });
+    const network = (await call(client, 'POST', '/api/networks', { name: 'home lab' })).json;
+    const created = await call(client, 'POST', '/api/join-codes', { label: 'lab', networkId: network.id });
     assert.equal(created.status, 201);
+    assert.equal(created.json.networkName, 'home lab');
     const parsed = parseJoinCode(created.json.joinCode as string);
     assert.ok(parsed.ok);
     assert.equal(formatAddress(parsed.value.websetup), WEBSETUP);
     const account = (await call(client, 'GET', '/api/session')).json.account as { id: string };
-    assert.equal(await store.accountForJoinCode(hashSecret(parsed.value.code)), account.id);
+    const grant = await store.joinGrant(hashSecret(parsed.value.code));
+    assert.deepEqual(grant, { accountId: account.id, codeId: created.json.id, networkId: network.id });
+    const device = formatAddress(parseOverlayAddress('fc94::d')!);
+    await store.claimDevice({ address: device, hostname: 'alpha', secret: 's'.repeat(24) }, grant!);
+
+    const plain = await call(client, 'POST', '/api/join-codes', { label: 'account only' });
+    assert.equal(plain.json.networkName, null, 'no network: the account only');
+    const elsewhere = await call(client, 'POST', '/api/join-codes', { label: 'x', networkId: 'nope' });
+    assert.equal(elsewhere.status, 404);
+    assert.equal((await call(client, 'DELETE', `/api/join-codes/${created.json.id as string}`)).status, 200);
+    const listed = (await call(client, 'GET', '/api/join-codes')).json as unknown as {
+      label: string;
+      revokedAt: number | null;
+      devices: { hostname: string }[];
+    }[];
+    assert.deepEqual(
+      listed.map((c) => [c.label, c.revokedAt !== null, c.devices.map((d) => d.hostname)]),
+      [
+        ['lab', true, ['alpha']],
+        ['account only', false, []],
+      ],
+    );
+    assert.equal(await store.joinGrant(hashSecret(parsed.value.code)), undefined);
   });
 
   test('networks: create, add devices, share, rename and remove — and websetup hears of each change', async () => {

@@ -2,6 +2,9 @@
 // script talks only to the REST API (api-routes.ts), builds the page with DOM calls (never
 // innerHTML, so names from users cannot inject markup) and sends the session's CSRF token with
 // every change. The CSP (http-kit.ts) allows nothing but these files.
+import { appIconSvg } from '../../src-main/shared/app-icon.js';
+import { designCss } from '../../src-main/shared/design-tokens.js';
+
 const INDEX_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -19,38 +22,30 @@ const INDEX_HTML = `<!doctype html>
 </html>
 `;
 
-const APP_CSS = `
-:root { --fg: #1d2330; --muted: #667085; --line: #e4e7ec; --accent: #2f6fed; --bad: #c4320a; --bg: #f7f8fa; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
-header { display: flex; gap: 1rem; align-items: center; padding: .8rem 1.5rem; background: #fff; border-bottom: 1px solid var(--line); }
-header .logo { font-weight: 700; font-size: 1.2rem; color: var(--accent); }
-header #who { margin-left: auto; display: flex; gap: .6rem; align-items: center; }
-main { max-width: 980px; margin: 1.5rem auto; padding: 0 1rem; display: grid; gap: 1.2rem; }
-footer { max-width: 980px; margin: 0 auto 2rem; padding: 0 1rem; color: var(--muted); font-size: .85rem; }
-section { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 1rem 1.2rem; }
-h2 { margin: 0 0 .8rem; font-size: 1.05rem; }
-h3 { margin: 1rem 0 .5rem; font-size: .95rem; }
-form { display: flex; gap: .5rem; flex-wrap: wrap; align-items: end; margin: .4rem 0; }
-label { display: grid; gap: .2rem; font-size: .85rem; color: var(--muted); }
-input, select { font: inherit; padding: .45rem .6rem; border: 1px solid var(--line); border-radius: 6px; min-width: 12rem; }
-button { font: inherit; padding: .45rem .9rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
-button.quiet { background: #fff; color: var(--fg); border-color: var(--line); }
-button.danger { background: #fff; color: var(--bad); border-color: #f3c4b5; }
-table { width: 100%; border-collapse: collapse; }
-th, td { text-align: left; padding: .45rem .3rem; border-bottom: 1px solid var(--line); vertical-align: middle; }
-th { font-size: .8rem; color: var(--muted); font-weight: 600; }
+// The shared design tokens and components (the desktop window uses the same), then the dashboard's
+// own layout. The logo is hnet's icon (app-icon.ts), served as /icon.svg.
+const APP_CSS = `${designCss}
+body > header { display: flex; gap: var(--space-4); align-items: center; padding: var(--space-3) var(--space-5); background: var(--panel); border-bottom: 1px solid var(--line); }
+header .logo { font-size: var(--text-xl); color: var(--text); }
+header .logo::before { content: ''; width: 24px; height: 24px; background: url(/icon.svg) center / contain no-repeat; }
+header #server-name { color: var(--muted); }
+header #who { margin-left: auto; display: flex; gap: var(--space-2); align-items: center; }
+main { max-width: 1040px; margin: var(--space-5) auto; padding: 0 var(--space-4); display: grid; gap: var(--space-4); }
+footer { max-width: 1040px; margin: 0 auto var(--space-5); padding: 0 var(--space-4); color: var(--muted); font-size: var(--text-sm); }
+form { display: flex; gap: var(--space-2); flex-wrap: wrap; align-items: end; margin: var(--space-2) 0; }
+form input, form select { min-width: 12rem; font-size: var(--text-md); color: var(--text); }
+td { vertical-align: middle; }
 td:last-child { white-space: nowrap; text-align: right; }
-code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85rem; }
-.muted { color: var(--muted); }
-.error { color: var(--bad); min-height: 1.2em; margin: .3rem 0 0; }
-.secret { background: #fff8e6; border: 1px solid #f5d48a; border-radius: 6px; padding: .6rem; word-break: break-all; }
-.networks { display: grid; grid-template-columns: 16rem 1fr; gap: 1rem; }
+td input { min-width: 8rem; }
+td.mono, td:first-child { white-space: nowrap; }
+.error { min-height: 1.2em; margin: var(--space-1) 0 0; }
+.networks { display: grid; grid-template-columns: minmax(12rem, 16rem) minmax(0, 1fr); gap: var(--space-4); }
 .networks ul { list-style: none; margin: 0; padding: 0; }
-.networks li button { width: 100%; text-align: left; margin-bottom: .3rem; }
-.networks li button.selected { border-color: var(--accent); color: var(--accent); background: #eef3ff; }
-.signin { max-width: 26rem; margin: 3rem auto; }
+.networks li button { width: 100%; justify-content: flex-start; margin-bottom: var(--space-1); }
+.networks li button.selected { border-color: var(--accent); color: var(--accent); background: var(--accent-soft); }
+.signin { max-width: 26rem; margin: var(--space-5) auto; width: 100%; }
 .signin form { display: grid; }
+@media (max-width: 800px) { .networks { grid-template-columns: 1fr; } table { display: block; overflow-x: auto; } }
 `;
 
 const APP_JS = `'use strict';
@@ -78,7 +73,9 @@ async function api(method, path, body) {
 
 function formOf(fields, submitText, onSubmit, extra) {
   const error = h('p', { class: 'error', role: 'alert' });
-  const inputs = fields.map((f) => h('input', { name: f.name, type: f.type || 'text', placeholder: f.placeholder || '', required: true, autocomplete: f.autocomplete || 'off' }));
+  const inputs = fields.map((f) => f.options
+    ? h('select', { name: f.name, required: true }, f.options.map((o) => h('option', { value: o.value, selected: o.value === f.value }, o.text)))
+    : h('input', { name: f.name, type: f.type || 'text', placeholder: f.placeholder || '', required: true, autocomplete: f.autocomplete || 'off', value: f.value }));
   const form = h('form', { onsubmit: async (event) => {
     event.preventDefault();
     error.textContent = '';
@@ -168,7 +165,7 @@ async function networksSection() {
     state.selected = network.id;
     await render();
   });
-  let body = h('p', { class: 'muted' }, 'Create a network, then add devices to it: devices in one network reach each other by name.');
+  let body = h('p', { class: 'muted' }, 'Create a network, then a join code for it: devices that join with the code are in the network at once and reach each other by name.');
   if (detail) {
     const inNetwork = new Set(detail.devices.map((d) => d.address));
     const candidates = devices.filter((d) => !inNetwork.has(d.address));
@@ -178,11 +175,11 @@ async function networksSection() {
       h('table', {}, h('tr', {}, h('th', {}, 'Device'), h('th', {}, 'Address'), h('th', {}, 'Owner'), h('th', {})),
         detail.devices.map((d) => h('tr', {}, h('td', {}, d.hostname), h('td', { class: 'mono' }, d.address), h('td', {}, d.ownerEmail),
           h('td', {}, actionButton('Remove', 'danger', async () => { await api('DELETE', '/api/networks/' + detail.id + '/devices/' + encodeURIComponent(d.address)); await render(); }))))),
-      detail.devices.length === 0 ? h('p', { class: 'muted' }, 'No devices yet.') : null,
+      detail.devices.length === 0 ? h('p', { class: 'muted' }, 'No devices yet. Create a join code for this network below and run "hnet join <code>" on each device.') : null,
       candidates.length > 0
         ? h('form', { onsubmit: async (event) => { event.preventDefault(); try { await api('POST', '/api/networks/' + detail.id + '/devices', { address: picker.value }); await render(); } catch (e) { alert(e.message); } } },
             h('label', {}, 'Add one of your devices', picker), h('button', { type: 'submit' }, 'Add device'))
-        : h('p', { class: 'muted' }, 'All your devices are in this network. Join more with a join code.'),
+        : detail.devices.length === 0 ? null : h('p', { class: 'muted' }, 'All your devices are in this network. Join more with a join code for it.'),
       detail.owned ? h('div', {},
         h('h3', {}, 'Shared with'),
         detail.sharedWith.length === 0 ? h('p', { class: 'muted' }, 'Nobody else.') : h('ul', {}, detail.sharedWith.map((email) => h('li', {}, email, ' ',
@@ -197,12 +194,13 @@ async function networksSection() {
 
 async function devicesSection() {
   const devices = await api('GET', '/api/devices');
+  const codes = new Map((await api('GET', '/api/join-codes')).map((c) => [c.id, c.label]));
   return h('section', { 'aria-label': 'Devices' }, h('h2', {}, 'Devices'),
     devices.length === 0 ? h('p', { class: 'muted' }, 'No devices yet. Create a join code below and run "hnet join <code>" on a device.') :
-    h('table', {}, h('tr', {}, h('th', {}, 'Hostname'), h('th', {}, 'Address'), h('th', {}, 'Last seen'), h('th', {})),
+    h('table', {}, h('tr', {}, h('th', {}, 'Hostname'), h('th', {}, 'Address'), h('th', {}, 'Joined with'), h('th', {}, 'Last seen'), h('th', {})),
       devices.map((d) => {
         const name = h('input', { value: d.hostname, 'aria-label': 'Hostname of ' + d.address });
-        return h('tr', {}, h('td', {}, name), h('td', { class: 'mono' }, d.address), h('td', {}, when(d.lastSeenAt)),
+        return h('tr', {}, h('td', {}, name), h('td', { class: 'mono' }, d.address), h('td', {}, codes.get(d.joinCodeId) || '—'), h('td', {}, when(d.lastSeenAt)),
           h('td', {}, actionButton('Rename', 'quiet', async () => { await api('PATCH', '/api/devices/' + encodeURIComponent(d.address), { hostname: name.value }); await render(); }), ' ',
             actionButton('Forget', 'danger', async () => { if (confirm('Forget ' + d.hostname + '? It leaves every network.')) { await api('DELETE', '/api/devices/' + encodeURIComponent(d.address)); await render(); } })));
       })));
@@ -216,16 +214,26 @@ function revealed(kind) {
 
 async function codesSection() {
   const codes = await api('GET', '/api/join-codes');
+  const networks = await api('GET', '/api/networks');
+  // With no network yet, the code's network is made with it, under a name the owner can change here.
+  const network = networks.length === 0
+    ? { name: 'networkName', label: 'Network', value: 'My network' }
+    : { name: 'networkId', label: 'Network', value: state.selected, options: networks.map((n) => ({ value: n.id, text: n.name })) };
   return h('section', { 'aria-label': 'Join codes' }, h('h2', {}, 'Join codes'),
-    h('p', { class: 'muted' }, 'A device joins your account with "hnet join <code> [hostname]". Anyone with the code can add devices: keep it like a password.'),
+    h('p', { class: 'muted' }, 'A device that runs "hnet join <code> [hostname]" joins your account and the code’s network at once, and reaches that network’s devices by name. Anyone with the code can add devices: keep it like a password, and revoke it when you no longer need it.'),
     revealed('join-code'),
-    formOf([{ name: 'label', label: 'Label', placeholder: 'e.g. lab machines' }], 'Create join code', async (values) => {
-      const created = await api('POST', '/api/join-codes', values);
-      state.revealed = { kind: 'join-code', text: created.joinCode, note: 'Copy this join code now; it is not shown again.' };
+    formOf([{ name: 'label', label: 'Label', placeholder: 'e.g. lab machines' }, network], 'Create join code', async (values) => {
+      const networkId = values.networkId || (await api('POST', '/api/networks', { name: values.networkName })).id;
+      const created = await api('POST', '/api/join-codes', { label: values.label, networkId });
+      state.selected = networkId;
+      state.revealed = { kind: 'join-code', text: created.joinCode, note: 'Copy this join code now; it is not shown again. Devices that join with it go into ' + created.networkName + '.' };
       await render();
     }),
-    h('table', {}, codes.map((c) => h('tr', {}, h('td', {}, c.label), h('td', {}, when(c.createdAt)),
-      h('td', {}, actionButton('Revoke', 'danger', async () => { await api('DELETE', '/api/join-codes/' + c.id); await render(); }))))));
+    codes.length === 0 ? null : h('table', {},
+      h('tr', {}, h('th', {}, 'Label'), h('th', {}, 'Network'), h('th', {}, 'Devices joined with it'), h('th', {}, 'Created'), h('th', {})),
+      codes.map((c) => h('tr', { class: c.revokedAt ? 'muted' : null }, h('td', {}, c.label), h('td', {}, c.networkName || 'none (account only)'),
+        h('td', {}, c.devices.length === 0 ? 'none yet' : c.devices.map((d) => d.hostname).join(', ')), h('td', {}, when(c.createdAt)),
+        h('td', {}, c.revokedAt ? 'revoked ' + when(c.revokedAt) : actionButton('Revoke', 'danger', async () => { await api('DELETE', '/api/join-codes/' + c.id); await render(); }))))));
 }
 
 async function tokensSection() {
@@ -284,4 +292,5 @@ export const uiAssets: ReadonlyMap<string, UiAsset> = new Map([
   ['/', { body: INDEX_HTML, type: 'text/html; charset=utf-8' }],
   ['/app.js', { body: APP_JS, type: 'text/javascript; charset=utf-8' }],
   ['/app.css', { body: APP_CSS, type: 'text/css; charset=utf-8' }],
+  ['/icon.svg', { body: appIconSvg(), type: 'image/svg+xml' }],
 ]);

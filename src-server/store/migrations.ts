@@ -105,6 +105,19 @@ export const migrations: readonly Migration[] = [
         SELECT 1, id, created_at FROM accounts ORDER BY created_at, id LIMIT 1`,
     ],
   },
+  {
+    version: 6,
+    name: 'join codes for a network, kept when revoked, and which devices joined with each',
+    statements: [
+      // Codes made before this go on joining devices to their account only: a secret already handed
+      // out is never silently given more reach.
+      'ALTER TABLE join_codes ADD COLUMN network_id TEXT REFERENCES networks(id) ON DELETE CASCADE',
+      'ALTER TABLE join_codes ADD COLUMN revoked_at BIGINT',
+      'ALTER TABLE devices ADD COLUMN join_code_id TEXT REFERENCES join_codes(id) ON DELETE SET NULL',
+      'CREATE INDEX join_codes_by_network ON join_codes (network_id)',
+      'CREATE INDEX devices_by_join_code ON devices (join_code_id)',
+    ],
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)!.version;

@@ -117,6 +117,39 @@ for (const backend of backends) {
       assert.equal(network.ownerEmail, 'old@example.org');
     });
 
+    test('join codes made before codes had a network go on joining the account only', async () => {
+      const location = await backend.fresh();
+      const driver = await openDriver(location);
+      assert.equal(await migrate(driver, 5), 5);
+      await driver.run('INSERT INTO accounts (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)', [
+        'old',
+        'old@example.org',
+        'hash',
+        1,
+      ]);
+      await driver.run('INSERT INTO networks (id, owner_id, name, created_at) VALUES (?, ?, ?, ?)', [
+        'only',
+        'old',
+        'lab',
+        2,
+      ]);
+      await driver.run(
+        'INSERT INTO join_codes (id, account_id, code_hash, label, created_at) VALUES (?, ?, ?, ?, ?)',
+        ['code', 'old', 'oldhash', 'laptops', 3],
+      );
+      await driver.close();
+      const store = await open(location);
+      assert.deepEqual(await store.joinGrant('oldhash'), {
+        accountId: 'old',
+        codeId: 'code',
+        networkId: null,
+      });
+      assert.deepEqual(
+        (await store.joinCodes('old')).map((c) => [c.label, c.networkName, c.revokedAt, c.devices]),
+        [['laptops', null, null, []]],
+      );
+    });
+
     test('a database from a newer hnet-server is refused with a sentence saying what to do', async () => {
       const location = await backend.fresh();
       const driver = await openDriver(location);
@@ -363,16 +396,70 @@ for (const backend of backends) {
       assert.equal(racing.filter((r) => r.ok).length, 1, 'of racing renames to one name, one wins');
     });
 
-    test('join codes are found by hash and removed by their owner only', async () => {
+    test('a join code puts the device in its network at once, under a name unique in the account; revoked, it joins nothing but stays listed', async () => {
       const store = await open();
-      const a = await store.createAccount('codes@example.org', 'h');
-      const b = await store.createAccount('other@example.org', 'h');
-      assert.ok(a.ok && b.ok);
-      const code = await store.createJoinCode(a.value.id, 'laptops', 'codehash');
-      assert.equal(await store.accountForJoinCode('codehash'), a.value.id);
-      assert.equal((await store.deleteJoinCode(b.value.id, code.id)).ok, false);
-      assert.ok((await store.deleteJoinCode(a.value.id, code.id)).ok);
-      assert.equal(await store.accountForJoinCode('codehash'), undefined);
+      const owner = await store.createAccount('codes@example.org', 'h');
+      const friend = await store.createAccount('friend@example.org', 'h');
+      assert.ok(owner.ok && friend.ok);
+      const lab = await store.createNetwork(owner.value.id, 'home lab');
+      const notTheirs = await store.createJoinCode(friend.value.id, 'theirs', 'friendhash', lab.id);
+      assert.equal(notTheirs.ok ? 'created' : notTheirs.error.kind, 'NotFound', 'only a network you may use');
+      const code = await store.createJoinCode(owner.value.id, 'laptops', 'codehash', lab.id);
+      assert.ok(code.ok);
+      assert.equal(code.value.networkName, 'home lab');
+      assert.ok((await store.createJoinCode(owner.value.id, 'account only', 'plainhash')).ok);
+      assert.equal(await store.joinGrant('unknownhash'), undefined);
+
+      const grant = await store.joinGrant('codehash');
+      assert.deepEqual(grant, { accountId: owner.value.id, codeId: code.value.id, networkId: lab.id });
+      const join = async (address: string, hostname: string, hash: string) => {
+        const claimed = await store.claimDevice(
+          { address, hostname, secret: 's'.repeat(24) },
+          (await store.joinGrant(hash))!,
+        );
+        assert.ok(claimed.ok, claimed.ok ? '' : claimed.error.message);
+        return claimed.value.hostname;
+      };
+      const [A, B, C] = ['fc94::a', 'fc94::b', 'fc94::c'];
+      assert.equal(await join(A, 'vm', 'codehash'), 'vm');
+      assert.equal(await join(B, 'vm', 'codehash'), 'vm-2', 'the hostname of the first is taken');
+      assert.deepEqual(await store.peersOf(A), [{ address: B, hostname: 'vm-2' }], 'in the network at once');
+      assert.equal(await join(C, 'VM', 'plainhash'), 'VM-3', 'unique in the account, networks or not');
+      assert.deepEqual(await store.peersOf(C), [], 'a code with no network joins the account only');
+      assert.deepEqual(await store.networkNamesOf(A, 16), ['home lab']);
+      const renamed = await store.renameDevice(owner.value.id, C, 'Vm');
+      assert.match(renamed.ok ? 'renamed' : renamed.error.message, /another of your devices has that name/);
+
+      assert.equal((await store.revokeJoinCode(friend.value.id, code.value.id)).ok, false, 'owner only');
+      assert.ok((await store.revokeJoinCode(owner.value.id, code.value.id, 50)).ok);
+      assert.equal(await store.joinGrant('codehash'), undefined);
+      assert.deepEqual(
+        (await store.joinCodes(owner.value.id)).map((c) => [c.label, c.networkName, c.revokedAt, c.devices]),
+        [
+          [
+            'laptops',
+            'home lab',
+            50,
+            [
+              { address: A, hostname: 'vm' },
+              { address: B, hostname: 'vm-2' },
+            ],
+          ],
+          ['account only', null, null, [{ address: C, hostname: 'VM-3' }]],
+        ],
+      );
+      assert.deepEqual((await store.devices(owner.value.id)).map((d) => [d.address, d.joinCodeId]).sort(), [
+        [A, code.value.id],
+        [B, code.value.id],
+        [C, (await store.joinCodes(owner.value.id))[1]!.id],
+      ]);
+
+      // A code made for a network shared with its account works only while the share lasts.
+      assert.ok((await store.shareNetwork(owner.value.id, lab.id, 'friend@example.org')).ok);
+      assert.ok((await store.createJoinCode(friend.value.id, 'theirs', 'friendhash', lab.id)).ok);
+      assert.equal((await store.joinGrant('friendhash'))?.networkId, lab.id);
+      assert.ok((await store.unshareNetwork(owner.value.id, lab.id, 'friend@example.org')).ok);
+      assert.equal(await store.joinGrant('friendhash'), undefined);
     });
   });
 }

@@ -39,6 +39,20 @@ export interface JoinCodeRecord {
   id: string;
   label: string;
   createdAt: number;
+  /** The network a device joining with it is put in; null for a code made before codes had one. */
+  networkId: string | null;
+  /** That network's name, while the code's account may still use the network. */
+  networkName: string | null;
+  /** A revoked code joins nothing more, but stays listed with the devices that joined with it. */
+  revokedAt: number | null;
+  /** The account's devices that joined with it (last). */
+  devices: { address: string; hostname: string }[];
+}
+/** What a join code that still works grants: a place in its account and, if made for one, a network. */
+export interface JoinGrant {
+  accountId: string;
+  codeId: string;
+  networkId: string | null;
 }
 export interface Device {
   address: string;
@@ -46,6 +60,8 @@ export interface Device {
   hostname: string;
   joinedAt: number;
   lastSeenAt: number;
+  /** The join code the device last joined with, if it is still on record. */
+  joinCodeId: string | null;
 }
 /**
  * How a join request showed it came from the device's own engine: signed with the device key
@@ -81,6 +97,8 @@ function deviceFrom(row: Row): Device {
     hostname: text(row, 'hostname'),
     joinedAt: num(row, 'joined_at'),
     lastSeenAt: num(row, 'last_seen_at'),
+    joinCodeId:
+      row.join_code_id === null || row.join_code_id === undefined ? null : text(row, 'join_code_id'),
   };
 }
 
@@ -149,6 +167,23 @@ async function newClash(
 /** Networks the account owns or that were shared with it. */
 const ACCESSIBLE = `(n.owner_id = ? OR EXISTS (
   SELECT 1 FROM network_shares s WHERE s.network_id = n.id AND s.account_id = ?))`;
+/** The same, for the account that made join code `c`: a code outlives its maker's access to nothing. */
+const CODE_MAY_USE = `(n.owner_id = c.account_id OR EXISTS (
+  SELECT 1 FROM network_shares s WHERE s.network_id = n.id AND s.account_id = c.account_id))`;
+
+/** Whether another device of the account has this name, letter case aside. */
+async function accountHasName(
+  tx: SqlExecutor,
+  accountId: string,
+  address: string,
+  hostname: string,
+): Promise<boolean> {
+  const [row] = await tx.all(
+    'SELECT 1 AS found FROM devices WHERE account_id = ? AND address <> ? AND LOWER(hostname) = LOWER(?)',
+    [accountId, address, hostname],
+  );
+  return row !== undefined;
+}
 
 export class Store {
   private constructor(private readonly db: SqlDriver) {}
@@ -321,57 +356,107 @@ export class Store {
 
   // Join codes and devices.
 
+  /**
+   * A join code for `networkId`, which the account must own or have been shared (NotFound
+   * otherwise); null makes a code that joins devices to the account only (tools and tests).
+   */
   async createJoinCode(
     accountId: string,
     label: string,
     codeHash: string,
+    networkId: string | null = null,
     now = Date.now(),
-  ): Promise<JoinCodeRecord> {
-    const record = { id: randomUUID(), label, createdAt: now };
+  ): Promise<StoreResult<JoinCodeRecord>> {
+    const network = networkId === null ? undefined : await this.network(accountId, networkId);
+    if (networkId !== null && !network) return refuse('NotFound', 'There is no such network.');
+    const id = randomUUID();
     await this.db.run(
-      'INSERT INTO join_codes (id, account_id, code_hash, label, created_at) VALUES (?, ?, ?, ?, ?)',
-      [record.id, accountId, codeHash, label, now],
+      'INSERT INTO join_codes (id, account_id, code_hash, label, network_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      [id, accountId, codeHash, label, networkId, now],
     );
-    return record;
+    return done({
+      id,
+      label,
+      createdAt: now,
+      networkId,
+      networkName: network?.name ?? null,
+      revokedAt: null,
+      devices: [],
+    });
   }
 
+  /** The account's codes, revoked ones too, oldest first, each with the devices that joined with it. */
   async joinCodes(accountId: string): Promise<JoinCodeRecord[]> {
-    const rows = await this.db.all('SELECT * FROM join_codes WHERE account_id = ? ORDER BY created_at', [
-      accountId,
-    ]);
+    const rows = await this.db.all(
+      `SELECT c.id, c.label, c.created_at, c.network_id, c.revoked_at, n.name AS network_name
+       FROM join_codes c LEFT JOIN networks n ON n.id = c.network_id AND ${CODE_MAY_USE}
+       WHERE c.account_id = ? ORDER BY c.created_at, c.id`,
+      [accountId],
+    );
+    const joined = await this.db.all(
+      `SELECT join_code_id, address, hostname FROM devices
+       WHERE account_id = ? AND join_code_id IS NOT NULL ORDER BY hostname, address`,
+      [accountId],
+    );
     return rows.map((row) => ({
       id: text(row, 'id'),
       label: text(row, 'label'),
       createdAt: num(row, 'created_at'),
+      networkId: row.network_id === null ? null : text(row, 'network_id'),
+      networkName: row.network_name === null ? null : text(row, 'network_name'),
+      revokedAt: row.revoked_at === null ? null : num(row, 'revoked_at'),
+      devices: joined
+        .filter((device) => text(device, 'join_code_id') === text(row, 'id'))
+        .map((device) => ({ address: text(device, 'address'), hostname: text(device, 'hostname') })),
     }));
   }
 
-  async deleteJoinCode(accountId: string, id: string): Promise<StoreResult<void>> {
-    const changed = await this.db.run('DELETE FROM join_codes WHERE id = ? AND account_id = ?', [
-      id,
-      accountId,
-    ]);
+  /** From now on the code joins nothing; the record stays, so the dashboard still shows who used it. */
+  async revokeJoinCode(accountId: string, id: string, now = Date.now()): Promise<StoreResult<void>> {
+    const changed = await this.db.run(
+      'UPDATE join_codes SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND account_id = ?',
+      [now, id, accountId],
+    );
     return changed > 0 ? done(undefined) : refuse('NotFound', 'There is no such join code.');
   }
 
-  async accountForJoinCode(codeHash: string): Promise<string | undefined> {
-    const [row] = await this.db.all('SELECT account_id FROM join_codes WHERE code_hash = ?', [codeHash]);
-    return row && text(row, 'account_id');
+  /**
+   * What a code grants, if it still works: not revoked, and its network (if it has one) still
+   * usable by the account that made it. Unknown and dead codes are told apart by no one.
+   */
+  async joinGrant(codeHash: string): Promise<JoinGrant | undefined> {
+    const [row] = await this.db.all(
+      `SELECT c.id, c.account_id, c.network_id FROM join_codes c
+       WHERE c.code_hash = ? AND c.revoked_at IS NULL AND (c.network_id IS NULL OR EXISTS (
+         SELECT 1 FROM networks n WHERE n.id = c.network_id AND ${CODE_MAY_USE}))`,
+      [codeHash],
+    );
+    return (
+      row && {
+        accountId: text(row, 'account_id'),
+        codeId: text(row, 'id'),
+        networkId: row.network_id === null ? null : text(row, 'network_id'),
+      }
+    );
   }
 
   /**
-   * Records a device that joined with one of `accountId`'s codes. A device that joins again keeps
-   * its networks if the account is the same; moving to another account takes it out of them all.
-   * Once a device has signed a join, an unsigned one in its name is refused (Forbidden): only a
-   * local forger on that device would send one. The name it asks for is made a device name
-   * (`nameFromRequest`) and, if a device that would see it has it already, numbered (`laptop-2`).
+   * Records a device that joined with a code (`to`; a bare account id is for tools and tests) and
+   * puts it in the code's network at once. A device that joins again keeps its networks if the
+   * account is the same; moving to another account takes it out of them all. Once a device has
+   * signed a join, an unsigned one in its name is refused (Forbidden): only a local forger on that
+   * device would send one. The name it asks for is made a device name (`nameFromRequest`) and, if
+   * another device of the account or a device that would see it has it already, numbered
+   * (`laptop-2`).
    */
   async claimDevice(
     contact: DeviceContact,
-    accountId: string,
+    to: string | JoinGrant,
     proof: JoinProofKind = 'unsigned',
     now = Date.now(),
   ): Promise<StoreResult<Device>> {
+    const grant = typeof to === 'string' ? { accountId: to, codeId: null, networkId: null } : to;
+    const { accountId } = grant;
     return this.namesChange(async (tx) => {
       const [signedBefore] = await tx.all('SELECT 1 AS found FROM signed_joins WHERE device_address = ?', [
         contact.address,
@@ -395,25 +480,42 @@ export class Store {
       // same join repeated (devices send it every 5 s until answered) changes nothing.
       if (moved || (existing && text(existing, 'secret') !== contact.secret))
         await tx.run('DELETE FROM pushed_entries WHERE device_address = ?', [contact.address]);
-      const viewers = seeing(contact.address);
+      // Who sees the device's name: its networks' members, and the members of the code's network.
+      const viewers =
+        grant.networkId === null
+          ? seeing(contact.address)
+          : {
+              sql: `SELECT device_address FROM network_devices WHERE network_id = ? UNION ${seeing(contact.address).sql}`,
+              params: [grant.networkId, contact.address],
+            };
       const before = await nameClashes(tx, viewers);
       const candidates = nameCandidates(nameFromRequest(contact.hostname), () => randomUUID().slice(0, 6));
-      const first = candidates.next().value!;
+      let name = candidates.next().value!;
       if (existing) {
         await tx.run(
-          'UPDATE devices SET account_id = ?, hostname = ?, secret = ?, last_seen_at = ? WHERE address = ?',
-          [accountId, first, contact.secret, now, contact.address],
+          'UPDATE devices SET account_id = ?, hostname = ?, secret = ?, last_seen_at = ?, join_code_id = ? WHERE address = ?',
+          [accountId, name, contact.secret, now, grant.codeId, contact.address],
         );
       } else {
         await tx.run(
-          'INSERT INTO devices (address, account_id, hostname, secret, joined_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)',
-          [contact.address, accountId, first, contact.secret, now, now],
+          'INSERT INTO devices (address, account_id, hostname, secret, joined_at, last_seen_at, join_code_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          [contact.address, accountId, name, contact.secret, now, now, grant.codeId],
         );
       }
-      while (await newClash(tx, viewers, before)) {
+      if (grant.networkId !== null)
+        await tx.run(
+          'INSERT INTO network_devices (network_id, device_address) VALUES (?, ?) ON CONFLICT (network_id, device_address) DO NOTHING',
+          [grant.networkId, contact.address],
+        );
+      const first = name;
+      while (
+        (await accountHasName(tx, accountId, contact.address, name)) ||
+        (await newClash(tx, viewers, before))
+      ) {
         const next = candidates.next();
         if (next.done) throw new NameTaken(`No free name like "${first}" is left for ${contact.address}.`);
-        await tx.run('UPDATE devices SET hostname = ? WHERE address = ?', [next.value, contact.address]);
+        name = next.value;
+        await tx.run('UPDATE devices SET hostname = ? WHERE address = ?', [name, contact.address]);
       }
       const [row] = await tx.all('SELECT * FROM devices WHERE address = ?', [contact.address]);
       return done(deviceFrom(row!));
@@ -447,8 +549,9 @@ export class Store {
   }
 
   /**
-   * A device name is pushed into every peer's /etc/hosts: it must be a single label (BadName), and
-   * no device that would see it may see another device of that name already (Conflict).
+   * A device name is pushed into every peer's /etc/hosts: it must be a single label (BadName), no
+   * other device of the account may have it, and no device that would see it may see another
+   * device of that name already (Conflict).
    */
   async renameDevice(accountId: string, address: string, hostname: string): Promise<StoreResult<Device>> {
     const problem = deviceNameProblem(hostname);
@@ -462,6 +565,10 @@ export class Store {
         accountId,
       ]);
       if (changed === 0) return refuse('NotFound', `You have no device ${address}.`);
+      if (await accountHasName(tx, accountId, address, hostname))
+        throw new NameTaken(
+          `"${hostname}" is taken: another of your devices has that name. Choose another name.`,
+        );
       if (await newClash(tx, viewers, before))
         throw new NameTaken(
           `"${hostname}" is taken: a device in a network with this one, or with one of its peers, already has that name. Choose another name.`,
@@ -637,6 +744,16 @@ export class Store {
   }
 
   // What websetup pushes.
+
+  /** The names of the networks a device is in, at most `limit`, for its init-response. */
+  async networkNamesOf(address: string, limit: number): Promise<string[]> {
+    const rows = await this.db.all(
+      `SELECT n.name FROM network_devices nd JOIN networks n ON n.id = nd.network_id
+       WHERE nd.device_address = ? ORDER BY n.name, n.id LIMIT ${Math.max(0, Math.floor(limit))}`,
+      [address],
+    );
+    return rows.map((row) => text(row, 'name'));
+  }
 
   /** Every device that shares at least one network with `address`, with its hostname. */
   async peersOf(address: string): Promise<{ address: string; hostname: string }[]> {

@@ -320,6 +320,52 @@ describe('websetup server', () => {
     assert.equal(await store.deviceContact(india.device.address), undefined);
   });
 
+  test('a signed join with an unknown or revoked code is answered hnet-join-refused and changes nothing', async () => {
+    const revoked = generateJoinCode();
+    const created = await store.createJoinCode(accountId, 'revoked', hashSecret(revoked));
+    assert.ok(created.ok && (await store.revokeJoinCode(accountId, created.value.id)).ok);
+    for (const tried of [generateJoinCode(), revoked]) {
+      const mike = signingDevice();
+      mike.device.join(tried, 'mike', mike.prove);
+      await waitFor('the refusal', () => mike.device.received.length > 0);
+      assert.deepEqual(
+        mike.device.received.map((r) => r.command),
+        [{ kind: 'hnet-join-refused', reason: 'unknown-code' }],
+      );
+      assert.equal(await store.deviceContact(mike.device.address), undefined);
+    }
+    const stock = device(canonical('fc94::5a'));
+    stock.join(revoked, 'stock');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(stock.received, [], 'a stock device, which never signs, hears nothing as before');
+  });
+
+  test('a code for a network puts the device in it at once: it is told its name and network, members hear of it', async () => {
+    const network = await store.createNetwork(accountId, 'home lab');
+    const networkCode = generateJoinCode();
+    assert.ok((await store.createJoinCode(accountId, 'home', hashSecret(networkCode), network.id)).ok);
+    const kilo = signingDevice();
+    kilo.device.join(networkCode, 'vm', kilo.prove);
+    await waitFor('kilo joined', () => kilo.device.lines().includes('init-response'));
+    const lima = signingDevice();
+    lima.device.join(networkCode, 'vm', lima.prove);
+    await waitFor('lima joined', () => lima.device.lines().includes('init-response'));
+    const answer = lima.device.received.find((r) => r.command.kind === 'init-response')!.command;
+    assert.deepEqual(JSON.parse(answer.kind === 'init-response' ? answer.payload : ''), {
+      hostname: 'vm-2',
+      networks: ['home lab'],
+    });
+    // No dashboard call: the join itself brings each the other.
+    await waitFor('kilo learns of lima', () =>
+      kilo.device.lines().includes(`host-add ${lima.device.address} vm-2`),
+    );
+    assert.ok(kilo.device.lines().includes(`whitelist-add ${lima.device.address}`));
+    await waitFor('lima learns of kilo', () =>
+      lima.device.lines().includes(`host-add ${kilo.device.address} vm`),
+    );
+    assert.ok(lima.device.lines().includes('set-hostname vm-2'));
+  });
+
   test('once a device has signed its join, an unsigned one in its name cannot move it', async () => {
     const juliet = signingDevice();
     juliet.device.join(code, 'juliet', juliet.prove);

@@ -10,6 +10,9 @@
 // authenticated it, which is why websetup must run inside the overlay. An hnet device also signs
 // its join requests with its key, so a local user on that device cannot move it to another account;
 // once it has, an unsigned join in its name is refused (stock devices never sign, and still join).
+// A code made for a network puts the device in it at once, and every member hears of the newcomer
+// then. A signed join whose code is unknown or revoked is answered `hnet-join-refused`, so an hnet
+// device stops asking; a stock device, which never signs, gets the silence it always got.
 // Requests cost database work, so each source has a budget (request-limiter.ts); a reply costs
 // nothing unless it answers a command on its way to that device.
 import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.js';
@@ -21,6 +24,7 @@ import {
   WEBSETUP_NODE_PORT,
   WEBSETUP_SEQ_LENGTH,
   type NodeRequest,
+  type WebsetupCommand,
   type WebsetupReply,
 } from '../../src-protocol/websetup-messages.js';
 import type { Logger } from '../../src-main/engine/log.js';
@@ -40,6 +44,8 @@ const REFUSED_RETRY_MS = 5 * 60_000;
 /** A device's last contact is written at most this often. */
 const SEEN_WRITE_MS = 60_000;
 const SEQ_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** Network names an init-response carries at most, so it stays one small datagram. */
+const NAMES_IN_RESPONSE = 16;
 
 export interface WebsetupOptions {
   store: Store;
@@ -328,6 +334,7 @@ export class WebsetupServer {
 
   private async request(address: string, source: Uint8Array, request: NodeRequest): Promise<void> {
     const { store } = this.options;
+    let peers: { address: string }[] = [];
     if (request.kind === 'init-request-join-code') {
       if (request.proof) {
         const proven = checkJoinProof(request, request.proof, this.options.address, source);
@@ -336,14 +343,17 @@ export class WebsetupServer {
           return;
         }
       }
-      const account = await store.accountForJoinCode(hashSecret(request.code));
-      if (!account) {
-        this.log.info('websetup-unknown-join-code', { from: address });
+      const grant = await store.joinGrant(hashSecret(request.code));
+      if (!grant) {
+        this.log.info('websetup-unknown-join-code', { from: address, answered: Boolean(request.proof) });
+        // Only a proven hnet engine is told: it asked with its own key, so it knows the command.
+        if (request.proof)
+          this.tell(address, request.secret, { kind: 'hnet-join-refused', reason: 'unknown-code' });
         return;
       }
       const claimed = await store.claimDevice(
         { address, hostname: request.hostname, secret: request.secret },
-        account,
+        grant,
         request.proof ? 'signed' : 'unsigned',
       );
       if (!claimed.ok) {
@@ -351,17 +361,28 @@ export class WebsetupServer {
         return;
       }
       // The device named itself in its request, so that name is in place there; the name the
-      // server gave it (a single label, unique among its peers) follows as set-hostname.
+      // server gave it (a single label, unique in its account and among its peers) follows as
+      // set-hostname, and the init-response says it already.
       await store.changePushed(address, recordOf(hostnameEntry(request.hostname), true));
+      peers = await store.peersOf(address);
       this.log.info('websetup-joined', { device: address, hostname: claimed.value.hostname });
     }
     const contact = await store.deviceContact(address);
     if (!contact) return;
     await this.seen(address, this.state(address));
-    const seq = this.freeSeq();
-    const payload = JSON.stringify({ hostname: contact.hostname });
-    const response = encodeWebsetupCommand(contact.secret, seq, { kind: 'init-response', payload });
-    if (response.ok) this.transport?.send(response.value, address, WEBSETUP_NODE_PORT);
+    const networks = await store.networkNamesOf(address, NAMES_IN_RESPONSE);
+    this.tell(address, contact.secret, {
+      kind: 'init-response',
+      payload: JSON.stringify({ hostname: contact.hostname, networks }),
+    });
+    // Everyone already in the code's network learns of the newcomer now, not at the next sweep.
+    this.devicesChanged(peers.map((peer) => peer.address));
     await this.sync(address);
+  }
+
+  /** A command that needs no answer recorded: it is sent once, and a request that is repeated repeats it. */
+  private tell(address: string, secret: string, command: WebsetupCommand): void {
+    const encoded = encodeWebsetupCommand(secret, this.freeSeq(), command);
+    if (encoded.ok) this.transport?.send(encoded.value, address, WEBSETUP_NODE_PORT);
   }
 }

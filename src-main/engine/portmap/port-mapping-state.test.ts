@@ -31,7 +31,7 @@ describe('port mapping in a sentence', () => {
   });
 
   test('off, asking, and not mapped with the reason', () => {
-    assert.equal(describePortMapping({ state: 'off' }), 'off');
+    assert.equal(describePortMapping({ state: 'off' }), 'off: not started');
     assert.equal(describePortMapping({ state: 'mapping' }), 'asking the router for a port mapping');
     assert.equal(
       describePortMapping({ state: 'unmapped', reason: 'no router answered PCP, NAT-PMP or UPnP' }),

@@ -1,5 +1,7 @@
-// What the port mapper tells status: one of four states, and the sentence a person reads.
+// What the port mapper tells status: one of four states, the status section built from it (the
+// form `hnet status --json` and netcheck show), and the sentences a person reads.
 import { formatEndpoint, type Endpoint } from '../../../src-protocol/endpoint.js';
+import type { PortMappingStatus } from '../status.js';
 import { PROTOCOL_NAMES, type PortMapProtocol } from './mapping.js';
 
 export type PortMappingState =
@@ -31,20 +33,58 @@ function timeLeft(ms: number): string {
 }
 
 /**
- * "mapped by PCP on 192.168.1.1: 203.0.113.5:41234, 1h12m left",
- * "not mapped: no router answered PCP, NAT-PMP or UPnP", or "off".
+ * The status section for `state`; `offReason` says why it is off. Only what changes when the
+ * mapping does is in it (not the time left), so a renewal or a passing second is no status change.
  */
-export function describePortMapping(state: PortMappingState, now = Date.now()): string {
+export function portMappingStatus(state: PortMappingState, offReason = 'not started'): PortMappingStatus {
+  const none = { protocol: null, gateway: null, external: null, expires: null };
   switch (state.state) {
     case 'off':
-      return 'off';
+      return { state: 'off', ...none, reason: offReason };
     case 'mapping':
-      return 'asking the router for a port mapping';
+      return { state: 'mapping', ...none, reason: 'asking the router for a port mapping' };
     case 'unmapped':
-      return `not mapped: ${state.reason}`;
+      return { state: 'unmapped', ...none, reason: state.reason };
+    case 'mapped':
+      return {
+        state: 'mapped',
+        protocol: state.protocol,
+        gateway: state.gateway,
+        external: formatEndpoint(state.external),
+        expires: state.expiresAt === null ? null : new Date(state.expiresAt).toISOString(),
+        reason: `${mappedBy(state)}: the base and peers are told of its external endpoint`,
+      };
+  }
+}
+
+/** "port mapped by PCP on 192.168.1.1", what a direct path's reason adds while we hold a mapping. */
+export function mappedBy(state: PortMappingState): string | undefined {
+  return state.state === 'mapped'
+    ? `port mapped by ${PROTOCOL_NAMES[state.protocol]} on ${state.gateway}`
+    : undefined;
+}
+
+/**
+ * "mapped by PCP on 192.168.1.1: 203.0.113.5:41234, 1h12m left",
+ * "not mapped: no router answered PCP, NAT-PMP or UPnP", or "off: <why>".
+ */
+export function describePortMappingStatus(status: PortMappingStatus, now = Date.now()): string {
+  switch (status.state) {
+    case 'off':
+      return `off: ${status.reason}`;
+    case 'mapping':
+      return status.reason;
+    case 'unmapped':
+      return `not mapped: ${status.reason}`;
     case 'mapped': {
-      const left = state.expiresAt === null ? 'until removed' : `${timeLeft(state.expiresAt - now)} left`;
-      return `mapped by ${PROTOCOL_NAMES[state.protocol]} on ${state.gateway}: ${formatEndpoint(state.external)}, ${left}`;
+      const left =
+        status.expires === null ? 'until removed' : `${timeLeft(Date.parse(status.expires) - now)} left`;
+      const by = status.protocol ? PROTOCOL_NAMES[status.protocol] : 'the router';
+      return `mapped by ${by} on ${status.gateway ?? 'the gateway'}: ${status.external ?? '?'}, ${left}`;
     }
   }
 }
+
+/** describePortMappingStatus, straight from the mapper's state. */
+export const describePortMapping = (state: PortMappingState, now = Date.now()): string =>
+  describePortMappingStatus(portMappingStatus(state), now);

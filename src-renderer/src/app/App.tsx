@@ -5,10 +5,13 @@ import { HelperOffer } from '../features/helper/HelperOffer.js';
 import { HostsEditor } from '../features/hosts/HostsEditor.js';
 import { NetworksView } from '../features/networks/NetworksView.js';
 import { PeersTable } from '../features/peers/PeersTable.js';
-import { SetupServerDialog } from '../features/setup-server/SetupServerDialog.js';
+import { ServerView } from '../features/setup-server/ServerView.js';
 import { EngineBanner } from '../features/status/EngineBanner.js';
 import { OwnStatus } from '../features/status/OwnStatus.js';
+import { Welcome } from '../features/welcome/Welcome.js';
+import { isFirstRun } from '../features/welcome/first-run.js';
 import { WhitelistEditor } from '../features/whitelist/WhitelistEditor.js';
+import iconUrl from '../../../assets/icon.svg';
 import { useApp } from './app-store.js';
 
 const views: Record<UiView, { title: string; View: () => React.ReactNode }> = {
@@ -16,7 +19,7 @@ const views: Record<UiView, { title: string; View: () => React.ReactNode }> = {
   whitelist: { title: 'Whitelist', View: WhitelistEditor },
   hosts: { title: 'Hostnames', View: HostsEditor },
   networks: { title: 'Networks', View: NetworksView },
-  server: { title: 'Server', View: SetupServerDialog },
+  server: { title: 'Server', View: ServerView },
 };
 
 export function App() {
@@ -24,11 +27,16 @@ export function App() {
   const ready = useApp((s) => s.status !== undefined);
   // Set exactly while the link is down and the page shows a status from before (app-store.ts).
   const stale = useApp((s) => s.lostAt !== undefined);
-  const { View } = views[view];
+  // A new device lands on its ways forward, not an empty peers table.
+  const firstRun = useApp((s) => s.status !== undefined && isFirstRun(s.status));
+  const { View } = firstRun && view === 'peers' ? { View: Welcome } : views[view];
   return (
     <main>
       <header>
-        <h1>hnet</h1>
+        <h1>
+          <img className="logo" src={iconUrl} alt="" width={24} height={24} />
+          hnet
+        </h1>
         <nav aria-label="Views">
           {uiViews.map((name) => (
             <button

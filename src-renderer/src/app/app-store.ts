@@ -8,6 +8,7 @@ import type {
   BridgeParams,
   BridgeResult,
   HelperState,
+  HostingState,
   LinkState,
   UiView,
 } from '../../../src-main/electron/ipc-schema.js';
@@ -25,6 +26,8 @@ export interface AppState {
   lostAt: number | undefined;
   view: UiView;
   helper: HelperState | undefined;
+  /** "Host a server on this machine", as the shell last said: its step while starting, then the server. */
+  hosting: HostingState;
   feedback: Record<string, Feedback>;
   busy: Record<string, boolean>;
   /** Makes a call for `feature`; answers the result, or undefined after recording the failure. */
@@ -32,11 +35,18 @@ export interface AppState {
     feature: string,
     name: K,
     params: BridgeParams<K>,
-    done?: string,
+    /** What the view says once it worked; from the answer when it depends on it. */
+    done?: string | ((result: BridgeResult<K>) => string),
   ): Promise<BridgeResult<K> | undefined>;
   copy(feature: string, text: string): Promise<void>;
   refreshHelper(): Promise<void>;
+  refreshHosting(): Promise<void>;
+  /** Starts a server here, showing each step while it runs; ends on the Server view. */
+  hostHere(): Promise<void>;
 }
+
+/** How often the window asks the shell how hosting goes while it starts (it takes seconds). */
+const HOSTING_POLL_MS = 400;
 
 export const useApp = create<AppState>()((set, get) => ({
   bridge: undefined,
@@ -45,6 +55,7 @@ export const useApp = create<AppState>()((set, get) => ({
   lostAt: undefined,
   view: 'peers',
   helper: undefined,
+  hosting: { state: 'idle' },
   feedback: {},
   busy: {},
   async run(feature, name, params, done) {
@@ -55,7 +66,7 @@ export const useApp = create<AppState>()((set, get) => ({
     const feedback: Feedback = outcome.ok
       ? done === undefined
         ? undefined
-        : { kind: 'done', text: done }
+        : { kind: 'done', text: typeof done === 'string' ? done : done(outcome.value) }
       : { kind: 'error', text: sentence(outcome.error.message) };
     set((s) => ({ busy: { ...s.busy, [feature]: false }, feedback: { ...s.feedback, [feature]: feedback } }));
     return outcome.ok ? outcome.value : undefined;
@@ -75,6 +86,23 @@ export const useApp = create<AppState>()((set, get) => ({
     const helper = await get().run('helper', 'helper.state', {});
     if (helper) set({ helper });
   },
+  async refreshHosting() {
+    const hosting = await get().bridge?.call('server.hosting', {});
+    if (hosting?.ok) set({ hosting: hosting.value });
+  },
+  async hostHere() {
+    set({ hosting: { state: 'working', step: 'address', since: new Date().toISOString() } });
+    const poll = setInterval(() => void get().refreshHosting(), HOSTING_POLL_MS);
+    const hosted = await get().run(
+      'hosting',
+      'server.hostHere',
+      {},
+      'hnet-server runs on this machine and hnet now uses it.',
+    );
+    clearInterval(poll);
+    await get().refreshHosting();
+    if (hosted) set({ view: 'server' });
+  },
 }));
 
 export function attachBridge(bridge: UiBridge): () => void {
@@ -87,9 +115,16 @@ export function attachBridge(bridge: UiBridge): () => void {
         link: event.link,
         lostAt: up || status === undefined ? undefined : (lostAt ?? Date.now()),
       });
-      if (up) void useApp.getState().refreshHelper();
+      if (up) {
+        void useApp.getState().refreshHelper();
+        void useApp.getState().refreshHosting();
+      }
     }
-    if (event.event === 'status') useApp.setState({ status: event.update.status });
+    if (event.event === 'status') {
+      useApp.setState({ status: event.update.status });
+      // The shell stops the server hosted here once this device moves to another one.
+      if (useApp.getState().hosting.state === 'running') void useApp.getState().refreshHosting();
+    }
     if (event.event === 'show') useApp.setState({ view: event.view });
   });
 }

@@ -1,0 +1,27 @@
+// Devices heard on this LAN by their beacons, as the window lists them: found with no server at all.
+// Pure, so it is unit-tested.
+import type { NearbyDevice, Status } from '../../../../src-main/engine/status.js';
+import { formatAgo } from '../../lib/format.js';
+
+export interface NearbyView {
+  address: string;
+  /** Its name here, or its address when it has none. */
+  name: string;
+  detail: string;
+  /** Whether it may connect to this device already (whitelist off, or on it). */
+  allowed: boolean;
+}
+
+export function describeNearby(
+  device: NearbyDevice,
+  whitelist: Status['whitelist'],
+  now: number,
+): NearbyView {
+  const allowed = !whitelist.enabled || whitelist.addresses.includes(device.address);
+  return {
+    address: device.address,
+    name: device.hostname ?? device.address,
+    detail: `at ${device.endpoint}, heard ${formatAgo(device.lastHeard, now)}${allowed ? '' : '; not allowed to connect yet'}`,
+    allowed,
+  };
+}
