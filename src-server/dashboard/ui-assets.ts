@@ -269,7 +269,11 @@ async function start() {
   state.setupToken = takeSetupToken();
   state.server = await api('GET', '/api/server');
   document.getElementById('server-name').textContent = state.server.name;
-  document.getElementById('fingerprint').textContent = 'Server key fingerprint: ' + state.server.fingerprint + ' — compare it when a device sets up this server.';
+  // Over plain HTTP anyone on the way could show another fingerprint here: then the page says where
+  // the one to trust comes from.
+  const overHttp = location.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(location.hostname);
+  document.getElementById('fingerprint').textContent = 'Server key fingerprint: ' + state.server.fingerprint + ' — compare it when a device sets up this server.' +
+    (overHttp ? ' This page came over plain HTTP, which anyone on the way can change: trust the fingerprint hnet-server printed when it started (or its log), not this page.' : '');
   try {
     const session = await api('GET', '/api/session');
     state.account = session.account;
