@@ -32,6 +32,9 @@ const HELLO_VERIFICATIONS_PER_SECOND = 1_000;
 const P2P_HELLO = 0;
 const P2P_HELLO_REPLY = 1;
 const P2P_DATA_HEADER_LENGTH = 1;
+const IPV6_HEADER_LENGTH = 40;
+const ICMPV6 = 58;
+const ROUTER_SOLICITATION = 133;
 
 export interface TunWriter {
   write(packet: Uint8Array): boolean;
@@ -78,6 +81,11 @@ export class PacketRouter implements PeerLinks {
       if (!management.allowsFromTun(peer.address, nextHeader)) return this.drops.count(TUN_TO_WEBSETUP);
       return peer.send(payload, packet.length, now);
     }
+    // The kernel asks for a router on every new interface, for as long as none answers (RFC 7559:
+    // ever more slowly, forever); the overlay has none, and sent to every peer the questions would
+    // keep idle peers awake.
+    if (nextHeader === ICMPV6 && packet[IPV6_HEADER_LENGTH] === ROUTER_SOLICITATION)
+      return this.drops.count('tun-router-solicitation');
     for (const peer of this.parts.multicastPeers()) {
       if (management.allowsFromTun(peer.address, nextHeader)) peer.send(payload, packet.length, now);
       else this.drops.count(TUN_TO_WEBSETUP);
