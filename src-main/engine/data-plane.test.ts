@@ -95,12 +95,11 @@ describe('opening hnet0 before the root helper listens', () => {
 
       await sleep(300);
       assert.equal(attempts(lines).length, 1, 'nothing changed, so nothing is tried before the timer');
-      const appeared = performance.now();
       await listenAsStandIn(socket);
-      await waitForAttempts(lines, 2, 1_000);
+      // Well before the retry timer (5 s after the first attempt) could have asked.
+      await waitForAttempts(lines, 2, 3_000);
       const second = attempts(lines)[1] ?? '';
       assert.match(second, new RegExp(`level=warn .*reason="${REFUSAL}"`), 'a new reason is a new warning');
-      assert.ok(performance.now() - appeared < 1_000);
 
       await sleep(500);
       assert.equal(

@@ -321,7 +321,6 @@ describe('enrolment', () => {
     assert.ok((await echo.enrolment.join(code, 'echo')).ok);
     assert.ok((await foxtrot.enrolment.join(code, 'foxtrot')).ok);
     const network = await api('POST', '/api/networks', { name: 'lab' });
-    const started = Date.now();
     await api('POST', `/api/networks/${network.id as string}/devices`, { address: echo.address });
     await api('POST', `/api/networks/${network.id as string}/devices`, { address: foxtrot.address });
     await waitFor(
@@ -335,7 +334,6 @@ describe('enrolment', () => {
       () =>
         echo.hosts.resolve('foxtrot') === foxtrot.address && foxtrot.hosts.resolve('echo') === echo.address,
     );
-    assert.ok(Date.now() - started < 5000);
 
     await api(
       'DELETE',
