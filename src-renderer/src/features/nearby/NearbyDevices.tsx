@@ -6,11 +6,11 @@ import { describeNearby } from './nearby-view.js';
 
 export function NearbyDevices() {
   const nearby = useApp((s) => s.status?.nearby);
-  const whitelist = useApp((s) => s.status?.whitelist);
+  const status = useApp((s) => s.status);
   const busy = useApp((s) => s.busy['nearby'] ?? false);
   const run = useApp((s) => s.run);
   const now = useNow(5000);
-  if (!nearby || !whitelist) return null;
+  if (!nearby || !status) return null;
   return (
     <section aria-label="Devices nearby">
       <h2>Devices nearby</h2>
@@ -22,7 +22,7 @@ export function NearbyDevices() {
       ) : (
         <ul className="entries" aria-label="Devices heard on this network">
           {nearby.map((device) => {
-            const view = describeNearby(device, whitelist, now);
+            const view = describeNearby(device, status, now);
             return (
               <li key={view.address}>
                 <strong>{view.name}</strong>

@@ -10,8 +10,14 @@ const device = {
 };
 const now = Date.parse('2026-11-22T09:00:04.000Z');
 
+const known = (whitelist: { enabled: boolean; addresses: string[] }) => ({
+  whitelist,
+  networks: [],
+  server: null,
+});
+
 test('a device heard on the LAN shows where and when; one the whitelist keeps out says so', () => {
-  assert.deepEqual(describeNearby(device, { enabled: true, addresses: [] }, now), {
+  assert.deepEqual(describeNearby(device, known({ enabled: true, addresses: [] }), now), {
     address: device.address,
     name: device.address,
     detail: 'at 192.168.1.30:5582, heard 4 s ago; not allowed to connect yet',
@@ -19,10 +25,16 @@ test('a device heard on the LAN shows where and when; one the whitelist keeps ou
   });
   const named = describeNearby(
     { ...device, hostname: 'desk' },
-    { enabled: true, addresses: [device.address] },
+    known({ enabled: true, addresses: [device.address] }),
     now,
   );
   assert.equal(named.name, 'desk');
   assert.equal(named.allowed, true);
-  assert.equal(describeNearby(device, { enabled: false, addresses: [] }, now).allowed, true);
+  assert.equal(describeNearby(device, known({ enabled: false, addresses: [] }), now).allowed, true);
+});
+
+test('the websetup node of the server in use is named for what it is', () => {
+  const server = { url: 'http://10.0.0.1', fingerprint: 'f', dashboardUrl: null, websetup: device.address };
+  const view = describeNearby(device, { ...known({ enabled: true, addresses: [] }), server }, now);
+  assert.equal(view.name, 'websetup of the server in use');
 });

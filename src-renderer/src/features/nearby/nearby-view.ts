@@ -12,15 +12,22 @@ export interface NearbyView {
   allowed: boolean;
 }
 
+/**
+ * `status` gives the whitelist and the servers this device knows: a server's websetup node beacons
+ * like any device, and is named for what it is.
+ */
 export function describeNearby(
   device: NearbyDevice,
-  whitelist: Status['whitelist'],
+  status: Pick<Status, 'whitelist' | 'networks' | 'server'>,
   now: number,
 ): NearbyView {
+  const { whitelist } = status;
   const allowed = !whitelist.enabled || whitelist.addresses.includes(device.address);
+  const websetup =
+    status.server?.websetup === device.address || status.networks.some((n) => n.websetup === device.address);
   return {
     address: device.address,
-    name: device.hostname ?? device.address,
+    name: websetup ? 'websetup of the server in use' : (device.hostname ?? device.address),
     detail: `at ${device.endpoint}, heard ${formatAgo(device.lastHeard, now)}${allowed ? '' : '; not allowed to connect yet'}`,
     allowed,
   };
