@@ -3,10 +3,13 @@
 // address to open, and takes both down again when stopped; started by anyone else, quickstart says
 // what it needs and stops. In a lab host, so hnet0 and the helper's socket are the lab's.
 import assert from 'node:assert/strict';
-import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readFile, mkdir, mkdtemp, rmdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, after, describe, test } from 'node:test';
 import type { Host, LabProcess } from './lab/index.js';
+import { repoRoot } from './lab/net-node.js';
 import { ENGINE_USER, HELPER_GROUP, LOCAL_USER } from './lab/users.js';
 import { scenarioLab } from './scenarios/scenario-lab.js';
 
@@ -35,14 +38,23 @@ describe('the start path', () => {
     host = await world.lab.host('desk', { on: await world.lab.segment('lan') });
   });
 
-  after(() => {
+  // A folder only root may enter, holding the repository (bind-mounted, read-only: nothing here may
+  // ever delete through it), as a clone in /root is.
+  let closed: string | undefined;
+
+  after(async () => {
     start?.killNow();
     // Its children live in process groups of their own: a failed test must not leave them behind.
     for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    if (!closed) return;
+    execFileSync('umount', [join(closed, 'hnet')]);
+    await rmdir(join(closed, 'hnet'));
+    await rmdir(closed);
   });
 
-  test('as root: the helper runs as root, hnetd as its user, one block names a working address; stopping stops both', async () => {
-    const dir = join(world.scratch, 'desk');
+  /** A lab helper's settings and hnetd's, in a folder of `name`'s own; the environment naming them. */
+  async function deskEnvironment(name: string): Promise<NodeJS.ProcessEnv> {
+    const dir = join(world.scratch, name);
     await mkdir(join(dir, 'helper'), { recursive: true, mode: 0o755 });
     await writeFile(join(dir, 'hosts'), '127.0.0.1 localhost\n');
     await writeFile(
@@ -55,40 +67,54 @@ describe('the start path', () => {
       }),
     );
     await writeFile(join(dir, 'hnetd.json'), '{}');
-    const logDir = join(dir, 'log');
-    start = host.spawn([process.execPath, '--import', 'tsx', 'scripts/start.ts', '--browser'], {
-      env: {
-        ...process.env,
-        HNET_HELPER_CONFIG: join(dir, 'helper.json'),
-        HNET_HELPER_SOCKET: join(dir, 'helper', 'helper.sock'),
-        HNET_STATE_DIR: join(dir, 'state'),
-        HNET_CONTROL_SOCKET: join(dir, 'run', 'control.sock'),
-        HNET_CONFIG: join(dir, 'hnetd.json'),
-        HNET_USER: `${ENGINE_USER.uid}:${ENGINE_USER.gid}:${HELPER_GROUP}`,
-        HNET_BASE_SERVERS: '',
-        HNET_LOG_DIR: logDir,
-      },
-    });
-    await start.waitForOutput(/Ctrl-C stops both/, 90_000);
-    const block = start.stdout;
+    return {
+      ...process.env,
+      HNET_HELPER_CONFIG: join(dir, 'helper.json'),
+      HNET_HELPER_SOCKET: join(dir, 'helper', 'helper.sock'),
+      HNET_STATE_DIR: join(dir, 'state'),
+      HNET_CONTROL_SOCKET: join(dir, 'run', 'control.sock'),
+      HNET_CONFIG: join(dir, 'hnetd.json'),
+      HNET_USER: `${ENGINE_USER.uid}:${ENGINE_USER.gid}:${HELPER_GROUP}`,
+      HNET_BASE_SERVERS: '',
+      HNET_LOG_DIR: join(dir, 'log'),
+    };
+  }
+
+  /** The block's address and pids; both processes are killed after the tests whatever happens. */
+  function readBlock(block: string): { url: string; enginePid: number; helperPid: number } {
     const url = /^ {4}(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)$/m.exec(block)?.[1];
     assert.ok(url, `no address with its token in:\n${block}`);
     const enginePid = Number(/hnetd as user .*, pid (\d+); log (\S+)/.exec(block)?.[1]);
     const helperPid = Number(/root helper +pid (\d+) .*; log (\S+)/.exec(block)?.[1]);
     pids.push(enginePid, helperPid);
+    return { url, enginePid, helperPid };
+  }
+
+  /** The HTTP status the address answers with, inside the lab host (where 127.0.0.1 is its own). */
+  async function statusOf(url: string): Promise<string> {
+    const opened = await host.exec([
+      process.execPath,
+      '-e',
+      `fetch(${JSON.stringify(url)}, { redirect: 'manual' }).then((r) => console.log(r.status))`,
+    ]);
+    return opened.stdout.trim();
+  }
+
+  test('as root: the helper runs as root, hnetd as its user, one block names a working address; stopping stops both', async () => {
+    const env = await deskEnvironment('desk');
+    const logDir = env['HNET_LOG_DIR']!;
+    start = host.spawn([process.execPath, '--import', 'tsx', 'scripts/start.ts', '--browser'], { env });
+    await start.waitForOutput(/Ctrl-C stops both/, 90_000);
+    const block = start.stdout;
+    const { url, enginePid, helperPid } = readBlock(block);
     assert.ok(block.includes(join(logDir, 'hnetd.log')), 'the block names the engine log');
     assert.ok(block.split('\n').length <= 12, `one short block:\n${block}`);
     assert.doesNotMatch(block, /EBADENGINE|level=|"event"/, 'no log lines among it');
 
     assert.deepEqual(await uidsOf(helperPid), [0, 0, 0, 0], 'the helper is root');
     assert.deepEqual(await uidsOf(enginePid), Array(4).fill(ENGINE_USER.uid), 'hnetd is not');
-    // The address answers (inside the lab host, where 127.0.0.1 is its own), and the engine has hnet0.
-    const opened = await host.exec([
-      process.execPath,
-      '-e',
-      `fetch(${JSON.stringify(url)}, { redirect: 'manual' }).then((r) => console.log(r.status))`,
-    ]);
-    assert.equal(opened.stdout.trim(), '303', 'the address opens the UI');
+    // The address answers, and the engine has hnet0.
+    assert.equal(await statusOf(url), '303', 'the address opens the UI');
     await host.exec(['ip', 'link', 'show', 'dev', 'hnet0']);
 
     const stopped = await start.stop(15_000);
@@ -97,6 +123,36 @@ describe('the start path', () => {
     assert.ok(!alive(helperPid), 'the helper stopped with it');
     const link = await host.exec(['ip', 'link', 'show', 'dev', 'hnet0'], { allowFailure: true });
     assert.notEqual(link.code, 0, 'hnet0 is gone');
+  });
+
+  test('as root, from a checkout other users cannot enter: hnetd reads it through a read-only bind mount, gone when stopped', async () => {
+    closed = await mkdtemp(join(tmpdir(), 'hnet-private-'));
+    const checkout = join(closed, 'hnet');
+    await mkdir(checkout);
+    execFileSync('mount', ['--bind', '-o', 'ro', repoRoot, checkout]);
+    // The mount is made in the lab host's own mount namespace; the shell reports, in that namespace,
+    // whether it is still there once the start path has stopped (ignoring the SIGTERM meant for it).
+    const report =
+      'trap "" TERM; "$@"; code=$?; echo "mounts left: $(grep -c " /run/hnet-app " /proc/self/mountinfo)"; exit $code';
+    start = host.spawn(
+      ['sh', '-c', report, 'sh', process.execPath, '--import', 'tsx', 'scripts/start.ts', '--browser'],
+      { cwd: checkout, env: await deskEnvironment('closed-desk') },
+    );
+    await start.waitForOutput(/Ctrl-C stops both/, 90_000);
+    const block = start.stdout;
+    assert.match(block, /read-only .*\/run\/hnet-app/, 'the block says where hnetd reads its files');
+    const { url, enginePid, helperPid } = readBlock(block);
+    assert.deepEqual(await uidsOf(enginePid), Array(4).fill(ENGINE_USER.uid), 'hnetd is not root');
+    const cmdline = await readFile(`/proc/${enginePid}/cmdline`, 'utf8');
+    assert.ok(cmdline.includes('/run/hnet-app/src-main/cli/hnetd.ts'), cmdline);
+    const mountinfo = await readFile(`/proc/${enginePid}/mountinfo`, 'utf8');
+    const mount = mountinfo.split('\n').find((line) => line.split(' ')[4] === '/run/hnet-app');
+    assert.match(mount?.split(' ')[5] ?? '', /^ro\b/, `read-only: ${mount}`);
+    assert.equal(await statusOf(url), '303', 'the address opens the UI');
+
+    assert.deepEqual(await start.stop(15_000), { code: 0, signal: null });
+    assert.ok(!alive(enginePid) && !alive(helperPid), 'both stopped');
+    assert.match(start.stdout, /mounts left: 0$/m, 'the mount is gone');
   });
 
   test('as a normal user: quickstart says it needs root and why, and changes nothing', async () => {

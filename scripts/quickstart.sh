@@ -48,17 +48,27 @@ needs_root() {
   exit 1
 }
 
-# The engine runs as the user hnet, so hnet's files must be readable by others: a clone in /root is
-# not (hnetd would refuse to start, after the whole install). Said before anything is installed.
+# Whether root may mount here (CAP_SYS_ADMIN, bit 21): many containers do not allow it.
+can_mount() {
+  local caps
+  caps="$(awk '/^CapEff:/ { print $2 }' /proc/self/status)"
+  (((16#$caps >> 21) & 1))
+}
+
+# The engine runs as the user hnet, so it must read hnet's files: in a clone closed to other users
+# (one in /root) the start path bind-mounts the checkout read-only for it, where root may mount.
+# Where it may not, hnetd would refuse to start after the whole install: said before anything is.
 check_readable_by_engine() {
   local dir perm
   dir="$(pwd -P)"
   while :; do
     perm="$(stat -c %A "$dir")"
     if [ "${perm:7:1}" != r ] && [ "$dir" = "$(pwd -P)" ] || [[ "${perm:9:1}" != [xt] ]]; then
+      can_mount && return 0
       {
         echo "quickstart: hnet's engine runs as the user hnet, which cannot read this checkout:"
-        echo "$dir is closed to other users ($perm). Clone hnet where others can read it, for example:"
+        echo "$dir is closed to other users ($perm), and this machine does not let root mount it"
+        echo "for hnet (no CAP_SYS_ADMIN, as in many containers). Clone hnet where others can read it, for example:"
         echo "  git clone $(git config --get remote.origin.url 2>/dev/null || echo '<this repository>') /opt/hnet && bash /opt/hnet/scripts/quickstart.sh app"
       } >&2
       exit 1

@@ -2,7 +2,8 @@
 // hnet0, writes /etc/hosts) and hnetd, which gives up root for the user hnet before it reads a key —
 // both children of this process, which stops them on Ctrl-C, SIGTERM or SIGHUP (engine first, then
 // the helper, which removes hnet0). Their output goes to log files; the terminal gets one short block
-// with the address to open, token included (docs/decisions.md, "The start path supervises").
+// with the address to open, token included (docs/decisions.md, "The start path supervises"). A
+// checkout the engine's user cannot read is bind-mounted for it while they run (code-for-engine.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -11,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../src-main/engine/config.js';
 import { uiUrlFile } from '../src-main/ui-server/ui-url.js';
 import { DEFAULT_CONFIG_PATH } from '../src-helper/config.js';
+import { engineCode } from './code-for-engine.js';
 
 const root = new URL('..', import.meta.url).pathname;
 /** Starting takes a few seconds (tsx compiles on first use); past this something is wrong. */
@@ -26,13 +28,20 @@ interface Supervised {
 }
 
 /**
- * `script` from the sources, its output appended to `log`. In a process group of its own, so a
- * Ctrl-C at the terminal reaches this process alone, which then stops the children in order.
+ * `script` from the sources in `code`, its output appended to `log`. In a process group of its own,
+ * so a Ctrl-C at the terminal reaches this process alone, which then stops the children in order.
  */
-function run(name: string, script: string, args: string[], log: string, env: NodeJS.ProcessEnv): Supervised {
+function run(
+  name: string,
+  code: string,
+  script: string,
+  args: string[],
+  log: string,
+  env: NodeJS.ProcessEnv,
+): Supervised {
   const fd = openSync(log, 'a', 0o640);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, script), ...args], {
-    cwd: root,
+  const child = spawn(process.execPath, ['--import', 'tsx', join(code, script), ...args], {
+    cwd: code,
     env,
     stdio: ['ignore', fd, fd],
     detached: true,
@@ -114,13 +123,21 @@ export async function runSupervised(browserNote: string, hnetdArgs: readonly str
   const urlFile = uiUrlFile(config.value.controlSocket);
   // A link left by an engine that was killed would be taken for this run's.
   rmSync(urlFile, { force: true });
+  // Last before the children, so nothing between a mount and the handlers that remove it can fail.
+  const code = await engineCode(root, config.value.user);
+  if (!code.ok) {
+    console.error(`hnet: ${code.error.message}`);
+    process.exit(1);
+  }
 
   const children: Supervised[] = [];
   let stopping = false;
-  const stopAll = async (code: number): Promise<never> => {
+  const stopAll = async (exitCode: number): Promise<never> => {
     stopping = true;
     for (const child of [...children].reverse()) await stop(child);
-    process.exit(code);
+    const released = await code.value.release();
+    if (!released.ok) console.error(`hnet: ${released.error.message}`);
+    process.exit(exitCode);
   };
   const fail = (process: Supervised, what: string): Promise<never> => {
     if (stopping) return never();
@@ -138,7 +155,14 @@ export async function runSupervised(browserNote: string, hnetdArgs: readonly str
   if (!helperRunning) {
     const helperConfig = process.env['HNET_HELPER_CONFIG'] || DEFAULT_CONFIG_PATH;
     const logStart = logText(helperLog).length;
-    helper = run('the root helper', 'src-helper/main.ts', ['--config', helperConfig], helperLog, process.env);
+    helper = run(
+      'the root helper',
+      root,
+      'src-helper/main.ts',
+      ['--config', helperConfig],
+      helperLog,
+      process.env,
+    );
     children.push(helper);
     const helperUp = await waitFor(helper, () =>
       /"event":"listening"/.test(logText(helperLog).slice(logStart)),
@@ -150,6 +174,7 @@ export async function runSupervised(browserNote: string, hnetdArgs: readonly str
 
   const engine = run(
     'the engine (hnetd)',
+    code.value.path,
     'src-main/cli/hnetd.ts',
     ['--ui', ...hnetdArgs],
     engineLog,
@@ -173,6 +198,7 @@ export async function runSupervised(browserNote: string, hnetdArgs: readonly str
       helper
         ? `  root helper  pid ${helper.child.pid} (hnet0, /etc/hosts); log ${helperLog}`
         : `  root helper  already running here (${config.value.helperSocket}), not started by this command`,
+      ...(code.value.note ? [`  code         ${code.value.note}`] : []),
       `  ${browserNote}`,
       helper ? '  Ctrl-C stops both.' : '  Ctrl-C stops the engine.',
       '',

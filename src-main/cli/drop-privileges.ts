@@ -140,7 +140,7 @@ export interface Folders {
 }
 
 /** Whether `user` may enter `path` and every folder above it, and read it. */
-async function reachableBy(path: string, user: EngineUser): Promise<boolean> {
+export async function reachableBy(path: string, user: EngineUser): Promise<boolean> {
   const allows = async (folder: string, bits: number): Promise<boolean> => {
     const info = await stat(folder);
     if (info.uid === user.uid) return (info.mode & (bits << 6)) === bits << 6;
