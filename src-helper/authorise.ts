@@ -1,9 +1,9 @@
 // Who may call the helper, decided from what the OS says about the connected process: peer
 // credentials on a Unix socket, the client's token on a Windows pipe. Pure, so the decision is
 // tested on any OS; server.ts and pipe-server.ts supply the identities.
+import type { Caller } from './caller.js';
 import type { HelperConfig } from './config.js';
 import type { PeerCredentials, PipeClientIdentity } from './native.js';
-import type { Caller } from './operations.js';
 import { isPipeClientAllowed } from './pipe-security.js';
 import type { HelperError } from './protocol.js';
 

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { formatAddress } from '../src-protocol/address.js';
 import { list, object } from '../src-main/shared/validate.js';
 import { replaceFile } from './atomic-file.js';
+import type { Caller } from './caller.js';
 import { countManagedLines, renderHostsFile } from './hosts-file.js';
 import { loadNative } from './native.js';
 import { mayClose, mayWriteHosts, planOpen } from './overlay-devices.js';
@@ -26,13 +27,6 @@ import { startWintunRelay, type WintunRelay } from './wintun-relay.js';
 export const HELPER_VERSION = '2';
 
 const stateValidator = object({ tuns: list(tunInfoValidator, 64) });
-
-export interface Caller {
-  pid: number;
-  uid: number;
-  /** Windows: the caller's user SID; its data pipe admits only this user and pid. */
-  sid?: string;
-}
 
 export interface HelperPaths {
   hostsFile: string;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Caller } from './operations.js';
+import type { Caller } from './caller.js';
 import { mayClose, mayWriteHosts, planOpen } from './overlay-devices.js';
 import type { TunInfo } from './protocol.js';
 

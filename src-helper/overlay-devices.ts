@@ -6,9 +6,8 @@
 // has them. Nobody else can take, move or remove them, nor close that device; /etc/hosts names
 // belong to the engine whose device carries the routes. Root may close any device the helper made
 // and write names, as the machine's administrator.
-import type { Caller } from './operations.js';
+import { clientOf, type Caller } from './caller.js';
 import type { HelperError, TunInfo } from './protocol.js';
-import { clientOf } from './tun-proof.js';
 
 /** hnet0, hnet1, …: the first free one; more clients than this on one machine is not a real setup. */
 const MAX_DEVICES = 16;

@@ -4,7 +4,7 @@ import { addressFromPublicKey } from '../src-protocol/address.js';
 import { fromHex, toHex } from '../src-protocol/bytes.js';
 import { initCrypto, signDetached, signKeyPair } from '../src-protocol/crypto.js';
 import { generateIdentity, type Identity } from '../src-protocol/identity.js';
-import type { Caller } from './operations.js';
+import type { Caller } from './caller.js';
 import { tunProofMessage } from './protocol.js';
 import { TunChallenges } from './tun-proof.js';
 

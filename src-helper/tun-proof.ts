@@ -8,7 +8,7 @@
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { addressFromPublicKey } from '../src-protocol/address.js';
 import { fromHex, toHex } from '../src-protocol/bytes.js';
-import type { Caller } from './operations.js';
+import { clientOf, type Caller } from './caller.js';
 import { NONCE_BYTES, tunProofMessage, type HelperError } from './protocol.js';
 
 /** Long enough for a loaded machine's round trip; short enough that a nonce is not worth stealing. */
@@ -22,9 +22,6 @@ interface Issued {
   pid: number;
   expiresAt: number;
 }
-
-/** Windows callers are told apart by SID (their uid is NO_UID); Unix callers by uid. */
-export const clientOf = (caller: Caller): string => caller.sid ?? `uid ${caller.uid}`;
 
 export interface ProofRequest {
   publicKey: string;

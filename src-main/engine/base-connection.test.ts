@@ -7,11 +7,13 @@ import { initCrypto } from '../../src-protocol/crypto.js';
 import { generateIdentity, type Identity } from '../../src-protocol/identity.js';
 import { BaseServer } from '../../src-server/base/base-server.js';
 import { defaultLimits } from '../../src-server/base/limits.js';
-import { BaseConnection, parseServerAddress, type BaseHandlers } from './base-connection.js';
+import { BaseConnection, type BaseHandlers } from './base-connection.js';
+import { parseServerAddress } from './base-server-address.js';
 import { DropCounter } from './drops.js';
 import { createLogger } from './log.js';
 import type { RelayKind } from './paths.js';
-import { UdpTransport } from './udp-transport.js';
+import type { UdpTransport } from './udp-socket.js';
+import { openUdpTransport } from './udp-transport.js';
 
 await initCrypto();
 
@@ -66,7 +68,7 @@ async function client(baseServers: string[]): Promise<Client> {
   // The transport needs its handler before the connection that handles datagrams exists.
   const late: { connection?: BaseConnection } = {};
   // Port 0 is not allowed by config; the transport walks up from here to a free one.
-  const udp = await UdpTransport.open(
+  const udp = await openUdpTransport(
     40_000 + Math.floor(Math.random() * 20_000),
     (message, ip, port, _key, receivedAt) => late.connection?.handleDatagram(message, ip, port, receivedAt),
   );

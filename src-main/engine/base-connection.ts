@@ -19,12 +19,14 @@ import {
   type PeerToBaseMessage,
 } from '../../src-protocol/base-messages.js';
 import type { Endpoint } from '../../src-protocol/endpoint.js';
+import type { Identity } from '../../src-protocol/identity.js';
+import { parseServerAddress, type BaseServerAddress } from './base-server-address.js';
 import type { DropCounter } from './drops.js';
-import type { EngineComponents } from './engine.js';
 import { errorText } from './errors.js';
+import type { Logger } from './log.js';
 import type { RelayKind } from './paths.js';
 import type { BaseStatus } from './status.js';
-import type { UdpTarget, UdpTransport } from './udp-transport.js';
+import type { UdpTarget, UdpTransport } from './udp-socket.js';
 import { HNET_VERSION } from './version.js';
 
 /** Stock clients send INFO this often; the base answers each with STATE, which keeps TCP alive. */
@@ -52,7 +54,6 @@ const NAT_INITS_BEFORE_BLOCKED = 2;
 /** Relayed data waiting in the TCP send buffer beyond this is dropped rather than queued forever. */
 const MAX_TCP_BACKLOG = 1024 * 1024;
 const HOUSEKEEPING_MS = 250;
-const DEFAULT_BASE_PORT = 443;
 /** Stock clients announce `Husarnet,Linux,x86_64,2.0.343`; the base only logs it. */
 const USER_AGENT = `hnet,Linux,${process.arch},${HNET_VERSION}`.replace(/[^\x20-\x7e]/g, '?');
 
@@ -68,6 +69,14 @@ export interface UdpRelay {
   sources: UdpTarget[];
 }
 
+/** What the connection needs from the engine: whose key it speaks with, where it logs, whom it tells. */
+export interface BaseComponents {
+  identity: Identity;
+  log: Logger;
+  /** Something a user can see changed (the base's state). */
+  changed(): void;
+}
+
 export interface BaseHandlers {
   deviceAddresses(id: Uint8Array, endpoints: Endpoint[]): void;
   /** `receivedAt`: when a datagram's socket read it; absent over TCP (now, then). */
@@ -77,30 +86,12 @@ export interface BaseHandlers {
   relayChanged(relay: RelayKind): void;
 }
 
-interface ServerAddress {
-  host: string;
-  port: number;
-  text: string;
-}
-
 interface StateEndpoint {
   endpoint: Endpoint;
   target: UdpTarget;
 }
 
-/** `host`, `host:port`, `[v6]:port` or a bare IPv6 address, as config.ts accepts them. */
-export function parseServerAddress(text: string): ServerAddress | undefined {
-  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
-  if (bracketed) return { host: bracketed[1]!, port: Number(bracketed[2] ?? DEFAULT_BASE_PORT), text };
-  if ((text.match(/:/g) ?? []).length > 1) return { host: text, port: DEFAULT_BASE_PORT, text };
-  const [host, port] = text.split(':');
-  if (!host) return undefined;
-  const number = Number(port ?? DEFAULT_BASE_PORT);
-  if (!Number.isInteger(number) || number < 1 || number > 65535) return undefined;
-  return { host, port: number, text };
-}
-
-const parseServerList = (texts: readonly string[]): ServerAddress[] =>
+const parseServerList = (texts: readonly string[]): BaseServerAddress[] =>
   texts.flatMap((text) => parseServerAddress(text) ?? []);
 
 /** Why a connection to `server` failed, in words rather than an errno name. */
@@ -124,7 +115,7 @@ function connectFailure(server: string, error: Error): string {
 }
 
 export class BaseConnection {
-  private servers: ServerAddress[];
+  private servers: BaseServerAddress[];
   private serverIndex = 0;
   private socket: Socket | undefined;
   private decoder = new FrameDecoder();
@@ -150,7 +141,7 @@ export class BaseConnection {
   private stopped = false;
 
   constructor(
-    private readonly c: Pick<EngineComponents, 'identity' | 'log' | 'changed'>,
+    private readonly c: BaseComponents,
     servers: readonly string[],
     private readonly udp: UdpTransport,
     private readonly drops: DropCounter,

@@ -22,14 +22,10 @@ import {
 import { DATA_OVERHEAD, notAuthentic, notDataPacket } from '../../src-protocol/security/data-packet.js';
 import type { DropCounter } from './drops.js';
 import { errorText } from './errors.js';
+import type { LaneCarrier } from './lane-carrier.js';
 import type { PeerCandidate } from './peer.js';
 import type { UdpRelay } from './base-connection.js';
-import type { UdpTarget } from './udp-transport.js';
-
-/** A socket or device that can hand its packets to the lane: the addon's own. */
-export interface LaneCarrier {
-  useLane?(lane: DataLaneHandle | null): void;
-}
+import type { UdpTarget } from './udp-socket.js';
 
 /** Where each LANE_STATS count goes among the engine's drop reasons; the rest are not drops. */
 const DROP_REASONS: Partial<Record<(typeof LANE_STATS)[number], string>> = {

@@ -8,7 +8,7 @@ import { HNET_FLAGS } from '../../src-protocol/security/flags.js';
 import { HelloSeq } from '../../src-protocol/security/hello-seq.js';
 import { SecuritySession } from '../../src-protocol/security/session.js';
 import { BaseConnection } from './base-connection.js';
-import { DataLane, type LaneCarrier } from './data-lane.js';
+import { DataLane } from './data-lane.js';
 import { DropCounter } from './drops.js';
 import type { DataPlane, DataPlaneFactory, EngineComponents } from './engine.js';
 import type { PingPath, PingResult } from './diagnostics.js';
@@ -17,6 +17,7 @@ import type { HelperClient } from './helper-client.js';
 import { LanDiscovery } from './lan-discovery.js';
 import type { Logger } from './log.js';
 import { advertisedEndpoints, localAddresses } from './local-interfaces.js';
+import type { LaneCarrier } from './lane-carrier.js';
 import { ManagementPort, type ManagementCarrier } from './management-port.js';
 import { PacketRouter } from './packet-router.js';
 import type { NetcheckInputs } from './netcheck.js';
@@ -26,7 +27,8 @@ import { createPortMapper, type PortMapper } from './portmap/port-mapper.js';
 import { mappedBy, portMappingStatus, type PortMappingState } from './portmap/port-mapping-state.js';
 import type { BaseStatus, DataLaneStatus, NearbyDevice, PeerReport, PortMappingStatus } from './status.js';
 import { openPacketDevice } from './tun-device.js';
-import { UdpTransport } from './udp-transport.js';
+import type { UdpTransport } from './udp-socket.js';
+import { openUdpTransport } from './udp-transport.js';
 
 /** Peers are serviced (handshake retries, probes, path checks) this often; failover needs < 3 s. */
 const TICK_MS = 200;
@@ -187,7 +189,7 @@ class NetworkDataPlane implements DataPlane {
     const { c } = this;
     this.stopped = false;
     const log = c.log.with({ component: 'data-plane' });
-    const udp = await UdpTransport.open(
+    const udp = await openUdpTransport(
       c.config.udpPort,
       (message, ip, port, key, receivedAt) => {
         try {

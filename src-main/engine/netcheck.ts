@@ -17,7 +17,7 @@ import {
   NETCHECK_TXID_LENGTH,
   type NetcheckAnswer,
 } from '../../src-protocol/netcheck-probe.js';
-import { parseServerAddress } from './base-connection.js';
+import { parseServerAddress } from './base-server-address.js';
 import type { BaseCheck, MappingBehaviour, NetcheckReport } from './diagnostics.js';
 import { errorText } from './errors.js';
 import { portMappingStatus } from './portmap/port-mapping-state.js';

@@ -2,10 +2,23 @@
 // (a TUN fd read by the addon's thread, Linux/macOS) or TunPipe (frames over the Windows helper's
 // data pipe). Declared here, not in tun-io.ts, so the two implementations stay independent.
 import type { NativeError } from '../../src-helper/native.js';
-import type { LaneCarrier } from './data-lane.js';
-import type { TunIoHandlers, TunStats } from './tun-io.js';
+import type { LaneCarrier } from './lane-carrier.js';
 
-export type PacketDeviceHandlers = TunIoHandlers;
+export interface TunStats {
+  packetsRead: number;
+  bytesRead: number;
+  batchesRead: number;
+  packetsWritten: number;
+  bytesWritten: number;
+  /** Writes the kernel refused with EAGAIN/ENOBUFS (its queue was full). */
+  writesDropped: number;
+}
+
+export interface PacketDeviceHandlers {
+  onPacket(packet: Uint8Array): void;
+  /** The device stopped: error is null after close(), else why (e.g. the device was deleted). */
+  onEnd?(error: NativeError | null): void;
+}
 
 export interface PacketDevice extends LaneCarrier {
   readonly stats: TunStats;

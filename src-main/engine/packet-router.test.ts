@@ -10,7 +10,7 @@ import { DropCounter } from './drops.js';
 import { PacketRouter } from './packet-router.js';
 import type { Peer } from './peer.js';
 import type { PeerTable } from './peer-table.js';
-import type { UdpTransport } from './udp-transport.js';
+import type { UdpTransport } from './udp-socket.js';
 
 const OWN = parseOverlayAddress('fc94:1::1')!;
 /** ff02::`last`, a link-local group. */

@@ -23,7 +23,7 @@ import type { DropCounter } from './drops.js';
 import { TUN_TO_WEBSETUP, type ManagementPort } from './management-port.js';
 import type { Peer, PeerCandidate, PeerLinks } from './peer.js';
 import type { PeerTable } from './peer-table.js';
-import type { UdpTarget, UdpTransport } from './udp-transport.js';
+import type { UdpTarget, UdpTransport } from './udp-socket.js';
 
 /** Larger than any packet the TUN device (MTU 1350) or the security layer (< 2000) hands us. */
 const SCRATCH_BYTES = 4096;

@@ -9,7 +9,7 @@ import { HelloSeq } from '../../src-protocol/security/hello-seq.js';
 import { SecuritySession } from '../../src-protocol/security/session.js';
 import { DropCounter } from './drops.js';
 import { Peer, type LaneLink, type PeerCandidate, type PeerLinks } from './peer.js';
-import type { UdpTarget } from './udp-transport.js';
+import type { UdpTarget } from './udp-socket.js';
 
 await initCrypto();
 

@@ -12,7 +12,7 @@ import type { DropCounter } from './drops.js';
 import { MAX_CANDIDATES, PathSelector, type Candidate, type TransitionListener } from './paths.js';
 import { Liveness, RoundTrips } from './peer-liveness.js';
 import type { PeerReport } from './status.js';
-import type { UdpTarget } from './udp-transport.js';
+import type { UdpTarget } from './udp-socket.js';
 
 /** A HELLO probe not answered within this long is forgotten (its RTT would be meaningless). */
 const PROBE_ANSWER_MS = 5_000;

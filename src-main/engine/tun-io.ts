@@ -8,23 +8,7 @@
 // helper over a Wintun session (device = adapter name), read by a thread of its own.
 import type { NativeError } from '../../src-helper/native.js';
 import { loadDataPlane, type DataLaneHandle, type TunReaderHandle } from '../native/dataplane-addon.js';
-import { countedWrite, emptyTunStats } from './packet-device.js';
-
-export interface TunStats {
-  packetsRead: number;
-  bytesRead: number;
-  batchesRead: number;
-  packetsWritten: number;
-  bytesWritten: number;
-  /** Writes the kernel refused with EAGAIN/ENOBUFS (its queue was full). */
-  writesDropped: number;
-}
-
-export interface TunIoHandlers {
-  onPacket(packet: Uint8Array): void;
-  /** The device stopped: error is null after close(), else why (e.g. the device was deleted). */
-  onEnd?(error: NativeError | null): void;
-}
+import { countedWrite, emptyTunStats, type PacketDeviceHandlers, type TunStats } from './packet-device.js';
 
 export class TunIo {
   readonly stats: TunStats = emptyTunStats();
@@ -35,7 +19,7 @@ export class TunIo {
   private readonly sink = (packet: Uint8Array): boolean => this.open && this.reader.write(packet);
 
   /** Takes ownership of the device (a TUN fd): it is closed when the reader ends. */
-  constructor(device: number | string, handlers: TunIoHandlers) {
+  constructor(device: number | string, handlers: PacketDeviceHandlers) {
     const native = loadDataPlane();
     let settle: (error: NativeError | null) => void = () => undefined;
     this.ended = new Promise((resolve) => (settle = resolve));

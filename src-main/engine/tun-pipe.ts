@@ -11,8 +11,8 @@ import {
   emptyTunStats,
   type PacketDevice,
   type PacketDeviceHandlers,
+  type TunStats,
 } from './packet-device.js';
-import type { TunStats } from './tun-io.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 

@@ -4,7 +4,7 @@
 import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
 import type { Endpoint } from '../../src-protocol/endpoint.js';
 import { endpointKey } from './paths.js';
-import type { DatagramHandler, OpenUdpSocket, UdpTarget, UdpTransport } from './udp-transport.js';
+import type { DatagramHandler, OpenUdpSocket, UdpTarget, UdpTransport } from './udp-socket.js';
 
 /** Big kernel buffers absorb bursts while the event loop is busy with crypto. */
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;

@@ -17,7 +17,7 @@ import {
 import type { Endpoint } from '../../src-protocol/endpoint.js';
 import type { DropCounter } from './drops.js';
 import { endpointKey } from './paths.js';
-import type { DatagramHandler, OpenUdpSocket, UdpTarget, UdpTransport } from './udp-transport.js';
+import type { DatagramHandler, OpenUdpSocket, UdpTarget, UdpTransport } from './udp-socket.js';
 
 const { EAGAIN, EWOULDBLOCK, ENOBUFS } = constants.errno;
 const SOURCE_WORDS = UDP_SOURCE_BYTES / 4;

@@ -8,7 +8,8 @@ import { loadDataPlane } from '../native/dataplane-addon.js';
 import { DropCounter } from './drops.js';
 import { openDgramSocket } from './udp-dgram-socket.js';
 import { nativeSocketOpener } from './udp-native-socket.js';
-import { UdpTransport, type OpenUdpSocket } from './udp-transport.js';
+import type { OpenUdpSocket } from './udp-socket.js';
+import { openUdpTransport } from './udp-transport.js';
 
 interface Received {
   text: string;
@@ -47,7 +48,7 @@ for (const [name, opener] of implementations) {
 
     async function transport(firstPort = 0, drops = new DropCounter()) {
       const received: Received[] = [];
-      const udp = await UdpTransport.open(
+      const udp = await openUdpTransport(
         firstPort,
         (message, ip, port, key) => received.push({ text: message.toString(), ip, port, key }),
         { drops, openSocket: opener() },
@@ -179,7 +180,7 @@ if (process.platform !== 'win32') {
     test('a datagram over 2048 bytes is dropped and counted, the next one arrives', async () => {
       const drops = new DropCounter();
       const received: string[] = [];
-      const udp = await UdpTransport.open(0, (message) => received.push(message.toString()), {
+      const udp = await openUdpTransport(0, (message) => received.push(message.toString()), {
         drops,
         openSocket: nativeSocketOpener(),
       });
@@ -227,7 +228,7 @@ if (process.platform !== 'win32') {
 
     test('a datagram that waits while JavaScript is busy carries when it arrived, not when it was read', async () => {
       const arrivals: number[] = [];
-      const udp = await UdpTransport.open(
+      const udp = await openUdpTransport(
         0,
         (_message, _ip, _port, _key, receivedAt) => arrivals.push(receivedAt),
         {
@@ -256,7 +257,7 @@ if (process.platform !== 'win32') {
 
     test('a handler that throws does not cost the rest of its batch; the error surfaces afterwards', async () => {
       const received: string[] = [];
-      const udp = await UdpTransport.open(
+      const udp = await openUdpTransport(
         0,
         (message) => {
           received.push(message.toString());
