@@ -133,21 +133,24 @@ describe('the start path', () => {
     // The mount is made in the lab host's own mount namespace; the shell reports, in that namespace,
     // whether it is still there once the start path has stopped (ignoring the SIGTERM meant for it).
     const report =
-      'trap "" TERM; "$@"; code=$?; echo "mounts left: $(grep -c " /run/hnet-app " /proc/self/mountinfo)"; exit $code';
+      'trap "" TERM; "$@"; code=$?; echo "mounts left: $(grep -c " /run/hnet-app/code " /proc/self/mountinfo)"; exit $code';
     start = host.spawn(
       ['sh', '-c', report, 'sh', process.execPath, '--import', 'tsx', 'scripts/start.ts', '--browser'],
       { cwd: checkout, env: await deskEnvironment('closed-desk') },
     );
     await start.waitForOutput(/Ctrl-C stops both/, 90_000);
     const block = start.stdout;
-    assert.match(block, /read-only .*\/run\/hnet-app/, 'the block says where hnetd reads its files');
+    assert.match(block, /read-only .*\/run\/hnet-app\/code/, 'the block says where hnetd reads its files');
     const { url, enginePid, helperPid } = readBlock(block);
     assert.deepEqual(await uidsOf(enginePid), Array(4).fill(ENGINE_USER.uid), 'hnetd is not root');
     const cmdline = await readFile(`/proc/${enginePid}/cmdline`, 'utf8');
-    assert.ok(cmdline.includes('/run/hnet-app/src-main/cli/hnetd.ts'), cmdline);
+    assert.ok(cmdline.includes('/run/hnet-app/code/src-main/cli/hnetd.ts'), cmdline);
     const mountinfo = await readFile(`/proc/${enginePid}/mountinfo`, 'utf8');
-    const mount = mountinfo.split('\n').find((line) => line.split(' ')[4] === '/run/hnet-app');
+    const mount = mountinfo.split('\n').find((line) => line.split(' ')[4] === '/run/hnet-app/code');
     assert.match(mount?.split(' ')[5] ?? '', /^ro\b/, `read-only: ${mount}`);
+    // The checkout was closed to other local users, and the mount keeps it so.
+    const peek = await host.exec(['ls', '/run/hnet-app/code'], { user: LOCAL_USER, allowFailure: true });
+    assert.notEqual(peek.code, 0, `another user lists the checkout: ${peek.stdout}`);
     assert.equal(await statusOf(url), '303', 'the address opens the UI');
 
     assert.deepEqual(await start.stop(15_000), { code: 0, signal: null });

@@ -4,16 +4,18 @@
 // path of its own that the user may enter, and hnetd runs from there (docs/decisions.md, "A checkout
 // other users cannot read is bind-mounted for the engine").
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, rmdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { chmod, chown, mkdir, readFile, rmdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { reachableBy, resolveEngineUser } from '../src-main/cli/drop-privileges.js';
 import { errorText, failure, success, type Outcome } from '../src-main/engine/errors.js';
 
 /**
- * Root-owned, in /run (mode 755): the engine's user reads through it and can change nothing.
- * Not inside /run/hnet, which hnetd makes its user's for its socket.
+ * Root's, entered only by the engine's group (mode 710): the checkout was closed to other local
+ * users and stays so; the engine's user reads through it and can change nothing. Not inside
+ * /run/hnet, which hnetd makes its user's for its socket.
  */
-export const ENGINE_CODE_MOUNT = '/run/hnet-app';
+const ENGINE_CODE_DIR = '/run/hnet-app';
+export const ENGINE_CODE_MOUNT = join(ENGINE_CODE_DIR, 'code');
 
 export interface EngineCode {
   /** The folder hnetd is started from: the checkout itself, or the mount of it. */
@@ -54,9 +56,23 @@ async function unmountAll(path: string): Promise<Outcome<void>> {
 
 const release = async (): Promise<Outcome<void>> => {
   const unmounted = await unmountAll(ENGINE_CODE_MOUNT);
-  if (unmounted.ok) await rmdir(ENGINE_CODE_MOUNT).catch(() => undefined);
+  if (unmounted.ok)
+    for (const folder of [ENGINE_CODE_MOUNT, ENGINE_CODE_DIR]) await rmdir(folder).catch(() => undefined);
   return unmounted;
 };
+
+/** The mount point, in a folder only root and `gid` may enter; a failure's sentence, else undefined. */
+async function prepareMountPoint(gid: number): Promise<string | undefined> {
+  try {
+    await mkdir(ENGINE_CODE_DIR, { recursive: true, mode: 0o710 });
+    await chown(ENGINE_CODE_DIR, 0, gid);
+    await chmod(ENGINE_CODE_DIR, 0o710);
+    await mkdir(ENGINE_CODE_MOUNT, { recursive: true, mode: 0o755 });
+    return undefined;
+  } catch (error) {
+    return errorText(error);
+  }
+}
 
 /**
  * The checkout when `userSpec` can read it; otherwise the checkout mounted read-only for it. Where
@@ -75,10 +91,10 @@ export async function engineCode(folder: string, userSpec: string): Promise<Outc
     'keep hnet where other users can read it, for example: git clone <this repository> /opt/hnet';
   const left = await unmountAll(ENGINE_CODE_MOUNT);
   if (!left.ok) return left;
-  await mkdir(ENGINE_CODE_MOUNT, { mode: 0o755 }).catch(() => undefined);
-  const error = await fails('mount', ['--bind', '-o', 'ro', checkout, ENGINE_CODE_MOUNT]);
+  const prepared = await prepareMountPoint(user.value.gid);
+  const error = prepared ?? (await fails('mount', ['--bind', '-o', 'ro', checkout, ENGINE_CODE_MOUNT]));
   if (error !== undefined) {
-    await rmdir(ENGINE_CODE_MOUNT).catch(() => undefined);
+    await release();
     return failure('BadState', `${closed}, and root cannot mount it for that user (${error}); ${elsewhere}`);
   }
   // The checkout's own folder may be closed too (mode 700): then the mount does not help.
