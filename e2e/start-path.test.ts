@@ -4,14 +4,15 @@
 // what it needs and stops. In a lab host, so hnet0 and the helper's socket are the lab's.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFile, mkdir, mkdtemp, rmdir, writeFile } from 'node:fs/promises';
+import { readFile, mkdir, mkdtemp, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, after, describe, test } from 'node:test';
 import type { Host, LabProcess } from './lab/index.js';
 import { repoRoot } from './lab/net-node.js';
-import { ENGINE_USER, HELPER_GROUP, LOCAL_USER } from './lab/users.js';
+import { ENGINE_USER, LOCAL_USER } from './lab/users.js';
 import { scenarioLab } from './scenarios/scenario-lab.js';
+import { readStartBlock, START_COMMAND, startPathEnvironment } from './start-path-run.js';
 
 /** The real, effective, saved and filesystem uids of a process. */
 async function uidsOf(pid: number): Promise<number[]> {
@@ -52,42 +53,13 @@ describe('the start path', () => {
     await rmdir(closed);
   });
 
-  /** A lab helper's settings and hnetd's, in a folder of `name`'s own; the environment naming them. */
-  async function deskEnvironment(name: string): Promise<NodeJS.ProcessEnv> {
-    const dir = join(world.scratch, name);
-    await mkdir(join(dir, 'helper'), { recursive: true, mode: 0o755 });
-    await writeFile(join(dir, 'hosts'), '127.0.0.1 localhost\n');
-    await writeFile(
-      join(dir, 'helper.json'),
-      JSON.stringify({
-        group: HELPER_GROUP,
-        socketPath: join(dir, 'helper', 'helper.sock'),
-        hostsFile: join(dir, 'hosts'),
-        stateFile: join(dir, 'helper', 'state.json'),
-      }),
-    );
-    await writeFile(join(dir, 'hnetd.json'), '{}');
-    return {
-      ...process.env,
-      HNET_HELPER_CONFIG: join(dir, 'helper.json'),
-      HNET_HELPER_SOCKET: join(dir, 'helper', 'helper.sock'),
-      HNET_STATE_DIR: join(dir, 'state'),
-      HNET_CONTROL_SOCKET: join(dir, 'run', 'control.sock'),
-      HNET_CONFIG: join(dir, 'hnetd.json'),
-      HNET_USER: `${ENGINE_USER.uid}:${ENGINE_USER.gid}:${HELPER_GROUP}`,
-      HNET_BASE_SERVERS: '',
-      HNET_LOG_DIR: join(dir, 'log'),
-    };
-  }
+  const deskEnvironment = (name: string) => startPathEnvironment(world.scratch, name);
 
   /** The block's address and pids; both processes are killed after the tests whatever happens. */
   function readBlock(block: string): { url: string; enginePid: number; helperPid: number } {
-    const url = /^ {4}(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)$/m.exec(block)?.[1];
-    assert.ok(url, `no address with its token in:\n${block}`);
-    const enginePid = Number(/hnetd as user .*, pid (\d+); log (\S+)/.exec(block)?.[1]);
-    const helperPid = Number(/root helper +pid (\d+) .*; log (\S+)/.exec(block)?.[1]);
-    pids.push(enginePid, helperPid);
-    return { url, enginePid, helperPid };
+    const read = readStartBlock(block);
+    pids.push(read.enginePid, read.helperPid);
+    return read;
   }
 
   /** The HTTP status the address answers with, inside the lab host (where 127.0.0.1 is its own). */
@@ -103,7 +75,7 @@ describe('the start path', () => {
   test('as root: the helper runs as root, hnetd as its user, one block names a working address; stopping stops both', async () => {
     const env = await deskEnvironment('desk');
     const logDir = env['HNET_LOG_DIR']!;
-    start = host.spawn([process.execPath, '--import', 'tsx', 'scripts/start.ts', '--browser'], { env });
+    start = host.spawn(START_COMMAND, { env });
     await start.waitForOutput(/Ctrl-C stops both/, 90_000);
     const block = start.stdout;
     const { url, enginePid, helperPid } = readBlock(block);
@@ -134,10 +106,10 @@ describe('the start path', () => {
     // whether it is still there once the start path has stopped (ignoring the SIGTERM meant for it).
     const report =
       'trap "" TERM; "$@"; code=$?; echo "mounts left: $(grep -c " /run/hnet-app/code " /proc/self/mountinfo)"; exit $code';
-    start = host.spawn(
-      ['sh', '-c', report, 'sh', process.execPath, '--import', 'tsx', 'scripts/start.ts', '--browser'],
-      { cwd: checkout, env: await deskEnvironment('closed-desk') },
-    );
+    start = host.spawn(['sh', '-c', report, 'sh', ...START_COMMAND], {
+      cwd: checkout,
+      env: await deskEnvironment('closed-desk'),
+    });
     await start.waitForOutput(/Ctrl-C stops both/, 90_000);
     const block = start.stdout;
     assert.match(block, /read-only .*\/run\/hnet-app\/code/, 'the block says where hnetd reads its files');

@@ -1,5 +1,7 @@
 // The first ten minutes, as a person clicks them (issue 17): two fresh devices in the network lab,
-// each with its helper and `hnetd --ui`, each window 800 px wide. Alpha hosts a server from its
+// each window 800 px wide; alpha started the way the README starts a fresh clone (the start path:
+// its root helper and an unprivileged `hnetd --ui`, the address read from the block it prints), beta
+// with the same two processes started one by one. Alpha hosts a server from its
 // first-run screen; its owner creates the network "home lab" and a join code in the dashboard;
 // beta, shown the server's address and fingerprint, sets it up from its own first-run screen and
 // joins with the code; both reach each other by name. On the way, the four mistakes people make are
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { Lab } from '../lab/index.js';
+import { runStartPath, type StartPathRun } from '../start-path-run.js';
 import { makeScratch, removeScratch } from '../scenarios/hnet-node.js';
 import { networkWithJoinCode, ownerAccountFromSetupLink } from './dashboard-page.js';
 import { startLabUiNode, type LabUiNode } from './lab-ui-node.js';
@@ -25,7 +28,7 @@ const WIDTH = 800;
 describe('the first ten minutes: two fresh devices, one hosts, both reach each other by name', () => {
   let lab: Lab;
   let scratch: string;
-  let alpha: LabUiNode;
+  let alpha: StartPathRun;
   let beta: LabUiNode;
   let alphaIp: string;
   let a: UiBrowser;
@@ -56,22 +59,19 @@ describe('the first ten minutes: two fresh devices, one hosts, both reach each o
     const betaHost = await lab.host('beta', { on: inet });
     alphaIp = alphaHost.ip;
     // No base server, no network, no peer: what a person has after installing.
-    [alpha, beta] = await Promise.all([
-      startLabUiNode(alphaHost, scratch),
-      startLabUiNode(betaHost, scratch),
-    ]);
+    [alpha, beta] = await Promise.all([runStartPath(alphaHost, scratch), startLabUiNode(betaHost, scratch)]);
     await built;
     const viewport = { width: WIDTH, height: 900 };
     a = await openBrowser({ namespace: alphaHost.namespace, viewport });
     b = await openBrowser({ namespace: betaHost.namespace, viewport });
-    await Promise.all([a.page.goto(alpha.ui.url), b.page.goto(beta.ui.url)]);
+    await Promise.all([a.page.goto(alpha.url), b.page.goto(beta.ui.url)]);
   });
 
   after(async () => {
     await a?.close();
     await b?.close();
     // hnetd stops the server it started when it stops.
-    await alpha?.ui.stop();
+    await alpha?.stop();
     await beta?.ui.stop();
     await lab?.destroy();
     if (scratch) await removeScratch(scratch);
@@ -192,17 +192,18 @@ describe('the first ten minutes: two fresh devices, one hosts, both reach each o
   });
 
   test('both reach each other by name, and each window shows the other in the network', async () => {
-    const pingByName = async (node: LabUiNode, name: string) => {
+    type Hnet = StartPathRun['hnet'];
+    const pingByName = async (hnet: Hnet, name: string) => {
       const deadline = Date.now() + 20_000;
       for (;;) {
-        const result = await node.ui.hnet(['ping', name, '--count', '2'], { allowFailure: true });
+        const result = await hnet(['ping', name, '--count', '2']);
         if (result.code === 0) return result.stdout;
         if (Date.now() > deadline) assert.fail(`hnet ping ${name}: ${result.stdout}${result.stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     };
-    await pingByName(beta, 'alpha');
-    await pingByName(alpha, betaName);
+    await pingByName((args) => beta.ui.hnet(args, { allowFailure: true }), 'alpha');
+    await pingByName(alpha.hnet, betaName);
     for (const [browser, other] of [
       [a, betaName],
       [b, 'alpha'],
@@ -219,7 +220,7 @@ describe('the first ten minutes: two fresh devices, one hosts, both reach each o
   test('at 800 px the peers table keeps the path and its reason in view', async () => {
     const page = b.page;
     await showView(page, 'peers');
-    const row = peerRow(page, alpha.node.address);
+    const row = peerRow(page, alpha.address);
     await row.waitFor();
     for (const cell of [row.locator('.path'), row.locator('td.reason')]) {
       const box = await cell.boundingBox();
