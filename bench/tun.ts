@@ -12,8 +12,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TunIo } from '../src-main/engine/tun-io.js';
-import { loadNative } from '../src-helper/native.js';
+import { TunIo } from '../src-main/engine/io/tun-io.js';
+import { loadNative } from '../src-helper/api/native.js';
 import { configureTun } from '../src-helper/tun-config.js';
 
 const PACKET_BYTES = 1350;

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HelperClient } from '../src-main/engine/helper-client.js';
+import { HelperClient } from '../src-helper/api/helper-client.js';
 import { renderHostsFile } from '../src-helper/hosts-file.js';
-import type { HostsEntry } from '../src-helper/protocol.js';
+import type { HostsEntry } from '../src-helper/api/protocol.js';
 
 // A big unmanaged part (an ad-block list, as people keep in /etc/hosts) makes the file write a
 // large share of each rewrite, so the kills often land inside it.

@@ -7,7 +7,7 @@ import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HelperClient } from '../src-main/engine/helper-client.js';
+import { HelperClient } from '../src-helper/api/helper-client.js';
 import { HELPER_VERSION } from '../src-helper/operations.js';
 import type { Host, LabProcess } from './lab/index.js';
 import { ENGINE_USER, HELPER_GROUP } from './lab/users.js';

@@ -6,12 +6,12 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { NativeError } from '../src-helper/native.js';
-import { HelperClient } from '../src-main/engine/helper-client.js';
+import type { NativeError } from '../src-helper/api/native.js';
+import { HelperClient } from '../src-helper/api/helper-client.js';
 import { formatAddress, parseIpv6 } from '../src-protocol/address.js';
 import { initCrypto } from '../src-protocol/crypto.js';
 import { generateIdentity, type Identity } from '../src-protocol/identity.js';
-import { TunIo } from '../src-main/engine/tun-io.js';
+import { TunIo } from '../src-main/engine/io/tun-io.js';
 import { Lab, type Host, type LabProcess } from './lab/index.js';
 
 /** The engine's key, made afresh: the helper gives a device only the address a key owns. */

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { shortAddress } from '../src-main/cli/text.js';
-import type { Status } from '../src-main/engine/status.js';
+import type { Status } from '../src-main/contract/status.js';
 import { Lab, type Host } from './lab/index.js';
 import {
   makeScratch,

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { chmod, chown, mkdir, readFile, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { reachableBy, resolveEngineUser } from '../src-main/cli/drop-privileges.js';
-import { errorText, failure, success, type Outcome } from '../src-main/engine/errors.js';
+import { errorText, failure, success, type Outcome } from '../src-main/contract/errors.js';
 
 /**
  * Root's, entered only by the engine's group (mode 710): the checkout was closed to other local

@@ -11,7 +11,7 @@ import {
   ICON_LINK_WIDTH,
   ICON_NODE_RADIUS,
   ICON_NODES,
-} from '../src-main/shared/app-icon.js';
+} from '../src-shared/app-icon.js';
 
 type Rgba = [number, number, number, number];
 /** Coverage of one pixel by a shape, sampled on a grid: x, y in icon units (0..1). */

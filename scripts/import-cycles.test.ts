@@ -21,7 +21,15 @@ import { test } from 'node:test';
 import ts from 'typescript';
 
 const repo = resolve(import.meta.dirname, '..');
-const SOURCE_ROOTS = ['src-protocol', 'src-main', 'src-helper', 'src-server', 'src-renderer/src', 'scripts'];
+const SOURCE_ROOTS = [
+  'src-protocol',
+  'src-shared',
+  'src-main',
+  'src-helper',
+  'src-server',
+  'src-renderer/src',
+  'scripts',
+];
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'build']);
 const isSource = (name: string) =>
   /\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name) && !name.endsWith('.d.ts');

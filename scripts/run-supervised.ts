@@ -9,7 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '../src-main/engine/config.js';
+import { loadConfig } from '../src-main/engine/state/config.js';
 import { uiUrlFile } from '../src-main/ui-server/ui-url.js';
 import { DEFAULT_CONFIG_PATH } from '../src-helper/config.js';
 import { engineCode } from './code-for-engine.js';

@@ -87,6 +87,7 @@ async function testFiles(name: string, files: string[], concurrency: number): Pr
 const isLabTest = (file: string) => file.endsWith('.lab.test.ts');
 const sourceDirs = [
   'src-protocol',
+  'src-shared',
   'src-main',
   'src-helper',
   'src-server',

@@ -14,12 +14,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, readFile, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import {
-  syncDirectory,
-  writeFileAtomic,
-  writeNewFile,
-  type FileOwner,
-} from '../src-main/shared/atomic-file.js';
+import { syncDirectory, writeFileAtomic, writeNewFile, type FileOwner } from '../src-shared/atomic-file.js';
 
 export type ReplaceMethod = 'renamed' | 'in-place';
 

@@ -3,9 +3,9 @@
 // tested on any OS; server.ts and pipe-server.ts supply the identities.
 import type { Caller } from './caller.js';
 import type { HelperConfig } from './config.js';
-import type { PeerCredentials, PipeClientIdentity } from './native.js';
+import type { PeerCredentials, PipeClientIdentity } from './api/native.js';
 import { isPipeClientAllowed } from './pipe-security.js';
-import type { HelperError } from './protocol.js';
+import type { HelperError } from './api/protocol.js';
 
 export type CallerIdentity =
   { kind: 'unix'; credentials: PeerCredentials } | { kind: 'pipe'; client: PipeClientIdentity };

@@ -3,7 +3,7 @@
 // For admins checking an install, and for tests calling the helper as another user. Prints the
 // reply as JSON; exits 1 with the helper's sentence when the call fails.
 import { parseArgs } from 'node:util';
-import { HelperClient } from '../src-main/engine/helper-client.js';
+import { HelperClient } from './api/helper-client.js';
 
 const { values } = parseArgs({ options: { socket: { type: 'string' } } });
 const reply = await new HelperClient(values.socket).call({ op: 'status' });

@@ -17,9 +17,9 @@ import {
   text,
   type Infer,
   type Validator,
-} from '../src-main/shared/validate.js';
+} from '../src-shared/validate.js';
 import { isSid } from './pipe-security.js';
-import { DEFAULT_PIPE_PATH, DEFAULT_SOCKET_PATH } from './protocol.js';
+import { DEFAULT_PIPE_PATH, DEFAULT_SOCKET_PATH } from './api/protocol.js';
 
 /** Where the helper's files live unless its config says otherwise: Windows has no /etc or /run. */
 export function defaultPaths(platform: NodeJS.Platform = process.platform): {

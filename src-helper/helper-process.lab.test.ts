@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Lab, type LabProcess } from '../e2e/lab/index.js';
-import { helperAddonPath, loadNative } from './native.js';
+import { helperAddonPath, loadNative } from './api/native.js';
 import { packetCodeIn } from './test-packet-markers.js';
 
 const isRoot = process.getuid?.() === 0;

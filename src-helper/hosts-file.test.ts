@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { countManagedLines, renderHostsFile } from './hosts-file.js';
-import type { HostsEntry } from './protocol.js';
+import type { HostsEntry } from './api/protocol.js';
 
 const laptop: HostsEntry = { address: 'fc94:1350:1883:b7ff:3bd0:eb4f:2280:5239', hostname: 'laptop' };
 const server: HostsEntry = { address: 'fc94:0000:0000:0000:0000:0000:0000:0001', hostname: 'server.lan' };

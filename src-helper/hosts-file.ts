@@ -1,7 +1,7 @@
 // The managed lines of /etc/hosts: `<address> <hostname> # managed by hnet`. Everything else in the
 // file is kept byte for byte, so the text is handled as latin1 (one char per byte: no decoding
 // can alter a byte) and every line keeps its own terminator ("\n", "\r\n" or none at EOF).
-import { MANAGED_MARKER, type HostsEntry } from './protocol.js';
+import { MANAGED_MARKER, type HostsEntry } from './api/protocol.js';
 
 interface Line {
   text: string;

@@ -1,11 +1,11 @@
 // Entry point of the root helper: `node main.js [--config /etc/hnet/helper.json]`, run by systemd
 // (src-helper/systemd/hnet-helper.service) or the desktop app's one-time install.
 import { parseArgs } from 'node:util';
-import { removeStaleTempFiles } from '../src-main/shared/atomic-file.js';
-import { notifySystemdReady } from '../src-main/shared/systemd-notify.js';
+import { removeStaleTempFiles } from '../src-shared/atomic-file.js';
+import { notifySystemdReady } from '../src-shared/systemd-notify.js';
 import { recoverJournal } from './atomic-file.js';
 import { DEFAULT_CONFIG_PATH, loadHelperConfig } from './config.js';
-import { loadNative } from './native.js';
+import { loadNative } from './api/native.js';
 import { startHelperServer } from './server.js';
 
 async function main(): Promise<void> {

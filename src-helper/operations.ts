@@ -5,11 +5,11 @@ import { closeSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { formatAddress } from '../src-protocol/address.js';
-import { list, object } from '../src-main/shared/validate.js';
+import { list, object } from '../src-shared/validate.js';
 import { replaceFile } from './atomic-file.js';
 import type { Caller } from './caller.js';
 import { countManagedLines, renderHostsFile } from './hosts-file.js';
-import { loadNative } from './native.js';
+import { loadNative } from './api/native.js';
 import { mayClose, mayWriteHosts, planOpen } from './overlay-devices.js';
 import {
   tunInfoValidator,
@@ -19,7 +19,7 @@ import {
   type RequestOf,
   type ResultOf,
   type TunInfo,
-} from './protocol.js';
+} from './api/protocol.js';
 import { configureTun, deleteTun, interfaceIndex, tunExistsNow, type TunSettings } from './tun-config.js';
 import { TunChallenges } from './tun-proof.js';
 import { startWintunRelay, type WintunRelay } from './wintun-relay.js';

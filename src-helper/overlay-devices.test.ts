@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Caller } from './caller.js';
 import { mayClose, mayWriteHosts, planOpen } from './overlay-devices.js';
-import type { TunInfo } from './protocol.js';
+import type { TunInfo } from './api/protocol.js';
 
 const ENGINE_ADDRESS = 'fc94:1350:1883:b7ff:3bd0:eb4f:2280:5239';
 const OTHER_ADDRESS = 'fc94:2222:1883:b7ff:3bd0:eb4f:2280:5239';

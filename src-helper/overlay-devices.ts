@@ -7,7 +7,7 @@
 // belong to the engine whose device carries the routes. Root may close any device the helper made
 // and write names, as the machine's administrator.
 import { clientOf, type Caller } from './caller.js';
-import type { HelperError, TunInfo } from './protocol.js';
+import type { HelperError, TunInfo } from './api/protocol.js';
 
 /** hnet0, hnet1, …: the first free one; more clients than this on one machine is not a real setup. */
 const MAX_DEVICES = 16;

@@ -1,7 +1,7 @@
 // Who may use a Windows named pipe of the helper, in two gates like the Unix socket's file mode
 // plus peer credentials: the pipe's DACL (only these can open it at all) and the identity of the
 // connected process (native acceptPipeClient), checked again before anything is relayed.
-import type { PipeClientIdentity } from './native.js';
+import type { PipeClientIdentity } from './api/native.js';
 
 /** LocalSystem and the built-in Administrators group: always allowed, as root is on Unix. */
 export const SYSTEM_SID = 'S-1-5-18';

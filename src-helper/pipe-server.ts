@@ -16,7 +16,7 @@
 // UNTESTED on Windows (no machine here); compiled and type-checked only.
 import { closeSync } from 'node:fs';
 import { connect, Socket } from 'node:net';
-import { loadNative, type PipeClientIdentity, type PipeInstance } from './native.js';
+import { loadNative, type PipeClientIdentity, type PipeInstance } from './api/native.js';
 import { pipeSecurityDescriptor } from './pipe-security.js';
 
 type Accepted = { fd: number } & PipeClientIdentity;

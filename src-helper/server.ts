@@ -8,10 +8,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { authorise, type CallerIdentity } from './authorise.js';
 import type { HelperConfig } from './config.js';
-import { loadNative, peerCredentials, socketFd } from './native.js';
+import { loadNative, peerCredentials, socketFd } from './api/native.js';
 import { HelperOperations } from './operations.js';
 import { listenOnPipe } from './pipe-server.js';
-import { encodeLine, MAX_REQUEST_BYTES, parseRequest, type HelperReply } from './protocol.js';
+import { encodeLine, MAX_REQUEST_BYTES, parseRequest, type HelperReply } from './api/protocol.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 /**

@@ -5,7 +5,7 @@ import { fromHex, toHex } from '../src-protocol/bytes.js';
 import { initCrypto, signDetached, signKeyPair } from '../src-protocol/crypto.js';
 import { generateIdentity, type Identity } from '../src-protocol/identity.js';
 import type { Caller } from './caller.js';
-import { tunProofMessage } from './protocol.js';
+import { tunProofMessage } from './api/protocol.js';
 import { TunChallenges } from './tun-proof.js';
 
 const engine: Caller = { pid: 4100, uid: 999 };

@@ -9,7 +9,7 @@ import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { addressFromPublicKey } from '../src-protocol/address.js';
 import { fromHex, toHex } from '../src-protocol/bytes.js';
 import { clientOf, type Caller } from './caller.js';
-import { NONCE_BYTES, tunProofMessage, type HelperError } from './protocol.js';
+import { NONCE_BYTES, tunProofMessage, type HelperError } from './api/protocol.js';
 
 /** Long enough for a loaded machine's round trip; short enough that a nonce is not worth stealing. */
 const NONCE_LIFETIME_MS = 30_000;

@@ -13,8 +13,8 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { loadNative, type PacketReaderHandle, type PipeClientIdentity } from './native.js';
-import { encodeBatch, FrameDecoder, FrameWriter, type FrameWriterStats } from './packet-framing.js';
+import { loadNative, type PacketReaderHandle, type PipeClientIdentity } from './api/native.js';
+import { encodeBatch, FrameDecoder, FrameWriter, type FrameWriterStats } from './api/packet-framing.js';
 import { isPipeClientAllowed, pipeSecurityDescriptor } from './pipe-security.js';
 import { configureTun, type TunSettings } from './tun-config.js';
 

@@ -3,7 +3,7 @@
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
-import { designCss } from '../src-main/shared/design-tokens.js';
+import { designCss } from '../src-shared/design-tokens.js';
 
 /** `import 'virtual:design.css'`: the tokens and components the dashboard uses too, as a CSS file. */
 function designTokens(): Plugin {

@@ -4,7 +4,7 @@
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { AcceptLog } from '../src-main/shared/accept-errors.js';
+import type { AcceptLog } from '../src-shared/accept-errors.js';
 import {
   ConnectionSlots,
   refusalReporter,

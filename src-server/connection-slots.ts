@@ -5,7 +5,7 @@
 // newcomer's after the swap. So a flood from one address, or from a few, can hold the table only
 // until someone else arrives, and sources that hold their fair share are never disturbed.
 import { isIpv4Mapped, parseIp } from '../src-protocol/endpoint.js';
-import type { AcceptLog } from '../src-main/shared/accept-errors.js';
+import type { AcceptLog } from '../src-shared/accept-errors.js';
 
 // At most one line per this long says that connections were refused, and how many.
 const REFUSAL_LOG_GAP_MS = 10_000;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { after, test } from 'node:test';
-import { ACCEPT_FAILURE_BURST } from '../src-main/shared/accept-errors.js';
+import { ACCEPT_FAILURE_BURST } from '../src-shared/accept-errors.js';
 import { createLogger } from '../src-main/engine/log.js';
 import { keepListening } from './keep-listening.js';
 

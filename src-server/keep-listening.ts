@@ -2,7 +2,7 @@
 // failing in a loop first gives up the connection the listener needs least (accept-errors.ts);
 // with none to give up, the port closes and is listened on again every second until that works.
 import type { Server } from 'node:net';
-import { surviveAcceptErrors, type AcceptLog } from '../src-main/shared/accept-errors.js';
+import { surviveAcceptErrors, type AcceptLog } from '../src-shared/accept-errors.js';
 
 const RELISTEN_MS = 1_000;
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { NetcheckReport, PingResult } from '../../src-main/engine/diagnostics.js';
+import type { NetcheckReport, PingResult } from '../../src-main/contract/diagnostics.js';
 import type { Host, Router, Segment } from '../lab/index.js';
 import {
   type BaseServer,

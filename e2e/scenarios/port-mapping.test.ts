@@ -9,7 +9,7 @@
 // - alpha's router restarts mid-session: alpha maps again and the traffic keeps flowing.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import type { PortMappingStatus } from '../../src-main/engine/status.js';
+import type { PortMappingStatus } from '../../src-main/contract/status.js';
 import type { Router } from '../lab/index.js';
 import {
   directTo,

@@ -1,11 +1,11 @@
 // A peer that speaks Husarnet 2.x exactly as a stock daemon does: hnet's engine with its
 // protocol extensions switched off (flags 3, STOCK_FLAGS: no replay window, no rekeying), run the
 // way hnetd runs it so `hnet` can drive it. Environment and sockets as for hnetd.
-import { loadConfig } from '../../src-main/engine/config.js';
-import { serveControlApi } from '../../src-main/engine/control-api.js';
+import { loadConfig } from '../../src-main/engine/state/config.js';
+import { serveControlApi } from '../../src-main/engine/control/control-api.js';
 import { createDataPlane, tunThroughHelper } from '../../src-main/engine/data-plane.js';
 import { Engine } from '../../src-main/engine/engine.js';
-import { HelperClient } from '../../src-main/engine/helper-client.js';
+import { HelperClient } from '../../src-helper/api/helper-client.js';
 import { createLogger } from '../../src-main/engine/log.js';
 import { STOCK_FLAGS } from '../../src-protocol/security/flags.js';
 

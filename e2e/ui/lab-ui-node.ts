@@ -3,7 +3,7 @@
 // gives headless nodes, so introduce() and waitForStatus() work on it as on them.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Status } from '../../src-main/engine/status.js';
+import type { Status } from '../../src-main/contract/status.js';
 import type { HnetNode } from '../scenarios/hnet-node.js';
 import type { Host } from '../lab/index.js';
 import { HELPER_GROUP } from '../lab/users.js';

@@ -37,7 +37,7 @@ export const onThisMachine: Runner = {
 export interface UiNodeOptions {
   runner?: Runner;
   hostname?: string;
-  /** Extra settings (environment variables, see src-main/engine/config.ts). */
+  /** Extra settings (environment variables, see src-main/engine/state/config.ts). */
   env?: Record<string, string>;
   /** Who hnetd runs as; ENGINE_USER unless given. */
   user?: LabUser;

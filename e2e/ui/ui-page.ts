@@ -1,9 +1,9 @@
 // What UI tests do on the page, named the way a user would say it. Reused by the lab scenarios
 // (a peer turning direct on screen, a join, the setup dialog against a real server).
 import type { Locator, Page } from 'playwright-core';
-import type { UiView } from '../../src-main/electron/ui-views.js';
-import type { PathKind } from '../../src-main/electron/peer-paths.js';
-import type { PeerReach } from '../../src-main/engine/status.js';
+import type { UiView } from '../../src-main/contract/ui-views.js';
+import type { PathKind } from '../../src-main/contract/peer-paths.js';
+import type { PeerReach } from '../../src-main/contract/status.js';
 
 const titles: Record<UiView, string> = {
   peers: 'Peers',

@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { lchown, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { errorText, failure, success, type Outcome } from '../engine/errors.js';
+import { errorText, failure, success, type Outcome } from '../contract/errors.js';
 
 /** Who hnetd runs as when root starts it: a user name, or `uid:gid[:group,…]`. */
 export interface EngineUser {

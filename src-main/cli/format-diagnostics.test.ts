@@ -1,7 +1,7 @@
 // How `hnet ping` and `hnet netcheck` read: the path of every reply, a note when it changes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NetcheckReport, PingResult } from '../engine/diagnostics.js';
+import type { NetcheckReport, PingResult } from '../contract/diagnostics.js';
 import { formatNetcheck, pathChange, pingLine, pingSummary } from './format-diagnostics.js';
 
 const direct: PingResult = {

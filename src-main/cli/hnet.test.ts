@@ -11,9 +11,9 @@ import { LICENSE_KEY_PATH, LICENSE_PATH } from '../../src-protocol/license-key.j
 import { issueLicense } from '../../src-server/license/license-issuer.js';
 import { loadOrCreateSigningKey } from '../../src-server/license/signing-key.js';
 import { parseIdentityFile } from '../../src-protocol/identity.js';
-import type { NetcheckReport } from '../engine/diagnostics.js';
-import type { Status } from '../engine/status.js';
-import { listenOnBadPort } from '../engine/test-bad-ports.js';
+import type { NetcheckReport } from '../contract/diagnostics.js';
+import type { Status } from '../contract/status.js';
+import { listenOnBadPort } from '../engine/control/test-bad-ports.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const hnetPath = join(root, 'src-main/cli/hnet.ts');

@@ -8,13 +8,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cryptoBackendInfo, initCrypto } from '../../src-protocol/crypto.js';
-import { writeFileAtomic } from '../shared/atomic-file.js';
-import { configEnvironment, DEFAULT_CONFIG_FILE, loadConfig } from '../engine/config.js';
-import { errorText } from '../engine/errors.js';
+import { writeFileAtomic } from '../../src-shared/atomic-file.js';
+import { configEnvironment, DEFAULT_CONFIG_FILE, loadConfig } from '../engine/state/config.js';
+import { errorText } from '../contract/errors.js';
 import type { UiServer } from '../ui-server/serve-ui.js';
 import { startHostedEngine } from '../engine/hosted-engine.js';
 import { createLogger } from '../engine/log.js';
-import { notifySystemdReady } from '../shared/systemd-notify.js';
+import { notifySystemdReady } from '../../src-shared/systemd-notify.js';
 import { becomeEngineUser, resolveEngineUser } from './drop-privileges.js';
 import { HNET_VERSION } from '../engine/version.js';
 

@@ -1,5 +1,5 @@
 // Status values for the CLI's formatting tests, shaped exactly like the engine's.
-import type { PeerStatus, Status } from '../engine/status.js';
+import type { PeerStatus, Status } from '../contract/status.js';
 
 export const NOW = Date.parse('2026-03-01T12:00:00Z');
 export const secondsAgo = (seconds: number): string => new Date(NOW - seconds * 1000).toISOString();

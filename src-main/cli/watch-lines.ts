@@ -2,7 +2,7 @@
 // changing (a peer's state or path, the base, the connection), never one per byte-counter or RTT
 // tick. A status is reduced to facts, each with a key; a line is printed when a fact appears,
 // changes or goes away.
-import type { Status } from '../engine/status.js';
+import type { Status } from '../contract/status.js';
 import { formatBase, formatConnection, formatPath, peerName } from './format-status.js';
 import { plural, shortAddress } from './text.js';
 

@@ -4,7 +4,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ensureDirectory, writeFileAtomic } from '../shared/atomic-file.js';
+import { ensureDirectory, writeFileAtomic } from '../../src-shared/atomic-file.js';
 
 const ENTRY = 'hnet.desktop';
 

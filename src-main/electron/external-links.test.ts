@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { knownPages, mayOpen } from './external-links.js';
-import type { HostingState } from './ipc-schema.js';
-import { network, status } from './testing/status-fixture.js';
+import type { HostingState } from '../contract/ui-bridge.js';
+import { network, status } from '../contract/status-fixture.js';
 
 const hosting: HostingState = {
   state: 'running',

@@ -1,8 +1,8 @@
 // The only pages the desktop window may open, and only in the system browser: the dashboards and the
 // setup link that the engine (its server, its network) and the server hosted here name. Any other
 // address a page might try stays refused, as every navigation and new window is (main.ts).
-import type { Status } from '../engine/status.js';
-import type { HostingState } from './ipc-schema.js';
+import type { Status } from '../contract/status.js';
+import type { HostingState } from '../contract/ui-bridge.js';
 
 const canonical = (url: string): string | undefined => {
   try {

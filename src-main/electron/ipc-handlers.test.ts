@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { after, before, describe, test } from 'node:test';
-import { createBridgeBackend, type BridgeBackend } from './bridge-backend.js';
+import { createBridgeBackend, type BridgeBackend } from '../ui-host/bridge-backend.js';
 import { ipcChannels } from './ipc-channels.js';
 import {
   APP_ORIGIN,
@@ -12,10 +12,10 @@ import {
   registerIpcHandlers,
   type SenderEvent,
 } from './ipc-handlers.js';
-import type { BridgeEvent, BridgeOutcome } from './ipc-schema.js';
+import type { BridgeEvent, BridgeOutcome } from '../contract/ui-bridge.js';
 import { createPreloadBridge, type PreloadIpc } from './preload-bridge.js';
-import { createShellHandlers } from './shell-handlers.js';
-import { hostTestEngine, quietLog, type TestEngine } from './testing/hosted-engine.js';
+import { createShellHandlers } from '../ui-host/shell-handlers.js';
+import { hostTestEngine, quietLog, type TestEngine } from '../ui-host/testing-hosted-engine.js';
 
 const PEER = 'fc94:b01d:1803:c477:1f5e:8b63:fd2a:e40c';
 const OUR_WINDOW = 7;

@@ -4,9 +4,9 @@
 // types are imported), so all of this is tested under plain Node.
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import type { Logger } from '../engine/log.js';
-import type { BridgeBackend } from './bridge-backend.js';
+import type { BridgeBackend } from '../ui-host/bridge-backend.js';
 import { ipcChannels } from './ipc-channels.js';
-import type { BridgeEvent, BridgeOutcome } from './ipc-schema.js';
+import type { BridgeEvent, BridgeOutcome } from '../contract/ui-bridge.js';
 
 /** Where our pages load from (main.ts registers the app:// protocol). */
 export const APP_SCHEME = 'app';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { NotificationController } from './notification-controller.js';
-import { peer, status } from './testing/status-fixture.js';
+import { peer, status } from '../contract/status-fixture.js';
 
 const A = 'fc94:b01d:1803:c477:1f5e:8b63:fd2a:e40c';
 const B = 'fc94:b01d:1803:c477:1f5e:8b63:fd2a:e40d';

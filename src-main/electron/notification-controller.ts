@@ -1,6 +1,6 @@
 // Desktop notifications when a peer connects or drops. The notifier is handed in (Electron's
 // Notification in main.ts), so the decision of what to say is tested without Electron.
-import type { Status } from '../engine/status.js';
+import type { Status } from '../contract/status.js';
 import { describeChange, peerChanges } from './peer-changes.js';
 
 export type Notify = (title: string, body: string) => void;

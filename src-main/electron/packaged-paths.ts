@@ -1,6 +1,6 @@
 // Imported first by main.ts, for its side effect: in a packaged app our native addons sit beside
 // the app, not inside its asar archive (dlopen cannot read one), and their loaders
-// (src-helper/native.ts, src-main/native/dataplane-addon.ts) read these variables when they are
+// (src-helper/api/native.ts, src-main/native/dataplane-addon.ts) read these variables when they are
 // first loaded, so they must be set before any engine module is evaluated.
 import { app } from 'electron';
 import { join } from 'node:path';

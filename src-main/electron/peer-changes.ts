@@ -1,8 +1,8 @@
 // Which peers came or went between two status updates, for notifications. A peer "connects" when it
 // answers again (online after being unreachable, offline or unknown) and "drops" when it stops
 // answering (unreachable or offline) or vanishes. Going idle is neither: the session is kept.
-import type { PeerStatus, Status } from '../engine/status.js';
-import { pathKind } from './peer-paths.js';
+import type { PeerStatus, Status } from '../contract/status.js';
+import { pathKind } from '../contract/peer-paths.js';
 
 export interface PeerChange {
   peer: PeerStatus;

@@ -3,7 +3,7 @@
 // an argument so it is tested without Electron.
 import type { IpcRenderer, IpcRendererEvent } from 'electron';
 import { ipcChannels } from './ipc-channels.js';
-import type { BridgeEvent, BridgeOutcome, HnetBridge } from './ipc-schema.js';
+import type { BridgeEvent, BridgeOutcome, HnetBridge } from '../contract/ui-bridge.js';
 
 export type PreloadIpc = Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>;
 

@@ -1,9 +1,9 @@
 // What the tray shows, as data: its icon state and its menu, built from the engine's status. Pure
 // (Electron's menu type only), so every line a user reads in the tray is unit-tested.
 import type { MenuItemConstructorOptions } from 'electron';
-import type { Status } from '../engine/status.js';
-import type { LinkState, UiView } from './ipc-schema.js';
-import { countPeers, peerSummary } from './peer-states.js';
+import type { Status } from '../contract/status.js';
+import type { LinkState, UiView } from '../contract/ui-bridge.js';
+import { countPeers, peerSummary } from '../contract/peer-states.js';
 
 export type TrayIconState = 'connected' | 'connecting' | 'offline';
 

@@ -1,7 +1,7 @@
 // The tray icon and its menu, rebuilt from every status update. What it shows is decided in
 // tray-menu.ts; this file only hands that to Electron.
 import { Menu, Tray, nativeImage, nativeTheme } from 'electron';
-import { findAppFile } from './app-files.js';
+import { findAppFile } from '../ui-host/app-files.js';
 import {
   trayIconState,
   trayMenu,

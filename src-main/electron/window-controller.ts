@@ -4,7 +4,7 @@ import { BrowserWindow } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { ipcChannels } from './ipc-channels.js';
 import { APP_ORIGIN } from './ipc-handlers.js';
-import type { BridgeEvent, UiView } from './ipc-schema.js';
+import type { BridgeEvent, UiView } from '../contract/ui-bridge.js';
 
 const preload = fileURLToPath(new URL('./preload.cjs', import.meta.url));
 

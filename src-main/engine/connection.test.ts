@@ -13,7 +13,7 @@ import { defaultLimits } from '../../src-server/base/limits.js';
 import { createDataPlane, type OpenTun } from './data-plane.js';
 import { Engine } from './engine.js';
 import { createLogger } from './log.js';
-import type { Status } from './status.js';
+import type { Status } from '../contract/status.js';
 
 const log = createLogger('error');
 

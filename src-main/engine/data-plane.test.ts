@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dataLaneUnavailable } from '../native/lane-availability.js';
-import type { EngineConfig } from './config.js';
+import type { EngineConfig } from './state/config.js';
 import { createDataPlane, tunThroughHelper, type OpenTun } from './data-plane.js';
 import { Engine } from './engine.js';
-import { HelperClient } from './helper-client.js';
+import { HelperClient } from '../../src-helper/api/helper-client.js';
 import { createLogger } from './log.js';
 
 const REFUSAL = 'the stand-in helper opens no devices';

@@ -7,28 +7,34 @@ import type { Identity } from '../../src-protocol/identity.js';
 import { HNET_FLAGS } from '../../src-protocol/security/flags.js';
 import { HelloSeq } from '../../src-protocol/security/hello-seq.js';
 import { SecuritySession } from '../../src-protocol/security/session.js';
-import { BaseConnection } from './base-connection.js';
-import { DataLane } from './data-lane.js';
-import { DropCounter } from './drops.js';
+import { BaseConnection } from './paths/base-connection.js';
+import { DataLane } from './packets/data-lane.js';
+import { DropCounter } from './packets/drops.js';
 import type { DataPlane, DataPlaneFactory, EngineComponents } from './engine.js';
-import type { PingPath, PingResult } from './diagnostics.js';
-import { errorText, failure, success, type Outcome } from './errors.js';
-import type { HelperClient } from './helper-client.js';
-import { LanDiscovery } from './lan-discovery.js';
+import type { PingPath, PingResult } from '../contract/diagnostics.js';
+import { errorText, failure, success, type Outcome } from '../contract/errors.js';
+import type { HelperClient } from '../../src-helper/api/helper-client.js';
+import { LanDiscovery } from './paths/lan-discovery.js';
 import type { Logger } from './log.js';
-import { advertisedEndpoints, localAddresses } from './local-interfaces.js';
-import type { LaneCarrier } from './lane-carrier.js';
-import { ManagementPort, type ManagementCarrier } from './management-port.js';
-import { PacketRouter } from './packet-router.js';
-import type { NetcheckInputs } from './netcheck.js';
-import { Peer, type PeerCandidate } from './peer.js';
-import { addressKey, PeerTable } from './peer-table.js';
-import { createPortMapper, type PortMapper } from './portmap/port-mapper.js';
-import { mappedBy, portMappingStatus, type PortMappingState } from './portmap/port-mapping-state.js';
-import type { BaseStatus, DataLaneStatus, NearbyDevice, PeerReport, PortMappingStatus } from './status.js';
-import { openPacketDevice } from './tun-device.js';
-import type { UdpTransport } from './udp-socket.js';
-import { openUdpTransport } from './udp-transport.js';
+import { advertisedEndpoints, localAddresses } from './io/local-interfaces.js';
+import type { LaneCarrier } from './io/lane-carrier.js';
+import { ManagementPort, type ManagementCarrier } from './packets/management-port.js';
+import { PacketRouter } from './packets/packet-router.js';
+import type { NetcheckInputs } from './paths/netcheck.js';
+import { Peer, type PeerCandidate } from './paths/peer.js';
+import { addressKey, PeerTable } from './paths/peer-table.js';
+import { createPortMapper, type PortMapper } from './io/portmap/port-mapper.js';
+import { mappedBy, portMappingStatus, type PortMappingState } from './io/portmap/port-mapping-state.js';
+import type {
+  BaseStatus,
+  DataLaneStatus,
+  NearbyDevice,
+  PeerReport,
+  PortMappingStatus,
+} from '../contract/status.js';
+import { openPacketDevice } from './io/tun-device.js';
+import type { UdpTransport } from './io/udp-socket.js';
+import { openUdpTransport } from './io/udp-transport.js';
 
 /** Peers are serviced (handshake retries, probes, path checks) this often; failover needs < 3 s. */
 const TICK_MS = 200;

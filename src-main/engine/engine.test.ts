@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseOverlayAddress } from '../../src-protocol/address.js';
-import type { EngineConfig } from './config.js';
+import type { EngineConfig } from './state/config.js';
 import { Engine, type DataPlane, type EngineComponents } from './engine.js';
-import { createEnrolment } from './enrolment.js';
-import { ENROLMENT_FILE, type EnrolmentComponents } from './enrolment-state.js';
-import type { StatusUpdate } from './event-stream.js';
+import { createEnrolment } from './membership/enrolment.js';
+import { ENROLMENT_FILE, type EnrolmentComponents } from './membership/enrolment-state.js';
+import type { StatusUpdate } from './control/event-stream.js';
 import { createLogger } from './log.js';
-import type { BaseStatus, PeerReport } from './status.js';
+import type { BaseStatus, PeerReport } from '../contract/status.js';
 
 const PEER = 'fc94:1350:1883:b7ff:3bd0:eb4f:2280:5239';
 const WEBSETUP = 'fc94:2d6e:9c3a:0b51:77e0:41aa:9f03:6c12';

@@ -8,21 +8,21 @@
 // Status is built from the data plane's live state each time it is asked for, never stored.
 import { join } from 'node:path';
 import type { Identity } from '../../src-protocol/identity.js';
-import { oneOf, optional, object } from '../shared/validate.js';
-import type { EngineConfig } from './config.js';
-import type { NetcheckReport, PingResult } from './diagnostics.js';
-import type { EnrolmentComponents } from './enrolment-state.js';
-import { errorText, failure, success, type Outcome } from './errors.js';
-import { StatusFeed, type StatusListener } from './event-stream.js';
-import { HostTable, type HostEntry } from './host-table.js';
-import { HostsFileSync, type WriteHosts } from './hosts-sync.js';
-import { identityAddress, loadOrCreateIdentity } from './identity-store.js';
+import { oneOf, optional, object } from '../../src-shared/validate.js';
+import type { EngineConfig } from './state/config.js';
+import type { NetcheckReport, PingResult } from '../contract/diagnostics.js';
+import type { EnrolmentComponents } from './membership/enrolment-state.js';
+import { errorText, failure, success, type Outcome } from '../contract/errors.js';
+import { StatusFeed, type StatusListener } from './control/event-stream.js';
+import { HostTable, type HostEntry } from './state/host-table.js';
+import { HostsFileSync, type WriteHosts } from './state/hosts-sync.js';
+import { identityAddress, loadOrCreateIdentity } from './state/identity-store.js';
 import type { Logger } from './log.js';
-import type { ManagementLink } from './management-port.js';
-import { canonicalAddress, hostnameValidator } from './names.js';
-import { runNetcheck, type NetcheckInputs } from './netcheck.js';
-import { PersistedJson } from './persisted-json.js';
-import { openStateDir } from './state-dir.js';
+import type { ManagementLink } from './packets/management-port.js';
+import { canonicalAddress, hostnameValidator } from '../contract/names.js';
+import { runNetcheck, type NetcheckInputs } from './paths/netcheck.js';
+import { PersistedJson } from './state/persisted-json.js';
+import { openStateDir } from './state/state-dir.js';
 import type {
   BaseStatus,
   DataLaneStatus,
@@ -32,9 +32,9 @@ import type {
   PortMappingStatus,
   ServerInUse,
   Status,
-} from './status.js';
+} from '../contract/status.js';
 import { HNET_VERSION } from './version.js';
-import { Whitelist } from './whitelist.js';
+import { Whitelist } from './state/whitelist.js';
 
 /** What the engine hands to the services it hosts. */
 export interface EngineComponents {

@@ -1,13 +1,13 @@
 // The engine as a machine runs it: real data plane and enrolment, /etc/hosts and hnet0 through the
 // root helper, and the control API on its socket. hnetd and the desktop app (when no hnetd runs)
 // both start it here, so the two can never be wired differently.
-import type { Config } from './config.js';
-import { serveControlApi, type ControlServer } from './control-api.js';
+import type { Config } from './state/config.js';
+import { serveControlApi, type ControlServer } from './control/control-api.js';
 import { createDataPlane, tunThroughHelper } from './data-plane.js';
 import { Engine } from './engine.js';
-import { createEnrolment } from './enrolment.js';
-import { success, type Outcome } from './errors.js';
-import { HelperClient } from './helper-client.js';
+import { createEnrolment } from './membership/enrolment.js';
+import { success, type Outcome } from '../contract/errors.js';
+import { HelperClient } from '../../src-helper/api/helper-client.js';
 import type { Logger } from './log.js';
 
 export interface HostedEngine {

@@ -18,7 +18,7 @@ import {
   ipBatch,
 } from '../../e2e/lab/namespaces.js';
 import { DATA_OVERHEAD } from '../../src-protocol/security/data-packet.js';
-import { loadNative } from '../../src-helper/native.js';
+import { loadNative } from '../../src-helper/api/native.js';
 import {
   LANE_PEER_COUNTERS,
   LANE_STATS,

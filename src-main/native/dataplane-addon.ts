@@ -1,10 +1,10 @@
 // Typed loader for the engine's data-plane addon (src-main/native): the TUN reader, the batched UDP
 // socket and the data lane with its cipher. It reads and parses packets, so only the unprivileged
-// engine loads it; the root helper's addon (src-helper/native.ts) has none of it. Loaded lazily,
+// engine loads it; the root helper's addon (src-helper/api/native.ts) has none of it. Loaded lazily,
 // on the first call, so modules that merely import this file still load where it is not built.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { NativeError, PacketReaderHandle } from '../../src-helper/native.js';
+import type { NativeError, PacketReaderHandle } from '../../src-helper/api/native.js';
 
 /** What the reader hands over and takes, on the fd of a TUN device the helper opened. */
 export interface TunReaderHandle extends PacketReaderHandle {

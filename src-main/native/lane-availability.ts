@@ -2,7 +2,7 @@
 // the engine rightly stays in JavaScript, so the lane's tests skip and say why. A libsodium that is
 // installed but cannot be loaded is a fault, not an absence: then this throws and the tests fail.
 import { execFileSync } from 'node:child_process';
-import { isNativeError } from '../../src-helper/native.js';
+import { isNativeError } from '../../src-helper/api/native.js';
 import { loadDataPlane } from './dataplane-addon.js';
 
 /** Why no data lane can be made here (libsodium not installed, Windows), or undefined. */

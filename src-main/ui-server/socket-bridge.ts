@@ -1,9 +1,9 @@
 // The UI bridge over a WebSocket (browser mode): the same calls and events Electron's preload
 // carries over IPC. Requests are bounded in size and in number waiting; each gets one answer.
 import type { WebSocket } from 'ws';
-import type { BridgeBackend } from '../electron/bridge-backend.js';
-import type { BridgeEvent, SocketMessage } from '../electron/ipc-schema.js';
-import { integer, object, optional, text, type Checked } from '../shared/validate.js';
+import type { BridgeBackend } from '../ui-host/bridge-backend.js';
+import type { BridgeEvent, SocketMessage } from '../contract/ui-bridge.js';
+import { integer, object, optional, text, type Checked } from '../../src-shared/validate.js';
 
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 const MAX_IN_FLIGHT = 32;

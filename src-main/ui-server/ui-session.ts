@@ -5,10 +5,10 @@
 // that does not parse, is not reused; the UI then starts with a fresh port and token.
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { errorText } from '../engine/errors.js';
+import { errorText } from '../contract/errors.js';
 import type { Logger } from '../engine/log.js';
-import { writeFileAtomic } from '../shared/atomic-file.js';
-import { integer, object, parsed, type Infer } from '../shared/validate.js';
+import { writeFileAtomic } from '../../src-shared/atomic-file.js';
+import { integer, object, parsed, type Infer } from '../../src-shared/validate.js';
 
 const UI_SESSION_FILE = 'ui-session.json';
 const OWNER_ONLY = 0o600;

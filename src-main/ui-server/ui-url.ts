@@ -4,9 +4,9 @@
 // (`hnet ui` prints it), and onto stdout only when stdout is a terminal, i.e. the user watching.
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { errorText } from '../engine/errors.js';
+import { errorText } from '../contract/errors.js';
 import type { Logger } from '../engine/log.js';
-import { writeFileAtomic } from '../shared/atomic-file.js';
+import { writeFileAtomic } from '../../src-shared/atomic-file.js';
 
 const UI_URL_FILE = 'ui-url';
 const OWNER_ONLY = 0o600;

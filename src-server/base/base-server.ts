@@ -1,7 +1,7 @@
 // The base server: wires listeners, client state, message handling and observability together.
 import { formatAddress } from '../../src-protocol/address.js';
 import { formatEndpoint, type Endpoint } from '../../src-protocol/endpoint.js';
-import type { AcceptLog } from '../../src-main/shared/accept-errors.js';
+import type { AcceptLog } from '../../src-shared/accept-errors.js';
 import { refusalReporter } from '../connection-slots.js';
 import { AddressBook } from './address-book.js';
 import { Authenticator } from './authentication.js';

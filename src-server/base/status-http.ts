@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { Endpoint } from '../../src-protocol/endpoint.js';
-import type { AcceptLog } from '../../src-main/shared/accept-errors.js';
+import type { AcceptLog } from '../../src-shared/accept-errors.js';
 import { BOUNDED_SERVER_OPTIONS, boundHttpServer, type BoundedHttp } from '../bounded-http.js';
 import type { SlotLimits } from '../connection-slots.js';
 import { boundEndpoint } from './bound-address.js';

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { FrameDecoder } from '../../src-protocol/base-messages.js';
 import type { Endpoint } from '../../src-protocol/endpoint.js';
-import type { AcceptLog } from '../../src-main/shared/accept-errors.js';
+import type { AcceptLog } from '../../src-shared/accept-errors.js';
 import {
   ConnectionSlots,
   sourceOf,

@@ -1,8 +1,8 @@
 // The dashboard's REST API. The web UI uses exactly these calls, so everything it can do, a script
 // with an API token can do too. Every answer is JSON; a failure is `{ error: { kind, message } }`.
 import type { IncomingMessage } from 'node:http';
-import { canonicalAddress } from '../../src-main/engine/names.js';
-import { DEVICE_NAME_RULE } from '../../src-main/shared/hostname.js';
+import { canonicalAddress } from '../../src-main/contract/names.js';
+import { DEVICE_NAME_RULE } from '../../src-shared/hostname.js';
 import { formatJoinCode, generateJoinCode } from '../../src-protocol/websetup-messages.js';
 import { hashSecret } from '../store/secret-hash.js';
 import type { Account, Store, StoreResult } from '../store/store.js';

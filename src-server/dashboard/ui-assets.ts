@@ -2,8 +2,8 @@
 // script talks only to the REST API (api-routes.ts), builds the page with DOM calls (never
 // innerHTML, so names from users cannot inject markup) and sends the session's CSRF token with
 // every change. The CSP (http-kit.ts) allows nothing but these files.
-import { appIconSvg } from '../../src-main/shared/app-icon.js';
-import { designCss } from '../../src-main/shared/design-tokens.js';
+import { appIconSvg } from '../../src-shared/app-icon.js';
+import { designCss } from '../../src-shared/design-tokens.js';
 
 const INDEX_HTML = `<!doctype html>
 <html lang="en">

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { signKeyPair } from '../../src-protocol/crypto.js';
 import { keyFingerprint } from '../../src-protocol/license-key.js';
-import { writeFileAtomic } from '../../src-main/shared/atomic-file.js';
+import { writeFileAtomic } from '../../src-shared/atomic-file.js';
 
 export interface SigningKey {
   publicKey: Uint8Array;

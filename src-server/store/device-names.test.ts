@@ -1,7 +1,7 @@
 // The names the server gives joining devices.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deviceNameProblem } from '../../src-main/shared/hostname.js';
+import { deviceNameProblem } from '../../src-shared/hostname.js';
 import { nameCandidates, nameFromRequest } from './device-names.js';
 
 test('a joining device keeps the first label of the name it asks for, or is called "device"', () => {

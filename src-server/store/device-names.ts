@@ -1,6 +1,6 @@
 // How the server turns the name a device asks for into one it may hand out (a single label:
-// src-main/shared/hostname.ts), and the candidates it tries when that name is taken.
-import { deviceNameProblem } from '../../src-main/shared/hostname.js';
+// src-shared/hostname.ts), and the candidates it tries when that name is taken.
+import { deviceNameProblem } from '../../src-shared/hostname.js';
 
 const MAX_LABEL = 63;
 /** Numbered candidates tried before a random one; beyond a few, a person would rename anyway. */

@@ -4,7 +4,7 @@
 // already hashed. Access rules live here too, so no caller can forget one.
 import { randomUUID } from 'node:crypto';
 import type { Result } from '../../src-protocol/result.js';
-import { deviceNameProblem } from '../../src-main/shared/hostname.js';
+import { deviceNameProblem } from '../../src-shared/hostname.js';
 import { nameCandidates, nameFromRequest } from './device-names.js';
 import { migrate } from './migrations.js';
 import { PostgresDriver } from './postgres-driver.js';

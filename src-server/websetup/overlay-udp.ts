@@ -7,7 +7,7 @@
 import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.js';
 import { equalBytes } from '../../src-protocol/bytes.js';
 import { buildUdpPacket, parseUdpPacket } from '../../src-protocol/udp-packet.js';
-import type { DatagramHandler, OpenDatagramTransport } from '../../src-main/engine/datagram-socket.js';
+import type { DatagramHandler, OpenDatagramTransport } from '../../src-main/engine/io/datagram-socket.js';
 import type { OpenTun, TunDevice } from '../../src-main/engine/data-plane.js';
 
 /**

@@ -11,7 +11,7 @@
 // websetup keeps at most one unconfirmed command per slot.
 import { parseOverlayAddress } from '../../src-protocol/address.js';
 import type { WebsetupCommand } from '../../src-protocol/websetup-messages.js';
-import { deviceNameProblem } from '../../src-main/shared/hostname.js';
+import { deviceNameProblem } from '../../src-shared/hostname.js';
 
 export interface DesiredState {
   peers: readonly { address: string; hostname: string }[];

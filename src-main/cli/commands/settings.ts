@@ -1,5 +1,5 @@
 // The whitelist and the host table: `hnet whitelist …`, `hnet hosts …`.
-import { canonicalAddress } from '../../engine/names.js';
+import { canonicalAddress } from '../../contract/names.js';
 import { jsonOption, print, printJson, request, type Command } from '../command.js';
 import { formatHosts, formatWhitelist } from '../format-status.js';
 import { shortAddress } from '../text.js';

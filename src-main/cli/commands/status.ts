@@ -1,6 +1,6 @@
 // `hnet status` (once, or --watch) and `hnet ip`.
-import { ControlClient } from '../../engine/control-client.js';
-import type { Status } from '../../engine/status.js';
+import { ControlClient } from '../../engine/control/control-client.js';
+import type { Status } from '../../contract/status.js';
 import {
   EXIT_OK,
   jsonOption,

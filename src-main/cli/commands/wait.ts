@@ -1,7 +1,7 @@
 // `hnet wait …`: block until the daemon, the base or a peer is there, for scripts and tests.
-import type { ControlClient } from '../../engine/control-client.js';
-import { success, type Outcome } from '../../engine/errors.js';
-import type { PathState, Status } from '../../engine/status.js';
+import type { ControlClient } from '../../engine/control/control-client.js';
+import { success, type Outcome } from '../../contract/errors.js';
+import type { PathState, Status } from '../../contract/status.js';
 import { EXIT_OK, print, report, seconds, type Command, type Values } from '../command.js';
 import { connectWhenListening } from '../connect-when-listening.js';
 

@@ -5,7 +5,7 @@
 //   dist/daemons/node-sqlite3-wasm/                  the one dependency kept out of the bundles
 //   dist/daemons/sodium-native.node                  native libsodium for them, this platform's
 //   dist/daemons/hnet_{helper,dataplane}.node        our two addons: the engine loads both
-//   dist/helper-bundle/                              the root helper as src-helper/install.ts
+//   dist/helper-bundle/                              the root helper as src-helper/api/install.ts
 //                                                    installs it into /opt/hnet-helper: node,
 //                                                    helper.mjs, hnet_helper.node (never the
 //                                                    data-plane addon: no root process loads it),
@@ -17,7 +17,7 @@ import { chmod, copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { build, type Plugin } from 'vite';
-import { MANIFEST_NAME, sha256File, type HelperManifest } from '../../../src-helper/install.js';
+import { MANIFEST_NAME, sha256File, type HelperManifest } from '../../../src-helper/api/install.js';
 import { HNET_VERSION } from '../../engine/version.js';
 
 const root = new URL('../../../', import.meta.url).pathname;

@@ -16,12 +16,12 @@ import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/confi
 import * as fileMatcher from 'app-builder-lib/out/fileMatcher.js';
 import type { Configuration } from 'app-builder-lib';
 import { DebugLogger, type Filter } from 'builder-util';
-import { readManifest, verifyBundle } from '../../../src-helper/install.js';
+import { readManifest, verifyBundle } from '../../../src-helper/api/install.js';
 import { DATABASE_FILE } from '../../../src-server/server-stack.js';
-import { LocalServer } from '../local-server.js';
+import { LocalServer } from '../../ui-host/local-server.js';
 import { LICENSE_PATH } from '../../../src-protocol/license-key.js';
 import { loadNativeSodium } from '../../../src-protocol/native-sodium.js';
-import { quietLog } from '../testing/hosted-engine.js';
+import { quietLog } from '../../ui-host/testing-hosted-engine.js';
 import { buildBundles, helperBundleDir } from './build-bundles.js';
 
 const root = new URL('../../../', import.meta.url).pathname;

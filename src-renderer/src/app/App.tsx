@@ -1,6 +1,6 @@
 // The window: the link to the engine if it is broken, this device's status, then one view at a time.
 // Without a live engine everything below the banner is greyed out: it is what hnet said last, not now.
-import { uiViews, type UiView } from '../../../src-main/electron/ui-views.js';
+import { uiViews, type UiView } from '../../../src-main/contract/ui-views.js';
 import { HelperOffer } from '../features/helper/HelperOffer.js';
 import { HostsEditor } from '../features/hosts/HostsEditor.js';
 import { NetworksView } from '../features/networks/NetworksView.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { BridgeOutcome, HostedServer, HostingState } from '../../../src-main/electron/ipc-schema.js';
+import type { BridgeOutcome, HostedServer, HostingState } from '../../../src-main/contract/ui-bridge.js';
 import type { UiBridge } from '../bridge/ui-bridge.js';
 import { useApp } from './app-store.js';
 

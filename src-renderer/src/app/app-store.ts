@@ -11,8 +11,8 @@ import type {
   HostingState,
   LinkState,
   UiView,
-} from '../../../src-main/electron/ipc-schema.js';
-import type { Status } from '../../../src-main/engine/status.js';
+} from '../../../src-main/contract/ui-bridge.js';
+import type { Status } from '../../../src-main/contract/status.js';
 import type { UiBridge } from '../bridge/ui-bridge.js';
 import { sentence } from '../lib/format.js';
 

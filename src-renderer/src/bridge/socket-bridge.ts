@@ -10,7 +10,7 @@ import type {
   HnetBridge,
   LinkState,
   SocketMessage,
-} from '../../../src-main/electron/ipc-schema.js';
+} from '../../../src-main/contract/ui-bridge.js';
 import { whoAnswers } from './server-proof.js';
 
 const RETRY_MS = 1000;

@@ -1,6 +1,6 @@
 // The renderer's only way out: the bridge its host provides. Electron's preload puts one on
 // `window.hnet`; in a browser the page opens a WebSocket back to the engine that served it.
-import type { BridgeOutcome, HnetBridge } from '../../../src-main/electron/ipc-schema.js';
+import type { BridgeOutcome, HnetBridge } from '../../../src-main/contract/ui-bridge.js';
 import { connectSocketBridge } from './socket-bridge.js';
 
 export interface UiBridge extends HnetBridge {

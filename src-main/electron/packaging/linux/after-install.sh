@@ -2,7 +2,7 @@
 # deb postinst: the helper and hnetd run as system services from the first boot on. The desktop
 # app attaches to this hnetd instead of starting an engine of its own.
 set -e
-# The helper admits members of the hnet group (as src-helper/install.ts sets it up); hnetd runs
+# The helper admits members of the hnet group (as src-helper/api/install.ts sets it up); hnetd runs
 # as the system user hnet, a member of it (hnetd.service: the engine is never root).
 getent group hnet >/dev/null || groupadd --system hnet
 getent passwd hnet >/dev/null ||

@@ -1,6 +1,6 @@
 // Devices heard on this LAN by their beacons, as the window lists them: found with no server at all.
 // Pure, so it is unit-tested.
-import type { NearbyDevice, Status } from '../../../../src-main/engine/status.js';
+import type { NearbyDevice, Status } from '../../../../src-main/contract/status.js';
 import { formatAgo } from '../../lib/format.js';
 
 export interface NearbyView {

@@ -1,7 +1,7 @@
 // The networks this device is in: each by its name, this device's name in it, who else is in it and
 // whether they answer, and leaving. The list is the engine's own (status.networks), so it survives
 // restarts and shows joins made with `hnet join` as well.
-import type { NetworkStatus } from '../../../../src-main/engine/status.js';
+import type { NetworkStatus } from '../../../../src-main/contract/status.js';
 import { useApp } from '../../app/app-store.js';
 import { CopyableAddress } from '../../app/shared.js';
 import { JoinForm } from './JoinForm.js';

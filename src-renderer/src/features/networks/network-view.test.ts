@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { network, peer } from '../../../../src-main/electron/testing/status-fixture.js';
+import { network, peer } from '../../../../src-main/contract/status-fixture.js';
 import { describeNetwork, joinedSentence, networkMembers } from './network-view.js';
 
 const WEBSETUP = 'fc94:f68a:33e9:cf9d:3f5c:1449:68d5:104c';

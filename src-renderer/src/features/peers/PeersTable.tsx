@@ -2,7 +2,7 @@
 // and why, filterable and sortable. The header counts every peer by state. A clock ticks so "last
 // heard" ages between status updates.
 import { useState } from 'react';
-import { peerReaches, peerSummary } from '../../../../src-main/electron/peer-states.js';
+import { peerReaches, peerSummary } from '../../../../src-main/contract/peer-states.js';
 import { useApp } from '../../app/app-store.js';
 import { CopyableAddress, FeedbackLine, useNow } from '../../app/shared.js';
 import { formatAgo, formatBytes, formatRtt } from '../../lib/format.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { peer } from '../../../../src-main/electron/testing/status-fixture.js';
+import { peer } from '../../../../src-main/contract/status-fixture.js';
 import { describePath, selectPeers, type PeerQuery } from './peer-view.js';
 
 const A = 'fc94::a';

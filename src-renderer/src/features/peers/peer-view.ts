@@ -1,9 +1,9 @@
 // How a peer reads in the table: whether it answers (its state, from the engine's `reach`), how its
 // traffic goes, and the table's filter and sort. A peer that does not answer never shows a path as
 // if it worked: the path says where the packets went unanswered. Pure, so it is unit-tested.
-import { pathKind, type PathKind } from '../../../../src-main/electron/peer-paths.js';
-import { peerReaches } from '../../../../src-main/electron/peer-states.js';
-import type { PathState, PeerReach, PeerStatus } from '../../../../src-main/engine/status.js';
+import { pathKind, type PathKind } from '../../../../src-main/contract/peer-paths.js';
+import { peerReaches } from '../../../../src-main/contract/peer-states.js';
+import type { PathState, PeerReach, PeerStatus } from '../../../../src-main/contract/status.js';
 
 const labelOf: Record<PathState, string> = {
   direct: 'Direct',

@@ -1,6 +1,6 @@
 // How "use a server" and "host a server here" read in the window. Pure, so it is unit-tested.
-import { hostingSteps, type HostingStep } from '../../../../src-main/electron/hosting-steps.js';
-import type { HostingState } from '../../../../src-main/electron/ipc-schema.js';
+import { hostingSteps, type HostingStep } from '../../../../src-main/contract/hosting-steps.js';
+import type { HostingState } from '../../../../src-main/contract/ui-bridge.js';
 
 const stepWords: Record<HostingStep, string> = {
   address: 'Finding this machine’s address for other devices',

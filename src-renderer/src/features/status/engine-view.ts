@@ -1,7 +1,7 @@
 // What the window says about its own link to the engine. When the engine stops, the page says so at
 // once and what it still shows is marked stale (greyed, with the time it was last live), never left
 // green; when the engine is back the bridge reconnects and this goes away. Pure, so it is unit-tested.
-import type { LinkState } from '../../../../src-main/electron/ipc-schema.js';
+import type { LinkState } from '../../../../src-main/contract/ui-bridge.js';
 import { formatAgo, sentence } from '../../lib/format.js';
 
 export interface EngineBanner {

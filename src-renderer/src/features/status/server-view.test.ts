@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { network, status } from '../../../../src-main/electron/testing/status-fixture.js';
-import type { BaseStatus } from '../../../../src-main/engine/status.js';
+import { network, status } from '../../../../src-main/contract/status-fixture.js';
+import type { BaseStatus } from '../../../../src-main/contract/status.js';
 import { describeServer, describeWebsetup } from './server-view.js';
 
 const base = (change: Partial<BaseStatus>): BaseStatus => ({

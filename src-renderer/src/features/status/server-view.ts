@@ -2,7 +2,7 @@
 // network's websetup node are the server, shown apart from the peers: a server that stops answering
 // is news, but not "the whole network is offline", since peers reached directly keep working. Pure,
 // so it is unit-tested.
-import type { NetworkStatus, PeerReach, Status } from '../../../../src-main/engine/status.js';
+import type { NetworkStatus, PeerReach, Status } from '../../../../src-main/contract/status.js';
 import { formatAgo } from '../../lib/format.js';
 
 /** good: all is well; warn: working around something; muted: nothing to do or nothing wrong. */

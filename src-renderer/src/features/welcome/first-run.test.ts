@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { network, peer, status } from '../../../../src-main/electron/testing/status-fixture.js';
+import { network, peer, status } from '../../../../src-main/contract/status-fixture.js';
 import { isFirstRun } from './first-run.js';
 
 const empty = status({

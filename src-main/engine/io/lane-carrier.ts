@@ -1,0 +1,11 @@
+// What the addon's data lane (data-lane.ts) needs from a UDP socket or an overlay device to take
+// their packets over: a way to be handed the lane. It stands alone because the socket and device
+// contracts (udp-socket.ts, packet-device.ts) extend it while data-lane.ts itself depends on peers
+// and the base connection, which depend on those contracts: declared inside data-lane.ts, it closed
+// an import cycle.
+import type { DataLaneHandle } from '../../native/dataplane-addon.js';
+
+/** A socket or device that can hand its packets to the lane: the addon's own. */
+export interface LaneCarrier {
+  useLane?(lane: DataLaneHandle | null): void;
+}
