@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { initCrypto } from '../src-protocol/crypto.js';
 import { parseEndpoint } from '../src-protocol/endpoint.js';
-import { BaseClient } from '../e2e/clients/base-client.js';
+import { BaseClient } from '../src-server/base/test-client.js';
 import { identityPool } from './identity-pool.js';
 
 export interface IdleLoadSummary {

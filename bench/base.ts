@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { initCrypto } from '../src-protocol/crypto.js';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../src-protocol/endpoint.js';
 import type { Identity } from '../src-protocol/identity.js';
-import { BaseClient } from '../e2e/clients/base-client.js';
+import { BaseClient } from '../src-server/base/test-client.js';
 import type { IdleLoadSummary } from './base-idle-load.js';
 import { identityPool } from './identity-pool.js';
 

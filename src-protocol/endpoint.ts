@@ -169,3 +169,6 @@ export function isUsableEndpoint(endpoint: Endpoint): boolean {
   if (ip[0] === 0xfe && (ip[1]! & 0xc0) === 0x80) return false;
   return !isOverlayAddress(ip);
 }
+
+/** A map key for an endpoint, cheaper than formatting it. */
+export const endpointKey = (endpoint: Endpoint): string => `${endpoint.ip}|${endpoint.port}`;

@@ -2,6 +2,7 @@
 // PROTOCOL.md §7) travel inside the overlay without a kernel socket on either side. The device's
 // engine and the server's websetup node both use these, so the two ends agree by construction.
 import { IPV6_HEADER_LENGTH } from './tunnel-packet.js';
+import { pseudoHeaderChecksum } from './ipv6-checksum.js';
 
 /** IPv6 next-header numbers the management path tells apart. */
 export const NEXT_HEADER_UDP = 17;
@@ -10,18 +11,9 @@ export const NEXT_HEADER_ICMPV6 = 58;
 const UDP_HEADER_LENGTH = 8;
 const HOP_LIMIT = 64;
 
-/** One's complement sum over the pseudo-header and the whole UDP datagram, its checksum field zero. */
+/** The UDP checksum of `udp` (its checksum field zero) between these addresses. */
 function udpChecksum(source: Uint8Array, destination: Uint8Array, udp: Uint8Array): number {
-  let sum = 0;
-  const add = (bytes: Uint8Array) => {
-    for (let i = 0; i < bytes.length; i += 2) sum += (bytes[i]! << 8) | (bytes[i + 1] ?? 0);
-  };
-  add(source);
-  add(destination);
-  sum += udp.length + NEXT_HEADER_UDP;
-  add(udp);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  const result = ~sum & 0xffff;
+  const result = pseudoHeaderChecksum(source, destination, NEXT_HEADER_UDP, udp);
   // IPv6 forbids a zero UDP checksum; all ones means the same sum.
   return result === 0 ? 0xffff : result;
 }

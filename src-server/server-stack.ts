@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { formatAddress, parseOverlayAddress } from '../src-protocol/address.js';
 import { initCrypto } from '../src-protocol/crypto.js';
 import { parseIdentityFile } from '../src-protocol/identity.js';
-import { createLogger, type Logger } from '../src-main/engine/log.js';
+import { createLogger, type Logger } from '../src-main/engine/client.js';
 import { BaseServer } from './base/base-server.js';
 import { DEFAULT_TCP_PORT, type BaseServerConfig } from './base/config.js';
 import { DASHBOARD_LIMITS, DashboardServer } from './dashboard/dashboard-server.js';

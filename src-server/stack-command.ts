@@ -1,6 +1,6 @@
 // `hnet-server` (the whole stack), `hnet-server dashboard` and `hnet-server websetup`: run until
 // SIGINT or SIGTERM.
-import { createLogger } from '../src-main/engine/log.js';
+import { createLogger } from '../src-main/engine/client.js';
 import type { Subcommand } from './command.js';
 import { ServerStack } from './server-stack.js';
 import { parseStackOptions, stackUsage, type StackPart } from './stack-config.js';

@@ -4,7 +4,7 @@
 // Usage: stack-under-flood.test-script.ts <hnet-server options…>
 import { closeSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { createLogger } from '../src-main/engine/log.js';
+import { createLogger } from '../src-main/engine/client.js';
 import { ServerStack } from './server-stack.js';
 import { parseStackOptions } from './stack-config.js';
 

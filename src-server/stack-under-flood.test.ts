@@ -12,7 +12,7 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BaseClient } from '../e2e/clients/base-client.js';
+import { BaseClient } from './base/test-client.js';
 import { initCrypto } from '../src-protocol/crypto.js';
 import { generateIdentity } from '../src-protocol/identity.js';
 import { LICENSE_PATH } from '../src-protocol/license-key.js';

@@ -51,19 +51,3 @@ export function deviceNameProblem(name: string): string | undefined {
 
 /** Names are compared as /etc/hosts and DNS compare them: without regard to letter case. */
 export const sameName = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
-
-/**
- * Why a join gave the device `given` rather than the name it asked for, in words (undefined when it
- * got that name): the window and `hnet join` say it the same way, each quoting names its own way.
- */
-export function whyRenamed(
-  requested: string,
-  given: string,
-  quote: (name: string) => string = (name) => `"${name}"`,
-): string | undefined {
-  if (given === requested) return undefined;
-  const label = requested.split('.')[0] ?? '';
-  if (given === label) return 'a device name is one label';
-  if (given.startsWith(`${label}-`)) return `${quote(label)} is taken in this account or network`;
-  return `${quote(requested)} cannot be a device name`;
-}

@@ -1,6 +1,6 @@
 // A UDP echo on the engine's own socket (udp-native-socket.ts, as the engine opens it): what one
 // engine hop costs a lone datagram before any of the engine's work. Prints "listening" once bound.
-import { DropCounter } from '../../src-main/engine/packets/drops.js';
+import { DropCounter } from '../../src-main/engine/drops.js';
 import type { UdpTarget } from '../../src-main/engine/io/udp-socket.js';
 import { nativeSocketOpener } from '../../src-main/engine/io/udp-native-socket.js';
 

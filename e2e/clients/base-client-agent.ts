@@ -10,7 +10,7 @@ import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.j
 import { initCrypto } from '../../src-protocol/crypto.js';
 import { formatEndpoint, makeEndpoint, parseEndpoint, type Endpoint } from '../../src-protocol/endpoint.js';
 import { parseIdentityFile } from '../../src-protocol/identity.js';
-import { BaseClient } from './base-client.js';
+import { BaseClient } from '../../src-server/base/test-client.js';
 
 const { values } = parseArgs({
   options: {

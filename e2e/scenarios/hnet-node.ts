@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectWhenListening } from '../../src-main/cli/connect-when-listening.js';
-import type { LogLevel } from '../../src-main/engine/state/config.js';
+import type { LogLevel } from '../../src-main/engine/log.js';
 import { ControlClient } from '../../src-main/engine/control/control-client.js';
 import type { CallName, ParamsOf, ResultOf } from '../../src-main/contract/control-calls.js';
 import type { PeerStatus, Status } from '../../src-main/contract/status.js';

@@ -24,6 +24,8 @@ import {
 } from './hnet-node.js';
 import { dataLaneUnavailable } from '../../src-main/native/lane-availability.js';
 import { scenarioLab } from './scenario-lab.js';
+import { labTwoNodes } from './lab-two-nodes.js';
+import { lanScenario } from '../../src-main/testnet/scenarios.js';
 
 /**
  * Random datagrams, some shaped like DATA and HELLOs, as fast as one Node process sends them. The
@@ -93,6 +95,8 @@ describe('two nodes on one LAN without a base server', () => {
     const output = await ping(a.host, 'bravo', { count: 3 });
     assert.ok(pingsReceived(output) >= 3, output);
     assert.match(output, /from bravo \(fc94:/);
+    // The scenario the in-memory network runs too (src-main/testnet/lan-discovery.test.ts).
+    await lanScenario(labTwoNodes(a, b));
     const peer = await waitForStatus(a, directTo(b), 5_000);
     // Beacons go out over IPv4 and IPv6 link-local; whichever answered first carries the traffic.
     const ipv4 = b.host.ip.replaceAll('.', '\\.');

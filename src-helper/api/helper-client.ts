@@ -22,9 +22,11 @@ import {
   tunProofMessage,
 } from './protocol.js';
 import { exchangeOverPipe } from './pipe-exchange.js';
-import type { OpenedTun } from '../../src-main/engine/io/tun-device.js';
 
 const CALL_TIMEOUT_MS = 15_000;
+
+/** The caller's own TUN device: its fd passed over the socket, or (Windows) the pipe relaying it. */
+export type OpenedTun = { name: string; fd: number } | { name: string; dataPipe: string };
 
 /** A helper call that failed, thrown by the convenience methods; `error.kind` says why. */
 export class HelperFailure extends Error {

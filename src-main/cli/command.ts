@@ -2,7 +2,7 @@
 // engine error, and one control call from connect to close. Exit codes: 0 done, 1 failed, 2 the
 // command line itself was wrong.
 import type { ParseArgsConfig } from 'node:util';
-import { ControlClient } from '../engine/control/control-client.js';
+import { ControlClient } from '../engine/client.js';
 import { checkParams, type CallName, type ParamsOf, type ResultOf } from '../contract/control-calls.js';
 import type { EngineError } from '../contract/errors.js';
 

@@ -1,16 +1,42 @@
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { ControlClient } from '../engine/control/control-client.js';
 import { connectWhenListening } from './connect-when-listening.js';
 
 /** A stand-in for hnetd's control socket: connecting is all the wait needs. */
 function listenOn(path: string): Promise<Server> {
   const server = createServer((socket) => socket.end());
   return new Promise((resolve) => server.listen(path, () => resolve(server)));
+}
+
+/**
+ * Starts the wait and resolves once its first connect has failed: the wait then sits on its
+ * watch (or its timer), so what appears afterwards must wake it. Its deadline is far off: only a
+ * wake-up, never the deadline's last try, connects before `guarded` gives up.
+ */
+async function waitingFor(path: string): Promise<{ waiting: ReturnType<typeof connectWhenListening> }> {
+  const connects = mock.method(ControlClient, 'connect');
+  try {
+    const waiting = connectWhenListening(path, { deadline: Date.now() + 120_000 });
+    const first = await connects.mock.calls[0]!.result;
+    assert.equal(first?.ok, false, 'nothing listens yet');
+    return { waiting };
+  } finally {
+    connects.mock.restore();
+  }
+}
+
+/** `waiting`, or a failure if it hangs (a guard, far beyond the milliseconds a wake-up takes). */
+function guarded<T>(waiting: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the wait was not woken')), 20_000);
+  });
+  return Promise.race([waiting, hung]).finally(() => clearTimeout(timer));
 }
 
 const close = (server: Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
@@ -29,10 +55,9 @@ describe('connecting to hnetd while it starts', () => {
 
   test('a socket that appears after the wait began is connected to', async () => {
     const path = join(dir, 'later.sock');
-    const waiting = connectWhenListening(path, { deadline: Date.now() + 10_000 });
-    await sleep(300);
+    const { waiting } = await waitingFor(path);
     servers.push(await listenOn(path));
-    const connected = await waiting;
+    const connected = await guarded(waiting);
     assert.ok(connected.ok, connected.ok ? '' : connected.error.message);
     connected.value.close();
   });
@@ -40,11 +65,10 @@ describe('connecting to hnetd while it starts', () => {
   test('a socket in a folder that does not exist yet is connected to once both appear', async () => {
     const folder = join(dir, 'run');
     const path = join(folder, 'control.sock');
-    const waiting = connectWhenListening(path, { deadline: Date.now() + 10_000 });
-    await sleep(300);
+    const { waiting } = await waitingFor(path);
     await mkdir(folder);
     servers.push(await listenOn(path));
-    const connected = await waiting;
+    const connected = await guarded(waiting);
     assert.ok(connected.ok, connected.ok ? '' : connected.error.message);
     connected.value.close();
   });

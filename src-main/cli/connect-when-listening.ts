@@ -4,7 +4,7 @@
 // than on a timer, and succeeds within a millisecond or two of hnetd listening.
 import { watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
-import { ControlClient } from '../engine/control/control-client.js';
+import { ControlClient } from '../engine/client.js';
 import type { Outcome } from '../contract/errors.js';
 
 /** Where the directory cannot be watched (it does not exist yet), connects are retried this often. */

@@ -1,6 +1,6 @@
 // How `hnet ping` and `hnet netcheck` read to a person (`--json` prints the results unchanged).
 import type { BaseCheck, NetcheckReport, PingPath, PingResult } from '../contract/diagnostics.js';
-import { describePortMappingStatus } from '../engine/io/portmap/port-mapping-state.js';
+import { describePortMappingStatus } from '../contract/port-mapping.js';
 import { formatMs, plural, shortAddress } from './text.js';
 
 export function describePath(path: PingPath | null): string {

@@ -1,6 +1,6 @@
 // How `hnet status` shows the engine to a person. Scripts use `--json` instead, which is the
 // Status type unchanged, with every address in full.
-import type { HostEntry } from '../engine/state/host-table.js';
+import type { HostEntry, WhitelistState } from '../contract/names.js';
 import type {
   BaseStatus,
   DataLaneStatus,
@@ -9,8 +9,7 @@ import type {
   PeerStatus,
   Status,
 } from '../contract/status.js';
-import { describePortMappingStatus } from '../engine/io/portmap/port-mapping-state.js';
-import type { WhitelistState } from '../engine/state/whitelist.js';
+import { describePortMappingStatus } from '../contract/port-mapping.js';
 import { formatAge, formatBytes, formatMs, shortAddress, table } from './text.js';
 
 export function formatBase(base: BaseStatus): string {

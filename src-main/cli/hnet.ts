@@ -2,8 +2,7 @@
 // `hnet`: the command line for a machine running hnetd. Every command except `genid`, `version`
 // and `ui` (which reads the file hnetd keeps the UI's address in) talks to the daemon through the
 // typed control client. Each command lives in commands/; this file picks one and runs it.
-import { loadConfig } from '../engine/state/config.js';
-import { DEFAULT_CONTROL_SOCKET } from '../engine/control/control-client.js';
+import { loadConfig, DEFAULT_CONTROL_SOCKET } from '../engine/client.js';
 import { parseCommandLine, withUsage } from './command-line.js';
 import {
   complain,

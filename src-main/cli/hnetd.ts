@@ -9,14 +9,18 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cryptoBackendInfo, initCrypto } from '../../src-protocol/crypto.js';
 import { writeFileAtomic } from '../../src-shared/atomic-file.js';
-import { configEnvironment, DEFAULT_CONFIG_FILE, loadConfig } from '../engine/state/config.js';
+import {
+  configEnvironment,
+  DEFAULT_CONFIG_FILE,
+  loadConfig,
+  startHostedEngine,
+  createLogger,
+  HNET_VERSION,
+} from '../engine/index.js';
 import { errorText } from '../contract/errors.js';
 import type { UiServer } from '../ui-server/serve-ui.js';
-import { startHostedEngine } from '../engine/hosted-engine.js';
-import { createLogger } from '../engine/log.js';
 import { notifySystemdReady } from '../../src-shared/systemd-notify.js';
 import { becomeEngineUser, resolveEngineUser } from './drop-privileges.js';
-import { HNET_VERSION } from '../engine/version.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;

@@ -9,11 +9,9 @@
 //   server → client  {"event":"status","update":{"status":…,"changed":[…]}}   after "subscribe"
 import type { NetcheckReport, PingResult } from './diagnostics.js';
 import type { EngineError } from './errors.js';
-import type { StatusUpdate } from '../engine/control/event-stream.js';
-import type { HostEntry } from '../engine/state/host-table.js';
+import type { StatusUpdate } from './events.js';
+import { type HostEntry, addressValidator, hostnameValidator, type WhitelistState } from './names.js';
 import { normaliseFingerprint } from '../../src-protocol/license-key.js';
-import type { JoinResult, LeaveResult, SetupServerResult } from '../engine/engine.js';
-import { addressValidator, hostnameValidator } from './names.js';
 import { parseServerAddress } from '../../src-shared/server-address.js';
 import type { Status } from './status.js';
 import {
@@ -25,7 +23,38 @@ import {
   type Checked,
   type Validator,
 } from '../../src-shared/validate.js';
-import type { WhitelistState } from '../engine/state/whitelist.js';
+
+export interface SetupServerResult {
+  /**
+   * False when no fingerprint was confirmed: nothing changed, and `fingerprint` is the key to
+   * compare with what the server's owner sees before asking again with it.
+   */
+  switched: boolean;
+  /**
+   * Where the license was found, as a full URL (http or https, port when not the default): what the
+   * address typed was read as, kept as the server in use.
+   */
+  url: string;
+  /** The license's name for the installation. */
+  name: string;
+  /** The server's signing key (SHA-256, 16 groups of 4 hex digits). */
+  fingerprint: string;
+  /** Base servers from the server's license: in use now when `switched`. */
+  baseServers: string[];
+}
+export interface JoinResult {
+  websetup: string;
+  /** The name websetup gave this device: `requested`, unless that was taken or not a single label. */
+  hostname: string;
+  requested: string;
+  /** The names of the networks the device is in now (its code's network). */
+  networks: string[];
+}
+export interface LeaveResult {
+  websetup: string;
+  /** What websetup had put on this device and is now gone; entries the user added stay. */
+  removed: { addresses: string[]; hostnames: string[] };
+}
 
 /** A request line longer than this is refused: no legitimate call comes close. */
 export const MAX_REQUEST_BYTES = 64 * 1024;

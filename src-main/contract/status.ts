@@ -1,8 +1,9 @@
 // The shape of everything a user can see about a running engine. The CLI, the GUI and tests all
 // read this one type (through the control API); the engine builds it on demand from live state.
-import type { HostEntry } from '../engine/state/host-table.js';
-import type { PortMapProtocol } from '../engine/io/portmap/mapping.js';
-import type { WhitelistState } from '../engine/state/whitelist.js';
+import type { HostEntry, WhitelistState } from './names.js';
+
+/** The port-mapping protocols a router may speak. */
+export type PortMapProtocol = 'pcp' | 'nat-pmp' | 'upnp';
 
 /** DESIGN.md §3: where a peer's traffic goes right now. */
 export type PathState = 'idle' | 'resolving' | 'tunnelled' | 'probing' | 'direct' | 'degraded';

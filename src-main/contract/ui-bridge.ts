@@ -14,7 +14,7 @@ import {
   type ResultOf as ControlResultOf,
 } from './control-calls.js';
 import type { EngineErrorKind } from './errors.js';
-import type { StatusUpdate } from '../engine/control/event-stream.js';
+import type { StatusUpdate } from './events.js';
 import { object, text, type Checked, type Validator } from '../../src-shared/validate.js';
 import type { HostingStep } from './hosting-steps.js';
 import type { UiView } from './ui-views.js';

@@ -1,5 +1,5 @@
 // Electron IPC channel names, used only by the preload bridge and the main-side handlers. Kept
-// apart from ipc-schema.ts so the sandboxed preload bundle carries no validators or engine code.
+// apart from contract/ui-bridge.ts so the sandboxed preload bundle carries no validators or engine code.
 export const ipcChannels = {
   /** invoke(name, params) → BridgeOutcome */
   call: 'hnet:call',

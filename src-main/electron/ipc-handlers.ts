@@ -3,7 +3,7 @@
 // `bridgeCalls` by the backend before anything runs. Electron objects are passed in (only their
 // types are imported), so all of this is tested under plain Node.
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import type { Logger } from '../engine/log.js';
+import type { Logger } from '../engine/client.js';
 import type { BridgeBackend } from '../ui-host/bridge-backend.js';
 import { ipcChannels } from './ipc-channels.js';
 import type { BridgeEvent, BridgeOutcome } from '../contract/ui-bridge.js';

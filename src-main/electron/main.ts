@@ -15,11 +15,9 @@ import {
   type Session,
 } from 'electron';
 import { join } from 'node:path';
-import { loadConfig } from '../engine/state/config.js';
+import { loadConfig, createLogger, type Logger, PersistedJson } from '../engine/client.js';
 import { errorText } from '../contract/errors.js';
 import { HelperClient } from '../../src-helper/api/helper-client.js';
-import { createLogger, type Logger } from '../engine/log.js';
-import { PersistedJson } from '../engine/state/persisted-json.js';
 import type { Status } from '../contract/status.js';
 import { boolean, object } from '../../src-shared/validate.js';
 import { isAutostartOn, setAutostart } from './autostart.js';

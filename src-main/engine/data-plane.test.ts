@@ -5,11 +5,13 @@
 // lost under a running helper (deleted by hand) is asked for again at once, not after 5 s. And the
 // native data lane is on wherever it can be, and the status says whether it is.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { watch } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { basename, dirname, join } from 'node:path';
+import { after, before, describe, mock, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dataLaneUnavailable } from '../native/lane-availability.js';
 import type { EngineConfig } from './state/config.js';
@@ -60,16 +62,42 @@ async function startEngine(
   return { engine: started.value, lines };
 }
 
-/** A socket at `path` that answers every openTun with a refusal. */
-async function listenAsStandIn(path: string): Promise<void> {
+/** A socket at `path` that refuses every call; `calls` says who called (the engine or a probe), in order. */
+async function listenAsStandIn(path: string): Promise<{ calls: string[] }> {
+  const calls: string[] = [];
   const server = createServer((socket) => {
     socket.on('error', () => undefined);
-    socket.once('data', () =>
-      socket.end(`${JSON.stringify({ ok: false, error: { kind: 'TunFailed', message: REFUSAL } })}\n`),
-    );
+    socket.once('data', (data) => {
+      calls.push(String(data).startsWith('probe') ? 'probe' : 'engine');
+      socket.end(`${JSON.stringify({ ok: false, error: { kind: 'TunFailed', message: REFUSAL } })}\n`);
+    });
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(path, resolve));
+  return { calls };
+}
+
+/**
+ * A call of our own to the stand-in, answered: the stand-in's queue is first come, first served, so
+ * an attempt the engine started before this probe has been counted by the time it returns.
+ */
+async function probe(path: string): Promise<void> {
+  const socket = connect(path);
+  socket.on('error', () => undefined);
+  socket.write('probe\n');
+  socket.resume();
+  await once(socket, 'close');
+}
+
+/** Resolves once a watch of the folder reports `path`, after every other watcher heard the same events. */
+function watchFor(path: string): Promise<void> {
+  return new Promise((resolve) => {
+    const watcher = watch(dirname(path), (_event, name) => {
+      if (name !== basename(path)) return;
+      watcher.close();
+      setImmediate(resolve);
+    });
+  });
 }
 
 const attempts = (lines: readonly string[]): string[] => lines.filter((line) => ATTEMPT.test(line));
@@ -93,20 +121,21 @@ describe('opening hnet0 before the root helper listens', () => {
       assert.match(first ?? '', /reason="the hnet helper is not running/);
       assert.ok(first?.includes(`waitingFor="the hnet helper's socket ${socket}"`), first);
 
-      await sleep(300);
-      assert.equal(attempts(lines).length, 1, 'nothing changed, so nothing is tried before the timer');
-      await listenAsStandIn(socket);
+      // Its plan: the next attempt when the socket changes, else on the 5 s timer; nothing sooner.
+      assert.match(first ?? '', /retryInSeconds=5/);
+      const standIn = await listenAsStandIn(socket);
       // Well before the retry timer (5 s after the first attempt) could have asked.
       await waitForAttempts(lines, 2, 3_000);
       const second = attempts(lines)[1] ?? '';
       assert.match(second, new RegExp(`level=warn .*reason="${REFUSAL}"`), 'a new reason is a new warning');
 
-      await sleep(500);
-      assert.equal(
-        attempts(lines).length,
-        2,
+      await probe(socket);
+      assert.deepEqual(
+        standIn.calls,
+        ['engine', 'probe'],
         'one appearance, one attempt: the watch and timer never both open',
       );
+      assert.equal(attempts(lines).length, 2);
     } finally {
       await engine.stop();
     }
@@ -125,8 +154,13 @@ describe('opening hnet0 before the root helper listens', () => {
     assert.equal(await watches(), before + 1, 'the helper folder is watched while waiting');
     await engine.stop();
     assert.equal(await watches(), before);
-    await listenAsStandIn(socket);
-    await sleep(300);
+    // Our own watch sees the socket appear in the same batch of events a watch left behind would;
+    // any attempt that started then reaches the stand-in before the probe does.
+    const appeared = watchFor(socket);
+    const standIn = await listenAsStandIn(socket);
+    await appeared;
+    await probe(socket);
+    assert.deepEqual(standIn.calls, ['probe'], 'the stopped engine did not ask');
     assert.equal(attempts(lines).length, 1);
   });
 
@@ -166,20 +200,27 @@ describe('losing hnet0 while the helper keeps running', () => {
     const { engine, lines } = await startEngine('lost', join(dir, 'unused.sock'), tun.open);
     try {
       assert.equal(tun.opens.length, 1);
-      await sleep(1_100);
-      const lostAt = performance.now();
-      tun.lose('deleted');
-      const opened = (): number => lines.filter((line) => /event=tun-opened/.test(line)).length;
-      const deadline = lostAt + 1_000;
-      while (opened() < 2 && performance.now() < deadline) await sleep(10);
-      assert.equal(opened(), 2, lines.join('\n'));
-      assert.ok(tun.opens[1]! - lostAt < 500, `opened again ${tun.opens[1]! - lostAt} ms after the loss`);
+      // A device that has lived a while: the engine's clock 1.1 s on, rather than 1.1 s of waiting.
+      const realNow = performance.now.bind(performance);
+      const later = mock.method(performance, 'now', () => realNow() + 1_100);
+      try {
+        tun.lose('deleted');
+      } finally {
+        later.mock.restore();
+      }
       assert.ok(lines.some((line) => /event=tun-lost .*retryInSeconds=0/.test(line)));
+      assert.equal(tun.opens.length, 2, 'asked for again at once');
+      const opened = (): number => lines.filter((line) => /event=tun-opened/.test(line)).length;
+      const guard = performance.now() + 10_000;
+      while (opened() < 2) {
+        if (performance.now() > guard) assert.fail(`the device was not opened again:\n${lines.join('\n')}`);
+        await sleep(10);
+      }
 
+      // Lost again at once: the engine decides on its 5 s timer, and asks nothing before it.
       tun.lose('deleted again');
-      await sleep(500);
-      assert.equal(tun.opens.length, 2, 'a device that keeps vanishing is not asked for in a loop');
       assert.ok(lines.some((line) => /event=tun-lost .*retryInSeconds=5/.test(line)));
+      assert.equal(tun.opens.length, 2, 'a device that keeps vanishing is not asked for in a loop');
     } finally {
       await engine.stop();
     }

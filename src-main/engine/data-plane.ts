@@ -9,17 +9,18 @@ import { HelloSeq } from '../../src-protocol/security/hello-seq.js';
 import { SecuritySession } from '../../src-protocol/security/session.js';
 import { BaseConnection } from './paths/base-connection.js';
 import { DataLane } from './packets/data-lane.js';
-import { DropCounter } from './packets/drops.js';
+import { DropCounter } from './drops.js';
 import type { DataPlane, DataPlaneFactory, EngineComponents } from './engine.js';
 import type { PingPath, PingResult } from '../contract/diagnostics.js';
 import { errorText, failure, success, type Outcome } from '../contract/errors.js';
 import type { HelperClient } from '../../src-helper/api/helper-client.js';
-import { LanDiscovery } from './paths/lan-discovery.js';
+import { LanDiscovery, openDgramBeaconSocket, type LanIo } from './paths/lan-discovery.js';
 import type { Logger } from './log.js';
 import { advertisedEndpoints, localAddresses } from './io/local-interfaces.js';
 import type { LaneCarrier } from './io/lane-carrier.js';
 import { ManagementPort, type ManagementCarrier } from './packets/management-port.js';
-import { PacketRouter } from './packets/packet-router.js';
+import { PacketReceiver } from './packets/receive.js';
+import { PacketSender } from './packets/send.js';
 import type { NetcheckInputs } from './paths/netcheck.js';
 import { Peer, type PeerCandidate } from './paths/peer.js';
 import { addressKey, PeerTable } from './paths/peer-table.js';
@@ -33,7 +34,7 @@ import type {
   PortMappingStatus,
 } from '../contract/status.js';
 import { openPacketDevice } from './io/tun-device.js';
-import type { UdpTransport } from './io/udp-socket.js';
+import type { OpenUdpSocket, UdpTransport } from './io/udp-socket.js';
 import { openUdpTransport } from './io/udp-transport.js';
 
 /** Peers are serviced (handshake retries, probes, path checks) this often; failover needs < 3 s. */
@@ -91,9 +92,20 @@ export type OpenTun = {
   readonly release?: (name: string) => Promise<void>;
 };
 
+/**
+ * The network the engine sees: its UDP socket, its LAN beacon sockets and its addresses. The
+ * machine's by default; src-main/testnet gives an in-memory one, so two engines share one process.
+ */
+export interface EngineNetwork extends LanIo {
+  openUdpSocket?: OpenUdpSocket;
+}
+
+const machineNetwork: EngineNetwork = { openSocket: openDgramBeaconSocket, localAddresses };
+
 export interface DataPlaneOptions {
   /** Without it the engine still talks to the base and peers, but carries no traffic of its own. */
   openTun?: OpenTun;
+  network?: EngineNetwork;
   /** HNET_FLAGS by default; STOCK_FLAGS makes this node behave like a stock peer (for tests). */
   flags?: bigint;
 }
@@ -145,7 +157,10 @@ interface Running {
   udp: UdpTransport;
   base: BaseConnection;
   lan: LanDiscovery;
-  router: PacketRouter;
+  /** TUN → peers (packets/send.ts). */
+  sender: PacketSender;
+  /** UDP and base → TUN (packets/receive.ts). */
+  receiver: PacketReceiver;
   table: PeerTable;
   /** Carries established direct sessions' packets natively; absent: all of them go through JS. */
   lane: DataLane | undefined;
@@ -195,16 +210,17 @@ class NetworkDataPlane implements DataPlane {
     const { c } = this;
     this.stopped = false;
     const log = c.log.with({ component: 'data-plane' });
+    const network = this.options.network ?? machineNetwork;
     const udp = await openUdpTransport(
       c.config.udpPort,
       (message, ip, port, key, receivedAt) => {
         try {
-          this.running?.router.fromUdp(message, ip, port, key, receivedAt);
+          this.running?.receiver.fromUdp(message, ip, port, key, receivedAt);
         } catch (error) {
           this.internalError('udp', error);
         }
       },
-      { drops: this.dropCounter },
+      { drops: this.dropCounter, openSocket: network.openUdpSocket },
     );
     udp.onError((error) => {
       this.dropCounter.count('udp-send-error');
@@ -224,7 +240,7 @@ class NetworkDataPlane implements DataPlane {
         deviceAddresses: (id, endpoints) => this.baseAddresses(id, endpoints),
         data: (source, packet, receivedAt) => {
           try {
-            this.running?.router.fromBase(source, packet, receivedAt);
+            this.running?.receiver.fromBase(source, packet, receivedAt);
           } catch (error) {
             this.internalError('base', error);
           }
@@ -239,30 +255,43 @@ class NetworkDataPlane implements DataPlane {
         },
       },
       // The mapped endpoint first: it is the one a peer behind any NAT can reach.
-      () => [...this.mappedEndpoint(), ...advertisedEndpoints(localAddresses(), udp.port)],
+      () => [...this.mappedEndpoint(), ...advertisedEndpoints(network.localAddresses(), udp.port)],
     );
-    const router = new PacketRouter({
+    const packets = {
       identity: c.identity,
       udp,
       base,
       table,
       drops: this.dropCounter,
-      multicastPeers: () => this.multicastPeers(),
       management: this.management,
-    });
+    };
+    const sender = new PacketSender({ ...packets, multicastPeers: () => this.multicastPeers() });
+    const receiver = new PacketReceiver(packets);
     const lan = new LanDiscovery(
       c,
       udp.port,
       this.dropCounter,
       (id, endpoint) => this.beacon(id, endpoint),
       () => base.sendInfo(),
+      network,
     );
     const unsubscribe = c.whitelist.onChange(() => this.whitelistChanged());
     const portMapper =
       c.config.portMapping === 'on'
         ? createPortMapper({ log: c.log.with({ component: 'portmap' }) })
         : undefined;
-    const running: Running = { udp, base, lan, router, table, lane, portMapper, timers: [], unsubscribe };
+    const running: Running = {
+      udp,
+      base,
+      lan,
+      sender,
+      receiver,
+      table,
+      lane,
+      portMapper,
+      timers: [],
+      unsubscribe,
+    };
     this.running = running;
     this.management.attach(this.managementCarrier(table));
     this.running.timers.push(setInterval(() => this.tick(), TICK_MS));
@@ -431,7 +460,9 @@ class NetworkDataPlane implements DataPlane {
         now,
         ciphers: running.lane?.ciphers,
       }),
-      links: running.router,
+      outbound: running.sender,
+      inbound: running.receiver,
+      drops: this.dropCounter,
       lane: running.lane,
       onTransition: (p, state, reason) => {
         log.info('peer-path', { peer: p.text, state, reason });
@@ -447,7 +478,8 @@ class NetworkDataPlane implements DataPlane {
     if (running.portMapper) peer.path.setPortMapping(mappedBy(running.portMapper.state()), now);
     for (const family of ['4', '6']) {
       const hint = this.lanHints.get(addressKey(address) + family);
-      if (hint && now - hint.at < LAN_HINT_TTL_MS) running.router.candidate(peer, hint.endpoint, 'lan', now);
+      if (hint && now - hint.at < LAN_HINT_TTL_MS)
+        running.receiver.candidate(peer, hint.endpoint, 'lan', now);
     }
     running.base.requestInfo(peer.address);
     this.multicastCache = undefined;
@@ -563,7 +595,7 @@ class NetworkDataPlane implements DataPlane {
       heardAt: Date.now(),
     });
     const peer = running.table.findOrCreate(id);
-    if (peer) running.router.candidate(peer, endpoint, 'lan', now);
+    if (peer) running.receiver.candidate(peer, endpoint, 'lan', now);
   }
 
   /** The native data lane on this socket, unless switched off or impossible here (logged why). */
@@ -615,7 +647,7 @@ class NetworkDataPlane implements DataPlane {
     const atOnce = performance.now() - this.tunOpenedAt >= TUN_REOPEN_AT_ONCE_AFTER_MS;
     this.c.log.warn('tun-lost', { reason, retryInSeconds: atOnce ? 0 : TUN_RETRY_MS / 1000 });
     this.tun = undefined;
-    this.running.router.tun = undefined;
+    this.running.receiver.tun = undefined;
     if (atOnce) void this.openTun();
     else this.waitToOpenTun(this.options.openTun?.prerequisite?.state());
   }
@@ -632,7 +664,7 @@ class NetworkDataPlane implements DataPlane {
         this.c.identity,
         (packet) => {
           try {
-            running.router.fromTun(packet);
+            running.sender.fromTun(packet);
           } catch (error) {
             this.internalError('tun', error);
           }
@@ -654,7 +686,7 @@ class NetworkDataPlane implements DataPlane {
     this.tunMissingReason = undefined;
     this.tun = tun;
     this.tunOpenedAt = performance.now();
-    running.router.tun = tun;
+    running.receiver.tun = tun;
     running.lane?.carry(tun);
     this.c.log.info('tun-opened', { name: tun.name, mtu: TUN_MTU });
     this.c.deviceOpened();

@@ -10,7 +10,7 @@ import type { EngineConfig } from './state/config.js';
 import { Engine, type DataPlane, type EngineComponents } from './engine.js';
 import { createEnrolment } from './membership/enrolment.js';
 import { ENROLMENT_FILE, type EnrolmentComponents } from './membership/enrolment-state.js';
-import type { StatusUpdate } from './control/event-stream.js';
+import type { StatusUpdate } from '../contract/events.js';
 import { createLogger } from './log.js';
 import type { BaseStatus, PeerReport } from '../contract/status.js';
 

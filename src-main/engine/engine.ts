@@ -11,15 +11,17 @@ import type { Identity } from '../../src-protocol/identity.js';
 import { oneOf, optional, object } from '../../src-shared/validate.js';
 import type { EngineConfig } from './state/config.js';
 import type { NetcheckReport, PingResult } from '../contract/diagnostics.js';
-import type { EnrolmentComponents } from './membership/enrolment-state.js';
+import type { Enrolment, EnrolmentFactory } from './membership/enrolment-state.js';
 import { errorText, failure, success, type Outcome } from '../contract/errors.js';
-import { StatusFeed, type StatusListener } from './control/event-stream.js';
-import { HostTable, type HostEntry } from './state/host-table.js';
+import { StatusFeed } from './control/event-stream.js';
+import { type StatusListener } from '../contract/events.js';
+import { HostTable } from './state/host-table.js';
 import { HostsFileSync, type WriteHosts } from './state/hosts-sync.js';
 import { identityAddress, loadOrCreateIdentity } from './state/identity-store.js';
 import type { Logger } from './log.js';
 import type { ManagementLink } from './packets/management-port.js';
-import { canonicalAddress, hostnameValidator } from '../contract/names.js';
+import type { JoinResult, LeaveResult, SetupServerResult } from '../contract/control-calls.js';
+import { canonicalAddress, hostnameValidator, type HostEntry } from '../contract/names.js';
 import { runNetcheck, type NetcheckInputs } from './paths/netcheck.js';
 import { PersistedJson } from './state/persisted-json.js';
 import { openStateDir } from './state/state-dir.js';
@@ -27,10 +29,8 @@ import type {
   BaseStatus,
   DataLaneStatus,
   NearbyDevice,
-  NetworkStatus,
   PeerReport,
   PortMappingStatus,
-  ServerInUse,
   Status,
 } from '../contract/status.js';
 import { HNET_VERSION } from './version.js';
@@ -80,55 +80,6 @@ export interface DataPlane {
   readonly management?: ManagementLink;
 }
 export type DataPlaneFactory = (components: EngineComponents) => DataPlane;
-
-export interface SetupServerResult {
-  /**
-   * False when no fingerprint was confirmed: nothing changed, and `fingerprint` is the key to
-   * compare with what the server's owner sees before asking again with it.
-   */
-  switched: boolean;
-  /**
-   * Where the license was found, as a full URL (http or https, port when not the default): what the
-   * address typed was read as, kept as the server in use.
-   */
-  url: string;
-  /** The license's name for the installation. */
-  name: string;
-  /** The server's signing key (SHA-256, 16 groups of 4 hex digits). */
-  fingerprint: string;
-  /** Base servers from the server's license: in use now when `switched`. */
-  baseServers: string[];
-}
-export interface JoinResult {
-  websetup: string;
-  /** The name websetup gave this device: `requested`, unless that was taken or not a single label. */
-  hostname: string;
-  requested: string;
-  /** The names of the networks the device is in now (its code's network). */
-  networks: string[];
-}
-export interface LeaveResult {
-  websetup: string;
-  /** What websetup had put on this device and is now gone; entries the user added stay. */
-  removed: { addresses: string[]; hostnames: string[] };
-}
-
-/** Enrolling with an hnet server (license fetch, websetup join), provided by its own modules. */
-export interface Enrolment {
-  /** Base servers of the server set up before (`setupServer`), to use when the config names none. */
-  savedBaseServers(): Promise<string[]>;
-  /** Without `fingerprint`, nothing changes: the answer names the key for the user to check. */
-  setupServer(url: string, fingerprint?: string): Promise<Outcome<SetupServerResult>>;
-  join(code: string, hostname: string): Promise<Outcome<JoinResult>>;
-  /** Forgets the websetup link (`websetup`, if given, must be it) and what websetup put here. */
-  leave(websetup?: string): Promise<Outcome<LeaveResult>>;
-  /** The network this device joined (one websetup manages a device), with its reach among `peers`. */
-  networks(peers: readonly PeerReport[]): NetworkStatus[];
-  /** The server set up with `setupServer`, if any. */
-  server?(): ServerInUse | null;
-  stop(): Promise<void>;
-}
-export type EnrolmentFactory = (components: EnrolmentComponents) => Enrolment;
 
 /** This device's name as websetup (or a join) last set it; it outlives restarts and the config's. */
 const nameSchema = object({ hostname: optional(hostnameValidator) });

@@ -1,7 +1,7 @@
 // One line per event, `key=value` pairs (logfmt), so journald, grep and log shippers all read it:
 //   ts=2026-11-22T07:50:00.000Z level=info event=ready socket=/run/hnet/control.sock
-import type { LogLevel } from './state/config.js';
 
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 export interface Logger {

@@ -3,11 +3,8 @@
 // engine in its own process, under the user's own state folder and socket, and stops it on Quit.
 // Either way the UI reaches it through a control socket, so both cases take the same path.
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../engine/state/config.js';
-import { ControlClient } from '../engine/control/control-client.js';
+import { loadConfig, type Config, ControlClient, startHostedEngine, type Logger } from '../engine/index.js';
 import { success, type Outcome } from '../contract/errors.js';
-import { startHostedEngine } from '../engine/hosted-engine.js';
-import type { Logger } from '../engine/log.js';
 import { SocketEngineLink } from './engine-link.js';
 
 export interface EngineHost {

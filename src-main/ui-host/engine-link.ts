@@ -1,11 +1,10 @@
 // The UI's one connection to the engine: a control-API client on the engine's socket, kept open
 // and re-opened when the engine restarts. It remembers the last status and link state so a window
 // (or a browser tab) that opens late is shown the present at once, not after the next change.
-import { ControlClient } from '../engine/control/control-client.js';
+import { ControlClient, type Logger } from '../engine/client.js';
 import type { CallName, ParamsOf, ResultOf } from '../contract/control-calls.js';
 import { failure, type Outcome } from '../contract/errors.js';
-import type { StatusUpdate } from '../engine/control/event-stream.js';
-import type { Logger } from '../engine/log.js';
+import type { StatusUpdate } from '../contract/events.js';
 import type { BridgeEvent, LinkState } from '../contract/ui-bridge.js';
 
 // Quick first retries for an engine that is just starting, then a calm pace while it is down.

@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Logger } from '../engine/log.js';
+import type { Logger } from '../engine/client.js';
 import { detectAdvertisedAddress } from './advertised-address.js';
 import { findAppFile } from './app-files.js';
 import type { BridgeOutcome } from '../contract/ui-bridge.js';

@@ -4,7 +4,7 @@
 // before that. Stopping it (Quit) ends the process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import type { Logger } from '../engine/log.js';
+import type { Logger } from '../engine/client.js';
 import type { BridgeOutcome } from '../contract/ui-bridge.js';
 import { LICENSE_PATH } from '../../src-protocol/license-key.js';
 

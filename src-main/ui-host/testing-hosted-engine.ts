@@ -3,7 +3,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../engine/log.js';
+import { createLogger } from '../engine/client.js';
 import { attachOrHostEngine, desktopConfig, type EngineHost } from './engine-host.js';
 
 export interface TestEngine {

@@ -9,7 +9,7 @@ import { WebSocketServer } from 'ws';
 import { surviveAcceptErrors } from '../../src-shared/accept-errors.js';
 import { HelperClient } from '../../src-helper/api/helper-client.js';
 import { errorText, failure, success, type Outcome } from '../contract/errors.js';
-import type { Logger } from '../engine/log.js';
+import type { Logger } from '../engine/client.js';
 import { sayGoodbye } from '../../src-shared/say-goodbye.js';
 import { createBridgeBackend } from '../ui-host/bridge-backend.js';
 import { findHelperBundle, helperInstaller } from '../ui-host/helper-install.js';

@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errorText } from '../contract/errors.js';
-import type { Logger } from '../engine/log.js';
+import type { Logger } from '../engine/client.js';
 import { writeFileAtomic } from '../../src-shared/atomic-file.js';
 import { integer, object, parsed, type Infer } from '../../src-shared/validate.js';
 

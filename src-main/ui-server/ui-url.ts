@@ -5,7 +5,7 @@
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errorText } from '../contract/errors.js';
-import type { Logger } from '../engine/log.js';
+import type { Logger } from '../engine/client.js';
 import { writeFileAtomic } from '../../src-shared/atomic-file.js';
 
 const UI_URL_FILE = 'ui-url';

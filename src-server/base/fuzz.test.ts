@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { initCrypto } from '../../src-protocol/crypto.js';
 import { generateIdentity, type Identity } from '../../src-protocol/identity.js';
-import { BaseClient } from '../../e2e/clients/base-client.js';
+import { BaseClient, type Received } from './test-client.js';
 import { BaseServer } from './base-server.js';
 import { defaultLimits } from './limits.js';
 
@@ -84,8 +84,11 @@ test(`well-behaved clients stay served while the server is fuzzed (seed ${seed})
   const b = await join(ids[1]!, true);
   const c = await join(ids[2]!, false);
   const delivered = { udpToB: 0, tcpToC: 0 };
-  b.listen((r) => r.message.kind === 'data' && r.via === 'udp' && delivered.udpToB++);
-  c.listen((r) => r.message.kind === 'data' && r.via === 'tcp' && delivered.tcpToC++);
+  // Counted: A's packets (kind 4); the end markers (kind 5) are not.
+  const counted = (r: Received) => r.message.kind === 'data' && r.message.packet[0] === 4;
+  const isMarker = (r: Received) => r.message.kind === 'data' && r.message.packet[0] === 5;
+  b.listen((r) => counted(r) && r.via === 'udp' && delivered.udpToB++);
+  c.listen((r) => counted(r) && r.via === 'tcp' && delivered.tcpToC++);
 
   // Valid messages of every kind to mutate, including ones carrying a real client's id and cookie.
   const samples = [
@@ -157,7 +160,13 @@ test(`well-behaved clients stay served while the server is fuzzed (seed ${seed})
     fuzzUdp(),
     served,
   ]);
-  await new Promise((r) => setTimeout(r, 300));
+  // A marker after A's last packet on each way: once it is in, everything before it on that way
+  // has arrived or (UDP) been lost. A lost UDP marker is sent again.
+  a.data(ids[2]!.address, Uint8Array.of(5), 'tcp');
+  await c.waitFor(isMarker, 10_000);
+  const resend = setInterval(() => a.data(ids[1]!.address, Uint8Array.of(5), 'udp'), 100);
+  a.data(ids[1]!.address, Uint8Array.of(5), 'udp');
+  await b.waitFor(isMarker, 10_000).finally(() => clearInterval(resend));
 
   assert.ok(infos > 10, `only ${infos} INFO rounds ran`);
   // The fuzzer's datagrams share the base's socket queue with A's: on a loaded 2-core machine the

@@ -5,21 +5,13 @@ import { after, before, test } from 'node:test';
 import { initCrypto } from '../../src-protocol/crypto.js';
 import { generateIdentity, type Identity } from '../../src-protocol/identity.js';
 import type { BaseServer } from './base-server.js';
-import { loopbackBases, sleep } from './test-loopback.js';
+import { loopbackBases, sleep, until } from './test-loopback.js';
 
 const { startServer, client, closeAll } = loopbackBases();
 let ids: Identity[] = [];
 
 const closedFor = (server: BaseServer, reason: string) =>
   (server.status().counters.closed as Record<string, number | undefined>)[reason] ?? 0;
-
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(20);
-  }
-}
 
 before(async () => {
   await initCrypto();

@@ -1,6 +1,6 @@
 // Base servers on loopback and protocol-level clients for the base's own tests; whatever a test
 // starts is closed by closeAll(), which each test file runs in after().
-import { BaseClient } from '../../e2e/clients/base-client.js';
+import { BaseClient } from './test-client.js';
 import type { Identity } from '../../src-protocol/identity.js';
 import { BaseServer } from './base-server.js';
 import type { BaseServerConfig } from './config.js';
@@ -43,3 +43,12 @@ export function loopbackBases() {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it holds; the deadline only keeps a broken test from hanging. */
+export async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(20);
+  }
+}

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LICENSE_KEY_PATH, LICENSE_PATH } from '../../src-protocol/license-key.js';
-import type { Logger } from '../../src-main/engine/log.js';
+import type { Logger } from '../../src-main/engine/client.js';
 import {
   BOUNDED_SERVER_OPTIONS,
   boundHttpServer,

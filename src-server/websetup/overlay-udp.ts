@@ -7,8 +7,12 @@
 import { formatAddress, parseOverlayAddress } from '../../src-protocol/address.js';
 import { equalBytes } from '../../src-protocol/bytes.js';
 import { buildUdpPacket, parseUdpPacket } from '../../src-protocol/udp-packet.js';
-import type { DatagramHandler, OpenDatagramTransport } from '../../src-main/engine/io/datagram-socket.js';
-import type { OpenTun, TunDevice } from '../../src-main/engine/data-plane.js';
+import type {
+  DatagramHandler,
+  OpenDatagramTransport,
+  OpenTun,
+  TunDevice,
+} from '../../src-main/engine/index.js';
 
 /**
  * One UDP port on an engine's overlay address: give `openTun` to the engine's data plane and `open`

@@ -9,11 +9,15 @@ import { join } from 'node:path';
 import { parseOverlayAddress } from '../../src-protocol/address.js';
 import { initCrypto } from '../../src-protocol/crypto.js';
 import { formatJoinCode, generateJoinCode } from '../../src-protocol/websetup-messages.js';
-import { createDataPlane, type OpenTun } from '../../src-main/engine/data-plane.js';
-import { Engine } from '../../src-main/engine/engine.js';
-import { createEnrolment } from '../../src-main/engine/membership/enrolment.js';
-import type { HostEntry } from '../../src-main/engine/state/host-table.js';
-import { createLogger, type Logger } from '../../src-main/engine/log.js';
+import {
+  createDataPlane,
+  type OpenTun,
+  Engine,
+  createEnrolment,
+  createLogger,
+  type Logger,
+} from '../../src-main/engine/index.js';
+import type { HostEntry } from '../../src-main/contract/names.js';
 import { BaseServer } from '../base/base-server.js';
 import { defaultLimits } from '../base/limits.js';
 import { DashboardServer } from '../dashboard/dashboard-server.js';

@@ -4,9 +4,7 @@
 // interface. Its whitelist is off: every device that joins must be able to reach it.
 import { join } from 'node:path';
 import { WEBSETUP_SERVER_PORT } from '../../src-protocol/websetup-messages.js';
-import { createDataPlane } from '../../src-main/engine/data-plane.js';
-import { Engine } from '../../src-main/engine/engine.js';
-import type { Logger } from '../../src-main/engine/log.js';
+import { createDataPlane, Engine, type Logger } from '../../src-main/engine/index.js';
 import type { Store } from '../store/store.js';
 import { OverlayUdp } from './overlay-udp.js';
 import { WebsetupServer } from './websetup-server.js';

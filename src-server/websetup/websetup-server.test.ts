@@ -115,7 +115,21 @@ describe('websetup server', () => {
   let code = '';
   const devices = new Map<string, Device>();
   const stray: Uint8Array[] = [];
+  /** What websetup logged: its decisions about each request, the refusals included. */
+  const logged: string[] = [];
+  /** Datagrams its port handed to websetup, by source address. */
+  const handed: string[] = [];
   let inject: (packet: Uint8Array) => void = () => undefined;
+
+  /**
+   * Waits until websetup has logged `count` decisions matching `pattern`, then one turn more, so
+   * that anything it sent along with them has reached the device.
+   */
+  const decided = async (pattern: string, count = 1): Promise<void> => {
+    const matching = new RegExp(`event=${pattern}`);
+    await waitFor(pattern, () => logged.filter((line) => matching.test(line)).length >= count);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
 
   const device = (address: string) => {
     const d = new Device(address, (packet) => inject(packet));
@@ -148,8 +162,12 @@ describe('websetup server', () => {
     inject = (packet) => void tun.write(packet);
     server = await WebsetupServer.start({
       store,
-      open: overlay.open,
-      log: createLogger('error'),
+      open: (onDatagram) =>
+        overlay.open((bytes, ip, port) => {
+          handed.push(ip);
+          onDatagram(bytes, ip, port);
+        }),
+      log: createLogger('debug', (line) => logged.push(line)),
       address: WEBSETUP,
       retryMs: 300,
       sweepMs: 60_000,
@@ -181,7 +199,7 @@ describe('websetup server', () => {
   test('a join with an unknown code is ignored', async () => {
     const mallory = device(BAD);
     mallory.join(generateJoinCode(), 'mallory');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await decided(`websetup-unknown-join-code .*from=${BAD} answered=false`);
     assert.deepEqual(mallory.received, []);
     assert.equal(await store.deviceContact(BAD), undefined);
   });
@@ -244,8 +262,11 @@ describe('websetup server', () => {
     const seq = delta.received.at(-1)!.seq;
     const forged = encodeWebsetupReply(seq, { kind: 'ok' });
     assert.ok(forged.ok);
+    const sent = () => delta.received.filter((r) => r.seq === seq).length;
+    const before = sent();
     delta.send(forged.value, E5);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Still unconfirmed, so websetup sends it again; confirmed, it never would.
+    await waitFor('the command sent again', () => sent() > before, 10_000);
     assert.deepEqual(await store.pushedEntries(D4), ['hostname delta']);
   });
 
@@ -291,8 +312,10 @@ describe('websetup server', () => {
     );
     const broken = buildUdpPacket(source, WEBSETUP_NODE_PORT, WEBSETUP, WEBSETUP_SERVER_PORT, request.value);
     broken[broken.length - 1]! ^= 0x01;
+    const handedBefore = handed.length;
+    // The port decides as each packet is written to it: none reaches websetup.
     for (const packet of [wrongPort, wrongAddress, broken]) inject(packet);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(handed.length, handedBefore);
     assert.equal((await store.devices(accountId)).length, before);
   });
 
@@ -315,7 +338,7 @@ describe('websetup server', () => {
       (fields) => proveJoin(generateIdentity(), WEBSETUP, fields),
     ];
     for (const prove of refused) india.device.join(code, 'india', prove);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await decided(`websetup-join-refused .*device=${india.device.address} `, 3);
     assert.deepEqual(india.device.received, [], 'signed for another websetup, request or key: no answer');
     assert.equal(await store.deviceContact(india.device.address), undefined);
   });
@@ -336,7 +359,7 @@ describe('websetup server', () => {
     }
     const stock = device(canonical('fc94::5a'));
     stock.join(revoked, 'stock');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await decided(`websetup-unknown-join-code .*from=${stock.address} answered=false`);
     assert.deepEqual(stock.received, [], 'a stock device, which never signs, hears nothing as before');
   });
 
@@ -376,8 +399,9 @@ describe('websetup server', () => {
     await store.createJoinCode(mallory.value.id, 'theirs', hashSecret(theirCode));
     // What a local user on juliet would send from juliet's address, with a secret of their own.
     const forger = new Device(juliet.device.address, (packet) => inject(packet));
+    const refusal = `websetup-join-refused .*device=${juliet.device.address} `;
     forger.join(theirCode, 'juliet');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await decided(refusal);
     assert.deepEqual(
       (await store.devices(accountId)).filter((d) => d.address === juliet.device.address).length,
       1,
@@ -389,7 +413,7 @@ describe('websetup server', () => {
     // Deleted from the dashboard, the device still signs: the record outlives it.
     assert.ok((await store.deleteDevice(accountId, juliet.device.address)).ok);
     forger.join(theirCode, 'juliet');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await decided(refusal, 2);
     assert.deepEqual(await store.devices(mallory.value.id), []);
   });
 });

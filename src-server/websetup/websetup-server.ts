@@ -27,12 +27,11 @@ import {
   type WebsetupCommand,
   type WebsetupReply,
 } from '../../src-protocol/websetup-messages.js';
-import type { Logger } from '../../src-main/engine/log.js';
+import type { Logger, DatagramTransport, OpenDatagramTransport } from '../../src-main/engine/index.js';
 import { hashSecret } from '../store/secret-hash.js';
 import type { DeviceContact, Store } from '../store/store.js';
 import { desiredEntries, hostnameEntry, planPushes, recordOf, type PlannedPush } from './push-plan.js';
 import { RequestLimiter, type RequestBudget } from './request-limiter.js';
-import type { DatagramTransport, OpenDatagramTransport } from '../../src-main/engine/io/datagram-socket.js';
 
 /** An unconfirmed command is sent again after this, doubling up to MAX_RETRY_MS for a device that is away. */
 const FIRST_RETRY_MS = 2_000;

@@ -1,7 +1,7 @@
 // Asking why: `hnet ping` (a heartbeat through the engine, with the path each way) and
 // `hnet netcheck` (base servers over UDP and TCP, this NAT's mapping, LAN beacons).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ControlClient } from '../../engine/control/control-client.js';
+import { ControlClient } from '../../engine/client.js';
 import { MAX_PING_TIMEOUT_MS, MIN_PING_TIMEOUT_MS } from '../../contract/control-calls.js';
 import type { PingResult } from '../../contract/diagnostics.js';
 import {

@@ -2,8 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { initCrypto } from '../../../src-protocol/crypto.js';
 import { generateIdentity, serializeIdentity } from '../../../src-protocol/identity.js';
-import { ControlClient } from '../../engine/control/control-client.js';
-import { HNET_VERSION } from '../../engine/version.js';
+import { ControlClient, HNET_VERSION } from '../../engine/client.js';
 import { uiUrlFile } from '../../ui-server/ui-url.js';
 import { complain, EXIT_FAILED, EXIT_OK, print, type Command } from '../command.js';
 

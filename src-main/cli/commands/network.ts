@@ -1,7 +1,7 @@
 // Which server and network this device belongs to: `hnet setup-server`, `hnet join`, `hnet leave`.
-import type { JoinResult, SetupServerResult } from '../../engine/engine.js';
+import type { JoinResult, SetupServerResult } from '../../contract/control-calls.js';
 import { EXIT_FAILED, EXIT_OK, print, request, type Command } from '../command.js';
-import { whyRenamed } from '../../../src-shared/hostname.js';
+import { whyRenamed } from '../../contract/names.js';
 import { plural, shortAddress } from '../text.js';
 
 function serverInUse(result: SetupServerResult): string {

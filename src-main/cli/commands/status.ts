@@ -1,5 +1,5 @@
 // `hnet status` (once, or --watch) and `hnet ip`.
-import { ControlClient } from '../../engine/control/control-client.js';
+import { ControlClient } from '../../engine/client.js';
 import type { Status } from '../../contract/status.js';
 import {
   EXIT_OK,

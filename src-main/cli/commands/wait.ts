@@ -1,5 +1,5 @@
 // `hnet wait …`: block until the daemon, the base or a peer is there, for scripts and tests.
-import type { ControlClient } from '../../engine/control/control-client.js';
+import type { ControlClient } from '../../engine/client.js';
 import { success, type Outcome } from '../../contract/errors.js';
 import type { PathState, Status } from '../../contract/status.js';
 import { EXIT_OK, print, report, seconds, type Command, type Values } from '../command.js';

@@ -18,7 +18,7 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { build, type Plugin } from 'vite';
 import { MANIFEST_NAME, sha256File, type HelperManifest } from '../../../src-helper/api/install.js';
-import { HNET_VERSION } from '../../engine/version.js';
+import { HNET_VERSION } from '../../engine/client.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
 export const daemonsDir = join(root, 'dist/daemons');

@@ -13,8 +13,8 @@ import { serveControlApi, type ControlServer } from './control-api.js';
 import { ControlClient } from './control-client.js';
 import { MAX_REQUEST_BYTES } from '../../contract/control-calls.js';
 import { Engine } from '../engine.js';
-import type { StatusUpdate } from './event-stream.js';
-import type { HostEntry } from '../state/host-table.js';
+import type { StatusUpdate } from '../../contract/events.js';
+import type { HostEntry } from '../../contract/names.js';
 import { createLogger } from '../log.js';
 import { firstLine } from './test-first-line.js';
 

@@ -23,7 +23,7 @@ import { surviveAcceptErrors } from '../../../src-shared/accept-errors.js';
 import { sayGoodbye } from '../../../src-shared/say-goodbye.js';
 import { errorText, failure, success, type EngineError, type Outcome } from '../../contract/errors.js';
 import type { Logger } from '../log.js';
-import type { StatusUpdate } from './event-stream.js';
+import type { StatusUpdate } from '../../contract/events.js';
 
 // Connection caps (docs/decisions.md, "The local listeners under abuse"). Every uid but root and
 // the owner shares one pool and may take only its share of it; root and the owner have seats of

@@ -11,7 +11,7 @@ import {
   type ServerMessage,
 } from '../../contract/control-calls.js';
 import { errorText, failure, success, type EngineError, type Outcome } from '../../contract/errors.js';
-import type { StatusListener } from './event-stream.js';
+import type { StatusListener } from '../../contract/events.js';
 
 export const DEFAULT_CONTROL_SOCKET = '/run/hnet/control.sock';
 

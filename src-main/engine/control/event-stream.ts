@@ -1,15 +1,8 @@
 // Live status for subscribers (`hnet status --watch`, the GUI, `hnet wait`). Nothing here keeps
 // its own idea of the state: on every change signal, and on a slow tick for counters such as RTT
 // and bytes, it builds a fresh Status and sends it when any section differs from the last one sent.
+import type { StatusListener } from '../../contract/events.js';
 import type { Status, StatusSection } from '../../contract/status.js';
-
-export interface StatusUpdate {
-  status: Status;
-  /** Sections that differ from the previous update; empty in the first one, a full snapshot. */
-  changed: StatusSection[];
-}
-
-export type StatusListener = (update: StatusUpdate) => void;
 
 // Signals that arrive together (a whitelist change dropping three peers) become one update.
 const COALESCE_MS = 50;

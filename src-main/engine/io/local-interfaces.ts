@@ -16,6 +16,9 @@ export interface LocalAddress {
   prefixLength: number;
 }
 
+/** Where the engine reads its addresses: `localAddresses` below, or a test network's (src-main/testnet). */
+export type LocalAddressSource = (log?: Logger) => LocalAddress[];
+
 const OVERLAY_INTERFACE = /^hnet/;
 
 // The machine's addresses as last read. Reading them needs a netlink socket, i.e. a free file

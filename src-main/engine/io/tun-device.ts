@@ -5,8 +5,7 @@
 import type { PacketDevice, PacketDeviceHandlers } from './packet-device.js';
 import { TunIo } from './tun-io.js';
 import { connectTunPipe } from './tun-pipe.js';
-
-export type OpenedTun = { name: string; fd: number } | { name: string; dataPipe: string };
+import type { OpenedTun } from '../../../src-helper/api/helper-client.js';
 
 export function openPacketDevice(opened: OpenedTun, handlers: PacketDeviceHandlers): Promise<PacketDevice> {
   if ('dataPipe' in opened) return connectTunPipe(opened.dataPipe, handlers);

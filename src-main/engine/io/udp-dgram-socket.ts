@@ -2,8 +2,7 @@
 // One datagram per callback, each with a Buffer and an address string; see udp-native-socket.ts
 // for the batched one.
 import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
-import type { Endpoint } from '../../../src-protocol/endpoint.js';
-import { endpointKey } from '../paths/paths.js';
+import { type Endpoint, endpointKey } from '../../../src-protocol/endpoint.js';
 import type { DatagramHandler, OpenUdpSocket, UdpTarget, UdpTransport } from './udp-socket.js';
 
 /** Big kernel buffers absorb bursts while the event loop is busy with crypto. */

@@ -5,7 +5,7 @@
 // before, which under load is rare.
 import { constants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
-import { formatIp } from '../../../src-protocol/endpoint.js';
+import { formatIp, type Endpoint, endpointKey } from '../../../src-protocol/endpoint.js';
 import {
   loadDataPlane,
   UDP_BATCH,
@@ -14,9 +14,7 @@ import {
   type DataPlaneAddon,
   type UdpSocketHandle,
 } from '../../native/dataplane-addon.js';
-import type { Endpoint } from '../../../src-protocol/endpoint.js';
-import type { DropCounter } from '../packets/drops.js';
-import { endpointKey } from '../paths/paths.js';
+import type { DropCounter } from '../drops.js';
 import type { DatagramHandler, OpenUdpSocket, UdpTarget, UdpTransport } from './udp-socket.js';
 
 const { EAGAIN, EWOULDBLOCK, ENOBUFS } = constants.errno;

@@ -5,7 +5,7 @@
 // here. It stands alone because udp-transport.ts imports the implementations to choose one: with the
 // types declared there, each implementation and udp-transport.ts imported each other.
 import type { Endpoint } from '../../../src-protocol/endpoint.js';
-import type { DropCounter } from '../packets/drops.js';
+import type { DropCounter } from '../drops.js';
 import type { LaneCarrier } from './lane-carrier.js';
 
 /** Where a datagram goes, in the form the socket wants (prepared once per endpoint). */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, test } from 'node:test';
 import { loadDataPlane } from '../../native/dataplane-addon.js';
-import { DropCounter } from '../packets/drops.js';
+import { DropCounter } from '../drops.js';
 import { openDgramSocket } from './udp-dgram-socket.js';
 import { nativeSocketOpener } from './udp-native-socket.js';
 import type { OpenUdpSocket } from './udp-socket.js';

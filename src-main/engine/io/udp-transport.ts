@@ -6,7 +6,7 @@
 // Two implementations behind one contract (udp-socket.ts): the addon's socket
 // (udp-native-socket.ts: batched receives and sends, far less work per datagram) on Linux and
 // macOS, node:dgram (udp-dgram-socket.ts) on Windows, where the addon has no socket.
-import { DropCounter } from '../packets/drops.js';
+import { DropCounter } from '../drops.js';
 import { openDgramSocket } from './udp-dgram-socket.js';
 import { nativeSocketOpener } from './udp-native-socket.js';
 import type { DatagramHandler, OpenUdpSocket, UdpTransport } from './udp-socket.js';

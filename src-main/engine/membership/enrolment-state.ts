@@ -3,14 +3,22 @@
 import type { Identity } from '../../../src-protocol/identity.js';
 import { JOIN_REFUSALS } from '../../../src-protocol/websetup-messages.js';
 import type { Config } from '../state/config.js';
+import type { JoinResult, LeaveResult, SetupServerResult } from '../../contract/control-calls.js';
 import type { Outcome } from '../../contract/errors.js';
-import { hostEntry, HOST_LIMIT, type HostTable } from '../state/host-table.js';
+import type { NetworkStatus, PeerReport, ServerInUse } from '../../contract/status.js';
+import { type HostTable } from '../state/host-table.js';
+import {
+  hostEntry,
+  HOST_LIMIT,
+  addressValidator,
+  hostnameValidator,
+  WHITELIST_LIMIT,
+} from '../../contract/names.js';
 import type { Logger } from '../log.js';
 import type { ManagementLink } from '../packets/management-port.js';
-import { addressValidator, hostnameValidator } from '../../contract/names.js';
 import type { PersistedJson } from '../state/persisted-json.js';
 import { integer, list, object, oneOf, optional, text, type Infer } from '../../../src-shared/validate.js';
-import { WHITELIST_LIMIT, type Whitelist } from '../state/whitelist.js';
+import { type Whitelist } from '../state/whitelist.js';
 
 export const ENROLMENT_FILE = 'enrolment.json';
 
@@ -67,3 +75,20 @@ export interface EnrolmentComponents {
   /** This device's own name, as websetup's `set-hostname` or a join sets it. */
   setHostname(hostname: string): Promise<Outcome<unknown>>;
 }
+
+/** Enrolling with an hnet server (license fetch, websetup join), provided by its own modules. */
+export interface Enrolment {
+  /** Base servers of the server set up before (`setupServer`), to use when the config names none. */
+  savedBaseServers(): Promise<string[]>;
+  /** Without `fingerprint`, nothing changes: the answer names the key for the user to check. */
+  setupServer(url: string, fingerprint?: string): Promise<Outcome<SetupServerResult>>;
+  join(code: string, hostname: string): Promise<Outcome<JoinResult>>;
+  /** Forgets the websetup link (`websetup`, if given, must be it) and what websetup put here. */
+  leave(websetup?: string): Promise<Outcome<LeaveResult>>;
+  /** The network this device joined (one websetup manages a device), with its reach among `peers`. */
+  networks(peers: readonly PeerReport[]): NetworkStatus[];
+  /** The server set up with `setupServer`, if any. */
+  server?(): ServerInUse | null;
+  stop(): Promise<void>;
+}
+export type EnrolmentFactory = (components: EnrolmentComponents) => Enrolment;

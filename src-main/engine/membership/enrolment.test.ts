@@ -14,6 +14,7 @@ import {
   encodeWebsetupCommand,
   WEBSETUP_NODE_PORT,
   WEBSETUP_SERVER_PORT,
+  type WebsetupCommand,
 } from '../../../src-protocol/websetup-messages.js';
 import { DashboardServer } from '../../../src-server/dashboard/dashboard-server.js';
 import { LoginLimiter } from '../../../src-server/dashboard/login-limiter.js';
@@ -30,7 +31,7 @@ import { boundedGet } from './server-license.js';
 import { HostTable } from '../state/host-table.js';
 import { createLogger } from '../log.js';
 import type { ManagementPort } from '../packets/management-port.js';
-import { ManagementSwitch } from '../packets/test-management-switch.js';
+import { ManagementSwitch } from '../../testnet/management-switch.js';
 import { Whitelist } from '../state/whitelist.js';
 
 const log = createLogger('error');
@@ -351,11 +352,15 @@ describe('enrolment', () => {
     const secret = JSON.parse(readFileSync(join(golf.dir, ENROLMENT_FILE), 'utf8')).websetup.secret as string;
     const intruderIdentity = generateIdentity();
     const intruder = formatAddress(intruderIdentity.address);
-    const command = (withSecret: string) => {
-      const encoded = encodeWebsetupCommand(withSecret, 'AAAAA', {
+    const command = (
+      withSecret: string,
+      seq = 'AAAAA',
+      cmd: WebsetupCommand = {
         kind: 'whitelist-add',
         address: parseOverlayAddress(intruder)!,
-      });
+      },
+    ) => {
+      const encoded = encodeWebsetupCommand(withSecret, seq, cmd);
       assert.ok(encoded.ok);
       return encoded.value;
     };
@@ -383,7 +388,19 @@ describe('enrolment', () => {
         command(secret),
       ),
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Then a genuine command: golf takes its port's datagrams one after the other, so once this one
+    // is applied, the two before it have been dealt with.
+    const probe = generateIdentity().address;
+    net.deliver(
+      buildUdpPacket(
+        parseOverlayAddress(websetupAddress)!,
+        WEBSETUP_SERVER_PORT,
+        to,
+        WEBSETUP_NODE_PORT,
+        command(secret, 'AAAAB', { kind: 'host-add', address: probe, hostname: 'probe' }),
+      ),
+    );
+    await waitFor('the genuine command', () => golf.hosts.resolve('probe') === formatAddress(probe));
     assert.ok(!golf.whitelist.state.addresses.includes(intruder));
     assert.deepEqual(replies, [], 'no answer gives a stranger nothing to learn from');
     assert.equal(golf.management.isManaged(intruderIdentity.address), false);

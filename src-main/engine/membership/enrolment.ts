@@ -9,7 +9,8 @@ import {
   type JoinRefusal,
 } from '../../../src-protocol/websetup-messages.js';
 import { join as joinPath } from 'node:path';
-import type { Enrolment, JoinResult, LeaveResult, SetupServerResult } from '../engine.js';
+import type { Enrolment } from './enrolment-state.js';
+import type { JoinResult, LeaveResult, SetupServerResult } from '../../contract/control-calls.js';
 import {
   ENROLMENT_FILE,
   enrolmentSchema,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import { formatAddress } from '../../../src-protocol/address.js';
 import { initCrypto } from '../../../src-protocol/crypto.js';
 import { generateIdentity, type Identity } from '../../../src-protocol/identity.js';
@@ -28,7 +28,7 @@ import { success } from '../../contract/errors.js';
 import { HostTable } from '../state/host-table.js';
 import { createLogger } from '../log.js';
 import type { ManagementPort } from '../packets/management-port.js';
-import { ManagementSwitch } from '../packets/test-management-switch.js';
+import { ManagementSwitch } from '../../testnet/management-switch.js';
 import { Whitelist } from '../state/whitelist.js';
 
 describe('websetup client', () => {
@@ -55,7 +55,12 @@ describe('websetup client', () => {
     const encoded = encodeWebsetupCommand(withSecret, id, cmd);
     assert.ok(encoded.ok);
     send(encoded.value);
-    const deadline = Date.now() + 1000;
+    return replyTo(id);
+  }
+
+  /** The device's reply to command `id`, once it arrives (undefined if none came in 10 s: stuck). */
+  async function replyTo(id: string): Promise<WebsetupReply | undefined> {
+    const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       const reply = heard.find((m) => m.kind === 'reply' && m.seq === id);
       if (reply?.kind === 'reply') return reply.reply;
@@ -65,6 +70,9 @@ describe('websetup client', () => {
   }
 
   before(async () => {
+    // The join's retry timer runs on a clock the tests move (mock.timers.tick), so "no more
+    // requests" is a statement about the timer's turns, not about how long a test waited.
+    mock.timers.enable({ apis: ['setInterval'] });
     await initCrypto();
     websetup = generateIdentity();
     device = generateIdentity();
@@ -102,6 +110,7 @@ describe('websetup client', () => {
   });
   after(async () => {
     await enrolment?.stop();
+    mock.timers.reset();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -109,8 +118,10 @@ describe('websetup client', () => {
     const code = generateJoinCode();
     const joining = enrolment.join(formatJoinCode({ websetup: websetup.address, code }), 'laptop');
     const deadline = Date.now() + 2000;
-    while (heard.filter((m) => m.kind === 'init-request-join-code').length < 2 && Date.now() < deadline)
+    while (heard.filter((m) => m.kind === 'init-request-join-code').length < 2 && Date.now() < deadline) {
+      mock.timers.tick(100);
       await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const requests = heard.filter((m) => m.kind === 'init-request-join-code');
     assert.ok(requests.length >= 2, 'the request is repeated while no answer comes');
     assert.ok(management.isManaged(websetup.address), 'websetup is the device’s management peer');
@@ -178,17 +189,23 @@ describe('websetup client', () => {
     assert.equal(config.hostname, 'desk');
     const next = 'n'.repeat(24);
     assert.deepEqual(await command({ kind: 'change-secret', secret: next }), { kind: 'ok' });
-    assert.equal(await command({ kind: 'ping' }), undefined, 'the old secret gets no answer');
+    const stale = encodeWebsetupCommand(secret, 'Old01', { kind: 'ping' });
+    assert.ok(stale.ok);
+    send(stale.value);
     secret = next;
+    // Answered in the order they came: once the later ping is answered, the stale one was dealt with.
     assert.deepEqual(await command({ kind: 'ping' }), { kind: 'pong' });
+    assert.equal(
+      heard.some((m) => m.kind === 'reply' && m.seq === 'Old01'),
+      false,
+      'the old secret gets no answer',
+    );
   });
 
   test('an unknown command gets bad-command; cleanup empties everything but websetup', async () => {
     const id = 'Zz999';
     send(new TextEncoder().encode(`${secret}${id}format-disk\n`));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const reply = heard.find((m) => m.kind === 'reply' && m.seq === id);
-    assert.deepEqual(reply?.kind === 'reply' ? reply.reply : undefined, { kind: 'bad-command' });
+    assert.deepEqual(await replyTo(id), { kind: 'bad-command' });
     await command({ kind: 'whitelist-add', address: generateIdentity().address });
     assert.deepEqual(await command({ kind: 'cleanup' }), { kind: 'ok' });
     assert.deepEqual(whitelist.state.addresses, [formatAddress(websetup.address)]);
@@ -285,8 +302,11 @@ describe('websetup client', () => {
     const [network] = enrolment.networks([]);
     assert.deepEqual([network?.state, network?.refusal], ['refused', 'unknown or revoked join code']);
     const asked = refused.requests().length;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.equal(refused.requests().length, asked, 'no more requests (one every 100 ms before)');
+    mock.timers.tick(500);
+    // What those five turns of the retry timer sent would be on its way before this ping, and
+    // heard before its answer.
+    assert.deepEqual(await command({ kind: 'ping' }), { kind: 'pong' });
+    assert.equal(refused.requests().length, asked, 'no more requests (one a turn before)');
 
     const payload = JSON.stringify({ hostname: 'vm-2', networks: ['home lab', 'bell\u0007', 3] });
     const taken = await joinWith({ kind: 'init-response', payload });

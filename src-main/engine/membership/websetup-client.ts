@@ -31,7 +31,7 @@ import {
 } from '../../../src-protocol/websetup-messages.js';
 import type { EnrolmentComponents, EnrolmentFile, WebsetupLink } from './enrolment-state.js';
 import { errorText, failure, success, type Outcome } from '../../contract/errors.js';
-import type { HostEntry } from '../state/host-table.js';
+import type { HostEntry } from '../../contract/names.js';
 import { deviceNameProblem, sameName } from '../../../src-shared/hostname.js';
 import { HNET_VERSION } from '../version.js';
 

@@ -20,7 +20,7 @@ import {
   type SealTarget,
 } from '../../../src-protocol/security/data-cipher.js';
 import { DATA_OVERHEAD, notAuthentic, notDataPacket } from '../../../src-protocol/security/data-packet.js';
-import type { DropCounter } from './drops.js';
+import type { DropCounter } from '../drops.js';
 import { errorText } from '../../contract/errors.js';
 import type { LaneCarrier } from '../io/lane-carrier.js';
 import type { PeerCandidate } from '../paths/peer.js';

@@ -1,4 +1,4 @@
-// The websetup port as the packet router consults it: which packets out of a peer's session it
+// The websetup port as the data path consults it (send.ts, receive.ts): which packets out of a peer's session it
 // takes, which it lets through to the TUN device, what local processes may send the management
 // peer, and that the management peer is kept off the native lane whenever it changes.
 import assert from 'node:assert/strict';

@@ -9,7 +9,7 @@ import { BaseServer } from '../../../src-server/base/base-server.js';
 import { defaultLimits } from '../../../src-server/base/limits.js';
 import { BaseConnection, type BaseHandlers } from './base-connection.js';
 import { parseServerAddress } from './base-server-address.js';
-import { DropCounter } from '../packets/drops.js';
+import { DropCounter } from '../drops.js';
 import { createLogger } from '../log.js';
 import type { RelayKind } from './paths.js';
 import type { UdpTransport } from '../io/udp-socket.js';

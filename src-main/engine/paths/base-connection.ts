@@ -21,7 +21,7 @@ import {
 import type { Endpoint } from '../../../src-protocol/endpoint.js';
 import type { Identity } from '../../../src-protocol/identity.js';
 import { parseServerAddress, type BaseServerAddress } from './base-server-address.js';
-import type { DropCounter } from '../packets/drops.js';
+import type { DropCounter } from '../drops.js';
 import { errorText } from '../../contract/errors.js';
 import type { Logger } from '../log.js';
 import type { RelayKind } from './paths.js';

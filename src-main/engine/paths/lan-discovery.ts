@@ -3,7 +3,7 @@
 // overlay, every 25 s and whenever our addresses change. Beacons are unauthenticated: one only
 // names an endpoint worth a signed HELLO, and only from private, link-local or on-link sources. This is
 // how two nodes on one LAN find each other with no base server at all.
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { equalBytes } from '../../../src-protocol/bytes.js';
 import type { Endpoint } from '../../../src-protocol/endpoint.js';
 import {
@@ -14,11 +14,17 @@ import {
   LAN_BEACON_GROUP_V6,
   LAN_BEACON_PORT,
 } from '../../../src-protocol/lan-beacon.js';
-import type { DropCounter } from '../packets/drops.js';
-import type { EngineComponents } from '../engine.js';
+import type { DropCounter } from '../drops.js';
 import { errorText } from '../../contract/errors.js';
-import { addressesKey, isOnLink, localAddresses, type LocalAddress } from '../io/local-interfaces.js';
+import {
+  addressesKey,
+  isOnLink,
+  type LocalAddress,
+  type LocalAddressSource,
+} from '../io/local-interfaces.js';
 import { canonicalIp } from '../io/udp-dgram-socket.js';
+import type { Identity } from '../../../src-protocol/identity.js';
+import type { Logger } from '../log.js';
 
 /** Stock peers beacon this often. */
 const BEACON_INTERVAL_MS = 25_000;
@@ -30,9 +36,55 @@ const SEEN_LIMIT = 1024;
 
 export type BeaconListener = (id: Uint8Array, endpoint: Endpoint) => void;
 
+/** A bound socket beacons travel on: node:dgram's here, an in-memory one in src-main/testnet. */
+export interface BeaconSocket {
+  addMembership(group: string, iface: string): void;
+  setMulticastInterface(iface: string): void;
+  send(beacon: Uint8Array, port: number, group: string): void;
+  close(): void;
+}
+
+/**
+ * Binds `port` on `address`, our own multicast not looped back; throws an error with `code`
+ * (EMFILE…) when it cannot. Datagrams reach `onMessage` with their source's canonical ip.
+ */
+export type OpenBeaconSocket = (
+  type: 'udp4' | 'udp6',
+  address: string,
+  port: number,
+  onMessage: (message: Buffer, ip: string) => void,
+  onError: () => void,
+) => Promise<BeaconSocket>;
+
+/** What discovery sees of the machine: its beacon sockets and its addresses. */
+export interface LanIo {
+  openSocket: OpenBeaconSocket;
+  localAddresses: LocalAddressSource;
+}
+
+export const openDgramBeaconSocket: OpenBeaconSocket = async (type, address, port, onMessage, onError) => {
+  const socket = createSocket({ type, reuseAddr: true, ipv6Only: type === 'udp6' });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, address, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
+  socket.setMulticastLoopback(false);
+  socket.on('error', onError);
+  socket.on('message', (message, from) => onMessage(message, canonicalIp(from.address)));
+  return socket;
+};
+
 export class LanDiscovery {
-  private v4: Socket | undefined;
-  private v6: Socket | undefined;
+  private v4: BeaconSocket | undefined;
+  private v6: BeaconSocket | undefined;
   private addresses: LocalAddress[] = [];
   private key = '';
   private readonly joined = new Set<string>();
@@ -46,12 +98,14 @@ export class LanDiscovery {
   private readonly beacon: Uint8Array;
 
   constructor(
-    private readonly c: Pick<EngineComponents, 'identity' | 'log'>,
+    private readonly c: { identity: Identity; log: Logger },
     udpPort: number,
     private readonly drops: DropCounter,
     private readonly onBeacon: BeaconListener,
     /** Our addresses changed (the base should hear a fresh INFO). */
     private readonly onAddressesChanged: () => void,
+    /** The machine's (data-plane.ts), or a test network's. */
+    private readonly io: LanIo,
   ) {
     const encoded = encodeLanBeacon({ port: udpPort, id: c.identity.address });
     if (!encoded.ok) throw new Error(`cannot build a LAN beacon: ${encoded.error.message}`);
@@ -88,18 +142,17 @@ export class LanDiscovery {
     this.v4 = this.v6 = undefined;
   }
 
-  private async open(type: 'udp4' | 'udp6', address: string): Promise<Socket | undefined> {
-    const socket = createSocket({ type, reuseAddr: true, ipv6Only: type === 'udp6' });
+  private async open(type: 'udp4' | 'udp6', address: string): Promise<BeaconSocket | undefined> {
+    let socket: BeaconSocket;
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind(LAN_BEACON_PORT, address, () => {
-          socket.off('error', reject);
-          resolve();
-        });
-      });
+      socket = await this.io.openSocket(
+        type,
+        address,
+        LAN_BEACON_PORT,
+        (message, ip) => this.receive(message, ip),
+        () => this.drops.count('lan-socket-error'),
+      );
     } catch (error) {
-      socket.close();
       const code = (error as NodeJS.ErrnoException).code;
       const outOfFds = code === 'EMFILE' || code === 'ENFILE';
       const wasRetry = this.reopen.delete(type);
@@ -113,15 +166,12 @@ export class LanDiscovery {
       return undefined;
     }
     this.reopen.delete(type);
-    socket.setMulticastLoopback(false);
-    socket.on('error', () => this.drops.count('lan-socket-error'));
-    socket.on('message', (message, from) => this.receive(message, canonicalIp(from.address)));
     return socket;
   }
 
   private checkInterfaces(): void {
     if (this.reopen.size > 0 && !this.reopening) void this.reopenSockets();
-    const addresses = localAddresses(this.c.log);
+    const addresses = this.io.localAddresses(this.c.log);
     const key = addressesKey(addresses);
     if (key === this.key) return;
     const first = this.key === '';
@@ -181,7 +231,7 @@ export class LanDiscovery {
     }
   }
 
-  private sendOn(socket: Socket | undefined, iface: string, group: string): void {
+  private sendOn(socket: BeaconSocket | undefined, iface: string, group: string): void {
     if (!socket) return;
     try {
       socket.setMulticastInterface(iface);

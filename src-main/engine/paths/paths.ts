@@ -8,7 +8,7 @@
 // The relay is never given up before a direct path has answered; among answering paths, LAN beats
 // public, then lower RTT wins, with hysteresis so two similar paths do not flap.
 import { isLanBeaconSource } from '../../../src-protocol/lan-beacon.js';
-import { formatEndpoint, type Endpoint } from '../../../src-protocol/endpoint.js';
+import { endpointKey, formatEndpoint, type Endpoint } from '../../../src-protocol/endpoint.js';
 import type { PathState } from '../../contract/status.js';
 
 /** While traffic flows, the active direct path is probed this often… */
@@ -52,8 +52,6 @@ export interface Candidate<Target> {
 }
 
 export type TransitionListener = (state: PathState, reason: string) => void;
-
-export const endpointKey = (endpoint: Endpoint): string => `${endpoint.ip}|${endpoint.port}`;
 
 export class PathSelector<Target> {
   state: PathState = 'idle';

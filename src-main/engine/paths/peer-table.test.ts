@@ -6,21 +6,21 @@ import { generateIdentity } from '../../../src-protocol/identity.js';
 import { HelloSeq } from '../../../src-protocol/security/hello-seq.js';
 import { HNET_FLAGS } from '../../../src-protocol/security/flags.js';
 import { SecuritySession } from '../../../src-protocol/security/session.js';
-import { DropCounter } from '../packets/drops.js';
-import { Peer, type PeerLinks } from './peer.js';
+import { DropCounter } from '../drops.js';
+import { Peer, type PeerInbound, type PeerOutbound } from './peer.js';
 import { PeerTable } from './peer-table.js';
 
 await initCrypto();
 const own = generateIdentity();
 const helloSeq = new HelloSeq();
-const links: PeerLinks = {
+const links: PeerOutbound & PeerInbound = {
   directBuffer: (length) => ({ buffer: new Uint8Array(length), offset: 0 }),
   sendDirect: () => undefined,
   sendRelay: () => true,
   sendHello: () => undefined,
   deliver: () => 0,
-  drops: new DropCounter(),
 };
+const drops = new DropCounter();
 
 function overlayAddress(last: number): Uint8Array {
   const address = new Uint8Array(16);
@@ -36,7 +36,9 @@ function makeTable(allowed: Set<number>) {
       new Peer({
         address,
         session: new SecuritySession({ own, ownFlags: HNET_FLAGS, peerAddress: address, helloSeq, now: 0 }),
-        links,
+        outbound: links,
+        inbound: links,
+        drops,
         onTransition: () => undefined,
         onHandshake: () => undefined,
       }),

@@ -7,8 +7,8 @@ import { generateIdentity, type Identity } from '../../../src-protocol/identity.
 import { HNET_FLAGS, STOCK_FLAGS } from '../../../src-protocol/security/flags.js';
 import { HelloSeq } from '../../../src-protocol/security/hello-seq.js';
 import { SecuritySession } from '../../../src-protocol/security/session.js';
-import { DropCounter } from '../packets/drops.js';
-import { Peer, type LaneLink, type PeerCandidate, type PeerLinks } from './peer.js';
+import { DropCounter } from '../drops.js';
+import { Peer, type LaneLink, type PeerCandidate, type PeerInbound, type PeerOutbound } from './peer.js';
 import type { UdpTarget } from '../io/udp-socket.js';
 
 await initCrypto();
@@ -49,7 +49,7 @@ function pair(flagsA: bigint, flagsB: bigint, laneA?: LaneLink): { a: Side; b: S
       if (clock.held) clock.held.push(arrive);
       else if (clock.up) arrive();
     };
-    const links: PeerLinks = {
+    const links: PeerOutbound & PeerInbound = {
       sendRelay: (_target, packet) => {
         side.relayed++;
         cross(packet);
@@ -65,7 +65,6 @@ function pair(flagsA: bigint, flagsB: bigint, laneA?: LaneLink): { a: Side; b: S
         side.delivered.push(new TextDecoder().decode(payload));
         return payload.length;
       },
-      drops: new DropCounter(),
     };
     side.peer = new Peer({
       address: other.address,
@@ -76,7 +75,9 @@ function pair(flagsA: bigint, flagsB: bigint, laneA?: LaneLink): { a: Side; b: S
         helloSeq: new HelloSeq(),
         now: 0,
       }),
-      links,
+      outbound: links,
+      inbound: links,
+      drops: new DropCounter(),
       ...(index === 0 && laneA && { lane: laneA }),
       onTransition: () => undefined,
       onHandshake: () => undefined,

@@ -1,5 +1,5 @@
 // One peer: its security session, its paths and its counters. It decides nothing about sockets:
-// packets leave through `PeerLinks` (a direct endpoint, else the base), and the path selector says
+// packets leave through `PeerOutbound` (a direct endpoint, else the base), and the path selector says
 // which. Every packet of the session — handshake, data, heartbeat — takes the same way. What comes
 // back by any path, the lane's traffic included, is evidence that it answers (peer-liveness.ts).
 import { formatAddress } from '../../../src-protocol/address.js';
@@ -8,7 +8,7 @@ import { generatePeerCookie } from '../../../src-protocol/p2p-messages.js';
 import { DATA_OVERHEAD } from '../../../src-protocol/security/data-packet.js';
 import type { DataCipher, SealTarget } from '../../../src-protocol/security/data-cipher.js';
 import { MAX_PENDING_HEARTBEATS, type SecuritySession } from '../../../src-protocol/security/session.js';
-import type { DropCounter } from '../packets/drops.js';
+import type { DropCounter } from '../drops.js';
 import { MAX_CANDIDATES, PathSelector, type Candidate, type TransitionListener } from './paths.js';
 import { Liveness, RoundTrips } from './peer-liveness.js';
 import type { PeerReport } from '../../contract/status.js';
@@ -29,8 +29,8 @@ export type PeerCandidate = Candidate<UdpTarget>;
 /** A ping's reply came back after `ms`, from a direct candidate or (undefined) through the base. */
 export type PingAnswered = (ms: number, from: PeerCandidate | undefined) => void;
 
-/** How a peer's packets reach the network and its payloads reach the TUN device. */
-export interface PeerLinks {
+/** How a peer's packets reach the network: packets/send.ts. */
+export interface PeerOutbound {
   /**
    * A fresh P2P DATA datagram with its outer header written, where the session may seal a security
    * packet of `length` bytes; `sendDirect` then sends it as it is instead of copying it once more.
@@ -42,9 +42,12 @@ export interface PeerLinks {
   sendRelay(peer: Uint8Array, packet: Uint8Array): boolean;
   /** A signed HELLO with this cookie to the candidate. */
   sendHello(peer: Peer, candidate: PeerCandidate, cookie: Uint8Array): void;
+}
+
+/** Where a peer's decrypted payloads go: packets/receive.ts. */
+export interface PeerInbound {
   /** A decrypted tunnel payload for the TUN device; returns the IPv6 packet's length, 0 if dropped. */
   deliver(peer: Peer, payload: Uint8Array): number;
-  drops: DropCounter;
 }
 
 /**
@@ -75,7 +78,9 @@ const LANE_COUNTERS = 4;
 export interface PeerOptions {
   address: Uint8Array;
   session: SecuritySession;
-  links: PeerLinks;
+  outbound: PeerOutbound;
+  inbound: PeerInbound;
+  drops: DropCounter;
   lane?: LaneLink;
   onTransition: (peer: Peer, ...change: Parameters<TransitionListener>) => void;
   /** The session completed a handshake (first keys or new ones). */
@@ -93,7 +98,9 @@ export class Peer {
   /** Sources that proved with a signed HELLO to be this peer, oldest first (PeerTable keeps them). */
   readonly sources: PeerCandidate[] = [];
   private readonly session: SecuritySession;
-  private readonly links: PeerLinks;
+  private readonly outbound: PeerOutbound;
+  private readonly inbound: PeerInbound;
+  private readonly drops: DropCounter;
   private readonly lane: LaneLink | undefined;
   private laneRoute: LaneRoute = { cipher: undefined, target: undefined, sources: [] };
   /** What the lane reported at the last look, and the numbers just read. */
@@ -119,7 +126,9 @@ export class Peer {
     this.address = options.address.slice();
     this.text = formatAddress(this.address);
     this.session = options.session;
-    this.links = options.links;
+    this.outbound = options.outbound;
+    this.inbound = options.inbound;
+    this.drops = options.drops;
     this.lane = options.lane;
     this.onHandshake = options.onHandshake;
     const counters = LANE_COUNTERS + MAX_CANDIDATES;
@@ -135,9 +144,9 @@ export class Peer {
   send(payload: Uint8Array, ipLength: number, now: number): void {
     if (this.path.traffic(now)) this.tick(now);
     const direct = this.path.route();
-    const into = direct && this.links.directBuffer(DATA_OVERHEAD + payload.length);
+    const into = direct && this.outbound.directBuffer(DATA_OVERHEAD + payload.length);
     const sent = this.session.send(payload, now, into);
-    if (sent.error) this.links.drops.count(`send-${sent.error.kind}`);
+    if (sent.error) this.drops.count(`send-${sent.error.kind}`);
     else this.bytesSent += ipLength;
     this.liveness.sent(now);
     for (const packet of sent.packets) this.transmit(packet);
@@ -147,7 +156,7 @@ export class Peer {
   /** A security packet from this peer: via the base (`from` undefined) or from a direct endpoint. */
   receive(packet: Uint8Array, now: number, from: PeerCandidate | undefined): void {
     const received = this.session.receive(packet, now);
-    if (received.error) this.links.drops.count(`security-${received.error.kind}`);
+    if (received.error) this.drops.count(`security-${received.error.kind}`);
     if (received.authentic) this.heard(from, now);
     if (received.roundTrip) this.roundTrip(received.roundTrip, now);
     if (received.roundTrip) this.answerPing(received.roundTrip, from);
@@ -155,7 +164,7 @@ export class Peer {
     if (received.event) this.onHandshake(this);
     if (received.deliver.length > 0) {
       if (this.path.traffic(now)) this.tick(now);
-      for (const payload of received.deliver) this.bytesReceived += this.links.deliver(this, payload);
+      for (const payload of received.deliver) this.bytesReceived += this.inbound.deliver(this, payload);
     }
     if (received.event || this.laneStale) this.syncLane(now);
   }
@@ -164,7 +173,7 @@ export class Peer {
   answered(cookie: Uint8Array, from: PeerCandidate, now: number): void {
     const key = cookieKey(cookie);
     const sentAt = this.probes.get(key);
-    if (sentAt === undefined) return this.links.drops.count('p2p-reply-unknown-cookie');
+    if (sentAt === undefined) return this.drops.count('p2p-reply-unknown-cookie');
     this.probes.delete(key);
     this.liveness.heard(now);
     this.path.answered(from, now - sentAt, now);
@@ -190,7 +199,7 @@ export class Peer {
     for (const candidate of probes) {
       const cookie = generatePeerCookie();
       this.probes.set(cookieKey(cookie), now);
-      this.links.sendHello(this, candidate, cookie);
+      this.outbound.sendHello(this, candidate, cookie);
     }
     this.probedLastTick = probes.length > 0;
     for (const [key, sentAt] of this.probes) if (now - sentAt > PROBE_ANSWER_MS) this.probes.delete(key);
@@ -356,7 +365,7 @@ export class Peer {
 
   private transmit(packet: Uint8Array): void {
     const candidate = this.path.route();
-    if (candidate) this.links.sendDirect(packet, candidate.target);
-    else if (!this.links.sendRelay(this.address, packet)) this.links.drops.count('no-route-to-peer');
+    if (candidate) this.outbound.sendDirect(packet, candidate.target);
+    else if (!this.outbound.sendRelay(this.address, packet)) this.drops.count('no-route-to-peer');
   }
 }

@@ -15,6 +15,7 @@ import {
   parsed,
   type Validator,
 } from '../../../src-shared/validate.js';
+import type { LogLevel } from '../log.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/hnet/hnetd.json';
 
@@ -72,7 +73,6 @@ const settings = {
 
 type Settings = typeof settings;
 export type Config = { [K in keyof Settings]: ReturnType<Settings[K]['fallback']> };
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 /**
  * What the engine itself reads: `user` matters to hnetd only, before the engine starts. An engine
  * started without `portMapping` (websetup's node, tests) asks no router for anything.

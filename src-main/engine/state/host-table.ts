@@ -1,15 +1,11 @@
 // Names for overlay addresses (hostname → fc94 address). The engine mirrors the table, plus this
 // device's own name, into the managed lines of /etc/hosts through the root helper.
 import { failure, success, type Outcome } from '../../contract/errors.js';
-import { addressValidator, hostnameValidator } from '../../contract/names.js';
+import { hostEntry, HOST_LIMIT, type HostEntry } from '../../contract/names.js';
 import { PersistedJson } from './persisted-json.js';
 import { list, object, type Infer } from '../../../src-shared/validate.js';
 
-export const HOST_LIMIT = 4096;
-
-export const hostEntry = object({ hostname: hostnameValidator, address: addressValidator });
 const hostTableSchema = object({ hosts: list(hostEntry, HOST_LIMIT) });
-export type HostEntry = Infer<typeof hostEntry>;
 type HostTableFile = Infer<typeof hostTableSchema>;
 
 const byHostname = (a: HostEntry, b: HostEntry): number => a.hostname.localeCompare(b.hostname);

@@ -2,7 +2,7 @@
 // script that waits for a name in the status can use the name right away.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { HostEntry } from './host-table.js';
+import type { HostEntry } from '../../contract/names.js';
 import { HostsFileSync } from './hosts-sync.js';
 import { createLogger } from '../log.js';
 

@@ -3,7 +3,7 @@
 // the full list whenever the table changes; writes never overlap and a burst of changes becomes
 // one write. A failed write (helper not running yet) is retried until it succeeds.
 import { errorText } from '../../contract/errors.js';
-import type { HostEntry } from './host-table.js';
+import type { HostEntry } from '../../contract/names.js';
 import type { Logger } from '../log.js';
 import type { HostsSyncStatus } from '../../contract/status.js';
 

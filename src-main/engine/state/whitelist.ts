@@ -3,14 +3,13 @@
 // handshake, in both directions, and drops peers when `onChange` reports their removal.
 import { formatAddress } from '../../../src-protocol/address.js';
 import { failure, success, type Outcome } from '../../contract/errors.js';
-import { addressValidator, canonicalAddress } from '../../contract/names.js';
+import {
+  canonicalAddress,
+  WHITELIST_LIMIT,
+  whitelistSchema,
+  type WhitelistState,
+} from '../../contract/names.js';
 import { PersistedJson } from './persisted-json.js';
-import { boolean, list, object, type Infer } from '../../../src-shared/validate.js';
-
-export const WHITELIST_LIMIT = 4096;
-
-const whitelistSchema = object({ enabled: boolean, addresses: list(addressValidator, WHITELIST_LIMIT) });
-export type WhitelistState = Infer<typeof whitelistSchema>;
 
 const badAddress = (text: string) =>
   failure('BadParams', `bad address: "${text}" is not an hnet address inside fc94::/16`);

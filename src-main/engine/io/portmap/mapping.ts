@@ -2,14 +2,7 @@
 // asking can fail, and the session each protocol keeps with one router for one port.
 import type { Endpoint } from '../../../../src-protocol/endpoint.js';
 import type { Result } from '../../../../src-protocol/result.js';
-
-export type PortMapProtocol = 'pcp' | 'nat-pmp' | 'upnp';
-
-export const PROTOCOL_NAMES: Readonly<Record<PortMapProtocol, string>> = {
-  pcp: 'PCP',
-  'nat-pmp': 'NAT-PMP',
-  upnp: 'UPnP',
-};
+import type { PortMapProtocol } from '../../../contract/status.js';
 
 /** A mapping a router granted: datagrams to `external` reach `internalPort` on this machine. */
 export interface Mapping {

@@ -15,14 +15,9 @@ import { SSDP_PORT } from '../../../../src-protocol/portmap/ssdp.js';
 import { failure, success, type Outcome } from '../../../contract/errors.js';
 import type { Logger } from '../../log.js';
 import { readDefaultGateways, type DefaultGateways } from './default-gateway.js';
-import {
-  PROTOCOL_NAMES,
-  type Mapping,
-  type MappingSession,
-  type MappingTarget,
-  type PortMapFailure,
-  type PortMapProtocol,
-} from './mapping.js';
+import { type Mapping, type MappingSession, type MappingTarget, type PortMapFailure } from './mapping.js';
+import { PROTOCOL_NAMES } from '../../../contract/port-mapping.js';
+import { type PortMapProtocol } from '../../../contract/status.js';
 import { natPmpSession } from './nat-pmp-session.js';
 import { pcpSession } from './pcp-session.js';
 import type { PortMappingState } from './port-mapping-state.js';

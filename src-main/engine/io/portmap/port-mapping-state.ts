@@ -1,8 +1,8 @@
 // What the port mapper tells status: one of four states, the status section built from it (the
 // form `hnet status --json` and netcheck show), and the sentences a person reads.
 import { formatEndpoint, type Endpoint } from '../../../../src-protocol/endpoint.js';
-import type { PortMappingStatus } from '../../../contract/status.js';
-import { PROTOCOL_NAMES, type PortMapProtocol } from './mapping.js';
+import { describePortMappingStatus, PROTOCOL_NAMES } from '../../../contract/port-mapping.js';
+import type { PortMappingStatus, PortMapProtocol } from '../../../contract/status.js';
 
 export type PortMappingState =
   | { state: 'off' }
@@ -22,15 +22,6 @@ export type PortMappingState =
       since: number;
     }
   | { state: 'unmapped'; reason: string };
-
-function timeLeft(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
-  const hours = Math.floor(seconds / 3600);
-  const minutes = Math.floor((seconds % 3600) / 60);
-  if (hours > 0) return `${hours}h${minutes}m`;
-  if (minutes > 0) return `${minutes}m`;
-  return `${seconds}s`;
-}
 
 /**
  * The status section for `state`; `offReason` says why it is off. Only what changes when the
@@ -62,27 +53,6 @@ export function mappedBy(state: PortMappingState): string | undefined {
   return state.state === 'mapped'
     ? `port mapped by ${PROTOCOL_NAMES[state.protocol]} on ${state.gateway}`
     : undefined;
-}
-
-/**
- * "mapped by PCP on 192.168.1.1: 203.0.113.5:41234, 1h12m left",
- * "not mapped: no router answered PCP, NAT-PMP or UPnP", or "off: <why>".
- */
-export function describePortMappingStatus(status: PortMappingStatus, now = Date.now()): string {
-  switch (status.state) {
-    case 'off':
-      return `off: ${status.reason}`;
-    case 'mapping':
-      return status.reason;
-    case 'unmapped':
-      return `not mapped: ${status.reason}`;
-    case 'mapped': {
-      const left =
-        status.expires === null ? 'until removed' : `${timeLeft(Date.parse(status.expires) - now)} left`;
-      const by = status.protocol ? PROTOCOL_NAMES[status.protocol] : 'the router';
-      return `mapped by ${by} on ${status.gateway ?? 'the gateway'}: ${status.external ?? '?'}, ${left}`;
-    }
-  }
 }
 
 /** describePortMappingStatus, straight from the mapper's state. */

@@ -1,8 +1,8 @@
 // How a joined network reads in the Networks view: its name, this device's name in it, who else is in
 // it and what leaving takes away. Pure, so it is unit-tested.
-import type { JoinResult } from '../../../../src-main/engine/engine.js';
+import type { JoinResult } from '../../../../src-main/contract/control-calls.js';
 import type { NetworkStatus, PeerStatus } from '../../../../src-main/contract/status.js';
-import { whyRenamed } from '../../../../src-shared/hostname.js';
+import { whyRenamed } from '../../../../src-main/contract/names.js';
 import { sentence } from '../../lib/format.js';
 
 export interface NetworkView {

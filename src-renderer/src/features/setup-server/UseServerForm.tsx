@@ -2,7 +2,7 @@
 // as `hnet setup-server` does (one parser, one set of sentences); without a fingerprint it only answers
 // the server's key to compare, and it switches only to a server whose key has the fingerprint given.
 import { useState } from 'react';
-import type { SetupServerResult } from '../../../../src-main/engine/engine.js';
+import type { SetupServerResult } from '../../../../src-main/contract/control-calls.js';
 import { useApp } from '../../app/app-store.js';
 import { CopyButton, Field, FeedbackLine } from '../../app/shared.js';
 import { useServerAction } from './server-setup-view.js';

@@ -192,6 +192,11 @@ export class BaseClient {
     }
   }
 
+  /** Whether a message matching `match` arrived and is still kept (not taken by waitFor). */
+  holds(match: (r: Received) => boolean): boolean {
+    return this.received.some(match);
+  }
+
   /** The oldest kept message matching `match` (taken out of the queue), or the next to arrive. */
   waitFor(match: (r: Received) => boolean, timeoutMs = 5000): Promise<Received> {
     const index = this.received.findIndex(match);

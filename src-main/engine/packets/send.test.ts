@@ -1,16 +1,13 @@
-// What the router does with multicast the kernel routes into hnet0: it goes to every allowed peer,
+// What the sender does with multicast the kernel routes into hnet0: it goes to every allowed peer,
 // except the router solicitations Linux keeps sending on a new interface, which no overlay device
 // answers and which would otherwise wake every idle peer.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseOverlayAddress } from '../../../src-protocol/address.js';
 import type { Identity } from '../../../src-protocol/identity.js';
-import type { BaseConnection } from '../paths/base-connection.js';
-import { DropCounter } from './drops.js';
-import { PacketRouter } from './packet-router.js';
+import { DropCounter } from '../drops.js';
+import { PacketSender } from './send.js';
 import type { Peer } from '../paths/peer.js';
-import type { PeerTable } from '../paths/peer-table.js';
-import type { UdpTransport } from '../io/udp-socket.js';
 
 const OWN = parseOverlayAddress('fc94:1::1')!;
 /** ff02::`last`, a link-local group. */
@@ -34,7 +31,7 @@ function icmpv6(group: Uint8Array, type: number): Uint8Array {
   return packet;
 }
 
-function routerWithPeers(count: number) {
+function senderWithPeers(count: number) {
   const drops = new DropCounter();
   const sent: string[][] = Array.from({ length: count }, () => []);
   const peers = sent.map(
@@ -43,30 +40,30 @@ function routerWithPeers(count: number) {
         send: (payload: Uint8Array) => log.push(Buffer.from(payload).toString('hex')),
       }) as unknown as Peer,
   );
-  const router = new PacketRouter({
+  const sender = new PacketSender({
     identity: { address: OWN } as Identity,
-    udp: {} as UdpTransport,
-    base: {} as BaseConnection,
-    table: {} as PeerTable,
+    udp: { send: () => undefined },
+    base: { sendData: () => false },
+    table: { findOrCreate: () => undefined },
     drops,
     multicastPeers: () => peers,
-    management: { allowsFromTun: () => true, fromPeer: () => 'tun' },
+    management: { allowsFromTun: () => true },
   });
-  return { router, sent, drops };
+  return { sender, sent, drops };
 }
 
 describe('multicast from the TUN device', () => {
   test('a packet to a group goes to every allowed peer, the same bytes to each', () => {
-    const { router, sent, drops } = routerWithPeers(2);
-    router.fromTun(icmpv6(ALL_NODES, 128));
+    const { sender, sent, drops } = senderWithPeers(2);
+    sender.fromTun(icmpv6(ALL_NODES, 128));
     assert.equal(sent[0]!.length, 1);
     assert.deepEqual(sent[1], sent[0]);
     assert.deepEqual(drops.snapshot(), {});
   });
 
   test('a router solicitation goes to no peer and is counted', () => {
-    const { router, sent, drops } = routerWithPeers(2);
-    router.fromTun(icmpv6(ALL_ROUTERS, 133));
+    const { sender, sent, drops } = senderWithPeers(2);
+    sender.fromTun(icmpv6(ALL_ROUTERS, 133));
     assert.deepEqual(sent, [[], []]);
     assert.deepEqual(drops.snapshot(), { 'tun-router-solicitation': 1 });
   });

@@ -1,13 +1,13 @@
-// For tests: the overlay between devices' management ports (management-port.ts, as their data planes
+// For tests: the overlay between devices' management ports (engine/packets/management-port.ts, as their data planes
 // hold them) and websetup's user-space port (OverlayUdp), reduced to a switch that delivers IPv6
 // packets by destination address. A packet's source stands for the peer whose session it came out
 // of; whatever a device's port does not take is recorded as written to that device's TUN device.
 import assert from 'node:assert/strict';
-import { formatAddress } from '../../../src-protocol/address.js';
-import type { Identity } from '../../../src-protocol/identity.js';
-import { rebuild } from '../../../src-protocol/tunnel-packet.js';
-import type { OverlayUdp } from '../../../src-server/websetup/overlay-udp.js';
-import { ManagementPort } from './management-port.js';
+import { formatAddress } from '../../src-protocol/address.js';
+import type { Identity } from '../../src-protocol/identity.js';
+import { rebuild } from '../../src-protocol/tunnel-packet.js';
+import type { OverlayUdp } from '../../src-server/websetup/overlay-udp.js';
+import { ManagementPort } from '../engine/packets/management-port.js';
 
 export class ManagementSwitch {
   private readonly ends = new Map<string, (packet: Uint8Array) => void>();
