@@ -1,12 +1,12 @@
 // The Windows exchange (plain connection, one request line, one reply line, no fd) run on Linux:
 // a Unix socket stands in for the control pipe, selected by the client's platform parameter.
 import assert from 'node:assert/strict';
+import { watch } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { formatAddress } from '../../src-protocol/address.js';
 import { fromHex, toHex } from '../../src-protocol/bytes.js';
 import { initCrypto, verifyDetached } from '../../src-protocol/crypto.js';
@@ -118,6 +118,26 @@ test('with no helper listening the caller is told to start the Windows service',
   assert.match(reply.error.message, /start the "hnet helper" service/);
 });
 
+let markers = 0;
+/**
+ * Writes a marker file into `folder` and resolves once a watch of the folder saw it: the kernel
+ * reports a folder's changes in order, so by then every change made before it has been reported to
+ * every watch of the folder, the client's included — no wait for silence.
+ */
+async function settled(folder: string): Promise<void> {
+  const name = `marker-${++markers}`;
+  const watcher = watch(folder);
+  const seen = new Promise<void>((resolve) =>
+    watcher.on('change', (_event, file) => {
+      if (file === name) resolve();
+    }),
+  );
+  await writeFile(join(folder, name), '');
+  await seen;
+  watcher.close();
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
 describe("waiting for the helper's socket", () => {
   const listenAt = async (path: string): Promise<Server> => {
     const listener = createServer();
@@ -133,11 +153,11 @@ describe("waiting for the helper's socket", () => {
     assert.ok(stop);
     const control = await listenAt(join(folder, 'control.sock'));
     await writeFile(join(folder, 'hnetd.pid'), '1\n');
-    await sleep(100);
+    await settled(folder);
     assert.equal(calls, 0);
     const helper = await listenAt(client.socketPath);
     await chmod(client.socketPath, 0o660);
-    await sleep(100);
+    await settled(folder);
     assert.equal(calls, 1, 'called once, however many changes follow');
     stop();
     control.close();
@@ -167,7 +187,7 @@ describe("waiting for the helper's socket", () => {
     let calls = 0;
     client.watchSocket(client.socketState(), () => calls++)?.();
     const helper = await listenAt(client.socketPath);
-    await sleep(100);
+    await settled(folder);
     assert.equal(calls, 0);
     helper.close();
     const nowhere = new HelperClient(join(folder, 'missing', 'helper.sock'));

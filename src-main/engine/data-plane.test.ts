@@ -102,18 +102,24 @@ function watchFor(path: string): Promise<void> {
 
 const attempts = (lines: readonly string[]): string[] => lines.filter((line) => ATTEMPT.test(line));
 
-async function waitForAttempts(lines: readonly string[], count: number, timeoutMs: number): Promise<void> {
+/**
+ * Waits for `count` attempts in the log. The deadline is a guard against hanging, not a measure:
+ * it is read on the real clock, and each look yields with setImmediate, which mocked timers leave be.
+ */
+async function waitForAttempts(lines: readonly string[], count: number, timeoutMs = 30_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (attempts(lines).length < count) {
-    if (performance.now() > deadline)
-      assert.fail(`${count} attempts expected within ${timeoutMs} ms, log:\n${lines.join('\n')}`);
-    await sleep(10);
+    if (performance.now() > deadline) assert.fail(`${count} attempts expected, log:\n${lines.join('\n')}`);
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
 describe('opening hnet0 before the root helper listens', () => {
   test('the engine says once what it waits for, and asks again the moment the socket appears', async () => {
     const socket = join(dir, 'early.sock');
+    // The 5 s retry timer cannot fire in this test (setTimeout is mocked and never advanced), so a
+    // second attempt can only be the watch seeing the socket appear.
+    mock.timers.enable({ apis: ['setTimeout'] });
     const { engine, lines } = await startEngine('early', socket);
     try {
       const [first] = attempts(lines);
@@ -124,8 +130,7 @@ describe('opening hnet0 before the root helper listens', () => {
       // Its plan: the next attempt when the socket changes, else on the 5 s timer; nothing sooner.
       assert.match(first ?? '', /retryInSeconds=5/);
       const standIn = await listenAsStandIn(socket);
-      // Well before the retry timer (5 s after the first attempt) could have asked.
-      await waitForAttempts(lines, 2, 3_000);
+      await waitForAttempts(lines, 2);
       const second = attempts(lines)[1] ?? '';
       assert.match(second, new RegExp(`level=warn .*reason="${REFUSAL}"`), 'a new reason is a new warning');
 
@@ -137,6 +142,7 @@ describe('opening hnet0 before the root helper listens', () => {
       );
       assert.equal(attempts(lines).length, 2);
     } finally {
+      mock.timers.reset();
       await engine.stop();
     }
   });
@@ -174,7 +180,7 @@ describe('opening hnet0 before the root helper listens', () => {
       assert.doesNotMatch(first ?? '', /waitingFor=/, 'it cannot watch a folder that is not there');
       await mkdir(folder);
       await listenAsStandIn(socket);
-      await waitForAttempts(lines, 2, 6_500);
+      await waitForAttempts(lines, 2);
       assert.match(attempts(lines)[1] ?? '', new RegExp(`reason="${REFUSAL}"`));
     } finally {
       await engine.stop();

@@ -148,7 +148,7 @@ test('/metrics and /status describe clients, relayed packets and drops', async (
   const a = await client(server, ids[0]!);
   await a.register();
   a.data(ids[2]!.address, new Uint8Array([1]), 'tcp');
-  await sleep(100);
+  await until('the drop is counted', () => server.status().counters.dropped['target_offline'] === 1);
   const base = `http://127.0.0.1:${server.metricsAddress!.port}`;
   const metrics = await (await fetch(`${base}/metrics`)).text();
   assert.match(metrics, /^hnet_base_clients 1$/m);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import { formatAddress, parseOverlayAddress } from '../../../src-protocol/address.js';
 import { initCrypto } from '../../../src-protocol/crypto.js';
 import { generateIdentity, type Identity } from '../../../src-protocol/identity.js';
@@ -269,9 +269,13 @@ describe('enrolment', () => {
     assert.equal(JSON.parse(readFileSync(file, 'utf8')).websetup.pendingCode, undefined);
   });
 
-  test('a join with a revoked code is refused in words, and the device stops asking', async () => {
+  test('a join with a revoked code is refused in words, and the device stops asking', async (t) => {
     const created = await api('POST', '/api/join-codes', { label: 'revoked' });
     await api('DELETE', `/api/join-codes/${created.id as string}`);
+    // The device's retry timer runs on a mocked clock, so "it stops asking" is checked by moving
+    // that clock on, not by waiting in real time for nothing to happen.
+    mock.timers.enable({ apis: ['setInterval'] });
+    t.after(() => mock.timers.reset());
     const delta = await device('delta');
     let asked = 0;
     const send = delta.management.send.bind(delta.management);
@@ -286,7 +290,7 @@ describe('enrolment', () => {
     const [network] = delta.enrolment.networks([]);
     assert.deepEqual([network?.state, network?.refusal], ['refused', 'unknown or revoked join code']);
     const askedThen = asked;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    mock.timers.tick(5_000);
     assert.equal(asked, askedThen, 'no request after the refusal (the device asked every 200 ms before)');
   });
 

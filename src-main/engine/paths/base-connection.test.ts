@@ -59,6 +59,8 @@ interface Client {
   relay: RelayKind[];
   /** A firewall on the way out: while true, no datagram leaves (TCP still does). */
   udpBlocked: boolean;
+  /** Datagrams the firewall swallowed: the connection's tries at UDP while it was blocked. */
+  udpSwallowed: number;
 }
 
 async function client(baseServers: string[]): Promise<Client> {
@@ -72,13 +74,14 @@ async function client(baseServers: string[]): Promise<Client> {
     40_000 + Math.floor(Math.random() * 20_000),
     (message, ip, port, _key, receivedAt) => late.connection?.handleDatagram(message, ip, port, receivedAt),
   );
-  const gate = { udpBlocked: false };
+  const gate = { udpBlocked: false, udpSwallowed: 0 };
   const gated: UdpTransport = {
     port: udp.port,
     onError: (listener) => udp.onError(listener),
     target: (endpoint) => udp.target(endpoint),
     send: (bytes, target) => {
-      if (!gate.udpBlocked) udp.send(bytes, target);
+      if (gate.udpBlocked) gate.udpSwallowed += 1;
+      else udp.send(bytes, target);
     },
     close: () => udp.close(),
   };
@@ -157,9 +160,11 @@ describe('base connection with a real base server', async () => {
         server,
         reason: 'UDP to the base stopped answering, using TCP',
       });
-      const changes = c.relay.length;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      assert.deepEqual(c.relay.slice(changes - 2), ['udp', 'tcp'], 'it stays there while UDP is silent');
+      // It keeps trying UDP while on TCP (NAT_INIT every few seconds); two more unanswered tries and
+      // it has not gone back.
+      const tries = c.udpSwallowed;
+      await until('more tries at UDP', () => (c.udpSwallowed >= tries + 2 ? true : undefined), 20_000);
+      assert.deepEqual(c.relay.slice(-2), ['udp', 'tcp'], 'it stays there while UDP is silent');
       c.udpBlocked = false;
       await until('UDP again', () => (c.connection.relayKind === 'udp' ? true : undefined));
     } finally {
