@@ -373,36 +373,19 @@ describe('enrolment', () => {
     await net.attach(intruderIdentity, spy);
     await spy.open((bytes) => replies.push(new TextDecoder().decode(bytes)));
     const to = parseOverlayAddress(golf.address)!;
+    const deliver = (from: string, bytes: Uint8Array) =>
+      net.deliver(
+        buildUdpPacket(parseOverlayAddress(from)!, WEBSETUP_SERVER_PORT, to, WEBSETUP_NODE_PORT, bytes),
+      );
     // From websetup's address but with a wrong secret; then the right secret from another address.
-    net.deliver(
-      buildUdpPacket(
-        parseOverlayAddress(websetupAddress)!,
-        WEBSETUP_SERVER_PORT,
-        to,
-        WEBSETUP_NODE_PORT,
-        command('f'.repeat(24)),
-      ),
-    );
-    net.deliver(
-      buildUdpPacket(
-        parseOverlayAddress(intruder)!,
-        WEBSETUP_SERVER_PORT,
-        to,
-        WEBSETUP_NODE_PORT,
-        command(secret),
-      ),
-    );
+    deliver(websetupAddress, command('f'.repeat(24)));
+    deliver(intruder, command(secret));
     // Then a genuine command: golf takes its port's datagrams one after the other, so once this one
     // is applied, the two before it have been dealt with.
     const probe = generateIdentity().address;
-    net.deliver(
-      buildUdpPacket(
-        parseOverlayAddress(websetupAddress)!,
-        WEBSETUP_SERVER_PORT,
-        to,
-        WEBSETUP_NODE_PORT,
-        command(secret, 'AAAAB', { kind: 'host-add', address: probe, hostname: 'probe' }),
-      ),
+    deliver(
+      websetupAddress,
+      command(secret, 'AAAAB', { kind: 'host-add', address: probe, hostname: 'probe' }),
     );
     await waitFor('the genuine command', () => golf.hosts.resolve('probe') === formatAddress(probe));
     assert.ok(!golf.whitelist.state.addresses.includes(intruder));
