@@ -11,6 +11,7 @@ import {
   encodeSsdpSearch,
 } from '../../../../src-protocol/portmap/ssdp.js';
 import { mapped, notMapped, type MapOutcome } from './mapping.js';
+import { retryUntilAnswered } from './udp-exchange.js';
 
 export interface SsdpOptions {
   /** 1900, but tests run fake routers elsewhere. */
@@ -26,61 +27,42 @@ export function ssdpSearch(
   options: SsdpOptions,
   signal: AbortSignal,
 ): Promise<MapOutcome<string>> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(notMapped('NoAnswer', 'stopped before asking'));
-    const socket = createSocket('udp4');
-    const search = encodeSsdpSearch(IGD_SEARCH_TARGET, 1);
-    let attempt = 0;
-    let ignored = 0;
-    let elsewhere: string | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let done = false;
-
-    const finish = (outcome: MapOutcome<string>) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      socket.removeAllListeners('message');
-      socket.on('error', () => undefined);
-      try {
-        socket.close();
-      } catch {
-        // Closed already.
-      }
-      resolve(outcome);
-    };
-    const onAbort = () => finish(notMapped('NoAnswer', 'stopped while waiting for the router'));
-    const sendNext = () => {
-      const delay = options.retryDelaysMs[attempt];
-      if (delay === undefined) {
+  const socket = createSocket('udp4');
+  const search = encodeSsdpSearch(IGD_SEARCH_TARGET, 1);
+  let ignored = 0;
+  let elsewhere: string | undefined;
+  const ignoreSendError = () => undefined;
+  return retryUntilAnswered(
+    {
+      socket,
+      retryDelaysMs: options.retryDelaysMs,
+      open: (ready) =>
+        socket.bind(0, () => {
+          socket.setMulticastTTL(2);
+          ready();
+        }),
+      send: (attempt) => {
+        socket.send(search, options.port, gateway, ignoreSendError);
+        if (attempt > 0 && options.multicast)
+          socket.send(search, options.port, SSDP_MULTICAST_GROUP, ignoreSendError);
+      },
+      read: (bytes, from) => {
+        const answer = from.address === gateway ? decodeSsdpAnswer(bytes) : undefined;
+        if (!answer?.ok) return void ignored++;
+        if (!isGatewayUrl(answer.value.location, gateway)) {
+          elsewhere = answer.value.location.slice(0, 200);
+          return void ignored++;
+        }
+        return mapped(answer.value.location);
+      },
+      unanswered: () => {
         if (elsewhere)
-          return finish(notMapped('BadAnswer', `the UPnP answer points at ${elsewhere}, not the gateway`));
+          return notMapped('BadAnswer', `the UPnP answer points at ${elsewhere}, not the gateway`);
         const dropped = ignored > 0 ? ` (${ignored} answers from elsewhere or unusable dropped)` : '';
-        return finish(notMapped('NoAnswer', `no UPnP answer from ${gateway}${dropped}`));
-      }
-      const ignoreSendError = () => undefined;
-      socket.send(search, options.port, gateway, ignoreSendError);
-      if (attempt > 0 && options.multicast)
-        socket.send(search, options.port, SSDP_MULTICAST_GROUP, ignoreSendError);
-      attempt++;
-      timer = setTimeout(sendNext, delay);
-    };
-
-    signal.addEventListener('abort', onAbort);
-    socket.on('error', (error) => finish(notMapped('NoAnswer', `SSDP search: ${error.message}`)));
-    socket.on('message', (bytes, from) => {
-      const answer = from.address === gateway ? decodeSsdpAnswer(bytes) : undefined;
-      if (!answer?.ok) return void ignored++;
-      if (!isGatewayUrl(answer.value.location, gateway)) {
-        elsewhere = answer.value.location.slice(0, 200);
-        return void ignored++;
-      }
-      finish(mapped(answer.value.location));
-    });
-    socket.bind(0, () => {
-      socket.setMulticastTTL(2);
-      sendNext();
-    });
-  });
+        return notMapped('NoAnswer', `no UPnP answer from ${gateway}${dropped}`);
+      },
+      failed: (error) => notMapped('NoAnswer', `SSDP search: ${error.message}`),
+    },
+    signal,
+  );
 }
