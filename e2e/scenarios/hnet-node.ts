@@ -464,6 +464,9 @@ export const peerWhere =
     status.peers.find((p) => p.address === peer.address && accept(p));
 
 /** The peer's entry once its path is direct. */
+/** Probing lasts 10 rounds of 1 s before a direct path counts as impossible; this waits it out. */
+export const GIVE_UP_MS = 16_000;
+
 export const directTo = (peer: HnetNode) => peerWhere(peer, (p) => p.path === 'direct');
 
 /** How many echo replies `ping` reports. */

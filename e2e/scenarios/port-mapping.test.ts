@@ -13,6 +13,7 @@ import type { PortMappingStatus } from '../../src-main/contract/status.js';
 import type { Router } from '../lab/index.js';
 import {
   directTo,
+  GIVE_UP_MS,
   type Home,
   internetWithHomes,
   introduce,
@@ -32,9 +33,6 @@ const escaped = (text: string): string => text.replace(/[.[\]]/g, '\\$&');
 /** The node's mapping once it is `state`. */
 const mappingIs = (node: StartedNode, state: PortMappingStatus['state'], timeoutMs = 20_000) =>
   waitForStatus(node, (s) => (s.portMapping?.state === state ? s.portMapping : undefined), timeoutMs);
-
-/** Probing lasts 10 rounds of 1 s before a path counts as impossible. */
-const GIVE_UP_MS = 16_000;
 
 describe('port mapping with real routers (miniupnpd) in front of symmetric NATs', () => {
   const world = scenarioLab();

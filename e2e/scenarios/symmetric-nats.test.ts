@@ -12,6 +12,7 @@ import { before, describe, test } from 'node:test';
 import type { Router } from '../lab/index.js';
 import {
   directTo,
+  GIVE_UP_MS,
   type HnetNode,
   type Home,
   internetWithHomes,
@@ -46,8 +47,6 @@ async function forwardHnetPort(router: Router, to: string): Promise<void> {
   });
 }
 
-/** Probing lasts 10 rounds of 1 s before a path counts as impossible. */
-const GIVE_UP_MS = 16_000;
 const noDirectPath =
   /^no answer from any of \d candidates? — a symmetric NAT on either side, or a strict firewall, blocks a direct path; data via the base$/;
 
