@@ -17,6 +17,7 @@
         "src/sodium-runtime.cc",
         "src/lane-cipher.cc",
         "src/tunnel-codec.cc",
+        "src/echo-timer.cc",
         "src/lane-router.cc",
         "src/data-lane.cc"
       ],

@@ -259,6 +259,17 @@ describe('the data lane between two TUN devices', { skip: laneSkip }, () => {
       assert.equal(node.cipher.sent, 5);
       assert.equal(node.cipher.opened, 5);
     }
+    // The pinger's lane timed each ping between reading it and opening its reply: within what
+    // ping itself measured. The side that only answered timed nothing.
+    const out = new Float64Array(16);
+    const timed = [...out.subarray(0, a.lane.echoRoundTrips(b.address, out))];
+    const pinged = [...result.stdout.matchAll(/time=([\d.]+) ms/g)].map((match) => Number(match[1]));
+    assert.equal(timed.length, 5);
+    timed.forEach((ms, i) =>
+      assert.ok(ms > 0 && ms <= pinged[i]! + 0.001, `lane ${ms} ms, ping ${pinged[i]} ms`),
+    );
+    assert.equal(b.lane.echoRoundTrips(a.address, out), 0);
+    assert.equal(a.lane.echoRoundTrips(b.address, out), 0, 'each round trip is taken once');
   });
 
   test('a replayed datagram is dropped and counted, after JavaScript and the lane shared a counter', async () => {

@@ -165,6 +165,12 @@ export interface DataLaneHandle {
    * out untouched) when the peer has no route; a RangeError when out is too short for them.
    */
   counters(peer: Uint8Array, out: Float64Array): boolean;
+  /**
+   * Round trips (ms) of the ICMPv6 echoes the lane carried to the peer and back since the last call
+   * (from the request read from TUN to its reply opened), into `out`, oldest first: how many. The
+   * lane keeps the last 16 between calls; 0 when the peer has no route.
+   */
+  echoRoundTrips(peer: Uint8Array, out: Float64Array): number;
   /** LANE_STATS, counted since the lane was made: a fresh copy at every read. */
   readonly stats: Float64Array;
 }

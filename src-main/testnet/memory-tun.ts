@@ -71,6 +71,8 @@ export function parseEcho(packet: Uint8Array): Echo | undefined {
 export class MemoryTun {
   /** IPv6 packets the engine wrote to the device, oldest first: what the kernel received. */
   readonly written: Uint8Array[] = [];
+  /** How long this device's kernel takes to answer a ping (on the test's clock): a busy machine. */
+  answerDelayMs = 0;
   private toEngine: ((packet: Uint8Array) => void) | undefined;
   private address: Uint8Array | undefined;
 
@@ -98,10 +100,12 @@ export class MemoryTun {
     const echo = parseEcho(packet);
     const own = this.address;
     const forUs = echo && own && (equalBytes(echo.destination, own) || echo.destination[0] === 0xff);
-    if (echo?.kind === 'request' && own && forUs)
-      setImmediate(() =>
-        this.send(echoPacket({ ...echo, kind: 'reply', source: own, destination: echo.source })),
-      );
+    if (echo?.kind === 'request' && own && forUs) {
+      const answer = () =>
+        this.send(echoPacket({ ...echo, kind: 'reply', source: own, destination: echo.source }));
+      if (this.answerDelayMs > 0) setTimeout(answer, this.answerDelayMs);
+      else setImmediate(answer);
+    }
     return true;
   }
 }

@@ -136,6 +136,11 @@ export class DataLane {
     return this.handle.counters(peer, out);
   }
 
+  /** Round trips of the pings the lane carried to `peer` since the last call, into `out`: how many. */
+  echoRoundTrips(peer: Uint8Array, out: Float64Array): number {
+    return this.handle.echoRoundTrips(peer, out);
+  }
+
   /** IPv6 packets the lane carried, both ways. */
   carried(): number {
     const { stats } = this.handle;

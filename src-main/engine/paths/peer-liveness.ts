@@ -50,23 +50,44 @@ export class Liveness {
   }
 }
 
-/** Recent round trips per path, so the figure shown is one measured on the path in use now. */
-export class RoundTrips {
-  private readonly samples: { at: number; ms: number; path: string }[] = [];
+/**
+ * Where a round trip was measured: a ping someone sent through the tunnel (echo-timer.ts), which
+ * crossed the peer's own IP stack as every ping does, or a heartbeat of ours.
+ */
+export type RoundTripSource = 'echo' | 'heartbeat';
+/** Pings within the window that make the figure theirs: one stray ping does not. */
+export const ECHOES_FOR_FIGURE = 3;
+/** Pings kept: ping's own summary is over many, and at its usual 1–5 a second these span the window. */
+const ECHOES_KEPT = 50;
+const KEPT: Record<RoundTripSource, number> = { echo: ECHOES_KEPT, heartbeat: ROUND_TRIPS_KEPT };
 
-  add(path: string, ms: number, now: number): void {
-    if (this.samples.length >= ROUND_TRIPS_KEPT) this.samples.shift();
-    this.samples.push({ at: now, ms, path });
+/**
+ * Recent round trips per path, so the figure shown is one measured on the path in use now: what
+ * pings took while someone pings (what they compare the status with), else what heartbeats took.
+ */
+export class RoundTrips {
+  private readonly samples: Record<RoundTripSource, { at: number; ms: number; path: string }[]> = {
+    echo: [],
+    heartbeat: [],
+  };
+
+  add(source: RoundTripSource, path: string, ms: number, now: number): void {
+    const samples = this.samples[source];
+    if (samples.length >= KEPT[source]) samples.shift();
+    samples.push({ at: now, ms, path });
   }
 
   /** The median of the recent round trips on `path`; undefined when there is none. */
   median(path: string, now: number): number | undefined {
-    const recent = this.samples
-      .filter((s) => s.path === path && now - s.at <= ROUND_TRIP_MAX_AGE_MS)
-      .map((s) => s.ms)
-      .sort((x, y) => x - y);
-    if (recent.length === 0) return undefined;
-    const middle = recent.length >> 1;
-    return recent.length % 2 === 1 ? recent[middle]! : (recent[middle - 1]! + recent[middle]!) / 2;
+    const recent = (source: RoundTripSource) =>
+      this.samples[source]
+        .filter((s) => s.path === path && now - s.at <= ROUND_TRIP_MAX_AGE_MS)
+        .map((s) => s.ms);
+    const echoes = recent('echo');
+    const chosen = echoes.length >= ECHOES_FOR_FIGURE ? echoes : recent('heartbeat');
+    if (chosen.length === 0) return undefined;
+    chosen.sort((x, y) => x - y);
+    const middle = chosen.length >> 1;
+    return chosen.length % 2 === 1 ? chosen[middle]! : (chosen[middle - 1]! + chosen[middle]!) / 2;
   }
 }

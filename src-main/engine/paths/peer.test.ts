@@ -144,12 +144,19 @@ describe('a peer', () => {
   test('hands an established direct session to the data lane, and takes back what the lane carried', () => {
     const routes: { cipher: boolean; target: string | undefined; sources: number }[] = [];
     const carried = new Float64Array(12);
+    let pinged: number[] = [];
     const lane: LaneLink = {
       route: (_peer, cipher, target, sources) =>
         routes.push({ cipher: cipher !== undefined, target: target?.address, sources: sources.length }),
       counters: (_peer, out) => {
         out.set(carried);
         return true;
+      },
+      echoRoundTrips: (_peer, out) => {
+        out.set(pinged);
+        const count = pinged.length;
+        pinged = [];
+        return count;
       },
     };
     const { a } = pair(HNET_FLAGS, HNET_FLAGS, lane);
@@ -170,6 +177,7 @@ describe('a peer', () => {
     carried.set([10, 1_000, 8, 800, 8]);
     for (let now = 400; now <= 3_000; now += 200) {
       carried[4] = carried[4]! + 1;
+      if (now === 1_000) pinged = [0.6, 0.4, 0.5];
       a.peer.tick(now);
     }
     assert.equal(a.peer.path.state, 'direct', 'what the lane heard keeps the direct path alive past 2 s');
@@ -178,6 +186,7 @@ describe('a peer', () => {
     assert.equal(report.bytesReceived, 800);
     assert.equal(report.reach, 'online');
     assert.equal(report.lastHeard, new Date(0).toISOString(), 'what the lane opened counts as heard');
+    assert.equal(report.rttMs, 0.5, 'what the pings the lane carried took');
     const routed = routes.length;
     for (let now = 3_200; now <= 5_400; now += 200) a.peer.tick(now);
     assert.notEqual(a.peer.path.state, 'direct', 'silence on the lane is silence');
@@ -190,6 +199,7 @@ describe('a peer', () => {
     const lane: LaneLink = {
       route: (_peer, cipher) => routes.push(cipher !== undefined),
       counters: () => false,
+      echoRoundTrips: () => 0,
     };
     const { a } = pair(HNET_FLAGS, HNET_FLAGS, lane);
     a.peer.keepOffLane(true);
@@ -314,4 +324,44 @@ describe('whether a peer answers', () => {
     assert.equal(a.peer.report(clock.now, 0).rttMs, 0.2);
     assert.equal(a.peer.report(clock.now + 11_000, 0).rttMs, null, 'none recent: none shown');
   });
+
+  test('while someone pings, the RTT shown is what the pings took through the peer’s own stack', () => {
+    const { a, b, clock } = pair(HNET_FLAGS, HNET_FLAGS);
+    a.peer.send(text('hello'), 45, 0);
+    b.peer.send(text('back'), 45, 0);
+    // Heartbeats come back at once (the far engine answers them), pings 0.5 ms later: b's kernel
+    // answers them behind its TUN device.
+    const ping = (seq: number, stackMs: number) => {
+      a.peer.send(echo('request', seq), 48, clock.now);
+      clock.now += stackMs;
+      b.peer.send(echo('reply', seq), 48, clock.now);
+    };
+    run(a, clock, 5_000);
+    assert.equal(a.peer.report(clock.now, 0).rttMs, 0, 'heartbeats alone');
+    ping(1, 0.5);
+    ping(2, 0.5);
+    assert.equal(a.peer.report(clock.now, 0).rttMs, 0, 'two pings are not yet the figure');
+    run(a, clock, clock.now + 2_000, () => ping(clock.now, 0.5));
+    assert.equal(a.peer.report(clock.now, 0).rttMs, 0.5, 'the pings’ round trip, not the heartbeats’');
+    a.peer.send(echo('request', 99), 48, clock.now);
+    b.peer.send(echo('reply', 98), 48, clock.now + 7);
+    b.peer.send(echo('request', 97), 48, clock.now + 7);
+    assert.equal(
+      a.peer.report(clock.now, 0).rttMs,
+      0.5,
+      'a reply to no request of ours, or a request, is no round trip',
+    );
+    run(a, clock, clock.now + 11_000);
+    assert.equal(a.peer.report(clock.now, 0).rttMs, 0, 'heartbeats again once the pings are 10 s old');
+  });
 });
+
+/** A tunnel packet (nextHeader ‖ payload) carrying an ICMPv6 echo with identifier 7 and `seq`. */
+function echo(kind: 'request' | 'reply', seq: number): Uint8Array {
+  const packet = new Uint8Array(1 + 8);
+  packet[0] = 58;
+  packet[1] = kind === 'request' ? 128 : 129;
+  new DataView(packet.buffer).setUint16(5, 7);
+  new DataView(packet.buffer).setUint16(7, seq);
+  return packet;
+}

@@ -10,6 +10,7 @@ import type { DataCipher, SealTarget } from '../../../src-protocol/security/data
 import { MAX_PENDING_HEARTBEATS, type SecuritySession } from '../../../src-protocol/security/session.js';
 import type { DropCounter } from '../drops.js';
 import { MAX_CANDIDATES, PathSelector, type Candidate, type TransitionListener } from './paths.js';
+import { EchoTimer } from './echo-timer.js';
 import { Liveness, RoundTrips } from './peer-liveness.js';
 import type { PeerReport } from '../../contract/status.js';
 import type { UdpTarget } from '../io/udp-socket.js';
@@ -63,6 +64,8 @@ export interface LaneLink {
     sources: readonly PeerCandidate[],
   ): void;
   counters(peer: Uint8Array, out: Float64Array): boolean;
+  /** Round trips (ms) of the pings the lane carried since the last call (echo-timer.ts): how many it wrote. */
+  echoRoundTrips(peer: Uint8Array, out: Float64Array): number;
 }
 
 /** What the lane was last told for a peer. */
@@ -74,6 +77,8 @@ interface LaneRoute {
 
 /** packetsSent, bytesSent, packetsReceived, bytesReceived (LANE_PEER_COUNTERS), then per source. */
 const LANE_COUNTERS = 4;
+/** Ping round trips taken from the lane at one look (it keeps as many between looks). */
+const LANE_ECHOES = 16;
 
 export interface PeerOptions {
   address: Uint8Array;
@@ -121,6 +126,9 @@ export class Peer {
   private readonly pings = new Map<number, PingAnswered>();
   readonly liveness = new Liveness();
   private readonly roundTrips = new RoundTrips();
+  /** The pings JavaScript carries to this peer; the lane times those it carries. */
+  private readonly echoes = new EchoTimer();
+  private readonly laneEchoes = new Float64Array(LANE_ECHOES);
 
   constructor(options: PeerOptions) {
     this.address = options.address.slice();
@@ -145,6 +153,7 @@ export class Peer {
     if (this.path.traffic(now)) this.tick(now);
     const direct = this.path.route();
     const into = direct && this.outbound.directBuffer(DATA_OVERHEAD + payload.length);
+    this.echoes.sent(payload, now);
     const sent = this.session.send(payload, now, into);
     if (sent.error) this.drops.count(`send-${sent.error.kind}`);
     else this.bytesSent += ipLength;
@@ -164,7 +173,11 @@ export class Peer {
     if (received.event) this.onHandshake(this);
     if (received.deliver.length > 0) {
       if (this.path.traffic(now)) this.tick(now);
-      for (const payload of received.deliver) this.bytesReceived += this.inbound.deliver(this, payload);
+      for (const payload of received.deliver) {
+        const echo = this.echoes.answered(payload, now);
+        if (echo !== undefined) this.roundTrips.add('echo', this.pathInUse(), echo, now);
+        this.bytesReceived += this.inbound.deliver(this, payload);
+      }
     }
     if (received.event || this.laneStale) this.syncLane(now);
   }
@@ -291,6 +304,8 @@ export class Peer {
       if (fresh[LANE_COUNTERS + i]! > seen[LANE_COUNTERS + i]!) this.heard(source, now);
     });
     seen.set(fresh);
+    const echoes = this.lane.echoRoundTrips(this.address, this.laneEchoes);
+    for (let i = 0; i < echoes; i++) this.roundTrips.add('echo', this.pathInUse(), this.laneEchoes[i]!, now);
     // Keeps the peer awake as JavaScript's own traffic would; a wake-up probes at the next tick.
     if (sentBytes > 0 || receivedBytes > 0) this.path.traffic(now);
   }
@@ -360,7 +375,7 @@ export class Peer {
     const { path } = paths[index]!;
     paths.splice(0, index + 1);
     // Sent before the path changed: it measured a path no longer in use.
-    if (path === this.pathInUse()) this.roundTrips.add(path, ms, now);
+    if (path === this.pathInUse()) this.roundTrips.add('heartbeat', path, ms, now);
   }
 
   private transmit(packet: Uint8Array): void {

@@ -195,6 +195,7 @@ class DataLaneObject : public Napi::ObjectWrap<DataLaneObject> {
                         InstanceMethod("route", &DataLaneObject::Route),
                         InstanceMethod("relayThrough", &DataLaneObject::RelayThrough),
                         InstanceMethod("counters", &DataLaneObject::Counters),
+                        InstanceMethod("echoRoundTrips", &DataLaneObject::EchoRoundTrips),
                         InstanceAccessor<&DataLaneObject::Stats>("stats")});
   }
 
@@ -266,6 +267,16 @@ class DataLaneObject : public Napi::ObjectWrap<DataLaneObject> {
     for (size_t i = 0; i < kCounts; i++) out[i] = static_cast<double>(counts[i]);
     for (size_t i = 0; i < route->sources.count; i++) out[kCounts + i] = static_cast<double>(route->from_source[i]);
     return Napi::Boolean::New(env, true);
+  }
+
+  Napi::Value EchoRoundTrips(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Uint8Array peer = Address(info, 0, "echoRoundTrips: peer");
+    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+      throw Napi::TypeError::New(env, "echoRoundTrips: out must be a Float64Array");
+    Napi::Float64Array out = info[1].As<Napi::Float64Array>();
+    size_t taken = router_->TakeEchoRoundTrips(peer.Data(), out.Data(), out.ElementLength());
+    return Napi::Number::New(env, static_cast<double>(taken));
   }
 
   // A copy: the router may outlive this object (a socket or reader still holds it), so it keeps

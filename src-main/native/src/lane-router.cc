@@ -67,6 +67,11 @@ const LaneRoute* LaneRouter::Find(const uint8_t* peer) const {
   return const_cast<LaneRouter*>(this)->FindRoute(peer);
 }
 
+size_t LaneRouter::TakeEchoRoundTrips(const uint8_t* peer, double* out, size_t room) {
+  LaneRoute* route = FindRoute(peer);
+  return route == nullptr ? 0 : route->echoes.Take(out, room);
+}
+
 // Peers with a direct session are few: a scan of 16-byte keys beats hashing them.
 LaneRoute* LaneRouter::FindRoute(const uint8_t* peer) {
   for (LaneRoute& route : routes_) {
@@ -180,6 +185,7 @@ bool LaneRouter::Deliver(LaneRoute& route, const uint8_t* packet, size_t length,
   if (!IsUnicastTunnelPacket(tunnel, tunnel_length)) return false;
   route.cipher->Accept(seq);
   size_t payload_length = tunnel_length - 1;
+  route.echoes.Answered(tunnel[0], tunnel + 1, payload_length);
   WriteRebuiltHeader(rebuild_.data(), tunnel[0], payload_length, route.peer.data(), own_.data());
   size_t packet_length = kIpv6HeaderBytes + payload_length;
   route.packets_received++;
@@ -205,6 +211,7 @@ bool LaneRouter::TakeTunPacket(uint8_t* packet, size_t length) {
   size_t framing = 0;
   const SendTarget* target = TargetOf(*route, tunnel_length, framing);
   if (target == nullptr || target->address.ss_family != udp_family_) return false;
+  route->echoes.Sent(packet[6], packet + kIpv6HeaderBytes, length - kIpv6HeaderBytes);
   // seq ‖ nextHeader ‖ payload, in place over the header this packet no longer needs.
   uint8_t* plain = packet + kPlainAt;
   plain[kSeqBytes] = packet[6];

@@ -22,6 +22,7 @@
 #include <optional>
 #include <vector>
 
+#include "echo-timer.h"
 #include "lane-cipher.h"
 #include "lane-endpoints.h"
 #include "packet-source.h"
@@ -57,6 +58,8 @@ struct LaneRoute {
   uint64_t packets_received = 0;
   uint64_t bytes_received = 0;
   std::array<uint64_t, SourceSet::kMax> from_source{};
+  // The pings to this peer the lane carried, and their round trips.
+  EchoTimer echoes;
 };
 
 // The base server's UDP relay (PROTOCOL.md §5): where base DATA goes, and the endpoints base DATA
@@ -76,6 +79,9 @@ class LaneRouter {
   void SetRoute(LaneRoute route);
   void Forget(const uint8_t* peer);
   const LaneRoute* Find(const uint8_t* peer) const;
+  // The round trips of the pings the lane carried to the peer since the last call (EchoTimer::Take);
+  // 0 when it has no route.
+  size_t TakeEchoRoundTrips(const uint8_t* peer, double* out, size_t room);
   // Replaces the base relay; one without a target keeps no sources.
   void SetRelay(BaseRelay relay);
   const std::array<uint64_t, kLaneStatCount>& stats() const { return stats_; }
