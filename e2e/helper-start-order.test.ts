@@ -11,7 +11,7 @@ import { HelperClient } from '../src-helper/api/helper-client.js';
 import { HELPER_VERSION } from '../src-helper/operations.js';
 import type { Host, LabProcess } from './lab/index.js';
 import { ENGINE_USER, HELPER_GROUP } from './lab/users.js';
-import { currentBuild } from './scenarios/hnet-node.js';
+import { currentBuild } from '../scripts/program-build.js';
 import { scenarioLab } from './scenarios/scenario-lab.js';
 
 /** hnet0 must be up this soon after the helper says it listens (the retry timer is 5 s). */

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, after, describe, test } from 'node:test';
 import type { Host, LabProcess } from './lab/index.js';
+import { currentBuild, type Program } from '../scripts/program-build.js';
 import { repoRoot } from './lab/net-node.js';
 import { ENGINE_USER, LOCAL_USER } from './lab/users.js';
 import { scenarioLab } from './scenarios/scenario-lab.js';
@@ -19,6 +20,9 @@ async function uidsOf(pid: number): Promise<number[]> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return /^Uid:\s+(.*)$/m.exec(status)![1]!.trim().split(/\s+/).map(Number);
 }
+
+/** The script `program` runs from `code` in the build the lab chose, as the start path chooses it. */
+const scriptOf = (program: Program, code: string): string => currentBuild().argv(program, [], code).at(-1)!;
 
 const alive = (pid: number): boolean => {
   try {
@@ -72,11 +76,13 @@ describe('the start path', () => {
     return opened.stdout.trim();
   }
 
-  test('as root: the helper runs as root, hnetd as its user, one block names a working address; stopping stops both', async () => {
+  test('as root: the helper runs as root, hnetd as its user, one block names a working address; stopping stops both', async (t) => {
     const env = await deskEnvironment('desk');
     const logDir = env['HNET_LOG_DIR']!;
+    const startedAt = performance.now();
     start = host.spawn(START_COMMAND, { env });
     await start.waitForOutput(/Ctrl-C stops both/, 90_000);
+    t.diagnostic(`the block came ${Math.round(performance.now() - startedAt)} ms after the command started`);
     const block = start.stdout;
     const { url, enginePid, helperPid } = readBlock(block);
     assert.ok(block.includes(join(logDir, 'hnetd.log')), 'the block names the engine log');
@@ -85,6 +91,14 @@ describe('the start path', () => {
 
     assert.deepEqual(await uidsOf(helperPid), [0, 0, 0, 0], 'the helper is root');
     assert.deepEqual(await uidsOf(enginePid), Array(4).fill(ENGINE_USER.uid), 'hnetd is not');
+    // What `npm run build` built, when it is current (as here after the quickstart): not tsx.
+    for (const [pid, program] of [
+      [enginePid, 'hnetd'],
+      [helperPid, 'helper'],
+    ] as const) {
+      const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+      assert.ok(cmdline.includes(scriptOf(program, repoRoot)), `${program} runs ${cmdline.join(' ')}`);
+    }
     // The address answers, and the engine has hnet0.
     assert.equal(await statusOf(url), '303', 'the address opens the UI');
     await host.exec(['ip', 'link', 'show', 'dev', 'hnet0']);
@@ -116,7 +130,7 @@ describe('the start path', () => {
     const { url, enginePid, helperPid } = readBlock(block);
     assert.deepEqual(await uidsOf(enginePid), Array(4).fill(ENGINE_USER.uid), 'hnetd is not root');
     const cmdline = await readFile(`/proc/${enginePid}/cmdline`, 'utf8');
-    assert.ok(cmdline.includes('/run/hnet-app/code/src-main/cli/hnetd.ts'), cmdline);
+    assert.ok(cmdline.includes(scriptOf('hnetd', '/run/hnet-app/code')), cmdline);
     const mountinfo = await readFile(`/proc/${enginePid}/mountinfo`, 'utf8');
     const mount = mountinfo.split('\n').find((line) => line.split(' ')[4] === '/run/hnet-app/code');
     assert.match(mount?.split(' ')[5] ?? '', /^ro\b/, `read-only: ${mount}`);

@@ -13,6 +13,7 @@ import { loadConfig } from '../src-main/engine/state/config.js';
 import { uiUrlFile } from '../src-main/ui-server/ui-url.js';
 import { DEFAULT_CONFIG_PATH } from '../src-helper/config.js';
 import { engineCode } from './code-for-engine.js';
+import { currentBuild, type Program } from './program-build.js';
 
 const root = new URL('..', import.meta.url).pathname;
 /** Starting takes a few seconds (tsx compiles on first use); past this something is wrong. */
@@ -28,19 +29,21 @@ interface Supervised {
 }
 
 /**
- * `script` from the sources in `code`, its output appended to `log`. In a process group of its own,
- * so a Ctrl-C at the terminal reaches this process alone, which then stops the children in order.
+ * `program` of the build chosen (program-build.ts: what `npm run build` built, unless the sources are
+ * newer) from `code`, its output appended to `log`. In a process group of its own, so a Ctrl-C at the
+ * terminal reaches this process alone, which then stops the children in order.
  */
 function run(
   name: string,
   code: string,
-  script: string,
+  program: Program,
   args: string[],
   log: string,
   env: NodeJS.ProcessEnv,
 ): Supervised {
   const fd = openSync(log, 'a', 0o640);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(code, script), ...args], {
+  const [node, ...argv] = currentBuild().argv(program, args, code);
+  const child = spawn(node!, argv, {
     cwd: code,
     env,
     stdio: ['ignore', fd, fd],
@@ -152,38 +155,34 @@ export async function runSupervised(browserNote: string, hnetdArgs: readonly str
   // A helper already running (hnet-helper.service) serves this engine as it would the package's.
   const helperRunning = await answers(config.value.helperSocket);
   let helper: Supervised | undefined;
+  let helperUp: ReturnType<typeof waitFor> | undefined;
   if (!helperRunning) {
     const helperConfig = process.env['HNET_HELPER_CONFIG'] || DEFAULT_CONFIG_PATH;
     const logStart = logText(helperLog).length;
-    helper = run(
-      'the root helper',
-      root,
-      'src-helper/main.ts',
-      ['--config', helperConfig],
-      helperLog,
-      process.env,
-    );
+    helper = run('the root helper', root, 'helper', ['--config', helperConfig], helperLog, process.env);
     children.push(helper);
-    const helperUp = await waitFor(helper, () =>
-      /"event":"listening"/.test(logText(helperLog).slice(logStart)),
-    );
-    if (helperUp !== 'ready')
-      return fail(helper, helperUp === 'exited' ? 'stopped' : 'did not start in time');
+    helperUp = waitFor(helper, () => /"event":"listening"/.test(logText(helperLog).slice(logStart)));
   }
-  if (stopping) return never();
-
+  // Both load at once, as their systemd units start them: the engine opens hnet0 the moment the
+  // helper's socket appears.
   const engine = run(
     'the engine (hnetd)',
     code.value.path,
-    'src-main/cli/hnetd.ts',
+    'hnetd',
     ['--ui', ...hnetdArgs],
     engineLog,
     process.env,
   );
   children.push(engine);
+  if (helper && helperUp) {
+    const up = await helperUp;
+    if (up !== 'ready') return fail(helper, up === 'exited' ? 'stopped' : 'did not start in time');
+  }
+  if (stopping) return never();
   const engineUp = await waitFor(engine, () => existsSync(urlFile));
   if (engineUp !== 'ready') return fail(engine, engineUp === 'exited' ? 'stopped' : 'did not start in time');
   const url = readFileSync(urlFile, 'utf8').trim();
+  const build = currentBuild();
 
   for (const child of children)
     void child.exited.then(() => (stopping ? undefined : fail(child, 'stopped unexpectedly')));
@@ -199,6 +198,8 @@ export async function runSupervised(browserNote: string, hnetdArgs: readonly str
         ? `  root helper  pid ${helper.child.pid} (hnet0, /etc/hosts); log ${helperLog}`
         : `  root helper  already running here (${config.value.helperSocket}), not started by this command`,
       ...(code.value.note ? [`  code         ${code.value.note}`] : []),
+      // Only when it is not what `npm run build` built: the sources run through tsx, slower to start.
+      ...(build.kind === 'sources' ? [`  build        the sources through tsx: ${build.reason}`] : []),
       `  ${browserNote}`,
       helper ? '  Ctrl-C stops both.' : '  Ctrl-C stops the engine.',
       '',

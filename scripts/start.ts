@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { currentBuild } from './program-build.js';
 import { runSupervised } from './run-supervised.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -52,7 +53,6 @@ function userEnvironment(): NodeJS.ProcessEnv {
 }
 
 const shellEntry = join(root, 'dist', 'src-main', 'electron', 'main.js');
-const browserEntry = join(root, 'src-main', 'cli', 'hnetd.ts');
 // `npm start -- --browser`: the browser UI even where Electron is installed (a machine reached over
 // ssh, or a test).
 const browserAsked = process.argv.includes('--browser');
@@ -71,7 +71,8 @@ if (electron && existsSync(shellEntry)) {
       : "the UI is served in your browser: Electron's binary is not installed (an offline install)";
   if (process.getuid?.() === 0) await runSupervised(why, args);
   console.log(`hnet: ${why}`);
-  const child = spawn(process.execPath, ['--import', 'tsx', browserEntry, '--ui', ...args], {
+  const [node, ...argv] = currentBuild().argv('hnetd', ['--ui', ...args], root);
+  const child = spawn(node!, argv, {
     stdio: 'inherit',
     env: userEnvironment(),
   });

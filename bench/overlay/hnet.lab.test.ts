@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Lab } from '../../e2e/lab/index.js';
-import { currentBuild } from '../../e2e/scenarios/hnet-node.js';
+import { currentBuild } from '../../scripts/program-build.js';
 import { buildBenchLab, type BenchLab } from './bench-lab.js';
 import { hnet } from './hnet.js';
 import { timeToFirstPing } from './measure.js';

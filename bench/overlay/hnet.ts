@@ -4,17 +4,15 @@
 // whitelisting the other through its control socket, as `hnet whitelist add` does.
 import type { Host } from '../../e2e/lab/index.js';
 import {
-  currentBuild,
   makeScratch,
   removeScratch,
-  sourcesBuild,
   startBase,
   startMeasuredNode,
   stopNode,
   type BaseServer,
   type StartedNode,
-  type NodeBuild,
 } from '../../e2e/scenarios/hnet-node.js';
+import { currentBuild, sourcesBuild, type NodeBuild } from '../../scripts/program-build.js';
 import { HNET_VERSION } from '../../src-main/engine/version.js';
 import type { HostPair } from './bench-lab.js';
 import { firstLogged } from './daemon-log.js';

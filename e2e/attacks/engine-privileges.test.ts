@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { before, describe, test } from 'node:test';
 import { ENGINE_USER, type Host, type LabProcess } from '../lab/index.js';
 import { repoRoot } from '../lab/net-node.js';
-import { currentBuild, startNode } from '../scenarios/hnet-node.js';
+import { currentBuild } from '../../scripts/program-build.js';
+import { startNode } from '../scenarios/hnet-node.js';
 import { scenarioLab } from '../scenarios/scenario-lab.js';
 import { hnetdPid, uidsOf } from './attack-kit.js';
 

@@ -5,9 +5,8 @@
 // benchmark (bench/overlay/hnet.ts).
 //
 // The programs run as users run them, compiled into dist/ by `npm run build`, whenever that build
-// is current (every source it compiles is older than its output); else from the sources through
-// tsx, so a test never runs code older than the sources beside it.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// is current; else from the sources through tsx (scripts/program-build.ts), so a test never runs
+// code older than the sources beside it.
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,93 +17,8 @@ import { ControlClient } from '../../src-main/engine/control/control-client.js';
 import type { CallName, ParamsOf, ResultOf } from '../../src-main/contract/control-calls.js';
 import type { PeerStatus, Status } from '../../src-main/contract/status.js';
 import type { Host, Lab, LabProcess, NatMode, NetNode, Router, Segment } from '../lab/index.js';
-import { repoRoot } from '../lab/net-node.js';
+import { currentBuild, tsxArgv, type NodeBuild } from '../../scripts/program-build.js';
 import { ENGINE_USER, HELPER_GROUP, type LabUser } from '../lab/users.js';
-
-/** hnet's own programs, as a machine runs them. */
-export type Program = 'helper' | 'hnetd' | 'hnet';
-
-const programSources: Readonly<Record<Program, string>> = {
-  helper: 'src-helper/main.ts',
-  hnetd: 'src-main/cli/hnetd.ts',
-  hnet: 'src-main/cli/hnet.ts',
-};
-
-/** Which build of hnet the lab runs, and how to start each program of it. */
-export interface NodeBuild {
-  /** `compiled`: dist/ as `npm run build` leaves it, what users run; `sources`: the .ts files through tsx. */
-  readonly kind: 'compiled' | 'sources';
-  /** Why this build, in words (for the benchmark's output). */
-  readonly reason: string;
-  /** The command line that runs `program` with `args` (from the repository root). */
-  argv(program: Program, args: readonly string[]): string[];
-}
-
-const tsxArgv = (script: string, args: readonly string[]): string[] => [
-  process.execPath,
-  '--import',
-  'tsx',
-  script,
-  ...args,
-];
-
-const compiledPath = (source: string): string => join('dist', source.replace(/\.tsx?$/, '.js'));
-
-/** The files tsconfig.build.json compiles: .ts under its include folders, tests left out. */
-function compiledSources(): string[] {
-  const config = JSON.parse(readFileSync(join(repoRoot, 'tsconfig.build.json'), 'utf8')) as {
-    include: string[];
-  };
-  const walk = (dir: string): string[] =>
-    readdirSync(join(repoRoot, dir), { withFileTypes: true }).flatMap((entry) => {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) return ['build', 'node_modules'].includes(entry.name) ? [] : walk(path);
-      const compiled = /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts');
-      const test = /\.test\.tsx?$/.test(entry.name) || entry.name.startsWith('test-');
-      return compiled && !test ? [path] : [];
-    });
-  return config.include.flatMap((pattern) => walk(pattern.replace(/\/\*\*\/\*$/, '')));
-}
-
-/** The first source whose compiled output is missing or older, or undefined when dist/ is current. */
-function staleSource(): string | undefined {
-  return compiledSources().find((source) => {
-    const output = statSync(join(repoRoot, compiledPath(source)), { throwIfNoEntry: false });
-    return !output || output.mtimeMs < statSync(join(repoRoot, source)).mtimeMs;
-  });
-}
-
-let chosen: NodeBuild | undefined;
-
-/**
- * The build startNode runs unless told otherwise: compiled when dist/ is current, else the sources.
- * HNET_LAB_BUILD=sources runs the sources regardless, to tell a build problem from a code problem.
- */
-export function currentBuild(): NodeBuild {
-  chosen ??=
-    process.env['HNET_LAB_BUILD'] === 'sources' ? sourcesBuild('HNET_LAB_BUILD=sources') : chooseBuild();
-  return chosen;
-}
-
-function chooseBuild(): NodeBuild {
-  const stale = staleSource();
-  if (stale === undefined)
-    return {
-      kind: 'compiled',
-      reason: 'dist/ is current: every source it compiles is older than its output',
-      argv: (program, args) => [process.execPath, compiledPath(programSources[program]), ...args],
-    };
-  return sourcesBuild(`dist/ is missing or older than ${stale} (npm run build:ts brings it up to date)`);
-}
-
-/** The sources through tsx, whether or not dist/ is current. */
-export function sourcesBuild(reason: string): NodeBuild {
-  return {
-    kind: 'sources',
-    reason,
-    argv: (program, args) => tsxArgv(programSources[program], args),
-  };
-}
 
 export interface HnetNode {
   readonly host: Host;
@@ -338,9 +252,11 @@ export async function startMeasuredNode(
       stateFile: join(dir, 'helper-state.json'),
     }),
   );
+  // Both at once, as their systemd units start them: hnetd opens hnet0 once the helper listens.
   const helper = host.spawn(build.argv('helper', ['--config', helperConfig]));
-  await helper.waitForOutput(/"event":"listening"/);
-  const helperReady = performance.now();
+  const helperListening = helper.waitForOutput(/"event":"listening"/).then(() => performance.now());
+  // Awaited once hnetd answers; should hnetd fail first, its error is the one reported.
+  helperListening.catch(() => undefined);
   const hostname = options.hostname ?? host.name;
   const env = {
     ...process.env,
@@ -363,6 +279,7 @@ export async function startMeasuredNode(
     throw new Error(`${error.message}\nhnetd on ${host.name} said:\n${daemon.stderr.trim()}`);
   });
   const daemonReady = performance.now();
+  const helperReady = await helperListening;
   await refuseRootEngine(daemon);
   const { address } = await callAndClose(client, 'status', {});
   const hnet = async (args: readonly string[]): Promise<string> => {
