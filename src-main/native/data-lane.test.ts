@@ -308,6 +308,11 @@ describe('routes and counts', { skip }, () => {
       assert.equal(lane.counters(PEER, out), true);
       assert.deepEqual([...out], [0, 0, 0, 0, 0, 0]);
       assert.throws(() => lane.counters(PEER, new Float64Array(5)), { name: 'RangeError' });
+      assert.equal(lane.echoRoundTrips(PEER, new Float64Array(16)), 0, 'no ping carried yet');
+      assert.throws(
+        () => lane.echoRoundTrips(PEER, new Uint8Array(16) as unknown as Float64Array),
+        /echoRoundTrips: out must be a Float64Array/,
+      );
       // A relayed route without sources has just the peer's four counters.
       lane.route(PEER, lane.cipher(key(), key(), true), null, [], true);
       assert.equal(lane.counters(PEER, new Float64Array(4)), true);

@@ -67,6 +67,13 @@ Napi::Uint8Array Address(const Napi::CallbackInfo& info, size_t index, const cha
   return address;
 }
 
+Napi::Float64Array Float64Out(const Napi::CallbackInfo& info, size_t index, const char* what) {
+  Napi::Value value = info[index];
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a Float64Array");
+  return value.As<Napi::Float64Array>();
+}
+
 size_t Offset(const Napi::CallbackInfo& info, size_t index, const Napi::Uint8Array& out) {
   Napi::Value value = info[index];
   double offset = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1;
@@ -255,9 +262,7 @@ class DataLaneObject : public Napi::ObjectWrap<DataLaneObject> {
   Napi::Value Counters(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Uint8Array peer = Address(info, 0, "counters: peer");
-    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-      throw Napi::TypeError::New(env, "counters: out must be a Float64Array");
-    Napi::Float64Array out = info[1].As<Napi::Float64Array>();
+    Napi::Float64Array out = Float64Out(info, 1, "counters: out");
     const LaneRoute* route = router_->Find(peer.Data());
     if (route == nullptr) return Napi::Boolean::New(env, false);
     const uint64_t counts[] = {route->packets_sent, route->bytes_sent, route->packets_received, route->bytes_received};
@@ -272,9 +277,7 @@ class DataLaneObject : public Napi::ObjectWrap<DataLaneObject> {
   Napi::Value EchoRoundTrips(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Uint8Array peer = Address(info, 0, "echoRoundTrips: peer");
-    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-      throw Napi::TypeError::New(env, "echoRoundTrips: out must be a Float64Array");
-    Napi::Float64Array out = info[1].As<Napi::Float64Array>();
+    Napi::Float64Array out = Float64Out(info, 1, "echoRoundTrips: out");
     size_t taken = router_->TakeEchoRoundTrips(peer.Data(), out.Data(), out.ElementLength());
     return Napi::Number::New(env, static_cast<double>(taken));
   }
