@@ -13,6 +13,7 @@ import { buildBenchLab, type HostPair } from './overlay/bench-lab.js';
 import {
   measureFailoverGap,
   measureRtt,
+  medianShownWhile,
   measureMedianThroughput,
   timeToFirstPing,
   type FailoverOptions,
@@ -82,7 +83,9 @@ function underlayRow(pair: HostPair, underlay: Underlay): Row {
     rttP99Ms: underlay.rtt.p99Ms,
     addedP50Ms: null,
     addedP99Ms: null,
+    statusRttMs: null,
     firstPingMs: null,
+    firstPingHelperUpMs: null,
     failoverGapMs: null,
   };
 }
@@ -113,7 +116,13 @@ async function measureOverlay(
       `  ${steps.map(({ step, ms }) => `${step} ${ms === null ? '-' : ms.toFixed(0)}`).join(', ')} ms`,
     );
     const throughput = await measureMedianThroughput(pair.a, pair.b, target, { seconds, rounds });
-    const rtt = await measureRtt(pair.a, target, pings);
+    const pinging = measureRtt(pair.a, target, pings);
+    const statusRttMs = running.shownRttMs ? await medianShownWhile(pinging, running.shownRttMs) : null;
+    const rtt = await pinging;
+    // With the privileged part already a running service (as after boot), only the daemons start.
+    const restartedAt = await running.restartDaemons?.();
+    const firstPingHelperUpMs =
+      restartedAt === undefined ? null : await timeToFirstPing(pair.a, target, restartedAt);
     const gap = failover && (await measureFailoverGap(pair.a, target, () => pair.cutDirect(), failover));
     const row: Row = {
       overlay: overlay.name,
@@ -125,7 +134,9 @@ async function measureOverlay(
       rttP99Ms: rtt.p99Ms,
       addedP50Ms: rtt.p50Ms - underlay.rtt.p50Ms,
       addedP99Ms: rtt.p99Ms - underlay.rtt.p99Ms,
+      statusRttMs,
       firstPingMs,
+      firstPingHelperUpMs,
       failoverGapMs: gap ? gap.gapMs : null,
     };
     return { row, startup: { overlay: overlay.name, path: pair.path, steps } };
@@ -189,8 +200,10 @@ try {
         `TCP: ${conditions.iperf3}. RTT: ${conditions.ping}; "added" = overlay minus underlay, per percentile.`,
         `Underlay through NATs: to the far NAT's public address, which forwards ping and iperf3 to b.`,
         `Load average (1 min) at start ${conditions.loadAverage.start.toFixed(1)}, at end ${conditions.loadAverage.end.toFixed(1)}: other work on the machine shows up here.`,
+        "Status RTT: the median of what the overlay's own status showed for b every 500 ms while the pings ran (from 2 s in).",
         'First ping: from starting both ends to the first reply, pinging every 100 ms. Steps done on both',
         'ends count when the slower one got there; "peer known" and "handshake" are as a sees b.',
+        'Helper running: the same from restarting the daemons alone (hnetd), the root helper left running as after boot.',
         'Failover gap: longest run of lost replies x 100 ms after the direct path is cut; "-" where no fallback exists.',
         ...Object.entries(conditions.runs).map(([name, runs]) => `${name}: ${runs}.`),
       ].join('\n'),

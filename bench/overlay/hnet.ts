@@ -101,6 +101,16 @@ async function start(
         return address;
       },
       startupSteps: (since) => startupSteps(nodes, whitelisted, since),
+      shownRttMs: async () => {
+        const status = await a.call('status', {});
+        return status.peers.find((p) => p.address === b.address)?.rttMs ?? null;
+      },
+      restartDaemons: async () => {
+        await Promise.all(nodes.map((node) => node.stopDaemon()));
+        const since = performance.now();
+        await Promise.all(nodes.map((node) => node.startDaemon()));
+        return since;
+      },
       stop: async () => {
         await Promise.all(nodes.map(stopNode));
         await removeScratch(scratch);

@@ -2,6 +2,7 @@
 // the output lives in iperf-output.ts and ping-output.ts, so it is tested on captured runs.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cut, NetNode } from '../../e2e/lab/index.js';
+import { median } from '../../e2e/scenarios/hnet-node.js';
 import { parseIperfJson, type Throughput } from './iperf-output.js';
 import type { Parsed } from './output-error.js';
 import { longestLossRun, parsePing, rttPercentiles, type RttPercentiles } from './ping-output.js';
@@ -79,6 +80,30 @@ export async function measureRtt(from: NetNode, address: string, count: number):
   });
   const what = `ping from ${from.name} to ${address}`;
   return figure(what, rttPercentiles(figure(what, parsePing(run.stdout), run.stderr)));
+}
+
+/**
+ * The median of what `look` returns (an overlay's own RTT figure), asked every 500 ms from 2 s
+ * after the call until `running` settles: while pings run, so their own figure is there to compare.
+ * Null when it never showed one.
+ */
+export async function medianShownWhile(
+  running: Promise<unknown>,
+  look: () => Promise<number | null>,
+): Promise<number | null> {
+  let settled = false;
+  void running.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await sleep(2_000);
+  const shown: number[] = [];
+  while (!settled) {
+    const rtt = await look();
+    if (rtt !== null) shown.push(rtt);
+    await sleep(500);
+  }
+  return shown.length === 0 ? null : median(shown);
 }
 
 const attemptMs = 100;

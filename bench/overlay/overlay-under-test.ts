@@ -35,6 +35,13 @@ export interface RunningOverlay {
    * that cannot tell leave it out.
    */
   startupSteps?(since: number): Promise<StartupStep[]>;
+  /** The round trip from a to b (ms) that the overlay's own status shows now; null when it shows none. */
+  shownRttMs?(): Promise<number | null>;
+  /**
+   * Stops the overlay's daemons on both hosts, its privileged service left running, and starts
+   * them again: resolves with when the start began (`performance.now()`), once they answer.
+   */
+  restartDaemons?(): Promise<number>;
   /** Stops everything `start` began; the hosts are left as they were found. */
   stop(): Promise<void>;
 }

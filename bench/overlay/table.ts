@@ -13,7 +13,11 @@ export interface Row {
   /** Overlay RTT minus underlay RTT, percentile by percentile; null for the underlay itself. */
   readonly addedP50Ms: number | null;
   readonly addedP99Ms: number | null;
+  /** The RTT the overlay's own status showed while the pings ran; null where it shows none. */
+  readonly statusRttMs: number | null;
   readonly firstPingMs: number | null;
+  /** From restarting the daemons, the privileged service left running, to the first reply. */
+  readonly firstPingHelperUpMs: number | null;
   /** Null where the overlay has no other path to fall back on, or for the underlay. */
   readonly failoverGapMs: number | null;
 }
@@ -40,7 +44,9 @@ const columns: readonly Column[] = [
   { title: 'RTT p99 ms', cell: (row) => fixed(row.rttP99Ms, 3) },
   { title: 'added p50 ms', cell: (row) => fixed(row.addedP50Ms, 3) },
   { title: 'added p99 ms', cell: (row) => fixed(row.addedP99Ms, 3) },
+  { title: 'status RTT ms', cell: (row) => fixed(row.statusRttMs, 3) },
   { title: 'first ping ms', cell: (row) => fixed(row.firstPingMs, 0) },
+  { title: 'helper running ms', cell: (row) => fixed(row.firstPingHelperUpMs, 0) },
   { title: 'failover gap ms', cell: (row) => fixed(row.failoverGapMs, 0) },
 ];
 

@@ -37,6 +37,10 @@ export interface StartedNode extends HnetNode {
   readonly started: { readonly helperReady: number; readonly daemonReady: number };
   /** One control API call, as `hnet` makes it but without starting a process; throws on failure. */
   call<K extends CallName>(name: K, params: ParamsOf<K>): Promise<ResultOf<K>>;
+  /** Stops hnetd alone, the helper left running (as a service restart does)… */
+  stopDaemon(): Promise<void>;
+  /** …and starts it again as before, with its state: resolves once it answers. */
+  startDaemon(): Promise<void>;
 }
 
 /** The root helper behind each node startNode started, for stopNode. */
@@ -274,13 +278,19 @@ export async function startMeasuredNode(
   const daemonArgv = options.daemonScript
     ? tsxArgv(options.daemonScript, daemonArgs)
     : build.argv('hnetd', daemonArgs);
-  const daemon = host.spawn(daemonArgv, { env, user });
-  const client = await daemonAnswers(daemon, controlSocket, 20_000).catch((error: Error) => {
-    throw new Error(`${error.message}\nhnetd on ${host.name} said:\n${daemon.stderr.trim()}`);
-  });
+  let daemon: LabProcess;
+  const spawnDaemon = async (): Promise<ControlClient> => {
+    const spawned = host.spawn(daemonArgv, { env, user });
+    daemon = spawned;
+    const answering = await daemonAnswers(spawned, controlSocket, 20_000).catch((error: Error) => {
+      throw new Error(`${error.message}\nhnetd on ${host.name} said:\n${spawned.stderr.trim()}`);
+    });
+    await refuseRootEngine(spawned);
+    return answering;
+  };
+  const client = await spawnDaemon();
   const daemonReady = performance.now();
   const helperReady = await helperListening;
-  await refuseRootEngine(daemon);
   const { address } = await callAndClose(client, 'status', {});
   const hnet = async (args: readonly string[]): Promise<string> => {
     const result = await host.exec(build.argv('hnet', [...args, '--socket', controlSocket]));
@@ -290,12 +300,16 @@ export async function startMeasuredNode(
     host,
     hostname,
     address,
-    daemon,
+    get daemon() {
+      return daemon;
+    },
     controlSocket,
     started: { helperReady, daemonReady },
     hnet,
     call: (name, params) => callOnce(controlSocket, name, params),
     status: async () => JSON.parse(await hnet(['status', '--json'])) as Status,
+    stopDaemon: async () => void (await daemon.stop()),
+    startDaemon: async () => (await spawnDaemon()).close(),
   };
   helpers.set(node, helper);
   return node;
