@@ -78,6 +78,7 @@ function pair(flagsA: bigint, flagsB: bigint, laneA?: LaneLink): { a: Side; b: S
       outbound: links,
       inbound: links,
       drops: new DropCounter(),
+      clock: () => clock.now,
       ...(index === 0 && laneA && { lane: laneA }),
       onTransition: () => undefined,
       onHandshake: () => undefined,

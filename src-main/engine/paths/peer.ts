@@ -90,6 +90,8 @@ export interface PeerOptions {
   onTransition: (peer: Peer, ...change: Parameters<TransitionListener>) => void;
   /** The session completed a handshake (first keys or new ones). */
   onHandshake: (peer: Peer) => void;
+  /** The time as packets reach the device, for ping round trips (default performance.now). */
+  clock?: () => number;
 }
 
 const cookieKey = (cookie: Uint8Array): string => String.fromCharCode(...cookie);
@@ -129,6 +131,7 @@ export class Peer {
   /** The pings JavaScript carries to this peer; the lane times those it carries. */
   private readonly echoes = new EchoTimer();
   private readonly laneEchoes = new Float64Array(LANE_ECHOES);
+  private readonly clock: () => number;
 
   constructor(options: PeerOptions) {
     this.address = options.address.slice();
@@ -139,6 +142,7 @@ export class Peer {
     this.drops = options.drops;
     this.lane = options.lane;
     this.onHandshake = options.onHandshake;
+    this.clock = options.clock ?? (() => performance.now());
     const counters = LANE_COUNTERS + MAX_CANDIDATES;
     this.laneSeen = new Float64Array(counters);
     this.laneNow = new Float64Array(counters);
@@ -174,9 +178,10 @@ export class Peer {
     if (received.deliver.length > 0) {
       if (this.path.traffic(now)) this.tick(now);
       for (const payload of received.deliver) {
-        const echo = this.echoes.answered(payload, now);
-        if (echo !== undefined) this.roundTrips.add('echo', this.pathInUse(), echo, now);
         this.bytesReceived += this.inbound.deliver(this, payload);
+        // Once written: the ping's reply reaches its program no sooner (`now` is when the datagram came).
+        const echo = this.echoes.answered(payload, this.clock());
+        if (echo !== undefined) this.roundTrips.add('echo', this.pathInUse(), echo, now);
       }
     }
     if (received.event || this.laneStale) this.syncLane(now);
