@@ -178,10 +178,11 @@ export class Peer {
     if (received.deliver.length > 0) {
       if (this.path.traffic(now)) this.tick(now);
       for (const payload of received.deliver) {
-        this.bytesReceived += this.inbound.deliver(this, payload);
-        // Once written: the ping's reply reaches its program no sooner (`now` is when the datagram came).
+        // As it goes to the device, after this turn's work, as the native lane times it (`now` is
+        // when the datagram came, before JavaScript's turn, which a ping's reply waits for too).
         const echo = this.echoes.answered(payload, this.clock());
         if (echo !== undefined) this.roundTrips.add('echo', this.pathInUse(), echo, now);
+        this.bytesReceived += this.inbound.deliver(this, payload);
       }
     }
     if (received.event || this.laneStale) this.syncLane(now);
