@@ -13,7 +13,7 @@ const ECHO_REPLY = 129;
 /** Type, code, checksum, identifier, sequence number (RFC 4443 §4.1). */
 const ECHO_HEADER_BYTES = 8;
 /** Requests remembered at once: a flood ping's replies may come back well behind its requests. */
-export const ECHOES_OUTSTANDING = 8;
+const ECHOES_OUTSTANDING = 8;
 
 /** The identifier and sequence number of an echo `kind` in a tunnel packet, as one number. */
 function echoKey(tunnel: Uint8Array, kind: number): number | undefined {
@@ -35,13 +35,16 @@ export class EchoTimer {
     this.next = (this.next + 1) % ECHOES_OUTSTANDING;
   }
 
-  /** A tunnel packet from the peer: the round trip of the request it answers, once. */
-  answered(tunnel: Uint8Array, now: number): number | undefined {
+  /**
+   * A tunnel packet from the peer: the round trip of the request it answers, once. `now` is asked
+   * only then, so other packets cost no clock read.
+   */
+  answered(tunnel: Uint8Array, now: () => number): number | undefined {
     const key = echoKey(tunnel, ECHO_REPLY);
     if (key === undefined) return undefined;
     const slot = this.keys.indexOf(key);
     if (slot < 0) return undefined;
     this.keys[slot] = -1;
-    return now - this.sentAt[slot]!;
+    return now() - this.sentAt[slot]!;
   }
 }

@@ -56,7 +56,7 @@ export class Liveness {
  */
 export type RoundTripSource = 'echo' | 'heartbeat';
 /** Pings within the window that make the figure theirs: one stray ping does not. */
-export const ECHOES_FOR_FIGURE = 3;
+const ECHOES_FOR_FIGURE = 3;
 /** Pings kept: ping's own summary is over many, and at its usual 1–5 a second these span the window. */
 const ECHOES_KEPT = 50;
 const KEPT: Record<RoundTripSource, number> = { echo: ECHOES_KEPT, heartbeat: ROUND_TRIPS_KEPT };

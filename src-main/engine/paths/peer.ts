@@ -180,7 +180,7 @@ export class Peer {
       for (const payload of received.deliver) {
         // As it goes to the device, after this turn's work, as the native lane times it (`now` is
         // when the datagram came, before JavaScript's turn, which a ping's reply waits for too).
-        const echo = this.echoes.answered(payload, this.clock());
+        const echo = this.echoes.answered(payload, this.clock);
         if (echo !== undefined) this.roundTrips.add('echo', this.pathInUse(), echo, now);
         this.bytesReceived += this.inbound.deliver(this, payload);
       }
