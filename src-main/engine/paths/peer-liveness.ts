@@ -55,8 +55,10 @@ export class Liveness {
  * crossed the peer's own IP stack as every ping does, or a heartbeat of ours.
  */
 export type RoundTripSource = 'echo' | 'heartbeat';
-/** Pings within the window that make the figure theirs: one stray ping does not. */
+/** Pings within the window that make the figure theirs: one stray ping does not… */
 const ECHOES_FOR_FIGURE = 3;
+/** …and only while someone still pings (ping's default is one a second): then heartbeats again. */
+const ECHOES_STOPPED_AFTER_MS = 3_000;
 /** Pings kept: ping's own summary is over many, and at its usual 1–5 a second these span the window. */
 const ECHOES_KEPT = 50;
 const KEPT: Record<RoundTripSource, number> = { echo: ECHOES_KEPT, heartbeat: ROUND_TRIPS_KEPT };
@@ -84,7 +86,9 @@ export class RoundTrips {
         .filter((s) => s.path === path && now - s.at <= ROUND_TRIP_MAX_AGE_MS)
         .map((s) => s.ms);
     const echoes = recent('echo');
-    const chosen = echoes.length >= ECHOES_FOR_FIGURE ? echoes : recent('heartbeat');
+    const lastEcho = this.samples.echo.at(-1)?.at ?? -Infinity;
+    const pinging = echoes.length >= ECHOES_FOR_FIGURE && now - lastEcho <= ECHOES_STOPPED_AFTER_MS;
+    const chosen = pinging ? echoes : recent('heartbeat');
     if (chosen.length === 0) return undefined;
     chosen.sort((x, y) => x - y);
     const middle = chosen.length >> 1;

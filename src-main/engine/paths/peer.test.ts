@@ -352,8 +352,10 @@ describe('whether a peer answers', () => {
       0.5,
       'a reply to no request of ours, or a request, is no round trip',
     );
-    run(a, clock, clock.now + 11_000);
-    assert.equal(a.peer.report(clock.now, 0).rttMs, 0, 'heartbeats again once the pings are 10 s old');
+    run(a, clock, clock.now + 2_800);
+    assert.equal(a.peer.report(clock.now, 0).rttMs, 0.5, 'pings 2.8 s apart still count as pinging');
+    run(a, clock, clock.now + 400);
+    assert.equal(a.peer.report(clock.now, 0).rttMs, 0, 'heartbeats again once nobody pinged for 3 s');
   });
 });
 
