@@ -2,10 +2,14 @@
 // and to a receiver that only has TCP), then the cost of many idle clients (TCP + NAT_INIT, INFO
 // every 25 s): the server's RSS and how long STATE answers take.
 //
-//   node --import tsx bench/base.ts [--clients 10000] [--idle-seconds 60] [--relay-seconds 5]
+//   node --import tsx bench/base.ts [--clients 10000] [--idle-seconds 60] [--relay-seconds 5] [--cluster]
 //
-// The server runs as its own process (the real `hnet-server base`); the relay load comes from this
-// one, the idle clients from bench/base-idle-load.ts processes.
+// With --cluster (root, PostgreSQL installed: a throwaway one is started) there are two bases of
+// one cluster: relay within one base and across the two, how soon a device that moved to the other
+// base is reached again, and --clients idle clients on each base.
+//
+// The servers run as their own processes (the real `hnet-server base`); the relay load comes from
+// this one, the idle clients from bench/base-idle-load.ts processes.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -14,6 +18,7 @@ import { formatEndpoint, parseEndpoint, type Endpoint } from '../src-protocol/en
 import type { Identity } from '../src-protocol/identity.js';
 import { BaseClient } from '../src-server/base/test-client.js';
 import type { IdleLoadSummary } from './base-idle-load.js';
+import { postgresUnavailable, startThrowawayPostgres } from '../src-server/store/throwaway-postgres.js';
 import { identityPool } from './identity-pool.js';
 
 const { values } = parseArgs({
@@ -22,6 +27,7 @@ const { values } = parseArgs({
     'idle-seconds': { type: 'string', default: '60' },
     'info-interval': { type: 'string', default: '25' },
     'relay-seconds': { type: 'string', default: '5' },
+    cluster: { type: 'boolean', default: false },
   },
 });
 const clientCount = Number(values.clients);
@@ -43,7 +49,8 @@ interface RunningServer {
   metricsUrl: string;
 }
 
-async function startServer(): Promise<RunningServer> {
+/** One `hnet-server base` on loopback; `clusterDatabase` makes it a base of that cluster. */
+async function startServer(clusterDatabase?: string): Promise<RunningServer> {
   const child = spawn(
     process.execPath,
     [
@@ -57,6 +64,7 @@ async function startServer(): Promise<RunningServer> {
       '127.0.0.1:0',
       '--metrics',
       '127.0.0.1:0',
+      ...(clusterDatabase ? ['--cluster', clusterDatabase] : []),
     ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -90,10 +98,21 @@ function cpuSeconds(server: RunningServer): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function measureRelay(server: RunningServer, ids: Identity[], receiverOnUdp: boolean): Promise<void> {
-  const connectAt = (i: number) =>
-    BaseClient.connect({ identity: ids[i]!, base: server.tcp, localIp: '127.0.0.1', keep: 0 });
-  const [sender, receiver] = await Promise.all([connectAt(0), connectAt(1)]);
+const connectAt = (server: RunningServer, identity: Identity, keep = 0) =>
+  BaseClient.connect({ identity, base: server.tcp, localIp: '127.0.0.1', keep });
+
+/** Relayed DATA from a sender on `server` to a receiver on `receiverServer` (the same base by default). */
+async function measureRelay(
+  server: RunningServer,
+  ids: Identity[],
+  receiverOnUdp: boolean,
+  receiverServer = server,
+): Promise<void> {
+  const across = receiverServer !== server;
+  const [sender, receiver] = await Promise.all([
+    connectAt(server, ids[0]!),
+    connectAt(receiverServer, ids[1]!),
+  ]);
   await Promise.all([sender.register(), receiver.register()]);
   await sender.natInitUntilOk();
   if (receiverOnUdp) await receiver.natInitUntilOk();
@@ -115,9 +134,16 @@ async function measureRelay(server: RunningServer, ids: Identity[], receiverOnUd
     packet: new Uint8Array(PAYLOAD),
   });
   const base = sender.state[0]!;
-  const path = receiverOnUdp ? 'udp' : 'tcp';
+  // Across bases, the sender's base learns of the receiver through the database first.
+  while (across && delivered === 0) {
+    sender.udp.send(message, base.port, base.ip);
+    await sleep(10);
+  }
+  // Across bases the count is the first base's, of what it sent on to the other over UDP.
+  const path = across ? 'cluster_udp' : receiverOnUdp ? 'udp' : 'tcp';
   const relayedBefore = await metric(server, `hnet_base_relayed_packets_total{path="${path}"}`);
-  const cpuBefore = cpuSeconds(server);
+  const cpuBefore = cpuSeconds(server) + (across ? cpuSeconds(receiverServer) : 0);
+  delivered = 0;
   let sent = 0;
   const started = performance.now();
   const end = started + relaySeconds * 1000;
@@ -134,14 +160,16 @@ async function measureRelay(server: RunningServer, ids: Identity[], receiverOnUd
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  const cpu = cpuSeconds(server) - cpuBefore;
+  const cpu = cpuSeconds(server) + (across ? cpuSeconds(receiverServer) : 0) - cpuBefore;
   const relayed = (await metric(server, `hnet_base_relayed_packets_total{path="${path}"}`)) - relayedBefore;
-  const pps = relayed / seconds;
+  const pps = delivered / seconds;
+  const where = across
+    ? `on the other base, ${receiverOnUdp ? 'UDP' : 'TCP'} (base to base over UDP)`
+    : `on ${path.toUpperCase()}`;
   console.log(
-    `relay to a receiver on ${path.toUpperCase()}: ${fmt(pps)} packets/s, ${fmt((pps * PAYLOAD * 8) / 1e6, 1)} Mbit/s of payload` +
+    `relay to a receiver ${where}: ${fmt(pps)} packets/s delivered, ${fmt((pps * PAYLOAD * 8) / 1e6, 1)} Mbit/s of payload` +
       ` (${fmt(relayed)} relayed, ${fmt(delivered)} delivered in ${fmt(seconds, 1)} s);` +
-      ` server CPU ${fmt((cpu / relayed) * 1e6, 1)} µs per packet, ${fmt((cpu / seconds) * 100)}% of a core` +
-      ` → one core would relay ${fmt(((relayed / cpu) * PAYLOAD * 8) / 1e6)} Mbit/s`,
+      ` ${across ? 'both servers' : 'server'} CPU ${fmt((cpu / delivered) * 1e6, 1)} µs per packet, ${fmt((cpu / seconds) * 100)}% of a core`,
   );
   sender.close();
   receiver.close();
@@ -184,7 +212,47 @@ function idleLoad(
   });
 }
 
-async function measureIdle(server: RunningServer): Promise<void> {
+/**
+ * A device moves from one base to the other while a peer on the first sends to it every
+ * millisecond: how long from its connecting to the new base until the peer's DATA reaches it there.
+ */
+async function measureMove(from: RunningServer, to: RunningServer, ids: Identity[]): Promise<void> {
+  const times: number[] = [];
+  const rounds = 10;
+  for (let round = 0; round < rounds; round++) {
+    const [home, away] = round % 2 === 0 ? [from, to] : [to, from];
+    const peer = await connectAt(home, ids[0]!);
+    const before = await connectAt(home, ids[1]!);
+    await Promise.all([peer.register(), before.register()]);
+    await peer.natInitUntilOk();
+    const message = peer.encode({
+      kind: 'data',
+      source: ids[0]!.address,
+      target: ids[1]!.address,
+      packet: new Uint8Array(64),
+    });
+    const base = peer.state[0]!;
+    const sending = setInterval(() => peer.udp.send(message, base.port, base.ip), 1);
+    await before.waitFor((r) => r.message.kind === 'data');
+    before.close();
+    const started = performance.now();
+    const moved = await connectAt(away, ids[1]!, 64);
+    moved.info([{ ip: '127.0.0.1', port: moved.udpPort }]);
+    const arrived = await moved.waitFor((r) => r.message.kind === 'data', 10_000);
+    times.push(arrived.at - started);
+    clearInterval(sending);
+    peer.close();
+    moved.close();
+    await sleep(200);
+  }
+  times.sort((x, y) => x - y);
+  console.log(
+    `a device moved to the other base is reached there again ${fmt(times[rounds >> 1]!, 1)} ms (median of ${rounds}; ` +
+      `fastest ${fmt(times[0]!, 1)}, slowest ${fmt(times.at(-1)!, 1)}) after it connects: TCP + HELLO + INFO, then the claim through PostgreSQL`,
+  );
+}
+
+async function measureIdle(server: RunningServer, firstIdentity = 2): Promise<void> {
   // One process may hold only so many descriptors (and cannot raise its hard limit), so the
   // clients are spread over as many load processes as that takes.
   const limit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim());
@@ -195,8 +263,8 @@ async function measureIdle(server: RunningServer): Promise<void> {
   let ramped!: () => void;
   const allRegistered = new Promise<void>((resolve) => (ramped = resolve));
   const loads = Array.from({ length: processes }, (_, i) => {
-    const first = 2 + Math.floor((clientCount * i) / processes);
-    const count = 2 + Math.floor((clientCount * (i + 1)) / processes) - first;
+    const first = firstIdentity + Math.floor((clientCount * i) / processes);
+    const count = firstIdentity + Math.floor((clientCount * (i + 1)) / processes) - first;
     return idleLoad(server, first, count, (seconds) => {
       rampSeconds = Math.max(rampSeconds, seconds);
       if (++registered === processes) ramped();
@@ -238,14 +306,39 @@ async function measureIdle(server: RunningServer): Promise<void> {
   );
 }
 
+async function benchCluster(): Promise<void> {
+  const unavailable = postgresUnavailable();
+  if (unavailable) throw new Error(`--cluster: ${unavailable}`);
+  const postgres = await startThrowawayPostgres();
+  const servers: RunningServer[] = [];
+  try {
+    servers.push(await startServer(postgres.url), await startServer(postgres.url));
+    const [first, second] = servers as [RunningServer, RunningServer];
+    await measureRelay(first, ids, true);
+    await measureRelay(first, ids, true, second);
+    await measureRelay(first, ids, false, second);
+    await measureMove(first, second, ids);
+    console.log(`${fmt(clientCount)} idle clients on each of the two bases at once:`);
+    await Promise.all([measureIdle(first), measureIdle(second, clientCount + 2)]);
+  } finally {
+    for (const server of servers) server.child.kill('SIGTERM');
+    await postgres.stop();
+  }
+}
+
 await initCrypto();
-const ids = await identityPool(clientCount + 2, (line) => console.log(line));
-console.log(`base server benchmark: ${fmt(clientCount)} idle clients, relay for ${relaySeconds} s per path`);
-const server = await startServer();
-try {
-  await measureRelay(server, ids, true);
-  await measureRelay(server, ids, false);
-  await measureIdle(server);
-} finally {
-  server.child.kill('SIGTERM');
+const ids = await identityPool((values.cluster ? 2 : 1) * clientCount + 2, (line) => console.log(line));
+console.log(
+  `base server benchmark: ${fmt(clientCount)} idle clients${values.cluster ? ' per base, two bases of one cluster' : ''}, relay for ${relaySeconds} s per path`,
+);
+if (values.cluster) await benchCluster();
+else {
+  const server = await startServer();
+  try {
+    await measureRelay(server, ids, true);
+    await measureRelay(server, ids, false);
+    await measureIdle(server);
+  } finally {
+    server.child.kill('SIGTERM');
+  }
 }

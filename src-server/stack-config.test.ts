@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { parseStackOptions, type StackPart } from './stack-config.js';
 
@@ -48,5 +49,17 @@ describe('hnet-server options', () => {
     assert.equal(withBase.ok, false);
     const mysql = parseStackOptions(['--public-ip', '198.18.0.1', '--database', 'mysql://x'], dashboard, 'd');
     assert.match(mysql.ok ? '' : mysql.message, /postgres:\/\//);
+  });
+
+  test('the shipped PostgreSQL unit runs the whole stack on a database URL that holds no password', () => {
+    const unit = readFileSync(new URL('systemd/hnet-server-postgres.service', import.meta.url), 'utf8');
+    const execStart = /^ExecStart=.*\/cli\.js (.*)$/m.exec(unit);
+    assert.ok(execStart, 'the unit runs cli.js');
+    const parsed = parseStackOptions(execStart[1]!.split(/\s+/), all, 'hnet-server');
+    assert.ok(parsed.ok && parsed.value, parsed.ok ? '' : parsed.message);
+    const url = new URL(parsed.value.database ?? '');
+    assert.equal(url.protocol, 'postgres:');
+    assert.equal(url.password, '', 'a password on the command line is visible to every local user');
+    assert.match(unit, /^EnvironmentFile=\/etc\/hnet-server\/database\.env$/m);
   });
 });

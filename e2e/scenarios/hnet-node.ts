@@ -82,7 +82,8 @@ export interface BaseServer {
   readonly process: LabProcess;
 }
 
-export async function startBase(host: Host): Promise<BaseServer> {
+/** `hnet-server base` on `host`'s standard ports; `args` adds options, e.g. `--cluster URL`. */
+export async function startBase(host: Host, args: readonly string[] = []): Promise<BaseServer> {
   const process = host.spawnScript('src-server/cli.ts', [
     'base',
     '--tcp',
@@ -90,6 +91,7 @@ export async function startBase(host: Host): Promise<BaseServer> {
     '--udp',
     '0.0.0.0:5582',
     '--no-metrics',
+    ...args,
   ]);
   await process.waitForOutput(/base server listening/);
   return { server: `${host.ip}:443`, process };
@@ -109,12 +111,13 @@ export const setupTokenOf = (setupUrl: string): string => new URL(setupUrl).hash
 
 /**
  * Starts the stack on `host`'s standard ports (HTTP 80, base TCP 443 and UDP 5582); `allowSignup`
- * keeps sign-up open after the first account, for tests that need a second one.
+ * keeps sign-up open after the first account, for tests that need a second one; `database` is a
+ * postgres:// URL to keep the data in instead of SQLite.
  */
 export function startServerStack(
   host: Host,
   stateDir: string,
-  options: { allowSignup?: boolean } = {},
+  options: { allowSignup?: boolean; database?: string } = {},
 ): ServerStack {
   const process = host.spawnScript('src-server/cli.ts', [
     '--state-dir',
@@ -129,6 +132,7 @@ export function startServerStack(
     '0.0.0.0:5582',
     '--no-metrics',
     ...(options.allowSignup ? ['--allow-signup'] : []),
+    ...(options.database ? ['--database', options.database] : []),
   ]);
   // The setup line comes just before the ready line, and only while the server has no account.
   const ready = process.waitForOutput(

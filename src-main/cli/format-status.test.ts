@@ -74,6 +74,48 @@ test('a relayed peer shows the base and its transport; a server outage reads as 
   );
 });
 
+test('every listed base shows its measured RTT, which is in use, and which do not answer and why', () => {
+  const text = formatStatus(
+    sampleStatus({
+      base: {
+        state: 'connected',
+        transport: 'udp',
+        server: '198.51.100.2:443',
+        reason: '',
+        servers: [
+          {
+            server: '198.51.100.2:443',
+            state: 'in use',
+            rttMs: 12.3,
+            measuredAt: secondsAgo(20),
+            reason: '',
+          },
+          {
+            server: '203.0.113.7:443',
+            state: 'answering',
+            rttMs: 48,
+            measuredAt: secondsAgo(20),
+            reason: '',
+          },
+          {
+            server: '192.0.2.9:443',
+            state: 'unreachable',
+            rttMs: null,
+            measuredAt: secondsAgo(3),
+            reason: '192.0.2.9:443 stopped answering',
+          },
+          { server: '192.0.2.10:443', state: 'unknown', rttMs: null, measuredAt: null, reason: '' },
+        ],
+      },
+    }),
+    NOW,
+  );
+  assert.match(
+    text,
+    /^bases {6}198\.51\.100\.2:443 12\.3 ms in use \(measured 20 s ago\); 203\.0\.113\.7:443 48\.0 ms \(measured 20 s ago\); 192\.0\.2\.9:443 unreachable \(192\.0\.2\.9:443 stopped answering, 3 s ago\); 192\.0\.2\.10:443 not measured yet$/m,
+  );
+});
+
 test('down says so, and what brings it back', () => {
   const text = formatStatus(sampleStatus({ connection: 'down', peers: [] }), NOW);
   assert.match(text, /^hnet {7}down: .*"hnet up"$/m);

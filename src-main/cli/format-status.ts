@@ -18,6 +18,20 @@ export function formatBase(base: BaseStatus): string {
   return `${base.state}${base.server ? ` (${base.server})` : ''}: ${base.reason}`;
 }
 
+/** Every listed base as last measured, nearest first: `a:443 12.3 ms (in use), b:443 unreachable (…)`. */
+export function formatBaseServers(base: BaseStatus, now: number = Date.now()): string | undefined {
+  if (!base.servers?.length) return undefined;
+  return base.servers
+    .map((r) => {
+      const when = r.measuredAt ? formatAge(r.measuredAt, now) : '';
+      if (r.state === 'unknown') return `${r.server} not measured yet`;
+      if (r.state === 'unreachable') return `${r.server} unreachable (${r.reason}, ${when})`;
+      const rtt = r.rttMs === null ? 'RTT unknown' : formatMs(r.rttMs);
+      return `${r.server} ${rtt}${r.state === 'in use' ? ' in use' : ''} (measured ${when})`;
+    })
+    .join('; ');
+}
+
 export function formatWhitelist(whitelist: WhitelistState, hosts: readonly HostEntry[]): string[] {
   const named = new Map(hosts.map((h) => [h.address, h.hostname]));
   return [
@@ -133,6 +147,7 @@ export function formatStatus(status: Status, now: number = Date.now()): string {
     `address    ${shortAddress(status.address)}`,
     `hostname   ${status.hostname}`,
     `base       ${formatBase(status.base)}`,
+    ...[formatBaseServers(status.base, now)].flatMap((line) => (line ? [`bases      ${line}`] : [])),
     `network    ${status.networks.map(formatNetwork).join('; ') || 'none (join one with "hnet join <code>")'}`,
     `/etc/hosts ${hostsFileState[status.hostsFile.state]}: ${status.hostsFile.reason}`,
     ...(status.dataLane ? [formatDataLane(status.dataLane)] : []),

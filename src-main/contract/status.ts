@@ -67,6 +67,24 @@ export interface BaseStatus {
   /** The base server in use, `host:port`. */
   server: string | null;
   reason: string;
+  /**
+   * Every base server of the list as last measured, nearest first (absent while the engine runs no
+   * base connection): the one in use and, for the others, why they are not.
+   */
+  servers?: BaseServerReading[];
+}
+
+/** One base server's last measurement: the time from TCP connect to its HELLO. */
+export interface BaseServerReading {
+  server: string;
+  /** `unknown`: not measured yet; `unreachable`: did not answer its last measurement or failed in use. */
+  state: 'in use' | 'answering' | 'unreachable' | 'unknown';
+  /** Milliseconds from TCP connect to HELLO at its last measurement; null unless it answered that one. */
+  rttMs: number | null;
+  /** ISO time of its last measurement or failure; null when never measured. */
+  measuredAt: string | null;
+  /** Why it is unreachable, in words; empty otherwise. */
+  reason: string;
 }
 
 export interface HostsSyncStatus {

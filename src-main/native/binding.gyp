@@ -19,7 +19,8 @@
         "src/tunnel-codec.cc",
         "src/echo-timer.cc",
         "src/lane-router.cc",
-        "src/data-lane.cc"
+        "src/data-lane.cc",
+        "src/tcp-liveness.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -201,6 +201,18 @@ export interface DataPlaneAddon {
    * JavaScript, as before.
    */
   DataLane: new (ownAddress: Uint8Array) => DataLaneHandle;
+  /**
+   * On a connected TCP socket's fd: keepalive probes `intervalSeconds` apart from `idleSeconds` of
+   * idleness, the connection ended after `probes` unanswered ones or after data stayed
+   * unacknowledged `unackedMs`. False where the system lacks one of these (not Linux).
+   */
+  watchTcpLiveness(
+    fd: number,
+    idleSeconds: number,
+    intervalSeconds: number,
+    probes: number,
+    unackedMs: number,
+  ): boolean;
 }
 
 // Where the addon may be: set explicitly (a packaged app keeps it outside the asar archive), beside

@@ -25,6 +25,8 @@ export class Authenticator {
   constructor(
     private readonly registry: ClientRegistry,
     private readonly metrics: BaseMetrics,
+    /** Told of each connection that proved who it is. */
+    private readonly authenticated: (device: Device) => void = () => {},
   ) {}
 
   /**
@@ -45,6 +47,7 @@ export class Authenticator {
     }
     const { device, displaced } = this.registry.authenticate(connection, signer.id, signer.publicKey);
     displaced?.close('replaced');
+    this.authenticated(device);
     return device;
   }
 }

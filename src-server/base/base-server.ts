@@ -6,6 +6,7 @@ import { refusalReporter } from '../connection-slots.js';
 import { AddressBook } from './address-book.js';
 import { Authenticator } from './authentication.js';
 import { ClientRegistry } from './client-registry.js';
+import { Cluster, type ClusterStatus } from './cluster/cluster.js';
 import type { BaseServerConfig } from './config.js';
 import type { ClientConnection } from './connection.js';
 import { DeviceAddresses } from './device-addresses.js';
@@ -38,9 +39,29 @@ export interface BaseStatus extends Gauges {
   counters: Counters;
   interests: number;
   devices: DeviceStatus[];
+  /** The other bases this one relays to and learns devices from; null when it stands alone. */
+  cluster: ClusterStatus | null;
 }
 
 const isWildcard = (ip: string): boolean => ip === '0.0.0.0' || ip === '::';
+
+/** Where the other bases of the cluster reach this one: its first UDP socket and TCP listener. */
+function clusterAddresses(config: BaseServerConfig, server: BaseServer): { udp: Endpoint; tcp: Endpoint } {
+  const udp = server.udpAddresses[0]!;
+  const tcp = server.tcpAddresses[0]!;
+  // Given explicitly, it is the address others use whatever this host binds (a NAT may sit between).
+  const explicit = config.cluster?.ip;
+  if (explicit) return { udp: { ip: explicit, port: udp.port }, tcp: { ip: explicit, port: tcp.port } };
+  const ip = config.advertiseIp ?? (isWildcard(udp.ip) ? undefined : udp.ip);
+  if (ip === undefined)
+    throw new Error(
+      'A base in a cluster must say where the other bases reach it: give --advertise IP or --cluster-ip IP',
+    );
+  return {
+    udp: { ip: isWildcard(udp.ip) ? ip : udp.ip, port: udp.port },
+    tcp: { ip: isWildcard(tcp.ip) ? ip : tcp.ip, port: tcp.port },
+  };
+}
 
 /** Events with fields, as lines of the base's plain log. */
 function eventLog(log: (line: string) => void): AcceptLog {
@@ -58,6 +79,7 @@ export class BaseServer implements StatusSource {
   private readonly startedAt = Date.now();
   private readonly sweeper: NodeJS.Timeout;
   private http: StatusHttp | undefined;
+  private cluster: Cluster | undefined;
 
   private constructor(
     private readonly config: BaseServerConfig,
@@ -77,7 +99,7 @@ export class BaseServer implements StatusSource {
     const registry = new ClientRegistry();
     const book = new AddressBook(config.limits.maxInterestsPerClient);
     const addresses = new DeviceAddresses(book, registry, metrics);
-    const authenticator = new Authenticator(registry, metrics);
+    const authenticator = new Authenticator(registry, metrics, (device) => addresses.online(device));
 
     let lastUdpErrorLog = -Infinity;
     const onUdpError = (error: Error): void => {
@@ -159,6 +181,20 @@ export class BaseServer implements StatusSource {
         netcheck,
       );
       if (config.metrics) server.http = await StatusHttp.listen(config.metrics, server, events);
+      if (config.cluster) {
+        const cluster = await Cluster.join(config.cluster.database, clusterAddresses(config, server), {
+          registry,
+          metrics,
+          udp,
+          deliver: (message, now) => relay.deliver(message, now),
+          localEndpoints: (key) => addresses.endpointsOf(key),
+          push: (id, key, endpoints) => addresses.push(id, key, endpoints),
+          log,
+        });
+        server.cluster = cluster;
+        addresses.cluster = cluster;
+        relay.elsewhere = cluster;
+      }
     } catch (error) {
       if (server) await server.close();
       else {
@@ -199,7 +235,7 @@ export class BaseServer implements StatusSource {
   private sweep(now: number): void {
     const { authTimeoutMs, idleTimeoutMs } = this.config.limits;
     for (const connection of this.registry.allConnections()) {
-      if (!connection.device) {
+      if (!connection.device && connection.clusterBase === undefined) {
         if (now - connection.openedAt > authTimeoutMs) connection.close('auth_timeout');
       } else if (now - connection.lastHeardAt > idleTimeoutMs) {
         connection.close('idle_timeout');
@@ -251,12 +287,14 @@ export class BaseServer implements StatusSource {
       counters: this.metrics.counters,
       interests: this.book.size.interests,
       devices,
+      cluster: this.cluster?.status(now) ?? null,
     };
   }
 
   /** Stops listening and ends every connection. */
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    await this.cluster?.close();
     this.tcp.close();
     for (const connection of [...this.registry.allConnections()]) connection.close('shutdown');
     this.udp.close();

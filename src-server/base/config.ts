@@ -28,6 +28,11 @@ export interface BaseServerConfig {
   /** Where /metrics and /status are served over HTTP; unset turns them off. */
   metrics: Endpoint | undefined;
   limits: BaseLimits;
+  /**
+   * Several bases as one: the PostgreSQL database they share as their registry, and the IP the
+   * others reach this one at (unset: the advertised IP, else the first UDP address's).
+   */
+  cluster?: { database: string; ip: string | undefined } | undefined;
 }
 
 export type ConfigErrorKind = 'BadOption' | 'BadValue';
@@ -61,6 +66,10 @@ Runs the base server: peers register over TCP, punch NAT holes over UDP, and rel
   --max-connections-per-source N
                          TCP connections at once from one IPv4 address or IPv6 /64 (default
                          ${defaultLimits.maxConnectionsPerSource}); devices behind one NAT share it
+  --cluster URL          join the base cluster whose registry is this PostgreSQL database
+                         (postgres://…); devices of every base of it reach each other
+  --cluster-ip IP        where the other bases reach this one (default: --advertise, else the
+                         first --udp's IP)
   --idle-timeout SECONDS close authenticated connections silent this long (default ${defaultLimits.idleTimeoutMs / 1000})
   --auth-timeout SECONDS close connections that do not authenticate in time (default ${defaultLimits.authTimeoutMs / 1000})
   --help                 show this text
@@ -109,6 +118,8 @@ export const baseOptions = {
   'max-connections-per-source': { type: 'string' },
   'idle-timeout': { type: 'string' },
   'auth-timeout': { type: 'string' },
+  cluster: { type: 'string' },
+  'cluster-ip': { type: 'string' },
 } as const;
 
 /** Parses the options after `hnet-server base`; `undefined` means --help was asked for. */
@@ -158,6 +169,23 @@ export function parseBaseOptions(argv: readonly string[]): ConfigResult<BaseServ
     metrics = parsed.value;
   }
 
+  let cluster: BaseServerConfig['cluster'];
+  if (values.cluster !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(values.cluster))
+      return bad(
+        'BadValue',
+        `--cluster takes a postgres:// URL of the database the bases share, not "${values.cluster}".`,
+      );
+    let ip: string | undefined;
+    if (values['cluster-ip'] !== undefined) {
+      const parsed = makeEndpoint(values['cluster-ip'], 0);
+      if (!parsed.ok)
+        return bad('BadValue', `--cluster-ip needs an IP address, not "${values['cluster-ip']}".`);
+      ip = parsed.value.ip;
+    }
+    cluster = { database: values.cluster, ip };
+  } else if (values['cluster-ip'] !== undefined) return bad('BadOption', '--cluster-ip needs --cluster.');
+
   const limits: BaseLimits = { ...defaultLimits };
   const numeric: [string | undefined, string, number, (n: number) => void][] = [
     [values['max-connections'], '--max-connections', 1, (n) => (limits.maxConnections = n)],
@@ -186,6 +214,7 @@ export function parseBaseOptions(argv: readonly string[]): ConfigResult<BaseServ
       ...(netcheckUdp === undefined ? {} : { netcheckUdp }),
       metrics,
       limits,
+      ...(cluster ? { cluster } : {}),
     },
   };
 }

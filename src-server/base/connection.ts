@@ -40,6 +40,8 @@ export function idKey(bytes: Uint8Array, offset = 0): string {
 export class ClientConnection {
   device: Device | undefined = undefined;
   userAgent: string | undefined = undefined;
+  /** Set when another base of the cluster proved this is its link to us (cluster/cluster.ts). */
+  clusterBase: string | undefined = undefined;
   lastHeardAt: number;
   /** Set when the server ends the connection, so the close is counted under its real reason. */
   closeReason: CloseReason | undefined = undefined;

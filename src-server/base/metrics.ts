@@ -16,7 +16,12 @@ export type DropReason =
   | 'rate_limited'
   | 'backpressure'
   | 'oversized'
-  | 'udp_send_failed';
+  | 'udp_send_failed'
+  /** A cluster packet from an address that is no base of the cluster, or naming no such base. */
+  | 'cluster_stranger'
+  | 'cluster_bad_tag'
+  /** For a device of another base that neither UDP nor the TCP link reaches now. */
+  | 'cluster_unreachable';
 
 /** Why the server closed a connection (peer-initiated closes are `peer_closed`). */
 export type CloseReason =
@@ -29,10 +34,13 @@ export type CloseReason =
   | 'evicted'
   | 'not_reading'
   | 'replaced'
+  /** The device connected to another base of the cluster since. */
+  | 'moved'
   | 'socket_error'
   | 'shutdown';
 
-export type RelayPath = 'udp' | 'tcp';
+/** To our own client over UDP or TCP, or to the base that holds the target. */
+export type RelayPath = 'udp' | 'tcp' | 'cluster_udp' | 'cluster_tcp';
 
 export interface Counters {
   relayedPackets: Record<RelayPath, number>;
@@ -46,8 +54,8 @@ export interface Counters {
 
 export class BaseMetrics {
   readonly counters: Counters = {
-    relayedPackets: { udp: 0, tcp: 0 },
-    relayedBytes: { udp: 0, tcp: 0 },
+    relayedPackets: { udp: 0, tcp: 0, cluster_udp: 0, cluster_tcp: 0 },
+    relayedBytes: { udp: 0, tcp: 0, cluster_udp: 0, cluster_tcp: 0 },
     dropped: {},
     closed: {},
     addressPushes: 0,

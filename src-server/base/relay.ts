@@ -42,7 +42,14 @@ export function frameInPlace(message: Uint8Array): number {
   return FRAME_AT;
 }
 
+/** Where DATA for a device that is not ours goes: the base cluster, when this base is part of one. */
+export interface Elsewhere {
+  forward(message: Uint8Array, now: number): void;
+}
+
 export class Relay {
+  elsewhere: Elsewhere | undefined = undefined;
+
   constructor(
     private readonly registry: ClientRegistry,
     private readonly udp: UdpListener,
@@ -55,6 +62,14 @@ export class Relay {
    * MIN_PEER_TO_BASE_DATA_LENGTH bytes) is consumed: its bytes are overwritten.
    */
   forward(message: Uint8Array, now: number): void {
+    if (message.length > MAX_FRAME_PAYLOAD) return this.metrics.drop('oversized');
+    if (!this.registry.device(idKey(message, PEER_TO_BASE_DATA_TARGET_AT)) && this.elsewhere)
+      return this.elsewhere.forward(message, now);
+    this.deliver(message, now);
+  }
+
+  /** Hands DATA to the target if it is a client of ours; another base's DATA comes in here. */
+  deliver(message: Uint8Array, now: number): void {
     if (message.length > MAX_FRAME_PAYLOAD) return this.metrics.drop('oversized');
     const target = this.registry.device(idKey(message, PEER_TO_BASE_DATA_TARGET_AT));
     if (!target) return this.metrics.drop('target_offline');

@@ -37,14 +37,14 @@ export interface TcpAdmission {
  * only when `any` will do, an authenticated one, the longest silent first.
  */
 function expendable(connections: ReadonlyMap<Socket, ClientConnection>): PickVictim<Socket> {
-  const rank = (c: ClientConnection): [number, number] =>
-    c.device === undefined ? [0, c.openedAt] : [1, c.lastHeardAt];
+  const proven = (c: ClientConnection): boolean => c.device !== undefined || c.clusterBase !== undefined;
+  const rank = (c: ClientConnection): [number, number] => (proven(c) ? [1, c.lastHeardAt] : [0, c.openedAt]);
   return (sockets, need) => {
     let victim: Socket | undefined;
     let best: [number, number] = [Infinity, Infinity];
     for (const socket of sockets) {
       const connection = connections.get(socket);
-      if (!connection || (need === 'spare' && connection.device !== undefined)) continue;
+      if (!connection || (need === 'spare' && proven(connection))) continue;
       const [kind, time] = rank(connection);
       if (kind < best[0] || (kind === best[0] && time < best[1])) [victim, best] = [socket, [kind, time]];
     }

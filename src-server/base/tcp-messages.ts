@@ -13,6 +13,7 @@ import { dropReasonFor, type Authenticator } from './authentication.js';
 import type { ClientRegistry } from './client-registry.js';
 import { ClientConnection, idKey } from './connection.js';
 import type { DeviceAddresses } from './device-addresses.js';
+import { CLUSTER_CODE } from './cluster/cluster-wire.js';
 import type { BaseLimits } from './limits.js';
 import type { BaseMetrics } from './metrics.js';
 import type { Relay } from './relay.js';
@@ -74,6 +75,12 @@ export class TcpMessages implements TcpConnectionHandler {
   message(connection: ClientConnection, payload: Uint8Array, now: number): void {
     const { metrics, relay, authenticator, addresses } = this.deps;
     connection.lastHeardAt = now;
+    // Another base's link carries many clients' DATA: once proven, no one client's budget applies.
+    if (payload[0] === CLUSTER_CODE && addresses.cluster) {
+      if (connection.clusterBase === undefined && !connection.messageBudget.take(now))
+        return metrics.drop('rate_limited');
+      return addresses.cluster.tcpFrame(connection, payload, now);
+    }
     if (!connection.messageBudget.take(now)) return metrics.drop('rate_limited');
 
     // DATA is the bulk of the traffic: checked by offsets, without decoding into objects.

@@ -14,6 +14,7 @@ import { dropReasonFor, type Authenticator } from './authentication.js';
 import type { ClientRegistry } from './client-registry.js';
 import { idKey, type UdpBinding } from './connection.js';
 import type { DeviceAddresses } from './device-addresses.js';
+import { CLUSTER_CODE } from './cluster/cluster-wire.js';
 import type { BaseMetrics } from './metrics.js';
 import type { NetcheckReflector } from './netcheck-reflector.js';
 import type { Relay } from './relay.js';
@@ -43,12 +44,19 @@ export class UdpMessages {
   packet(socketIndex: number, packet: Buffer, from: RemoteInfo): void {
     const now = Date.now();
     if (packet[0] === PEER_TO_BASE_DATA_CODE) this.data(packet, from, now);
+    else if (packet[0] === CLUSTER_CODE) this.cluster(packet, from, now);
     else if (
       !this.deps.netcheck.take(packet, from, (answer, port, address) =>
         this.deps.udp.sendFrom(socketIndex, answer, port, address),
       )
     )
       this.signed(socketIndex, packet, from, now);
+  }
+
+  private cluster(packet: Buffer, from: RemoteInfo, now: number): void {
+    const cluster = this.deps.addresses.cluster;
+    if (cluster) cluster.udpPacket(packet, from, now);
+    else this.deps.metrics.drop('cluster_stranger');
   }
 
   private data(packet: Buffer, from: RemoteInfo, now: number): void {

@@ -24,6 +24,7 @@ export interface DashboardOptions {
   context: DashboardContext;
   /** Names and addresses it is reached at besides the bind address (see allowed-hosts.ts). */
   hostNames?: readonly string[];
+  /** Served until `useLicense` replaces it. */
   license: IssuedLicense;
   log: Logger;
 }
@@ -44,9 +45,12 @@ export class DashboardServer {
     private readonly server: Server,
     private readonly bounds: BoundedHttp,
     readonly port: number,
+    private readonly options: DashboardOptions,
   ) {}
 
-  static async start(options: DashboardOptions): Promise<DashboardServer> {
+  static async start(given: DashboardOptions): Promise<DashboardServer> {
+    // A copy, since useLicense changes it.
+    const options = { ...given };
     const log = options.log.with({ component: 'dashboard' });
     const hosts = new AllowedHosts(options.host, options.hostNames ?? []);
     const server = createServer(BOUNDED_SERVER_OPTIONS, (request, response) => {
@@ -77,7 +81,12 @@ export class DashboardServer {
     await once(server, 'listening');
     const port = (server.address() as AddressInfo).port;
     log.info('dashboard-listening', { host: options.host, port });
-    return new DashboardServer(server, bounds, port);
+    return new DashboardServer(server, bounds, port, options);
+  }
+
+  /** license.json from now on: issued again because the servers sharing the database changed. */
+  useLicense(license: IssuedLicense): void {
+    this.options.license = license;
   }
 
   close(): Promise<void> {

@@ -4,7 +4,7 @@ import { fail, ok, type Result } from '../../src-protocol/result.js';
 import { sha256 } from '../../src-protocol/crypto.js';
 import { serializeLicense, signLicense, type License } from '../../src-protocol/license.js';
 import { encodeLicenseKey } from '../../src-protocol/license-key.js';
-import { formatEndpoint } from '../../src-protocol/endpoint.js';
+import { formatEndpoint, parseEndpoint } from '../../src-protocol/endpoint.js';
 import type { SigningKey } from './signing-key.js';
 
 export interface LicenseSettings {
@@ -12,9 +12,12 @@ export interface LicenseSettings {
   dashboardUrl: string;
   /** The websetup node's fc94 address. */
   websetupHost: string;
-  /** Public IPs of the base servers (stock daemons take IPs only). */
+  /**
+   * The base servers: public IPs (stock daemons take IPs only), each on `baseTcpPort`, or `ip:port`
+   * for a server of the cluster that listens on a port of its own.
+   */
   baseServers: string[];
-  /** The base servers' TCP port (unset: 443); another goes into the hnet-only `hnet_base_servers`. */
+  /** The TCP port of bases given without one (unset: 443); any other port goes into the hnet-only `hnet_base_servers`. */
   baseTcpPort?: number;
   maxDevices: number;
 }
@@ -39,6 +42,11 @@ export function issueLicense(
   now = new Date(),
 ): Result<IssuedLicense> {
   const basePort = settings.baseTcpPort ?? STOCK_BASE_PORT;
+  const bases = settings.baseServers.map((text) => {
+    const endpoint = parseEndpoint(text);
+    // Not an endpoint: a bare IP (or something signLicense refuses with the reason).
+    return endpoint.ok ? endpoint.value : { ip: text, port: basePort };
+  });
   const validUntil = new Date(now);
   validUntil.setUTCFullYear(validUntil.getUTCFullYear() + VALIDITY_YEARS);
   // One installation, one key: the id follows from the key, so it survives a database move.
@@ -51,14 +59,14 @@ export function issueLicense(
       max_devices: settings.maxDevices,
       dashboard_url: settings.dashboardUrl,
       websetup_host: settings.websetupHost,
-      base_server_addresses: settings.baseServers,
+      base_server_addresses: [...new Set(bases.map((base) => base.ip))],
       api_servers: [],
       eb_servers: [],
       issued: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       valid_until: validUntil.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      ...(basePort === STOCK_BASE_PORT
+      ...(bases.every((base) => base.port === STOCK_BASE_PORT)
         ? {}
-        : { hnet_base_servers: settings.baseServers.map((ip) => formatEndpoint({ ip, port: basePort })) }),
+        : { hnet_base_servers: bases.map(formatEndpoint) }),
       version: 1,
     },
     key.secretKey,

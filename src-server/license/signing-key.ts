@@ -23,16 +23,30 @@ function fromSecret(secretKey: Uint8Array): SigningKey {
 
 /** Loads the key from `file` (base64 of the 64-byte secret key), creating it on first start. */
 export async function loadOrCreateSigningKey(file: string): Promise<SigningKey> {
-  let text: string | undefined;
+  const key = await readSigningKey(file);
+  if (key) return key;
+  const created = newSigningKey();
+  await saveSigningKey(file, created);
+  return created;
+}
+
+/** A key made now, in memory only until `saveSigningKey`. */
+export function newSigningKey(): SigningKey {
+  return fromSecret(signKeyPair(randomBytes(32)).secretKey);
+}
+
+export async function saveSigningKey(file: string, key: SigningKey): Promise<void> {
+  await writeFileAtomic(file, `${Buffer.from(key.secretKey).toString('base64')}\n`, SECRET_FILE_MODE);
+}
+
+/** The key in `file`, or undefined when there is no such file; a damaged file throws. */
+export async function readSigningKey(file: string): Promise<SigningKey | undefined> {
+  let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  if (text === undefined) {
-    const { secretKey } = signKeyPair(randomBytes(32));
-    await writeFileAtomic(file, `${Buffer.from(secretKey).toString('base64')}\n`, SECRET_FILE_MODE);
-    return fromSecret(secretKey);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
   const secret = Buffer.from(text.trim(), 'base64');
   const key = secret.length === 64 ? fromSecret(new Uint8Array(secret)) : undefined;

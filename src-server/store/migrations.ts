@@ -118,6 +118,28 @@ export const migrations: readonly Migration[] = [
       'CREATE INDEX devices_by_join_code ON devices (join_code_id)',
     ],
   },
+  {
+    version: 7,
+    name: 'several servers on one database',
+    statements: [
+      // The websetup node a device joined through: the only one whose commands it takes. NULL for
+      // devices that joined before, served by every websetup until they next ask one.
+      'ALTER TABLE devices ADD COLUMN websetup TEXT',
+      'CREATE INDEX devices_by_websetup ON devices (websetup)',
+      // Every server's base addresses (ip:port, space-separated), so each license names them all.
+      `CREATE TABLE servers (
+        id TEXT PRIMARY KEY,
+        base_servers TEXT NOT NULL,
+        websetup TEXT,
+        registered_at BIGINT NOT NULL)`,
+      // The public half of the key every server signs license.json with (one row at most): a server
+      // holding another key refuses to start instead of issuing a license devices would reject.
+      `CREATE TABLE license_key (
+        slot INTEGER PRIMARY KEY CHECK (slot = 1),
+        public_key TEXT NOT NULL,
+        recorded_at BIGINT NOT NULL)`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = migrations.at(-1)!.version;

@@ -5,7 +5,6 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { LATEST_VERSION, migrate } from './migrations.js';
 import { openDriver, Store } from './store.js';
 import { postgresUnavailable, startThrowawayPostgres, type ThrowawayPostgres } from './throwaway-postgres.js';
@@ -39,7 +38,6 @@ function sqliteBackend(): Backend {
 
 function postgresBackend(): Backend {
   let cluster: ThrowawayPostgres | undefined;
-  let n = 0;
   const skip = postgresUnavailable();
   return {
     name: 'PostgreSQL',
@@ -47,14 +45,7 @@ function postgresBackend(): Backend {
     setUp: async () => {
       cluster = await startThrowawayPostgres();
     },
-    fresh: async () => {
-      const name = `hnet${++n}`;
-      const admin = new pg.Client({ connectionString: cluster!.url });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      return cluster!.url.replace(/\/postgres$/, `/${name}`);
-    },
+    fresh: () => cluster!.freshDatabase(),
     tearDown: async () => {
       await cluster?.stop();
     },
@@ -460,6 +451,51 @@ for (const backend of backends) {
       assert.equal((await store.joinGrant('friendhash'))?.networkId, lab.id);
       assert.ok((await store.unshareNetwork(owner.value.id, lab.id, 'friend@example.org')).ok);
       assert.equal(await store.joinGrant('friendhash'), undefined);
+    });
+
+    test('servers sharing the database: a registry of their bases, one license key, one websetup per device', async () => {
+      const location = await backend.fresh();
+      const one = await open(location);
+      // SQLite belongs to one process: there, "two servers" are one store.
+      const two = backend.name === 'PostgreSQL' ? await open(location) : one;
+      await one.registerServer('server-1', ['198.18.0.1:443'], 'fc94::1', 10);
+      await two.registerServer('server-2', ['198.18.0.2:443', '[2001:db8::2]:443'], 'fc94::2', 20);
+      await one.registerServer('server-1', ['198.18.0.11:443'], 'fc94::1', 30);
+      assert.deepEqual(
+        (await two.servers()).map((s) => [s.id, s.baseServers]),
+        [
+          ['server-1', ['198.18.0.11:443']],
+          ['server-2', ['198.18.0.2:443', '[2001:db8::2]:443']],
+        ],
+        'a restarted server replaces its addresses and keeps its place',
+      );
+
+      assert.equal(await one.licenseKey(), undefined);
+      assert.equal(await one.recordLicenseKey('first'), 'first');
+      assert.equal(await two.recordLicenseKey('second'), 'first', 'the first key recorded stays');
+
+      const owner = await one.createAccount('fleet@example.org', 'h');
+      assert.ok(owner.ok);
+      const device = { address: 'fc94::a', hostname: 'alpha', secret: 's'.repeat(24) };
+      assert.ok((await one.claimDevice(device, owner.value.id)).ok);
+      assert.ok((await one.claimDevice({ ...device, address: 'fc94::b' }, owner.value.id)).ok);
+      assert.deepEqual(
+        await one.allDeviceAddresses('fc94::1'),
+        ['fc94::a', 'fc94::b'],
+        'unclaimed: anyone’s',
+      );
+      assert.equal(await one.manageDevice('fc94::a', 'fc94::1'), true);
+      assert.equal(await one.manageDevice('fc94::a', 'fc94::1'), false, 'asked again: nothing moves');
+      assert.equal(await two.manageDevice('fc94::b', 'fc94::2'), true);
+      assert.deepEqual(await one.allDeviceAddresses('fc94::1'), ['fc94::a']);
+      assert.deepEqual(await two.allDeviceAddresses('fc94::2'), ['fc94::b']);
+      assert.equal((await two.deviceContact('fc94::a'))?.websetup, 'fc94::1');
+      assert.equal(
+        await two.manageDevice('fc94::a', 'fc94::2'),
+        true,
+        'a device that asks another node moves',
+      );
+      assert.deepEqual(await two.allDeviceAddresses(), ['fc94::a', 'fc94::b']);
     });
   });
 }

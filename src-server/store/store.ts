@@ -73,6 +73,16 @@ export interface DeviceContact {
   address: string;
   hostname: string;
   secret: string;
+  /** The websetup node the device joined through, which alone may command it; null: any (joined before). */
+  websetup?: string | null;
+}
+/** A server sharing the database: its addresses as of its last start. */
+export interface ServerRecord {
+  id: string;
+  /** Its base servers as devices reach them, `ip:port`. */
+  baseServers: string[];
+  websetup: string | null;
+  registeredAt: number;
 }
 export interface NetworkSummary {
   id: string;
@@ -530,18 +540,42 @@ export class Store {
   }
 
   async deviceContact(address: string): Promise<DeviceContact | undefined> {
-    const [row] = await this.db.all('SELECT address, hostname, secret FROM devices WHERE address = ?', [
-      address,
-    ]);
+    const [row] = await this.db.all(
+      'SELECT address, hostname, secret, websetup FROM devices WHERE address = ?',
+      [address],
+    );
     return (
-      row && { address: text(row, 'address'), hostname: text(row, 'hostname'), secret: text(row, 'secret') }
+      row && {
+        address: text(row, 'address'),
+        hostname: text(row, 'hostname'),
+        secret: text(row, 'secret'),
+        websetup: row.websetup === null ? null : text(row, 'websetup'),
+      }
     );
   }
 
-  async allDeviceAddresses(): Promise<string[]> {
-    return (await this.db.all('SELECT address FROM devices ORDER BY address')).map((row) =>
-      text(row, 'address'),
+  /** Every device, or those `websetup` manages (its own and those no node has claimed yet). */
+  async allDeviceAddresses(websetup?: string): Promise<string[]> {
+    const rows =
+      websetup === undefined
+        ? await this.db.all('SELECT address FROM devices ORDER BY address')
+        : await this.db.all(
+            'SELECT address FROM devices WHERE websetup IS NULL OR websetup = ? ORDER BY address',
+            [websetup],
+          );
+    return rows.map((row) => text(row, 'address'));
+  }
+
+  /**
+   * The device asked `websetup`, so that node is the one it takes commands from (a device has one
+   * websetup: PROTOCOL.md §7). True when this moved the device to it.
+   */
+  async manageDevice(address: string, websetup: string): Promise<boolean> {
+    const changed = await this.db.run(
+      'UPDATE devices SET websetup = ? WHERE address = ? AND (websetup IS NULL OR websetup <> ?)',
+      [websetup, address, websetup],
     );
+    return changed > 0;
   }
 
   async deviceSeen(address: string, now = Date.now()): Promise<void> {
@@ -741,6 +775,50 @@ export class Store {
       [networkId, address],
     );
     return changed > 0 ? done(undefined) : refuse('NotFound', 'The device is not in this network.');
+  }
+
+  // Several servers on one database.
+
+  /** Writes (or rewrites) a server's entry in the registry every license is issued from. */
+  async registerServer(
+    id: string,
+    baseServers: readonly string[],
+    websetup: string | null,
+    now = Date.now(),
+  ): Promise<void> {
+    await this.db.run(
+      `INSERT INTO servers (id, base_servers, websetup, registered_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET base_servers = excluded.base_servers, websetup = excluded.websetup`,
+      [id, baseServers.join(' '), websetup, now],
+    );
+  }
+
+  /** The registered servers, first registered first: so every license lists the bases in one order. */
+  async servers(): Promise<ServerRecord[]> {
+    const rows = await this.db.all('SELECT * FROM servers ORDER BY registered_at, id');
+    return rows.map((row) => ({
+      id: text(row, 'id'),
+      baseServers: text(row, 'base_servers').split(' ').filter(Boolean),
+      websetup: row.websetup === null ? null : text(row, 'websetup'),
+      registeredAt: num(row, 'registered_at'),
+    }));
+  }
+
+  /**
+   * The license public key of this database: the one recorded first, which is `publicKey` if none
+   * was. Racing first servers agree on one.
+   */
+  async recordLicenseKey(publicKey: string, now = Date.now()): Promise<string> {
+    await this.db.run(
+      'INSERT INTO license_key (slot, public_key, recorded_at) VALUES (1, ?, ?) ON CONFLICT (slot) DO NOTHING',
+      [publicKey, now],
+    );
+    return (await this.licenseKey())!;
+  }
+
+  async licenseKey(): Promise<string | undefined> {
+    const [row] = await this.db.all('SELECT public_key FROM license_key');
+    return row && text(row, 'public_key');
   }
 
   // What websetup pushes.

@@ -6,6 +6,7 @@ import { userInfo } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 
 const run = promisify(execFile);
 const PG_ROOT = '/usr/lib/postgresql';
@@ -13,6 +14,8 @@ const PG_ROOT = '/usr/lib/postgresql';
 export interface ThrowawayPostgres {
   /** A connection URL for the cluster's `postgres` database. */
   url: string;
+  /** Creates an empty database of its own (for one test); resolves with its URL. */
+  freshDatabase(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -60,5 +63,18 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     await stop();
     throw error;
   }
-  return { url: `postgresql://postgres@${encodeURIComponent(dir)}/postgres`, stop };
+  const url = `postgresql://postgres@${encodeURIComponent(dir)}/postgres`;
+  let databases = 0;
+  const freshDatabase = async (): Promise<string> => {
+    const name = `fresh${++databases}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+    return url.replace(/\/postgres$/, `/${name}`);
+  };
+  return { url, freshDatabase, stop };
 }

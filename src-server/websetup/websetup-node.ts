@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { WEBSETUP_SERVER_PORT } from '../../src-protocol/websetup-messages.js';
 import { createDataPlane, Engine, type Logger } from '../../src-main/engine/index.js';
+import type { ChangeChannel } from '../store/pg-notifications.js';
 import type { Store } from '../store/store.js';
 import { OverlayUdp } from './overlay-udp.js';
 import { WebsetupServer } from './websetup-server.js';
@@ -16,6 +17,8 @@ export interface WebsetupNodeSettings {
   /** First UDP port to try for the node's peer traffic (the next free one is taken). */
   udpPort: number;
   store: Store;
+  /** Tells of changes made by the other processes sharing the database (WebsetupOptions.changes). */
+  changes?: ChangeChannel;
   log: Logger;
 }
 
@@ -59,6 +62,7 @@ export class WebsetupNode {
     try {
       const server = await WebsetupServer.start({
         store: settings.store,
+        changes: settings.changes,
         open: overlay.open,
         log,
         address: engine.value.identity.address,

@@ -28,6 +28,7 @@ import {
   type WebsetupReply,
 } from '../../src-protocol/websetup-messages.js';
 import type { Logger, DatagramTransport, OpenDatagramTransport } from '../../src-main/engine/index.js';
+import { notifyEach, type ChangeChannel } from '../store/pg-notifications.js';
 import { hashSecret } from '../store/secret-hash.js';
 import type { DeviceContact, Store } from '../store/store.js';
 import { desiredEntries, hostnameEntry, planPushes, recordOf, type PlannedPush } from './push-plan.js';
@@ -36,8 +37,13 @@ import { RequestLimiter, type RequestBudget } from './request-limiter.js';
 /** An unconfirmed command is sent again after this, doubling up to MAX_RETRY_MS for a device that is away. */
 const FIRST_RETRY_MS = 2_000;
 const MAX_RETRY_MS = 60_000;
-/** Changes made by another process sharing the database (PostgreSQL) are picked up this often. */
+/**
+ * Everything is looked at again this often: the safety net under the change channel, and all there
+ * is for a websetup that shares its database with a dashboard in another process and no channel.
+ */
 const SWEEP_MS = 10_000;
+/** The change channel's news: device addresses whose whitelist, host table or name may have changed. */
+export const DEVICES_CHANNEL = 'hnet_devices_changed';
 /** A command a device refused (a name its owner set by hand) is offered again after this. */
 const REFUSED_RETRY_MS = 5 * 60_000;
 /** A device's last contact is written at most this often. */
@@ -52,6 +58,11 @@ export interface WebsetupOptions {
   log: Logger;
   /** Websetup's own overlay address, which a device's join proof must name. */
   address: Uint8Array;
+  /**
+   * How processes sharing the database tell each other of changes (pg-notifications.ts). With one,
+   * a change any of them makes reaches the websetup node its devices joined through at once.
+   */
+  changes?: ChangeChannel;
   retryMs?: number;
   sweepMs?: number;
   /** Requests taken per source and in all (request-limiter.ts has the defaults). */
@@ -104,12 +115,16 @@ export class WebsetupServer {
   private nextSweep: NodeJS.Timeout | undefined;
   private readonly retryMs: number;
   private readonly log: Logger;
+  /** formatAddress(options.address): devices that joined through another node are not ours to command. */
+  private readonly self: string;
+  private stopListening: (() => void) | undefined;
   private closed = false;
 
   private constructor(private readonly options: WebsetupOptions) {
     this.retryMs = options.retryMs ?? FIRST_RETRY_MS;
     this.log = options.log.with({ component: 'websetup' });
     this.limiter = new RequestLimiter(options.budgets?.perSource, options.budgets?.total);
+    this.self = formatAddress(options.address);
   }
 
   static async start(options: WebsetupOptions): Promise<WebsetupServer> {
@@ -117,6 +132,11 @@ export class WebsetupServer {
     server.transport = await options.open((bytes, ip) => server.receive(bytes, ip));
     server.timers.push(setInterval(() => server.resend(), Math.max(200, server.retryMs / 4)));
     server.log.info('websetup-listening', { port: server.transport.port });
+    server.stopListening = await options.changes?.listen(DEVICES_CHANNEL, (payload) => {
+      // undefined: the channel was down for a while, so look at every device now.
+      if (payload === undefined) void server.syncAll();
+      else for (const address of new Set(payload.split(' ').filter(Boolean))) void server.sync(address);
+    });
     void server.sweep();
     return server;
   }
@@ -132,15 +152,28 @@ export class WebsetupServer {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopListening?.();
     for (const timer of this.timers) clearInterval(timer);
     clearTimeout(this.nextSweep);
     await Promise.allSettled([...this.syncs.values()].map((run) => run.done));
     await this.transport?.close();
   }
 
-  /** The dashboard changed something these devices see; bring them up to date now. */
+  /**
+   * The dashboard changed something these devices see; bring them up to date now, here or, through
+   * the change channel, in whichever process manages each (this one hears its own news too).
+   */
   devicesChanged(addresses: Iterable<string>): void {
-    for (const address of new Set(addresses)) void this.sync(address);
+    const unique = new Set(addresses);
+    const { changes } = this.options;
+    if (!changes) {
+      for (const address of unique) void this.sync(address);
+      return;
+    }
+    notifyEach(changes, DEVICES_CHANNEL, unique).catch((error: unknown) => {
+      this.log.warn('websetup-notify-failed', { reason: (error as Error).message });
+      for (const address of unique) void this.sync(address);
+    });
   }
 
   /** Resolves once the device's plan as of this call has been sent (not confirmed). */
@@ -171,7 +204,8 @@ export class WebsetupServer {
     const known = this.devices.get(address);
     if (known) await this.recordAnswers(address, known);
     const contact = await store.deviceContact(address);
-    if (!contact) {
+    // Deleted, or joined through another websetup node: that one alone commands it now.
+    if (!contact || (contact.websetup && contact.websetup !== this.self)) {
       this.forget(address);
       return;
     }
@@ -255,12 +289,17 @@ export class WebsetupServer {
   /** Syncs every device, then waits the sweep interval: a long sweep is never overlapped by the next. */
   private async sweep(): Promise<void> {
     if (this.closed) return;
+    await this.syncAll();
+    if (!this.closed) this.nextSweep = setTimeout(() => void this.sweep(), this.options.sweepMs ?? SWEEP_MS);
+  }
+
+  /** Syncs every device this node manages. */
+  private async syncAll(): Promise<void> {
     try {
-      for (const address of await this.options.store.allDeviceAddresses()) await this.sync(address);
+      for (const address of await this.options.store.allDeviceAddresses(this.self)) await this.sync(address);
     } catch (error) {
       this.log.warn('websetup-sweep-failed', { reason: (error as Error).message });
     }
-    if (!this.closed) this.nextSweep = setTimeout(() => void this.sweep(), this.options.sweepMs ?? SWEEP_MS);
   }
 
   /** Cheap checks only, before any work that costs: a datagram that passes none costs no query. */
@@ -366,6 +405,9 @@ export class WebsetupServer {
       peers = await store.peersOf(address);
       this.log.info('websetup-joined', { device: address, hostname: claimed.value.hostname });
     }
+    // The device asks this node, so its license or join code names this one: it takes commands
+    // from no other, and the node that managed it before (if any) is told to let go.
+    if (await store.manageDevice(address, this.self)) peers.push({ address });
     const contact = await store.deviceContact(address);
     if (!contact) return;
     await this.seen(address, this.state(address));

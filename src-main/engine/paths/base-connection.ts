@@ -1,11 +1,18 @@
-// The link to a base server, behaving exactly as a stock client does (PROTOCOL.md §5): a framed TCP
-// connection (HELLO cookie, USER_AGENT, INFO every 25 s, reconnect after 35 s of silence), NAT_INIT
-// over our shared UDP socket until NAT_OK, DATA over UDP while the base answers there, else TCP.
-// Several base servers are walked round-robin, 3 s between tries, for as long as the engine runs;
-// the list can be replaced while running (a server set up with `hnet setup-server`). Existing
-// direct paths do not depend on any of this. Better than stock: while peers' traffic goes through
-// the base over UDP, NAT_INIT goes every second, and UDP that stops answering moves to TCP within 4 s
-// (stock: up to 35 s of relayed packets lost).
+// The link to a base server, speaking as a stock client does (PROTOCOL.md §5): a framed TCP
+// connection (HELLO cookie, USER_AGENT, INFO, STATE), NAT_INIT over our shared UDP socket until
+// NAT_OK, DATA over UDP while the base answers there, else TCP. The list can be replaced while
+// running (a server set up with `hnet setup-server`). Existing direct paths do not depend on any of
+// this. Better than stock:
+// - every base of the list is measured (base-probe.ts) and the nearest that answers is used, the
+//   others in order of their round trips (base-selection.ts); they are measured again now and then,
+//   and a clearly nearer one that answers again is moved back to;
+// - a base that stops acknowledging anything is left within about 4 s (stock: 35 s of silence): the
+//   kernel ends the connection itself (io/tcp-liveness.ts: keepalive probes from 1 s of idleness,
+//   and no data left unacknowledged for 3 s), which costs the base a kernel ACK a second and no
+//   work of its own; where the kernel cannot be told (no addon, not Linux), a base quiet for 2 s is
+//   asked (INFO, which every base answers with STATE) and left when it does not answer within 1.5 s;
+// - while peers' traffic goes through the base over UDP, NAT_INIT goes every second, and UDP that
+//   stops answering moves to TCP within 4 s (stock: up to 35 s of relayed packets lost).
 import { connect, type Socket } from 'node:net';
 import { ADDRESS_LENGTH } from '../../../src-protocol/address.js';
 import {
@@ -21,20 +28,22 @@ import {
 import type { Endpoint } from '../../../src-protocol/endpoint.js';
 import type { Identity } from '../../../src-protocol/identity.js';
 import { parseServerAddress, type BaseServerAddress } from './base-server-address.js';
+import { BaseSelection } from './base-selection.js';
+import { connectFailure, probeBase } from './base-probe.js';
 import type { DropCounter } from '../drops.js';
-import { errorText } from '../../contract/errors.js';
 import type { Logger } from '../log.js';
 import type { RelayKind } from './paths.js';
-import type { BaseStatus } from '../../contract/status.js';
+import type { BaseServerReading, BaseStatus } from '../../contract/status.js';
 import type { UdpTarget, UdpTransport } from '../io/udp-socket.js';
+import { watchTcpLiveness, type TcpLiveness } from '../io/tcp-liveness.js';
 import { HNET_VERSION } from '../version.js';
 
 /** Stock clients send INFO this often; the base answers each with STATE, which keeps TCP alive. */
 const INFO_INTERVAL_MS = 25_000;
-/** Nothing heard on TCP this long: the connection is dead even if the kernel has not noticed. */
-const TCP_SILENCE_MS = 35_000;
-/** Between connection attempts, and between servers of the list. */
-const RETRY_MS = 3_000;
+/** Without a connection, a base that answers this soon after the first to answer may still be chosen. */
+const ANSWER_GRACE_MS = 250;
+/** The kernel probes the idle connection every second and ends it after 3 s without an answer. */
+const KERNEL_LIVENESS: TcpLiveness = { idleSeconds: 1, intervalSeconds: 1, probes: 3, unackedMs: 3_000 };
 /** A connect that neither succeeds nor fails within this long is abandoned. */
 const CONNECT_TIMEOUT_MS = 5_000;
 /** NAT_INIT is repeated this often until NAT_OK arrives… */
@@ -62,6 +71,37 @@ const PEER_TO_BASE_DATA = 1;
 const DATA_HEADER_LENGTH = 1 + 2 * ADDRESS_LENGTH;
 /** Largest security packet a relayed DATA can carry inside one TCP frame. */
 const MAX_RELAYED_PACKET = MAX_FRAME_PAYLOAD - DATA_HEADER_LENGTH;
+
+/** How soon the connection asks, gives up, and measures again (tests shorten them). */
+export interface BaseTiming {
+  /** Asks the kernel to end the connected socket once the base stops acknowledging; false: it cannot. */
+  kernelWatch: (socket: Socket) => boolean;
+  /**
+   * Without the kernel watching, nothing heard from the base this long: an INFO asks whether it is
+   * still there…
+   */
+  quietMs: number;
+  /** …and a base that leaves an INFO unanswered this long, saying nothing else, is left. */
+  answerMs: number;
+  /** A measurement that gets no HELLO within this long counts the base as unreachable. */
+  probeTimeoutMs: number;
+  /** How often bases measured nearer than the one in use (failed since) or never answering are measured… */
+  recheckMs: number;
+  /** …and every base of the list, to follow changes of the network. */
+  remeasureMs: number;
+  /** Between rounds of measurements while no base answers. */
+  retryMs: number;
+}
+
+export const defaultBaseTiming: BaseTiming = {
+  kernelWatch: (socket) => watchTcpLiveness(socket, KERNEL_LIVENESS),
+  quietMs: 2_000,
+  answerMs: 1_500,
+  probeTimeoutMs: 3_000,
+  recheckMs: 30_000,
+  remeasureMs: 300_000,
+  retryMs: 3_000,
+};
 
 /** The base's UDP relay: where relayed DATA goes (its first STATE endpoint) and may come from. */
 export interface UdpRelay {
@@ -94,35 +134,34 @@ interface StateEndpoint {
 const parseServerList = (texts: readonly string[]): BaseServerAddress[] =>
   texts.flatMap((text) => parseServerAddress(text) ?? []);
 
-/** Why a connection to `server` failed, in words rather than an errno name. */
-function connectFailure(server: string, error: Error): string {
-  switch ((error as NodeJS.ErrnoException).code) {
-    case 'ECONNREFUSED':
-      return `${server} refused the connection (is its base server running?)`;
-    case 'ECONNRESET':
-      return `${server} reset the connection`;
-    case 'ETIMEDOUT':
-      return `${server} did not answer`;
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return `no route to ${server} from this network`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `the name in ${server} does not resolve`;
-    default:
-      return `cannot reach ${server}: ${errorText(error)}`;
-  }
-}
-
 export class BaseConnection {
   private servers: BaseServerAddress[];
-  private serverIndex = 0;
+  private selection: BaseSelection;
+  /** The server connected or being connected to. */
+  private server: BaseServerAddress | undefined;
   private socket: Socket | undefined;
   private decoder = new FrameDecoder();
   private cookie: Uint8Array | undefined;
   private stateEndpoints: StateEndpoint[] = [];
-  private lastTcpHeardAt = 0;
+  /** Anything from the base: a TCP frame, or a datagram from its UDP relay. */
+  private lastHeardAt = 0;
   private lastInfoAt = -Infinity;
+  /** Whether the kernel ends the current connection by itself when the base goes silent. */
+  private kernelWatching = false;
+  /** When the oldest INFO still waiting for its STATE was sent. */
+  private stateAwaitedSince: number | undefined;
+  /** Bumped by every new list, so that a measurement of an old list is not taken for the new one. */
+  private generation = 0;
+  private measuring = false;
+  /** The current round of measurements began while a base was in use. */
+  private measuringInUse = false;
+  /** When the current round of measurements heard its first HELLO. */
+  private firstAnswerAt: number | undefined;
+  /** When the connection in use said HELLO; undefined when none did since the last failure. */
+  private connectedAt: number | undefined;
+  /** The first measurement comes before the first connection. */
+  private nextMeasureAt = 0;
+  private nextFullMeasureAt = 0;
   private lastNatOkAt = -Infinity;
   private lastNatInitAt = -Infinity;
   private natInitsUnanswered = 0;
@@ -139,6 +178,7 @@ export class BaseConnection {
   private relay: RelayKind = null;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly timing: BaseTiming;
 
   constructor(
     private readonly c: BaseComponents,
@@ -147,8 +187,11 @@ export class BaseConnection {
     private readonly drops: DropCounter,
     private readonly handlers: BaseHandlers,
     private readonly localEndpoints: () => Endpoint[],
+    timing: Partial<BaseTiming> = {},
   ) {
+    this.timing = { ...defaultBaseTiming, ...timing };
     this.servers = parseServerList(servers);
+    this.selection = new BaseSelection(this.servers.map((s) => s.text));
   }
 
   start(): void {
@@ -159,7 +202,7 @@ export class BaseConnection {
 
   /**
    * Connects to these servers from now on: the current connection (to a server of the old list)
-   * ends and the first of the new list is dialled at once. Peers fall back as on any base loss.
+   * ends and the new list is measured at once. Peers fall back as on any base loss.
    */
   useServers(texts: readonly string[]): void {
     const servers = parseServerList(texts);
@@ -167,7 +210,12 @@ export class BaseConnection {
     const previous = this.servers.map((s) => s.text).join(',') || 'none';
     if (this.socket) this.disconnect(`switched to ${texts.join(', ') || 'no base server'}`);
     this.servers = servers;
-    this.serverIndex = 0;
+    this.selection = new BaseSelection(servers.map((s) => s.text));
+    this.generation += 1;
+    this.measuring = false;
+    this.nextMeasureAt = 0;
+    this.nextFullMeasureAt = 0;
+    this.server = undefined;
     this.lastFailure = '';
     this.failedSinceConnected = false;
     this.nextAttemptAt = 0;
@@ -193,7 +241,11 @@ export class BaseConnection {
   }
 
   status(): BaseStatus {
-    const server = this.servers[this.serverIndex]?.text ?? null;
+    return { ...this.state(), servers: this.readings() };
+  }
+
+  private state(): BaseStatus {
+    const server = this.server?.text ?? this.selection.next() ?? this.servers[0]?.text ?? null;
     if (this.servers.length === 0)
       return {
         state: 'offline',
@@ -213,13 +265,37 @@ export class BaseConnection {
       return { state: 'connected', transport: this.relay, server, reason };
     }
     if (!this.failedSinceConnected)
-      return { state: 'connecting', transport: null, server, reason: `connecting to ${server}` };
+      return {
+        state: 'connecting',
+        transport: null,
+        server,
+        reason: this.socket ? `connecting to ${server}` : 'measuring the base servers',
+      };
     return {
       state: 'unreachable',
       transport: null,
       server,
-      reason: `${this.lastFailure}; trying again every ${RETRY_MS / 1000} s — direct peers keep working`,
+      reason: `${this.lastFailure}; trying again every ${this.timing.retryMs / 1000} s — direct peers keep working`,
     };
+  }
+
+  /** Every base as last measured, nearest first: honest about what is not known. */
+  private readings(): BaseServerReading[] {
+    const wallOffset = Date.now() - performance.now();
+    return this.selection.readings().map((r) => ({
+      server: r.server,
+      state:
+        r.server === this.server?.text && this.cookie
+          ? 'in use'
+          : r.failure !== undefined
+            ? 'unreachable'
+            : r.at === undefined
+              ? 'unknown'
+              : 'answering',
+      rttMs: r.rttMs === undefined ? null : Math.round(r.rttMs * 100) / 100,
+      measuredAt: r.at === undefined ? null : new Date(wallOffset + r.at).toISOString(),
+      reason: r.failure ?? '',
+    }));
   }
 
   /** Where relayed DATA goes over UDP and may come from, while the base's UDP relay is alive. */
@@ -251,13 +327,17 @@ export class BaseConnection {
       if (!first || first.ip !== ip || first.port !== port)
         return this.drops.count('base-nat-ok-wrong-source');
       this.lastNatOkAt = performance.now();
+      this.lastHeardAt = this.lastNatOkAt;
       this.natInitsUnanswered = 0;
       this.natOkAwaitedSince = undefined;
       this.udpStoppedAnswering = false;
       this.updateRelay(this.lastNatOkAt);
       return;
     }
-    if (msg.kind === 'data') return this.handlers.data(msg.source, msg.packet, receivedAt);
+    if (msg.kind === 'data') {
+      this.lastHeardAt = receivedAt;
+      return this.handlers.data(msg.source, msg.packet, receivedAt);
+    }
     this.drops.count('base-udp-unexpected');
   }
 
@@ -297,26 +377,55 @@ export class BaseConnection {
   sendInfo(): void {
     if (!this.cookie) return;
     this.lastInfoAt = performance.now();
+    this.stateAwaitedSince ??= this.lastInfoAt;
     this.sendSigned({ kind: 'info', endpoints: this.localEndpoints() });
   }
 
   private housekeeping(now: number): void {
-    if (this.stopped || !this.timer) return;
+    if (this.stopped || !this.timer || this.servers.length === 0) return;
+    if (now >= this.nextMeasureAt && !this.measuring) this.measure(now, this.socket !== undefined);
     if (!this.socket) {
-      if (this.servers.length > 0 && now >= this.nextAttemptAt) this.connect(now);
+      if (now < this.nextAttemptAt) return;
+      const next = this.servers.find((s) => s.text === this.selection.next());
+      // A round that began without a connection may still find a nearer one, for a moment.
+      const settled =
+        !this.measuring ||
+        this.measuringInUse ||
+        (this.firstAnswerAt !== undefined && now - this.firstAnswerAt >= ANSWER_GRACE_MS);
+      if (next && settled) this.connect(next, now);
+      else if (!next && !this.measuring) this.measure(now, false);
       return;
     }
     if (!this.cookie) return;
-    if (now - this.lastTcpHeardAt > TCP_SILENCE_MS) {
-      this.fail(`nothing heard from ${this.currentServer()} for ${TCP_SILENCE_MS / 1000} s`);
+    const { quietMs, answerMs } = this.timing;
+    if (
+      this.stateAwaitedSince !== undefined &&
+      now - this.stateAwaitedSince >= answerMs &&
+      now - this.lastHeardAt >= answerMs
+    ) {
+      this.fail(
+        `${this.currentServer()} stopped answering (no STATE within ${answerMs / 1000} s of an INFO)`,
+      );
       return;
     }
-    if (now - this.lastInfoAt >= INFO_INTERVAL_MS) this.sendInfo();
+    if (
+      now - this.lastInfoAt >= INFO_INTERVAL_MS ||
+      (this.suspect(now) && !this.stateAwaitedSince && now - this.lastInfoAt >= quietMs)
+    )
+      this.sendInfo();
     const checking = this.relayChecked(now);
     const wanted = checking || this.udpStoppedAnswering || now - this.lastNatOkAt >= NAT_REFRESH_MS;
     const gap = checking ? RELAY_CHECK_MS : NAT_INIT_RETRY_MS;
     if (this.stateEndpoints.length > 0 && wanted && now - this.lastNatInitAt >= gap) this.sendNatInit(now);
     this.updateRelay(now);
+  }
+
+  /**
+   * Whether the base may have stopped answering: worth asking (INFO), which costs it a signature
+   * check. Never while the kernel watches: it ends a silent connection by itself.
+   */
+  private suspect(now: number): boolean {
+    return !this.kernelWatching && now - this.lastHeardAt >= this.timing.quietMs;
   }
 
   /** Peers' traffic goes through the base's UDP relay now, so its answers are checked every second. */
@@ -325,35 +434,119 @@ export class BaseConnection {
   }
 
   private currentServer(): string {
-    return this.servers[this.serverIndex]?.text ?? 'the base';
+    return this.server?.text ?? 'the base';
   }
 
-  private connect(now: number): void {
-    const server = this.servers[this.serverIndex]!;
+  /**
+   * Measures the bases (all, or while one is in use only those worth rechecking), and then moves to
+   * one clearly nearer than the one in use. Without a connection, the nearest to answer within
+   * ANSWER_GRACE_MS of the first answer is connected to at once (housekeeping), without waiting
+   * for bases that do not answer at all.
+   */
+  private measure(now: number, inUse: boolean): void {
+    const current = this.server?.text;
+    const nearer = inUse && current !== undefined ? new Set(this.selection.nearerOnes(current)) : undefined;
+    const full = now >= this.nextFullMeasureAt || nearer === undefined;
+    const servers = full ? this.servers : this.servers.filter((s) => nearer.has(s.text));
+    const generation = this.generation;
+    const results: string[] = [];
+    this.measuring = true;
+    this.measuringInUse = inUse;
+    this.firstAnswerAt = undefined;
+    this.nextMeasureAt = Infinity;
+    if (full) this.nextFullMeasureAt = now + this.timing.remeasureMs;
+    const probes = servers.map(async (s) => {
+      const result = await probeBase(s, this.timing.probeTimeoutMs);
+      if (generation !== this.generation || this.stopped) return;
+      const at = performance.now();
+      this.selection.record(s.text, result, at);
+      if (result.ok) this.firstAnswerAt ??= at;
+      results.push(`${s.text} ${result.ok ? `${result.rttMs.toFixed(2)} ms` : result.reason}`);
+    });
+    void Promise.all(probes).then(() => {
+      if (generation !== this.generation || this.stopped) return;
+      const done = performance.now();
+      this.measuring = false;
+      this.c.log.debug('base-measured', { results: results.join('; ') });
+      const none = this.selection.next() === undefined;
+      // No base answered: the next round no sooner than the retry gap after this one began.
+      this.nextAttemptAt = none ? now + this.timing.retryMs : 0;
+      if (none && !this.socket) {
+        this.failedSinceConnected = true;
+        this.lastFailure = this.selection
+          .readings()
+          .flatMap((r) => r.failure ?? [])
+          .join('; ');
+      }
+      this.scheduleMeasure(done);
+      this.moveNearer();
+      this.c.changed();
+      this.housekeeping(done);
+    });
+  }
+
+  /** Soon while a base nearer than the one in use fails (to come back to it), else rarely. */
+  private scheduleMeasure(now: number): void {
+    const current = this.server?.text;
+    const recheck = current !== undefined && this.selection.nearerOnes(current).length > 0;
+    this.nextMeasureAt = Math.min(now + (recheck ? this.timing.recheckMs : Infinity), this.nextFullMeasureAt);
+  }
+
+  private moveNearer(): void {
+    const current = this.server;
+    if (!current || !this.cookie) return;
+    const nearer = this.selection.nearerThan(current.text);
+    if (nearer === undefined) return;
+    this.c.log.info('base-moving-nearer', { from: current.text, to: nearer });
+    this.disconnect(`${nearer} is nearer`);
+    this.nextAttemptAt = 0;
+  }
+
+  private connect(server: BaseServerAddress, now: number): void {
+    this.server = server;
     this.decoder = new FrameDecoder();
     const socket = connect({ host: server.host, port: server.port });
     this.socket = socket;
     socket.setNoDelay(true);
+    socket.once('connect', () => {
+      if (socket === this.socket) this.kernelWatching = this.timing.kernelWatch(socket);
+    });
     socket.setTimeout(CONNECT_TIMEOUT_MS, () => {
       if (!this.cookie) this.fail(`${server.text} did not answer within ${CONNECT_TIMEOUT_MS / 1000} s`);
     });
     socket.on('data', (chunk: Buffer) => this.receive(socket, chunk));
-    socket.on('error', (error) => this.fail(connectFailure(server.text, error), socket));
+    socket.on('error', (error) => {
+      const silent = this.kernelWatching && (error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
+      const seconds = KERNEL_LIVENESS.unackedMs / 1000;
+      this.fail(
+        silent
+          ? `${server.text} stopped answering (nothing acknowledged for ${seconds} s)`
+          : connectFailure(server.text, error),
+        socket,
+      );
+    });
     socket.on('close', () => this.fail(`${server.text} closed the connection`, socket));
-    this.lastTcpHeardAt = now;
+    this.lastHeardAt = now;
     this.c.log.debug('base-connecting', { server: server.text });
     this.c.changed();
   }
 
-  /** Ends the current connection (if `socket` is still it) and moves on to the next server. */
+  /**
+   * Ends the current connection (if `socket` is still it) and moves on at once to the next base
+   * that answered; with none left, measures them all again after the retry gap.
+   */
   private fail(reason: string, socket: Socket | undefined = this.socket): void {
     if (!socket || socket !== this.socket) return;
+    const now = performance.now();
+    // A base that answers measurements but drops every session must not be dialled in a loop.
+    const worked = this.connectedAt !== undefined && now - this.connectedAt >= this.timing.retryMs;
     this.disconnect(reason);
+    if (this.server) this.selection.failed(this.server.text, reason, now);
     this.lastFailure = reason;
     this.failedSinceConnected = true;
-    this.serverIndex = (this.serverIndex + 1) % this.servers.length;
-    this.nextAttemptAt = performance.now() + RETRY_MS;
+    this.nextAttemptAt = worked || this.selection.next() !== undefined ? now : now + this.timing.retryMs;
     this.c.changed();
+    this.housekeeping(now);
   }
 
   private disconnect(reason: string): void {
@@ -362,6 +555,9 @@ export class BaseConnection {
     this.socket = undefined;
     this.cookie = undefined;
     this.stateEndpoints = [];
+    this.stateAwaitedSince = undefined;
+    this.kernelWatching = false;
+    this.connectedAt = undefined;
     this.lastNatOkAt = -Infinity;
     this.natInitsUnanswered = 0;
     this.natOkAwaitedSince = undefined;
@@ -374,7 +570,7 @@ export class BaseConnection {
 
   private receive(socket: Socket, chunk: Buffer): void {
     if (socket !== this.socket) return;
-    this.lastTcpHeardAt = performance.now();
+    this.lastHeardAt = performance.now();
     const pushed = this.decoder.push(chunk);
     for (const frame of pushed.frames) {
       const decoded = decodeBaseToPeer(frame);
@@ -399,12 +595,15 @@ export class BaseConnection {
         this.socket?.setTimeout(0);
         this.sendFramed(this.encode({ kind: 'userAgent', userAgent: USER_AGENT }));
         this.sendInfo();
+        this.connectedAt = now;
         this.c.log.info('base-connected', { server: this.currentServer() });
+        this.scheduleMeasure(now);
         this.updateRelay(now);
         this.handlers.connected();
         this.c.changed();
         return;
       case 'state':
+        this.stateAwaitedSince = undefined;
         this.stateEndpoints = msg.endpoints.map((endpoint) => ({
           endpoint,
           target: this.udp.target(endpoint),
