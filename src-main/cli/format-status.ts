@@ -9,6 +9,7 @@ import type {
   PeerStatus,
   Status,
 } from '../contract/status.js';
+import { describeBaseReading } from '../contract/base-readings.js';
 import { describePortMappingStatus } from '../contract/port-mapping.js';
 import { formatAge, formatBytes, formatMs, shortAddress, table } from './text.js';
 
@@ -21,15 +22,7 @@ export function formatBase(base: BaseStatus): string {
 /** Every listed base as last measured, nearest first: `a:443 12.3 ms (in use), b:443 unreachable (…)`. */
 export function formatBaseServers(base: BaseStatus, now: number = Date.now()): string | undefined {
   if (!base.servers?.length) return undefined;
-  return base.servers
-    .map((r) => {
-      const when = r.measuredAt ? formatAge(r.measuredAt, now) : '';
-      if (r.state === 'unknown') return `${r.server} not measured yet`;
-      if (r.state === 'unreachable') return `${r.server} unreachable (${r.reason}, ${when})`;
-      const rtt = r.rttMs === null ? 'RTT unknown' : formatMs(r.rttMs);
-      return `${r.server} ${rtt}${r.state === 'in use' ? ' in use' : ''} (measured ${when})`;
-    })
-    .join('; ');
+  return base.servers.map((reading) => describeBaseReading(reading, now)).join('; ');
 }
 
 export function formatWhitelist(whitelist: WhitelistState, hosts: readonly HostEntry[]): string[] {

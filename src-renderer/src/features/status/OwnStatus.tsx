@@ -2,7 +2,7 @@
 // reaches the others through and the network's websetup node), apart from the peers.
 import { useApp } from '../../app/app-store.js';
 import { CopyableAddress, FeedbackLine, useNow } from '../../app/shared.js';
-import { describeServer, describeWebsetup } from './server-view.js';
+import { describeBases, describeServer, describeWebsetup } from './server-view.js';
 
 function ConnectButton() {
   const connection = useApp((s) => s.status?.connection);
@@ -39,6 +39,12 @@ export function OwnStatus() {
       <div className="server" role="group" aria-label="Server">
         <strong data-tone={server.tone}>{server.headline}</strong>
         {server.detail && <span className="reason">{server.detail}</span>}
+        {status.connection === 'up' &&
+          describeBases(status.base, now).map((reading) => (
+            <span key={reading.server} className="base-reading" data-tone={reading.tone}>
+              {reading.text}
+            </span>
+          ))}
         {status.connection === 'up' &&
           status.networks.map((network) => {
             const websetup = describeWebsetup(network, now);

@@ -2,7 +2,8 @@
 // network's websetup node are the server, shown apart from the peers: a server that stops answering
 // is news, but not "the whole network is offline", since peers reached directly keep working. Pure,
 // so it is unit-tested.
-import type { NetworkStatus, PeerReach, Status } from '../../../../src-main/contract/status.js';
+import { describeBaseReading } from '../../../../src-main/contract/base-readings.js';
+import type { BaseStatus, NetworkStatus, PeerReach, Status } from '../../../../src-main/contract/status.js';
 import { formatAgo } from '../../lib/format.js';
 
 /** good: all is well; warn: working around something; muted: nothing to do or nothing wrong. */
@@ -61,4 +62,18 @@ export function describeWebsetup(network: NetworkStatus, now: number): { tone: T
   const of = network.server ?? network.websetup;
   const contact = network.lastContact ? `, last contact ${formatAgo(network.lastContact, now)}` : '';
   return { tone, text: `Websetup of ${of}: ${word}${contact}` };
+}
+
+/**
+ * Every base server of the license as last measured, nearest first, when there is a choice: which
+ * is in use, which answer and how fast, which do not and why.
+ */
+export function describeBases(base: BaseStatus, now: number): { server: string; tone: Tone; text: string }[] {
+  const readings = base.servers ?? [];
+  if (readings.length < 2) return [];
+  return readings.map((reading) => ({
+    server: reading.server,
+    tone: reading.state === 'unreachable' ? 'warn' : reading.state === 'in use' ? 'good' : 'muted',
+    text: describeBaseReading(reading, now),
+  }));
 }
