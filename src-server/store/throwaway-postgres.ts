@@ -16,6 +16,10 @@ export interface ThrowawayPostgres {
   url: string;
   /** Creates an empty database of its own (for one test); resolves with its URL. */
   freshDatabase(): Promise<string>;
+  /** Shuts the server down, keeping its data, as an outage would… */
+  pause(): Promise<void>;
+  /** …and starts it again. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,11 +58,18 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     started = false;
     rmSync(dir, { recursive: true, force: true });
   };
-  try {
-    await asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-    const options = `-c listen_addresses='' -c unix_socket_directories=${dir} -c fsync=off`;
+  const options = `-c listen_addresses='' -c unix_socket_directories=${dir} -c fsync=off`;
+  const start = async () => {
     started = true;
     await asPostgres('pg_ctl', ['start', '-D', data, '-w', '-s', '-l', join(dir, 'log'), '-o', options]);
+  };
+  const pause = async () => {
+    await asPostgres('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-s']);
+    started = false;
+  };
+  try {
+    await asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+    await start();
   } catch (error) {
     await stop();
     throw error;
@@ -76,5 +87,5 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     }
     return url.replace(/\/postgres$/, `/${name}`);
   };
-  return { url, freshDatabase, stop };
+  return { url, freshDatabase, pause, resume: start, stop };
 }

@@ -69,6 +69,8 @@ CREATE TABLE IF NOT EXISTS hnet_cluster_devices (
 );`;
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+/** A device id as the registry writes it. */
+const DEVICE_HEX = /^[0-9a-f]{32}$/;
 
 function parseEndpoints(text: string): Endpoint[] | undefined {
   if (text === '') return [];
@@ -255,7 +257,7 @@ export class ClusterDirectory {
   private heard(payload: string): void {
     for (const item of payload.split(' ')) {
       const [baseId, device, since, endpoints] = item.split(';');
-      if (!baseId || baseId === this.baseId || !device || device.length !== 32) continue;
+      if (!baseId || baseId === this.baseId || !device || !DEVICE_HEX.test(device)) continue;
       const id = Buffer.from(device, 'hex');
       if (since === '-') {
         this.apply(id, undefined, baseId);
@@ -296,7 +298,7 @@ export class ClusterDirectory {
     const seen = new Set<string>();
     for (const row of result.rows) {
       const endpoints = parseEndpoints(row.endpoints);
-      if (!endpoints || row.device.length !== 32) continue;
+      if (!endpoints || !DEVICE_HEX.test(row.device)) continue;
       const id = Buffer.from(row.device, 'hex');
       seen.add(idKey(id));
       this.apply(id, { baseId: row.base_id, since: Number(row.since), endpoints });

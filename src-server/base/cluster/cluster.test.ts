@@ -168,4 +168,41 @@ describe('a base cluster on PostgreSQL', { skip }, () => {
     tcp.destroy();
     assert.equal(b.holds(isData), false, 'nothing forged reached the device');
   });
+
+  test('the database away: relaying goes on with what the bases know, and what changed meanwhile arrives once it is back', async () => {
+    const [first, second] = await twoBases();
+    const a = await registered(first, ids[0]!);
+    const b = await registered(second, ids[1]!);
+    await until('the first base knows where b is', () => (first.status().cluster?.remoteDevices ?? 0) >= 1);
+    let late: BaseClient | undefined;
+    await postgres!.pause();
+    try {
+      await until('the outage is seen', () => first.status().cluster?.database === 'unreachable', 10_000);
+      a.data(ids[1]!.address, new Uint8Array([0, 8]), 'udp');
+      assert.deepEqual((await b.waitFor(isData)).message, {
+        kind: 'data',
+        source: ids[0]!.address,
+        packet: new Uint8Array([0, 8]),
+      });
+      // A device that connects meanwhile is written down once the database is back.
+      late = await registered(second, ids[2]!);
+    } finally {
+      await postgres!.resume();
+    }
+    await until(
+      'the first base learns of the late device',
+      () => (first.status().cluster?.remoteDevices ?? 0) >= 2,
+      20_000,
+    );
+    await until(
+      'the next heartbeat reaches the database',
+      () => first.status().cluster?.database === 'reachable',
+    );
+    a.data(ids[2]!.address, new Uint8Array([0, 9]), 'udp');
+    assert.deepEqual((await late.waitFor(isData)).message, {
+      kind: 'data',
+      source: ids[0]!.address,
+      packet: new Uint8Array([0, 9]),
+    });
+  });
 });
