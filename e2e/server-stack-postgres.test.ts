@@ -18,6 +18,7 @@ import {
   startThrowawayPostgres,
   type ThrowawayPostgres,
 } from '../src-server/store/throwaway-postgres.js';
+import { bearer, dashboardRequest, type DashboardAnswer } from './clients/dashboard-http.js';
 import { Lab, type Host } from './lab/index.js';
 import {
   makeScratch,
@@ -35,43 +36,8 @@ import {
 /** Websetup must bring a dashboard change to the devices within this. */
 const PUSH_DEADLINE_MS = 5_000;
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  cookie: string | null;
-  text: string;
-}
-
-/** One HTTP request made inside `host`'s namespace to its own dashboard, with these headers. */
-async function request(
-  host: Host,
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: unknown,
-): Promise<Answer> {
-  const script = `const [m, u, h, b] = process.argv.slice(1);
-fetch(u, { method: m, headers: JSON.parse(h), body: b || undefined }).then(async (r) => {
-  const text = await r.text();
-  let body = {};
-  try { body = JSON.parse(text); } catch {}
-  console.log(JSON.stringify({ status: r.status, body, cookie: r.headers.get('set-cookie'), text }));
-});`;
-  const result = await host.exec([
-    process.execPath,
-    '-e',
-    script,
-    method,
-    `http://127.0.0.1${path}`,
-    JSON.stringify({ 'Content-Type': 'application/json', ...headers }),
-    body === undefined ? '' : JSON.stringify(body),
-  ]);
-  return JSON.parse(result.stdout) as Answer;
-}
-
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 /** The `name=value` part of a Set-Cookie header, as a browser sends it back. */
-const cookieOf = (answer: Answer): string => (answer.cookie ?? '').split(';')[0]!;
+const cookieOf = (answer: DashboardAnswer): string => (answer.cookie ?? '').split(';')[0]!;
 
 /** `other` is whitelisted and named in the host table. */
 const holds = (status: Status, other: HnetNode, hostname = other.hostname): boolean =>
@@ -148,9 +114,9 @@ describe('two hnet-server stacks on one PostgreSQL', { skip: unavailable }, () =
       const deadline = Date.now() + PUSH_DEADLINE_MS;
       let listed: string[] = [];
       for (;;) {
-        const license = parseLicense((await request(host, 'GET', '/license.json')).text);
+        const license = parseLicense((await dashboardRequest(host, 'GET', '/license.json')).text);
         assert.ok(license.ok);
-        const key = decodeLicenseKey((await request(host, 'GET', '/license.key')).text.trim());
+        const key = decodeLicenseKey((await dashboardRequest(host, 'GET', '/license.key')).text.trim());
         assert.ok(key);
         assert.equal(keyFingerprint(key), fingerprint, `${host.name} serves the one key`);
         assert.ok(verifyLicense(license.value, key, new Date()).ok, `${host.name}'s license verifies`);
@@ -164,7 +130,7 @@ describe('two hnet-server stacks on one PostgreSQL', { skip: unavailable }, () =
 
   test('an account made on server 1 signs in on server 2, and a session of either works on both', async () => {
     const account = { email: 'ops@example.org', password: 'correct horse battery staple' };
-    const signup = await request(
+    const signup = await dashboardRequest(
       one,
       'POST',
       '/api/signup',
@@ -173,14 +139,14 @@ describe('two hnet-server stacks on one PostgreSQL', { skip: unavailable }, () =
     );
     assert.equal(signup.status, 201, signup.text);
     const fromOne = { Cookie: cookieOf(signup) };
-    const seen = await request(two, 'GET', '/api/session', fromOne);
+    const seen = await dashboardRequest(two, 'GET', '/api/session', fromOne);
     assert.equal(seen.status, 200, seen.text);
     assert.equal((seen.body.account as { email: string }).email, account.email);
 
-    const login = await request(two, 'POST', '/api/login', {}, account);
+    const login = await dashboardRequest(two, 'POST', '/api/login', {}, account);
     assert.equal(login.status, 200, login.text);
     const csrf = login.body.csrfToken as string;
-    const made = await request(
+    const made = await dashboardRequest(
       one,
       'POST',
       '/api/tokens',
@@ -192,12 +158,12 @@ describe('two hnet-server stacks on one PostgreSQL', { skip: unavailable }, () =
   });
 
   test('alpha joins through dashboard 1, bravo through dashboard 2: within 5 s each holds the other', async () => {
-    const network = await request(one, 'POST', '/api/networks', bearer(token), { name: 'fleet' });
+    const network = await dashboardRequest(one, 'POST', '/api/networks', bearer(token), { name: 'fleet' });
     assert.equal(network.status, 201, network.text);
     networkId = network.body.id as string;
     const codes = await Promise.all(
       [one, two].map((host) =>
-        request(host, 'POST', '/api/join-codes', bearer(token), { label: host.name, networkId }),
+        dashboardRequest(host, 'POST', '/api/join-codes', bearer(token), { label: host.name, networkId }),
       ),
     );
     for (const code of codes) assert.equal(code.status, 201, code.text);
@@ -238,7 +204,7 @@ describe('two hnet-server stacks on one PostgreSQL', { skip: unavailable }, () =
   });
 
   test('a rename and a removal made on server 2 reach alpha, managed by server 1, within 5 s', async () => {
-    const renamed = await request(
+    const renamed = await dashboardRequest(
       two,
       'PATCH',
       `/api/devices/${encodeURIComponent(alpha.address)}`,
@@ -249,7 +215,7 @@ describe('two hnet-server stacks on one PostgreSQL', { skip: unavailable }, () =
     await waitForStatus(alpha, (s) => (s.hostname === 'alpha-prime' ? true : undefined), PUSH_DEADLINE_MS);
     await waitForStatus(bravo, (s) => (holds(s, alpha, 'alpha-prime') ? true : undefined), PUSH_DEADLINE_MS);
 
-    const removed = await request(
+    const removed = await dashboardRequest(
       two,
       'DELETE',
       `/api/networks/${networkId}/devices/${encodeURIComponent(bravo.address)}`,

@@ -23,39 +23,16 @@ import {
   type HnetNode,
   type StartedNode,
 } from './scenarios/hnet-node.js';
+import { bearer, dashboardRequest } from './clients/dashboard-http.js';
 import { ownerAccountFromSetupLink } from './ui/dashboard-page.js';
 import { openBrowser, type UiBrowser } from './ui/ui-browser.js';
 
 /** Websetup must bring a dashboard change to the devices within this. */
 const PUSH_DEADLINE_MS = 5_000;
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-/** An HTTP request from inside the server's namespace, where the dashboard listens. */
-async function request(
-  host: Host,
-  method: string,
-  path: string,
-  token: string,
-  body?: unknown,
-): Promise<Answer> {
-  const script = `const [m, u, t, b] = process.argv.slice(1);
-fetch(u, { method: m, headers: { Authorization: 'Bearer ' + t, 'Content-Type': 'application/json' }, body: b || undefined })
-  .then(async (r) => console.log(JSON.stringify({ status: r.status, body: JSON.parse(await r.text()) })));`;
-  const result = await host.exec([
-    process.execPath,
-    '-e',
-    script,
-    method,
-    `http://127.0.0.1${path}`,
-    token,
-    body === undefined ? '' : JSON.stringify(body),
-  ]);
-  return JSON.parse(result.stdout) as Answer;
-}
+/** A dashboard API call with the account's token. */
+const request = (host: Host, method: string, path: string, token: string, body?: unknown) =>
+  dashboardRequest(host, method, path, bearer(token), body);
 
 /** `hnet <args>` on `node`, for commands expected to fail: resolves with exit code, stdout and stderr. */
 const hnetMayFailOn = (node: HnetNode, scratch: string, args: string[]) =>
