@@ -11,7 +11,7 @@ interface Entry {
   natObserved: Endpoint | undefined;
 }
 
-const sameEndpoints = (a: readonly Endpoint[], b: readonly Endpoint[]): boolean =>
+export const sameEndpoints = (a: readonly Endpoint[], b: readonly Endpoint[]): boolean =>
   a.length === b.length && a.every((e, i) => e.ip === b[i]!.ip && e.port === b[i]!.port);
 
 export class AddressBook {

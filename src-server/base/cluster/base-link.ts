@@ -4,6 +4,7 @@
 // link only; the other direction is the other base's link to us.
 import { connect, type Socket } from 'node:net';
 import {
+  decodeBaseToPeer,
   FRAME_HEADER_LENGTH,
   FrameDecoder,
   MAX_FRAME_PAYLOAD,
@@ -22,8 +23,6 @@ const RECONNECT_MS = 1_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 /** Relayed data queued on the TCP link beyond this is dropped rather than queued without end. */
 const MAX_TCP_BACKLOG = 1024 * 1024;
-const HELLO_KIND = 0;
-const COOKIE_LENGTH = 16;
 
 export interface LinkIo {
   /** A sealed packet from us, with `headroom` spare bytes in front. */
@@ -105,8 +104,10 @@ export class BaseLink {
       if (error) return socket.destroy(new Error(error.message));
       for (const frame of frames) {
         // The listener greets with HELLO(cookie); we answer with our sealed HELLO over that cookie.
-        if (this.ready || frame[0] !== HELLO_KIND || frame.length !== 1 + COOKIE_LENGTH) continue;
-        this.writeFramed(this.io.seal('hello', frame.subarray(1), FRAME_HEADER_LENGTH));
+        if (this.ready) continue;
+        const hello = decodeBaseToPeer(frame);
+        if (!hello.ok || hello.value.kind !== 'hello') continue;
+        this.writeFramed(this.io.seal('hello', hello.value.cookie, FRAME_HEADER_LENGTH));
         this.ready = true;
       }
     });

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { formatEndpoint, parseEndpoint, type Endpoint } from '../../../src-protocol/endpoint.js';
 import { notifyEach, postgresChanges, type ChangeChannel } from '../../store/pg-notifications.js';
+import { sameEndpoints } from '../address-book.js';
 import { idKey } from '../connection.js';
 import { BASE_ID_LENGTH, CLUSTER_KEY_LENGTH } from './cluster-wire.js';
 
@@ -46,6 +47,8 @@ export interface DirectoryEvents {
   /** Another base's device appeared, moved, changed endpoints, or went (claim undefined). */
   deviceChanged(id: Uint8Array, key: string, claim: DeviceClaim | undefined): void;
   basesChanged(): void;
+  /** Our base had been removed from the registry, with its devices, and is back: publish them all. */
+  rejoined(): void;
 }
 
 type Pending = { id: Uint8Array; since: number; endpoints: Endpoint[] } | { id: Uint8Array; gone: true };
@@ -83,6 +86,9 @@ function parseEndpoints(text: string): Endpoint[] | undefined {
   return out;
 }
 
+const sameClaim = (a: DeviceClaim, b: DeviceClaim): boolean =>
+  a.baseId === b.baseId && a.since === b.since && sameEndpoints(a.endpoints, b.endpoints);
+
 /** `base;device;since;endpoints` or `base;device;-`: items of a notification hold no space. */
 function claimItem(baseId: string, change: Pending): string {
   const device = hex(change.id);
@@ -100,8 +106,9 @@ export class ClusterDirectory {
   private readonly heartbeat: NodeJS.Timeout;
   private lastWriteError = '';
   private beats = 0;
-  /** Whether the last heartbeat reached the database: the status says so. */
+  /** Whether the last heartbeat reached the database, and when that was (the status says both). */
   databaseReachable = true;
+  databaseCheckedAt = Date.now();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -171,18 +178,17 @@ export class ClusterDirectory {
     return this.others.values();
   }
 
-  base(id: string): ClusterBase | undefined {
-    return this.others.get(id);
-  }
-
   /** Which other live base holds the device with this idKey, if any. */
   claim(key: string): DeviceClaim | undefined {
     const claim = this.claims.get(key);
     return claim && this.others.has(claim.baseId) ? claim : undefined;
   }
 
+  /** How many devices the other live bases hold. */
   get remoteDevices(): number {
-    return this.claims.size;
+    let count = 0;
+    for (const claim of this.claims.values()) if (this.others.has(claim.baseId)) count++;
+    return count;
   }
 
   /** One of our devices connected or changed its endpoints. */
@@ -197,6 +203,10 @@ export class ClusterDirectory {
 
   private queue(change: Pending): void {
     this.pending.set(idKey(change.id), change);
+    this.startFlush();
+  }
+
+  private startFlush(): void {
     this.flushing ??= Promise.resolve()
       .then(() => this.flush())
       .finally(() => (this.flushing = undefined));
@@ -217,7 +227,7 @@ export class ClusterDirectory {
         this.lastWriteError = message;
         this.retry ??= setTimeout(() => {
           this.retry = undefined;
-          if (this.pending.size > 0) this.queue(this.pending.values().next().value!);
+          this.startFlush();
         }, WRITE_RETRY_MS);
         this.retry.unref();
         return;
@@ -264,7 +274,8 @@ export class ClusterDirectory {
         continue;
       }
       const parsed = parseEndpoints(endpoints ?? '');
-      if (parsed && since !== undefined) this.apply(id, { baseId, since: Number(since), endpoints: parsed });
+      const when = Number(since);
+      if (parsed && Number.isSafeInteger(when)) this.apply(id, { baseId, since: when, endpoints: parsed });
     }
   }
 
@@ -272,7 +283,8 @@ export class ClusterDirectory {
     const key = idKey(id);
     const known = this.claims.get(key);
     if (claim) {
-      if (known && known.since > claim.since) return;
+      // Older than what we hold, or what we hold already (a reload reads every claim again).
+      if (known && (known.since > claim.since || sameClaim(known, claim))) return;
       this.claims.set(key, claim);
     } else {
       if (!known || known.baseId !== goneFrom) return;
@@ -307,7 +319,7 @@ export class ClusterDirectory {
       if (!seen.has(key)) this.apply(Buffer.from(key, 'latin1'), undefined, claim.baseId);
   }
 
-  /** Learns which bases are alive; true if that changed (and then their devices are read again). */
+  /** Learns which bases are alive; true if that changed (the caller then reads their devices again). */
   private async reloadBases(): Promise<boolean> {
     const result = await this.pool
       .query<{ base_id: string; udp: string; tcp: string }>(
@@ -339,16 +351,18 @@ export class ClusterDirectory {
         [this.baseId],
       );
       if (updated.rowCount === 0) {
-        // Removed while the database was out of reach: join again and say everything we hold.
+        // Taken for gone (and its devices with it) while the database was out of reach: join again
+        // and say everything we hold.
         await this.pool.query('INSERT INTO hnet_cluster_bases (base_id, udp, tcp) VALUES ($1, $2, $3)', [
           this.baseId,
           formatEndpoint(this.own.udp),
           formatEndpoint(this.own.tcp),
         ]);
-        this.events.basesChanged();
+        this.events.rejoined();
       }
       if (!this.databaseReachable) this.log('cluster: database reachable again');
       this.databaseReachable = true;
+      this.databaseCheckedAt = Date.now();
       if (await this.reloadBases()) await this.reloadDevices();
       if (++this.beats % CLEANUP_EVERY_BEATS === 0)
         await this.pool.query(
@@ -359,6 +373,7 @@ export class ClusterDirectory {
     } catch (error) {
       if (this.databaseReachable) this.log(`cluster: database unreachable: ${(error as Error).message}`);
       this.databaseReachable = false;
+      this.databaseCheckedAt = Date.now();
     }
   }
 

@@ -8,7 +8,8 @@
 // counter, never repeated by a sender, lets the receiver refuse replays. Types:
 //   DATA  body = a client's peer→base DATA (`0x01 ‖ source ‖ target ‖ packet`) that the sending base
 //         accepted from the authenticated source, for the target's base to deliver;
-//   PING  body empty, over UDP; answered by PONG whose body is the ping's counter;
+//   PING  body empty, over UDP (and over TCP to keep the link open); answered over UDP by a PONG,
+//         body empty too: its tag and counter already prove it fresh;
 //   HELLO body = the 16-byte cookie the TCP listener sent: turns that connection into a cluster link.
 // Over TCP each packet travels in the clients' frame (`17 03 03 ‖ u16 length`).
 import { createHmac, timingSafeEqual } from 'node:crypto';

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { encodeFrame } from '../../../src-protocol/base-messages.js';
 import { initCrypto } from '../../../src-protocol/crypto.js';
 import { generateIdentity, type Identity } from '../../../src-protocol/identity.js';
@@ -23,9 +24,12 @@ const { startServer, client, closeAll } = loopbackBases();
 let postgres: ThrowawayPostgres | undefined;
 let ids: Identity[] = [];
 
+/** The registry of the last two bases twoBases started. */
+let database = '';
+
 /** Two bases of one cluster that each see the other alive, optionally reachable only over TCP. */
 async function twoBases(options: { secondClusterIp?: string } = {}): Promise<[BaseServer, BaseServer]> {
-  const database = await postgres!.freshDatabase();
+  database = await postgres!.freshDatabase();
   const first = await startServer({}, { cluster: { database, ip: undefined } });
   const second = await startServer(
     {},
@@ -203,6 +207,50 @@ describe('a base cluster on PostgreSQL', { skip }, () => {
       kind: 'data',
       source: ids[0]!.address,
       packet: new Uint8Array([0, 9]),
+    });
+  });
+
+  test('a base the registry took for gone comes back with every device it holds', async () => {
+    const [first, second] = await twoBases();
+    const a = await registered(first, ids[0]!);
+    const b = await registered(second, ids[1]!);
+    await until('the first base knows where b is', () => (first.status().cluster?.remoteDevices ?? 0) >= 1);
+    // What another base's cleanup does to a base silent for an hour: its row and its devices go.
+    // Told at once (NOTIFY), the first base forgets it before the second's next heartbeat finds it
+    // gone; should that heartbeat come first, the removal is simply made again.
+    const admin = new pg.Client({ connectionString: database });
+    await admin.connect();
+    try {
+      const gone = second.status().cluster!.id;
+      for (let tries = 1; ; tries++) {
+        await admin.query('DELETE FROM hnet_cluster_devices WHERE base_id = $1', [gone]);
+        await admin.query('DELETE FROM hnet_cluster_bases WHERE base_id = $1', [gone]);
+        await admin.query("SELECT pg_notify('hnet_cluster_bases', 'cleanup')");
+        const forgotten = await until(
+          'the first base forgets the second',
+          () => first.status().cluster?.bases.length === 0,
+          1_000,
+        ).then(
+          () => true,
+          () => false,
+        );
+        if (forgotten) break;
+        assert.ok(tries < 5, 'the first base never took the second for gone');
+      }
+      assert.equal(first.status().cluster?.remoteDevices, 0);
+    } finally {
+      await admin.end();
+    }
+    await until('the second base is back in the registry', () => first.status().cluster?.bases.length === 1);
+    await until(
+      'the first base knows where b is again',
+      () => (first.status().cluster?.remoteDevices ?? 0) >= 1,
+    );
+    a.data(ids[1]!.address, new Uint8Array([0, 10]), 'udp');
+    assert.deepEqual((await b.waitFor(isData)).message, {
+      kind: 'data',
+      source: ids[0]!.address,
+      packet: new Uint8Array([0, 10]),
     });
   });
 });

@@ -40,7 +40,9 @@ export interface ClusterHooks {
 
 export interface ClusterStatus {
   id: string;
+  /** As the last heartbeat found it (one goes every 2 s), and when that was. */
   database: 'reachable' | 'unreachable';
+  databaseCheckedAt: string;
   /** Devices the other bases hold. */
   remoteDevices: number;
   bases: { id: string; udp: string; tcp: string; udpAnswering: boolean; tcpLinked: boolean }[];
@@ -67,6 +69,7 @@ export class Cluster {
       {
         deviceChanged: (id, key, claim) => cluster.deviceChanged(id, key, claim),
         basesChanged: () => cluster.basesChanged(),
+        rejoined: () => cluster.republish(),
       },
       hooks.log,
     );
@@ -88,9 +91,8 @@ export class Cluster {
     const alive = new Set<string>();
     for (const base of this.directory.bases()) {
       alive.add(base.id);
-      const known = this.links.get(base.id);
-      if (known && sameBase(known.base, base)) continue;
-      known?.close();
+      // A base's endpoints never change under its id: a restarted base joins with a new one.
+      if (this.links.has(base.id)) continue;
       this.links.set(
         base.id,
         new BaseLink(base, {
@@ -117,6 +119,11 @@ export class Cluster {
       return;
     }
     if (!local && claim && claim.endpoints.length > 0) this.hooks.push(id, key, claim.endpoints);
+  }
+
+  /** Every device of ours, after the registry lost them (our base was taken for gone). */
+  private republish(): void {
+    for (const device of this.hooks.registry.allDevices()) this.publish(device.connection);
   }
 
   /** One of our devices connected or its endpoints changed. */
@@ -164,9 +171,7 @@ export class Cluster {
       case 'data':
         return this.hooks.deliver(opened.body, now);
       case 'ping': {
-        const counter = new Uint8Array(8);
-        new DataView(counter.buffer).setBigUint64(0, opened.counter);
-        const pong = this.seal('pong', counter);
+        const pong = this.seal('pong', new Uint8Array(0));
         return this.hooks.udp.send(pong, 0, pong.length, link.base.udp.port, link.base.udp.ip);
       }
       case 'pong':
@@ -217,6 +222,7 @@ export class Cluster {
     return {
       id: this.directory.baseId,
       database: this.directory.databaseReachable ? 'reachable' : 'unreachable',
+      databaseCheckedAt: new Date(this.directory.databaseCheckedAt).toISOString(),
       remoteDevices: this.directory.remoteDevices,
       bases: [...this.links.values()].map((link) => ({
         id: link.base.id,
@@ -234,9 +240,6 @@ export class Cluster {
     await this.directory.close();
   }
 }
-
-const sameBase = (a: ClusterBase, b: ClusterBase): boolean =>
-  formatEndpoint(a.udp) === formatEndpoint(b.udp) && formatEndpoint(a.tcp) === formatEndpoint(b.tcp);
 
 function fromBase(udp: Endpoint, from: RemoteInfo): boolean {
   if (from.port !== udp.port) return false;
