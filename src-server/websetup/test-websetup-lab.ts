@@ -170,7 +170,9 @@ export class WebsetupLab {
     await this.websetup.stop();
     await this.store.close();
     await this.base.close();
-    await rm(this.dir, { recursive: true, force: true });
+    // Something can still be landing in a device's folder as the lab stops (seen once in CI: rmdir
+    // ENOTEMPTY on a device folder); rm tries again rather than fail the run in its teardown.
+    await rm(this.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   }
 
   account(email: string): Promise<LabAccount> {
