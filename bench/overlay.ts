@@ -17,8 +17,8 @@ import {
   measureMedianThroughput,
   timeToFirstPing,
   type FailoverOptions,
+  type MeasuredThroughput,
 } from './overlay/measure.js';
-import type { Throughput } from './overlay/iperf-output.js';
 import type { OverlayUnderTest } from './overlay/overlay-under-test.js';
 import type { RttPercentiles } from './overlay/ping-output.js';
 import { chooseBuild, hnet, type BuildChoice } from './overlay/hnet.js';
@@ -38,7 +38,7 @@ interface PathRows {
 }
 
 interface Underlay {
-  readonly throughput: Throughput;
+  readonly throughput: MeasuredThroughput;
   readonly rtt: RttPercentiles;
 }
 
@@ -81,6 +81,8 @@ function underlayRow(pair: HostPair, underlay: Underlay): Row {
     path: pair.path,
     throughputMbit: underlay.throughput.mbitPerSecond,
     tcpRetransmits: underlay.throughput.retransmits ?? null,
+    cpuSecondsPerGbit: underlay.throughput.cpuSecondsPerGbit,
+    offloads: null,
     ofUnderlayPercent: null,
     rttP50Ms: underlay.rtt.p50Ms,
     rttP99Ms: underlay.rtt.p99Ms,
@@ -119,6 +121,7 @@ async function measureOverlay(
       `  ${steps.map(({ step, ms }) => `${step} ${ms === null ? '-' : ms.toFixed(0)}`).join(', ')} ms`,
     );
     const throughput = await measureMedianThroughput(pair.a, pair.b, target, { seconds, rounds });
+    const offloads = (await running.offloads?.()) ?? null;
     const rtt = await measureRtt(pair.a, target, pings);
     // Apart from the RTT pings: asking for the status while they run would delay some of them.
     const statusRttMs = running.shownRttMs
@@ -134,6 +137,8 @@ async function measureOverlay(
       path: pair.path,
       throughputMbit: throughput.mbitPerSecond,
       tcpRetransmits: throughput.retransmits ?? null,
+      cpuSecondsPerGbit: throughput.cpuSecondsPerGbit,
+      offloads,
       ofUnderlayPercent: (throughput.mbitPerSecond / underlay.throughput.mbitPerSecond) * 100,
       rttP50Ms: rtt.p50Ms,
       rttP99Ms: rtt.p99Ms,
@@ -162,11 +167,22 @@ try {
   const paths: PathRows[] = [
     {
       pair: bench.sameLan,
-      overlays: [{ overlay: wireguard }, { overlay: hnetWithBase }, { overlay: hnetWithBase.withoutLane() }],
+      overlays: [
+        { overlay: wireguard },
+        { overlay: hnetWithBase },
+        { overlay: hnetWithBase.variant('offloads off', { HNET_OFFLOADS: 'off' }) },
+        { overlay: hnetWithBase.variant('data lane off', { HNET_DATA_LANE: 'off' }) },
+      ],
     },
     { pair: bench.coneNats, overlays: [{ overlay: wireguard }, { overlay: hnetWithBase, failover }] },
     // No hole can be punched between two symmetric NATs: hnet's traffic goes through the base.
-    { pair: await bench.natPair('sym', 'symmetric'), overlays: [{ overlay: hnetWithBase }] },
+    {
+      pair: await bench.natPair('sym', 'symmetric'),
+      overlays: [
+        { overlay: hnetWithBase },
+        { overlay: hnetWithBase.variant('offloads off', { HNET_OFFLOADS: 'off' }) },
+      ],
+    },
   ];
 
   const rows: Row[] = [];
@@ -210,6 +226,8 @@ try {
         'ends count when the slower one got there; "peer known" and "handshake" are as a sees b.',
         'Helper running: the same from restarting the daemons alone (hnetd), the root helper left running as after boot.',
         'Failover gap: longest run of lost replies x 100 ms after the direct path is cut; "-" where no fallback exists.',
+        'CPU s/Gbit: CPU time of the whole machine (both ends, the base, iperf3, the kernel) per Gbit carried while iperf3 measured.',
+        'Offloads: as hnet status showed them on a after the run; "offloads off" is HNET_OFFLOADS=off, every packet on its own as before them.',
         ...Object.entries(conditions.runs).map(([name, runs]) => `${name}: ${runs}.`),
       ].join('\n'),
     );

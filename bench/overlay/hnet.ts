@@ -13,6 +13,7 @@ import {
   type StartedNode,
 } from '../../e2e/scenarios/hnet-node.js';
 import { currentBuild, sourcesBuild, type NodeBuild } from '../../scripts/program-build.js';
+import type { OffloadStatus } from '../../src-main/contract/status.js';
 import { HNET_VERSION } from '../../src-main/engine/version.js';
 import type { HostPair } from './bench-lab.js';
 import { firstLogged } from './daemon-log.js';
@@ -20,6 +21,14 @@ import type { OverlayUnderTest, RunningOverlay, StartupStep } from './overlay-un
 
 /** Which build the rows run: the current one (compiled if dist/ is up to date), or one insisted on. */
 export type BuildChoice = 'auto' | 'compiled' | 'sources';
+
+/** A word per offload for the table's narrow column. */
+const OFFLOAD_WORDS: Record<keyof OffloadStatus, string> = {
+  tcpSegments: 'TSO',
+  udpSegments: 'USO',
+  udpSend: 'GSO',
+  udpReceive: 'GRO',
+};
 
 export function chooseBuild(choice: BuildChoice): NodeBuild {
   if (choice === 'sources') return sourcesBuild('asked for with --build sources');
@@ -101,6 +110,14 @@ async function start(
         return address;
       },
       startupSteps: (since) => startupSteps(nodes, whitelisted, since),
+      offloads: async () => {
+        const offloads = (await a.call('status', {})).dataLane?.offloads;
+        if (!offloads) return null;
+        const on = Object.entries(OFFLOAD_WORDS).flatMap(([key, word]) =>
+          offloads[key as keyof OffloadStatus] ? [word] : [],
+        );
+        return on.length > 0 ? on.join(' ') : 'none';
+      },
       shownRttMs: async () => {
         const status = await a.call('status', {});
         return status.peers.find((p) => p.address === b.address)?.rttMs ?? null;
@@ -124,8 +141,11 @@ async function start(
 
 export type HnetUnderTest = OverlayUnderTest & {
   readonly runs: string;
-  /** The same nodes with every packet in JavaScript (HNET_DATA_LANE=off), to show what the lane does. */
-  withoutLane(): OverlayUnderTest;
+  /**
+   * The same nodes with settings switched (e.g. HNET_DATA_LANE=off: every packet in JavaScript),
+   * to show in the same run what each part does.
+   */
+  variant(what: string, env: Readonly<Record<string, string>>): OverlayUnderTest;
 };
 
 /** hnet with a base server running on `baseHost` (on the lab's Internet) for every row. */
@@ -140,9 +160,6 @@ export async function hnet(baseHost: Host, build: NodeBuild): Promise<HnetUnderT
     name,
     runs,
     start: (pair) => start(pair, base, build, {}),
-    withoutLane: () => ({
-      name: `${name}, data lane off`,
-      start: (pair) => start(pair, base, build, { HNET_DATA_LANE: 'off' }),
-    }),
+    variant: (what, env) => ({ name: `${name}, ${what}`, start: (pair) => start(pair, base, build, env) }),
   };
 }

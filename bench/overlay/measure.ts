@@ -1,5 +1,6 @@
 // Runs the measuring tools inside the lab and turns their output into figures; the reading of
 // the output lives in iperf-output.ts and ping-output.ts, so it is tested on captured runs.
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cut, NetNode } from '../../e2e/lab/index.js';
 import { median } from '../../e2e/scenarios/hnet-node.js';
@@ -16,13 +17,33 @@ function figure<T>(what: string, result: Parsed<T>, stderr = ''): T {
   throw new Error(`${what}: ${result.error.message}${detail ? `\n${detail}` : ''}`);
 }
 
+/** A throughput run and what it cost the machine. */
+export interface MeasuredThroughput extends Throughput {
+  /**
+   * CPU time the whole machine spent (every process and the kernel, both ends: one machine holds
+   * the lab) per Gbit carried, while iperf3 measured; comparable between rows of one run only.
+   */
+  readonly cpuSecondsPerGbit: number;
+}
+
+/** CPU seconds spent busy so far on every core (user, nice, system, irq, softirq; USER_HZ ticks of 10 ms). */
+async function busyCpuSeconds(): Promise<number> {
+  const first = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0] ?? '';
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = first
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return (user + nice + system + irq + softirq) / 100;
+}
+
 /** One TCP stream from client to a one-shot iperf3 server; the first second (slow start) is left out. */
 export async function measureThroughput(
   client: NetNode,
   server: NetNode,
   address: string,
   seconds: number,
-): Promise<Throughput> {
+): Promise<MeasuredThroughput> {
   const listener = server.spawn([
     'iperf3',
     '--server',
@@ -33,7 +54,7 @@ export async function measureThroughput(
   ]);
   try {
     await listener.waitForOutput(/Server listening/);
-    const run = await client.exec(
+    const running = client.exec(
       [
         'iperf3',
         '--client',
@@ -48,7 +69,18 @@ export async function measureThroughput(
       ],
       { allowFailure: true, timeoutMs: (seconds + 20) * 1000 },
     );
-    return figure(`iperf3 from ${client.name} to ${address}`, parseIperfJson(run.stdout), run.stderr);
+    // From the end of the second iperf3 leaves out to the end of the run.
+    await sleep(1_000);
+    const cpuFrom = await busyCpuSeconds();
+    const from = performance.now();
+    const run = await running;
+    const cpuPerSecond = ((await busyCpuSeconds()) - cpuFrom) / ((performance.now() - from) / 1000);
+    const throughput = figure(
+      `iperf3 from ${client.name} to ${address}`,
+      parseIperfJson(run.stdout),
+      run.stderr,
+    );
+    return { ...throughput, cpuSecondsPerGbit: cpuPerSecond / (throughput.mbitPerSecond / 1000) };
   } finally {
     await listener.stop();
   }
@@ -63,8 +95,8 @@ export async function measureMedianThroughput(
   server: NetNode,
   address: string,
   { seconds, rounds }: { readonly seconds: number; readonly rounds: number },
-): Promise<Throughput> {
-  const runs: Throughput[] = [];
+): Promise<MeasuredThroughput> {
+  const runs: MeasuredThroughput[] = [];
   for (let round = 0; round < rounds; round++)
     runs.push(await measureThroughput(client, server, address, seconds));
   const median = runs.sort((x, y) => x.mbitPerSecond - y.mbitPerSecond)[Math.floor((rounds - 1) / 2)];

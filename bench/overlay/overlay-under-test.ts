@@ -35,6 +35,8 @@ export interface RunningOverlay {
    * that cannot tell leave it out.
    */
   startupSteps?(since: number): Promise<StartupStep[]>;
+  /** The offloads a uses now, as its status says (e.g. "TSO USO GSO GRO"); null when it says none. */
+  offloads?(): Promise<string | null>;
   /** The round trip from a to b (ms) that the overlay's own status shows now; null when it shows none. */
   shownRttMs?(): Promise<number | null>;
   /**

@@ -7,6 +7,8 @@ const underlay: Row = {
   path: 'same LAN',
   throughputMbit: 12462.4,
   tcpRetransmits: 0,
+  cpuSecondsPerGbit: 0.0913,
+  offloads: null,
   ofUnderlayPercent: null,
   rttP50Ms: 0.0381,
   rttP99Ms: 0.053,
@@ -41,13 +43,20 @@ test('every row lines up under the header, figures rounded, missing ones shown a
   assert.equal(first.indexOf('12462') + 5, end('TCP Mbit/s'));
   assert.equal(second.indexOf('314 ') + 3, end('TCP Mbit/s'));
   assert.equal(second.indexOf('1520') + 4, end('TCP resent'));
+  assert.equal(first.indexOf('0.09 ') + 4, end('CPU s/Gbit'));
   assert.equal(second.indexOf('3%') + 2, end('of underlay'));
   assert.equal(second.indexOf('0.274') + 5, end('added p50 ms'));
   assert.ok(first.startsWith('underlay  '));
-  assert.match(first, /0\.038\s+0\.053\s+-\s+-\s+-\s+-\s+-\s+-$/);
-  assert.match(second, /76\.047\s+-\s+72\s+-\s+-$/);
-  const hnetRow = { ...overlay, overlay: 'hnet', statusRttMs: 0.2914, firstPingHelperUpMs: 96.6 };
-  assert.match(formatTable([hnetRow]).split('\n')[2]!, /76\.047\s+0\.291\s+72\s+97\s+-$/);
+  assert.match(first, /0\.038\s+0\.053\s+-\s+-\s+-\s+-\s+-\s+-\s+-$/);
+  assert.match(second, /76\.047\s+-\s+72\s+-\s+-\s+-$/);
+  const hnetRow = {
+    ...overlay,
+    overlay: 'hnet',
+    statusRttMs: 0.2914,
+    firstPingHelperUpMs: 96.6,
+    offloads: 'TSO GSO GRO',
+  };
+  assert.match(formatTable([hnetRow]).split('\n')[2]!, /76\.047\s+0\.291\s+72\s+97\s+-\s+TSO GSO GRO$/);
 });
 
 test('the start-up table has a column per step, in order, and "-" for a step never reached', () => {

@@ -6,6 +6,10 @@ export interface Row {
   readonly throughputMbit: number;
   /** TCP segments the iperf3 sender resent; null where the kernel did not say. */
   readonly tcpRetransmits: number | null;
+  /** CPU seconds the machine spent per Gbit carried (MeasuredThroughput). */
+  readonly cpuSecondsPerGbit: number;
+  /** The offloads the overlay uses, as its status says; null where it says none. */
+  readonly offloads: string | null;
   /** Throughput as a share of the bare path's in the same run; null for the underlay itself. */
   readonly ofUnderlayPercent: number | null;
   readonly rttP50Ms: number;
@@ -36,6 +40,7 @@ const columns: readonly Column[] = [
   { title: 'path', cell: (row) => row.path, alignLeft: true },
   { title: 'TCP Mbit/s', cell: (row) => fixed(row.throughputMbit, 0) },
   { title: 'TCP resent', cell: (row) => fixed(row.tcpRetransmits, 0) },
+  { title: 'CPU s/Gbit', cell: (row) => fixed(row.cpuSecondsPerGbit, 2) },
   {
     title: 'of underlay',
     cell: (row) => (row.ofUnderlayPercent === null ? '-' : `${fixed(row.ofUnderlayPercent, 0)}%`),
@@ -48,6 +53,7 @@ const columns: readonly Column[] = [
   { title: 'first ping ms', cell: (row) => fixed(row.firstPingMs, 0) },
   { title: 'helper running ms', cell: (row) => fixed(row.firstPingHelperUpMs, 0) },
   { title: 'failover gap ms', cell: (row) => fixed(row.failoverGapMs, 0) },
+  { title: 'offloads', cell: (row) => row.offloads ?? '-', alignLeft: true },
 ];
 
 /** Header, rule, one line per row; columns left-aligned where asked, else right-aligned. */

@@ -189,3 +189,19 @@ test('the network line names the networks joined, or says the join was refused a
     /^network {4}join refused by websetup fc94:123::1: unknown or revoked join code; not asking again/m,
   );
 });
+
+test('the data lane line is followed by the offloads in use, and those the kernel did not give', () => {
+  const offloads = { tcpSegments: true, udpSegments: false, udpSend: true, udpReceive: true };
+  const lane = { state: 'on' as const, reason: 'carried natively', packets: 42, offloads };
+  const text = formatStatus(sampleStatus({ dataLane: lane }), NOW);
+  assert.match(
+    text,
+    /data lane on: 42 packets carried natively\noffloads +on: TSO, UDP GSO, UDP GRO; off: USO/,
+  );
+  const none = { tcpSegments: false, udpSegments: false, udpSend: false, udpReceive: false };
+  assert.match(formatStatus(sampleStatus({ dataLane: { ...lane, offloads: none } }), NOW), /offloads +none/);
+  assert.doesNotMatch(
+    formatStatus(sampleStatus({ dataLane: { ...lane, offloads: undefined } }), NOW),
+    /offloads/,
+  );
+});

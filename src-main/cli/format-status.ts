@@ -10,6 +10,7 @@ import type {
   Status,
 } from '../contract/status.js';
 import { describeBaseReading } from '../contract/base-readings.js';
+import { describeOffloads } from '../contract/offloads.js';
 import { describePortMappingStatus } from '../contract/port-mapping.js';
 import { formatAge, formatBytes, formatMs, shortAddress, table } from './text.js';
 
@@ -125,9 +126,10 @@ const hostsFileState: Record<Status['hostsFile']['state'], string> = {
   failed: 'not updated',
 };
 
-function formatDataLane(lane: DataLaneStatus): string {
-  if (lane.state === 'off') return `data lane off: ${lane.reason}`;
-  return `data lane on: ${lane.packets} packets carried natively`;
+function formatDataLane(lane: DataLaneStatus): string[] {
+  const offloads = lane.offloads ? [`offloads   ${describeOffloads(lane.offloads)}`] : [];
+  if (lane.state === 'off') return [`data lane off: ${lane.reason}`, ...offloads];
+  return [`data lane on: ${lane.packets} packets carried natively`, ...offloads];
 }
 
 export function formatConnection(status: Status): string {
@@ -143,7 +145,7 @@ export function formatStatus(status: Status, now: number = Date.now()): string {
     ...[formatBaseServers(status.base, now)].flatMap((line) => (line ? [`bases      ${line}`] : [])),
     `network    ${status.networks.map(formatNetwork).join('; ') || 'none (join one with "hnet join <code>")'}`,
     `/etc/hosts ${hostsFileState[status.hostsFile.state]}: ${status.hostsFile.reason}`,
-    ...(status.dataLane ? [formatDataLane(status.dataLane)] : []),
+    ...(status.dataLane ? formatDataLane(status.dataLane) : []),
     ...(status.portMapping ? [`port map   ${describePortMappingStatus(status.portMapping, now)}`] : []),
     `${whitelistHead(status.whitelist)}${status.whitelist.addresses.length > 0 ? ' ("hnet whitelist ls" lists them)' : ''}`,
     `peers      ${peerCounts(status.peers)}`,

@@ -54,6 +54,23 @@ export interface DataLaneStatus {
   reason: string;
   /** IPv6 packets it carried between hnet0 and peers since the engine started. */
   packets: number;
+  /** The kernel's segment offloads in use now; absent while hnet0 is not open. */
+  offloads?: OffloadStatus;
+}
+
+/**
+ * Each true while the kernel does it for us now (src-main/native/src: fd-source.cc, datagram-queue.cc,
+ * udp-socket.cc); a kernel without one leaves it false and the engine does without.
+ */
+export interface OffloadStatus {
+  /** hnet0 hands over TCP segments of up to 64 KB (TSO), and the lane writes joined ones back. */
+  tcpSegments: boolean;
+  /** hnet0 hands over UDP segments of up to 64 KB (USO). */
+  udpSegments: boolean;
+  /** The lane sends runs of datagrams in one message (UDP GSO). */
+  udpSend: boolean;
+  /** The socket receives runs of datagrams in one read (UDP GRO). */
+  udpReceive: boolean;
 }
 
 export interface BaseStatus {

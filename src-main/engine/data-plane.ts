@@ -29,6 +29,7 @@ import { mappedBy, portMappingStatus, type PortMappingState } from './io/portmap
 import type {
   BaseStatus,
   DataLaneStatus,
+  OffloadStatus,
   NearbyDevice,
   PeerReport,
   PortMappingStatus,
@@ -227,6 +228,10 @@ class NetworkDataPlane implements DataPlane {
       log.debug('udp-error', { reason: errorText(error) });
     });
     const lane = this.openLane(udp, log);
+    if (c.config.offloads === 'off') {
+      udp.disableOffloads?.();
+      lane?.disableOffloads();
+    }
     const table = new PeerTable(
       (address) => this.newPeer(address, log),
       (address) => c.whitelist.allows(address),
@@ -439,11 +444,27 @@ class NetworkDataPlane implements DataPlane {
 
   dataLane(): DataLaneStatus {
     const lane = this.running?.lane;
-    if (!lane) return { state: 'off', reason: this.laneOff, packets: 0 };
+    const offloads = this.offloads();
+    if (!lane) return { state: 'off', reason: this.laneOff, packets: 0, ...(offloads && { offloads }) };
     return {
       state: 'on',
       reason: 'established direct sessions are carried without entering JavaScript',
       packets: lane.carried(),
+      ...(offloads && { offloads: { ...offloads, udpSend: lane.segmenting } }),
+    };
+  }
+
+  /** What the kernel does for hnet0 and the socket now; the lane's sends join in when it runs. */
+  private offloads(): OffloadStatus | undefined {
+    const tun = this.tun;
+    if (!tun || !this.running) return undefined;
+    return {
+      tcpSegments: false,
+      udpSegments: false,
+      udpSend: false,
+      udpReceive: false,
+      ...tun.offloads?.(),
+      ...this.running.udp.offloads?.(),
     };
   }
 
@@ -687,6 +708,7 @@ class NetworkDataPlane implements DataPlane {
     this.tun = tun;
     this.tunOpenedAt = performance.now();
     running.receiver.tun = tun;
+    if (this.c.config.offloads === 'off') tun.disableOffloads?.();
     running.lane?.carry(tun);
     this.c.log.info('tun-opened', { name: tun.name, mtu: TUN_MTU });
     this.c.deviceOpened();

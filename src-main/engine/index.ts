@@ -9,3 +9,13 @@ export { Engine } from './engine.js';
 export { startHostedEngine } from './hosted-engine.js';
 export type { DatagramHandler, DatagramTransport, OpenDatagramTransport } from './io/datagram-socket.js';
 export { createEnrolment } from './membership/enrolment.js';
+// The batched UDP socket and its node:dgram stand-in, which the base server's relay uses too.
+export { DropCounter } from './drops.js';
+export { openDgramSocket } from './io/udp-dgram-socket.js';
+export { nativeSocketOpener } from './io/udp-native-socket.js';
+export type {
+  DatagramHandler as UdpDatagramHandler,
+  OpenUdpSocket,
+  UdpTarget,
+  UdpTransport,
+} from './io/udp-socket.js';

@@ -10,6 +10,8 @@
         "../../src-helper/native/src/errors.cc",
         "src/tun-reader.cc",
         "src/fd-source.cc",
+        "src/tun-offload.cc",
+        "src/inet-checksum.cc",
         "src/wintun-source.cc",
         "src/udp-socket.cc",
         "src/udp-batch.cc",
@@ -19,6 +21,8 @@
         "src/tunnel-codec.cc",
         "src/echo-timer.cc",
         "src/lane-router.cc",
+        "src/datagram-queue.cc",
+        "src/tcp-coalescer.cc",
         "src/data-lane.cc",
         "src/tcp-liveness.cc"
       ],

@@ -2,7 +2,7 @@
 // its own, a UDP socket on loopback and a lane; the kernels in the namespaces ping each other
 // through them. Needs root (namespaces, TUN).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
@@ -22,6 +22,7 @@ import { loadNative } from '../../src-helper/api/native.js';
 import {
   LANE_PEER_COUNTERS,
   LANE_STATS,
+  TUN_OFFLOADS,
   dataPlaneAddonPath,
   loadDataPlane,
   type DataLaneHandle,
@@ -32,6 +33,22 @@ import {
 import { dataLaneUnavailable } from './lane-availability.js';
 
 const P2P_DATA = 0x02;
+const TCP_PORT = 5201;
+
+/** A script that takes one TCP connection and prints how many bytes came and their SHA-256. */
+const tcpSink = (host: string): string =>
+  `const hash = require('crypto').createHash('sha256'); let count = 0;` +
+  `const server = require('net').createServer((c) => { c.on('data', (d) => { hash.update(d); count += d.length; });` +
+  `c.on('end', () => { console.log('received ' + count + ' ' + hash.digest('hex')); server.close(); }); });` +
+  `server.listen(${TCP_PORT}, '${host}', () => console.log('listening'));`;
+
+/** A script that sends megabytes of random bytes over TCP and prints their SHA-256. */
+const tcpSource = (host: string, megabytes: number): string =>
+  `const crypto = require('crypto'); const hash = crypto.createHash('sha256');` +
+  `const socket = require('net').connect(${TCP_PORT}, '${host}', async () => {` +
+  `for (let i = 0; i < ${megabytes}; i++) { const chunk = crypto.randomBytes(1 << 20); hash.update(chunk);` +
+  `if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve)); }` +
+  `socket.end(() => console.log(hash.digest('hex'))); });`;
 /** PROTOCOL.md §5: peer → base DATA, and base → peer DATA (the same number as P2P DATA). */
 const TO_BASE_DATA = 0x01;
 const FROM_BASE_DATA = 0x02;
@@ -90,6 +107,25 @@ const ping = (from: Node, to: Node, count: number, size = 56) =>
       allowFailure: true,
     },
   );
+
+/** Sends megabytes of random bytes over TCP from one node's kernel to the other's; asserts all arrived unchanged. */
+async function streamArrivesWhole(from: Node, to: Node, megabytes: number): Promise<void> {
+  const listener = spawn('ip', ['netns', 'exec', to.name, process.execPath, '-e', tcpSink(to.text)]);
+  const heard = [] as string[];
+  listener.stdout.on('data', (chunk: Buffer) => heard.push(chunk.toString()));
+  try {
+    await eventually('the listener', () => heard.join('').includes('listening'));
+    const command = ['ip', 'netns', 'exec', from.name, process.execPath, '-e', tcpSource(to.text, megabytes)];
+    const sent = await runCommand(command);
+    await eventually('the whole stream at the listener', () => /received /.test(heard.join('')));
+    const received = /received (\d+) ([0-9a-f]{64})/.exec(heard.join(''));
+    assert.ok(received, heard.join(''));
+    assert.equal(Number(received[1]), megabytes << 20);
+    assert.equal(received[2], sent.stdout.trim(), 'the bytes arrived unchanged and in order');
+  } finally {
+    listener.kill();
+  }
+}
 
 /** One ping from `from` that the lane leaves to JavaScript: lost, its echo request read by JS. */
 async function pingLeftToJavaScript(from: Node, to: Node): Promise<void> {
@@ -270,6 +306,39 @@ describe('the data lane between two TUN devices', { skip: laneSkip }, () => {
     );
     assert.equal(b.lane.echoRoundTrips(a.address, out), 0);
     assert.equal(a.lane.echoRoundTrips(b.address, out), 0, 'each round trip is taken once');
+  });
+
+  test('a TCP stream moves in 64 KB segments: read as TSO segments, sent with UDP GSO, written joined, every byte in order', async () => {
+    for (const node of [a, b]) {
+      const [bits] = node.reader.offloads();
+      assert.equal(bits! & TUN_OFFLOADS.tcpSegments, TUN_OFFLOADS.tcpSegments, `${node.text}: TSO is on`);
+    }
+    const before = { segmented: stat(a, 'udpSegmentedSends'), joined: stat(b, 'tunJoinedWrites') };
+    await streamArrivesWhole(a, b, 16);
+    assert.ok(stat(a, 'udpSegmentedSends') > before.segmented, 'sent several datagrams per send');
+    assert.ok(stat(b, 'tunJoinedWrites') > before.joined, 'wrote joined segments');
+    assert.ok(a.lane.segmenting);
+    const [joinedReceive, joinedReads] = b.socket.offloads();
+    assert.equal(joinedReceive, 1, 'UDP GRO is on');
+    assert.ok(joinedReads! > 0, 'read runs of datagrams at once');
+    for (const node of [a, b]) assert.equal(node.reader.offloads()[1], 0, `${node.text}: nothing malformed`);
+    assert.deepEqual(b.datagrams, []);
+  });
+
+  test('with the offloads off at one end, both directions still carry every byte: the kernel there checks each packet', async () => {
+    b.reader.disableOffloads();
+    b.socket.disableOffloads();
+    b.lane.disableOffloads();
+    assert.equal(b.reader.offloads()[0], 0);
+    assert.equal(b.lane.segmenting, false);
+    const joined = stat(b, 'tunJoinedWrites');
+    // A's cut packets go to B's kernel one by one, each with the checksum A wrote.
+    await streamArrivesWhole(a, b, 4);
+    // Plain packets from B's kernel (as a stock peer sends them), joined by A.
+    const joinedAtA = stat(a, 'tunJoinedWrites');
+    await streamArrivesWhole(b, a, 4);
+    assert.equal(stat(b, 'tunJoinedWrites'), joined, 'B joined nothing');
+    assert.ok(stat(a, 'tunJoinedWrites') > joinedAtA, 'A joined what B sent');
   });
 
   test('a replayed datagram is dropped and counted, after JavaScript and the lane shared a counter', async () => {

@@ -13,7 +13,21 @@ export interface TunReaderHandle extends PacketReaderHandle {
    * receives to this device; null detaches it. Throws ENOTSUP for a Wintun adapter.
    */
   useLane(lane: DataLaneHandle | null): void;
+  /** [TUN_OFFLOADS bits the device took, packets read that no header could describe]; zeros once closed. */
+  offloads(): Float64Array;
+  /** Asks the kernel for single packets from now on, and writes single packets only. */
+  disableOffloads(): void;
 }
+
+/** Bits of TunReaderHandle.offloads()[0], as TunOffload in packet-source.h. */
+export const TUN_OFFLOADS = {
+  /** Every packet carries a virtio-net header: the lane writes joined TCP segments. */
+  vnetHeader: 1,
+  /** The kernel hands over TCP segments of up to 64 KB (TSO), cut into packets as read. */
+  tcpSegments: 2,
+  /** The same for UDP (USO, Linux 6.2+). */
+  udpSegments: 4,
+} as const;
 
 /** Bytes per datagram in UdpSocketHandle.sources. */
 export const UDP_SOURCE_BYTES = 24;
@@ -54,6 +68,10 @@ export interface UdpSocketHandle {
    * this socket; null detaches it.
    */
   useLane(lane: DataLaneHandle | null): void;
+  /** [1 when the kernel joins runs of datagrams on receive (UDP GRO), else 0; reads that brought a joined run]. */
+  offloads(): Float64Array;
+  /** Datagrams one per read from now on. */
+  disableOffloads(): void;
   /** Stops receiving and closes the fd; no callback follows. */
   close(): void;
 }
@@ -112,6 +130,10 @@ export const LANE_STATS = [
   'udpSendQueueFull',
   /** Dropped: sendto failed otherwise (EPERM from a firewall, ENETUNREACH…). */
   'udpSendFailed',
+  /** Sends that carried several datagrams at once (UDP GSO). */
+  'udpSegmentedSends',
+  /** TUN writes that carried several packets joined into one segment. */
+  'tunJoinedWrites',
 ] as const;
 
 /** Numbers per peer written by DataLaneHandle.counters, before one number per routed source. */
@@ -173,6 +195,10 @@ export interface DataLaneHandle {
   echoRoundTrips(peer: Uint8Array, out: Float64Array): number;
   /** LANE_STATS, counted since the lane was made: a fresh copy at every read. */
   readonly stats: Float64Array;
+  /** True while the lane sends runs of datagrams in one message (UDP GSO): until the kernel refuses one. */
+  readonly segmenting: boolean;
+  /** One datagram per message from now on. */
+  disableOffloads(): void;
 }
 
 /** The raw addon surface; see src-main/native/src/addon.cc. */
@@ -184,16 +210,19 @@ export interface DataPlaneAddon {
     onEnd: (error: NativeError | null) => void,
   ) => TunReaderHandle;
   /**
-   * Binds [::]:port with IPv4 mapped (dualStack) or 0.0.0.0:port; throws a NativeError (EADDRINUSE,
-   * EAFNOSUPPORT…). onBatch gets `count` datagrams packed in `data` (see UdpSocketHandle.ends),
-   * how many were dropped since the last call for exceeding 2048 bytes, and when the batch was read
-   * (libuv's uv_hrtime in ms, the clock of process.hrtime). Throws ENOTSUP on Windows.
+   * Binds [::]:port with IPv4 mapped (dualStack) or 0.0.0.0:port, or `address` (an IPv6 literal
+   * when dualStack, else IPv4; a TypeError otherwise) instead of the wildcard; throws a NativeError
+   * (EADDRINUSE, EADDRNOTAVAIL, EAFNOSUPPORT…). onBatch gets `count` datagrams packed in `data`
+   * (see UdpSocketHandle.ends), how many were dropped since the last call for exceeding 2048 bytes,
+   * and when the batch was read (libuv's uv_hrtime in ms, the clock of process.hrtime). Throws
+   * ENOTSUP on Windows.
    */
   UdpSocket: new (
     port: number,
     dualStack: boolean,
     onBatch: (data: Buffer, count: number, oversized: number) => void,
     onError: (error: NativeError) => void,
+    address?: string,
   ) => UdpSocketHandle;
   /**
    * A data lane for the node with this 16-byte address. Throws a NativeError with code ENOTSUP

@@ -16,7 +16,13 @@ import { Relay } from './relay.js';
 import { StatusHttp, type StatusSource } from './status-http.js';
 import { TcpListener } from './tcp-listener.js';
 import { TcpMessages } from './tcp-messages.js';
-import { UdpListener, type UdpPacketHandler } from './udp-listener.js';
+import {
+  SocketDrops,
+  UdpListener,
+  udpSocketsForThisHost,
+  type UdpPacketHandler,
+  type UdpSockets,
+} from './udp-listener.js';
 import { UdpMessages } from './udp-messages.js';
 
 /** How often connections are checked against the authentication and idle timeouts. */
@@ -89,13 +95,22 @@ export class BaseServer implements StatusSource {
     private readonly tcp: TcpListener,
     private readonly udp: UdpListener,
     private readonly netcheck: NetcheckReflector,
+    /** Which socket the UDP runs on: the addon's batched one, or node:dgram without it. */
+    readonly udpSockets: UdpSockets,
   ) {
     this.sweeper = setInterval(() => this.sweep(Date.now()), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
   }
 
-  static async start(config: BaseServerConfig, log: (line: string) => void = () => {}): Promise<BaseServer> {
+  /** `udpSockets`: by default the batched socket where the addon loads, else node:dgram. */
+  static async start(
+    config: BaseServerConfig,
+    log: (line: string) => void = () => {},
+    udpSockets: UdpSockets = udpSocketsForThisHost(),
+  ): Promise<BaseServer> {
     const metrics = new BaseMetrics();
+    if (udpSockets.kind === 'dgram')
+      log(`UDP runs on node:dgram, one datagram per call, which relays less: ${udpSockets.reason}`);
     const registry = new ClientRegistry();
     const book = new AddressBook(config.limits.maxInterestsPerClient);
     const addresses = new DeviceAddresses(book, registry, metrics);
@@ -113,10 +128,13 @@ export class BaseServer implements StatusSource {
     };
     // The UDP handler needs the relay, which needs the bound sockets: bind first, attach after.
     let onPacket: UdpPacketHandler = () => {};
+    const drops = new SocketDrops(metrics);
     const udp = await UdpListener.bind(
       config.udp,
-      (index, packet, from) => onPacket(index, packet, from),
+      (index, packet, ip, port, key) => onPacket(index, packet, ip, port, key),
       onUdpError,
+      udpSockets.open,
+      drops,
     );
     const netcheckAt =
       config.netcheckUdp === undefined && config.udp[0]
@@ -124,7 +142,13 @@ export class BaseServer implements StatusSource {
         : config.netcheckUdp;
     let netcheck: NetcheckReflector;
     try {
-      netcheck = await NetcheckReflector.bind(netcheckAt ?? undefined, metrics, onUdpError);
+      netcheck = await NetcheckReflector.bind(
+        netcheckAt ?? undefined,
+        metrics,
+        onUdpError,
+        udpSockets.open,
+        drops,
+      );
     } catch (error) {
       udp.close();
       throw error;
@@ -139,7 +163,7 @@ export class BaseServer implements StatusSource {
       udp,
       netcheck,
     });
-    onPacket = (index, packet, from) => udpMessages.packet(index, packet, from);
+    onPacket = (index, packet, ip, port, key) => udpMessages.packet(index, packet, ip, port, key);
 
     const events = eventLog(log);
     const slotLimits = {
@@ -179,6 +203,7 @@ export class BaseServer implements StatusSource {
         }),
         udp,
         netcheck,
+        udpSockets,
       );
       if (config.metrics) server.http = await StatusHttp.listen(config.metrics, server, events);
       if (config.cluster) {

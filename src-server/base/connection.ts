@@ -2,17 +2,19 @@
 // outgoing side with the two write limits (drop relayed data early, cut off a client that never reads).
 import type { Socket } from 'node:net';
 import { encodeBaseToPeer, encodeFrame, type BaseToPeerMessage } from '../../src-protocol/base-messages.js';
+import type { UdpTarget } from '../../src-main/engine/index.js';
 import type { Endpoint } from '../../src-protocol/endpoint.js';
 import { TokenBucket, type BaseLimits } from './limits.js';
 import type { CloseReason } from './metrics.js';
 
 /** Where a device's NAT_INIT came from: the only UDP source its unsigned DATA is accepted from. */
 export interface UdpBinding {
-  /** As the socket reported it, compared on every packet. */
-  address: string;
-  port: number;
-  /** The same source in canonical form, as listed in DEVICE_ADDRESSES. */
+  /** The source's endpointKey as the socket reported it, compared on every packet. */
+  key: string;
+  /** The same source, as listed in DEVICE_ADDRESSES. */
   endpoint: Endpoint;
+  /** The same source prepared for the first UDP socket, where relayed DATA to the device leaves. */
+  target: UdpTarget;
   /** When the last NAT_INIT from this source was accepted. */
   refreshedAt: number;
   /** The highest NAT_INIT counter accepted: stock clients count up, so a lower one is a replay. */

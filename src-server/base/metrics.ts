@@ -17,6 +17,8 @@ export type DropReason =
   | 'backpressure'
   | 'oversized'
   | 'udp_send_failed'
+  /** The kernel's send queue of the UDP socket was full: dropped, as a NIC would. */
+  | 'udp_send_queue_full'
   /** A cluster packet from an address that is no base of the cluster, or naming no such base. */
   | 'cluster_stranger'
   | 'cluster_bad_tag'

@@ -4,6 +4,8 @@
 // This is the hot path, so the outgoing message is written over the incoming bytes instead of being
 // copied: it is 16 bytes shorter and ends at the same place, which leaves room in front of it for
 // the 5-byte TCP frame header too. relay.test.ts checks the result against the protocol encoders.
+// Over UDP it goes to the target's binding, prepared once per NAT mapping, and leaves with the rest
+// of its receive batch in one sendmmsg (udp-listener.ts); the target is looked up once per packet.
 import { ADDRESS_LENGTH } from '../../src-protocol/address.js';
 import {
   BASE_TO_PEER_DATA_CODE,
@@ -17,7 +19,7 @@ import {
   writeFrameHeader,
 } from '../../src-protocol/base-messages.js';
 import type { ClientRegistry } from './client-registry.js';
-import { idKey } from './connection.js';
+import { idKey, type Device } from './connection.js';
 import type { BaseMetrics } from './metrics.js';
 import type { UdpListener } from './udp-listener.js';
 
@@ -63,20 +65,25 @@ export class Relay {
    */
   forward(message: Uint8Array, now: number): void {
     if (message.length > MAX_FRAME_PAYLOAD) return this.metrics.drop('oversized');
-    if (!this.registry.device(idKey(message, PEER_TO_BASE_DATA_TARGET_AT)) && this.elsewhere)
-      return this.elsewhere.forward(message, now);
-    this.deliver(message, now);
+    const target = this.registry.device(idKey(message, PEER_TO_BASE_DATA_TARGET_AT));
+    if (target) this.hand(message, target, now);
+    else if (this.elsewhere) this.elsewhere.forward(message, now);
+    else this.metrics.drop('target_offline');
   }
 
   /** Hands DATA to the target if it is a client of ours; another base's DATA comes in here. */
   deliver(message: Uint8Array, now: number): void {
     if (message.length > MAX_FRAME_PAYLOAD) return this.metrics.drop('oversized');
     const target = this.registry.device(idKey(message, PEER_TO_BASE_DATA_TARGET_AT));
-    if (!target) return this.metrics.drop('target_offline');
+    if (target) this.hand(message, target, now);
+    else this.metrics.drop('target_offline');
+  }
+
+  private hand(message: Uint8Array, target: Device, now: number): void {
     const length = message.length - OUT_AT;
     const udp = target.udp;
     if (udp && now - udp.refreshedAt < this.natMappingFreshMs) {
-      this.udp.send(message, rewriteInPlace(message), length, udp.port, udp.address);
+      this.udp.send(message.subarray(rewriteInPlace(message)), udp.target);
       this.metrics.relayed('udp', length);
       return;
     }

@@ -5,6 +5,7 @@ import type { Identity } from '../../src-protocol/identity.js';
 import { BaseServer } from './base-server.js';
 import type { BaseServerConfig } from './config.js';
 import { defaultLimits, type BaseLimits } from './limits.js';
+import type { UdpSockets } from './udp-listener.js';
 
 export const loopback = { ip: '127.0.0.1', port: 0 };
 
@@ -12,18 +13,25 @@ export function loopbackBases() {
   const servers: BaseServer[] = [];
   const clients: BaseClient[] = [];
   return {
+    /** `udpSockets`: the kind of UDP socket, by default the one this host runs (see udp-listener.ts). */
     async startServer(
       limits: Partial<BaseLimits> = {},
       extra: Partial<BaseServerConfig> = {},
+      udpSockets?: UdpSockets,
+      log?: (line: string) => void,
     ): Promise<BaseServer> {
-      const server = await BaseServer.start({
-        tcp: [loopback],
-        udp: [loopback],
-        advertiseIp: undefined,
-        metrics: loopback,
-        limits: { ...defaultLimits, ...limits },
-        ...extra,
-      });
+      const server = await BaseServer.start(
+        {
+          tcp: [loopback],
+          udp: [loopback],
+          advertiseIp: undefined,
+          metrics: loopback,
+          limits: { ...defaultLimits, ...limits },
+          ...extra,
+        },
+        log,
+        udpSockets,
+      );
       servers.push(server);
       return server;
     },

@@ -1,6 +1,7 @@
 // What the base does with each UDP packet: NAT_INIT (learn the client's NAT-observed endpoint and
-// answer NAT_OK), NAT_OK_CONFIRM, DATA from a bound source, and hnet's netcheck probe.
-import type { RemoteInfo } from 'node:dgram';
+// answer NAT_OK), NAT_OK_CONFIRM, DATA from a bound source, and hnet's netcheck probe. A datagram's
+// source comes as the socket's canonical `ip`, `port` and `key` (their endpointKey): DATA, the hot
+// path, is checked against its sender's binding by comparing keys, with no address text made per packet.
 import {
   decodePeerToBase,
   encodeBaseToPeer,
@@ -12,7 +13,7 @@ import {
 import { makeEndpoint } from '../../src-protocol/endpoint.js';
 import { dropReasonFor, type Authenticator } from './authentication.js';
 import type { ClientRegistry } from './client-registry.js';
-import { idKey, type UdpBinding } from './connection.js';
+import { idKey } from './connection.js';
 import type { DeviceAddresses } from './device-addresses.js';
 import { CLUSTER_CODE } from './cluster/cluster-wire.js';
 import type { BaseMetrics } from './metrics.js';
@@ -41,34 +42,41 @@ export class UdpMessages {
 
   constructor(private readonly deps: UdpMessageDeps) {}
 
-  packet(socketIndex: number, packet: Buffer, from: RemoteInfo): void {
+  packet(socketIndex: number, packet: Buffer, ip: string, port: number, key: string): void {
     const now = Date.now();
-    if (packet[0] === PEER_TO_BASE_DATA_CODE) this.data(packet, from, now);
-    else if (packet[0] === CLUSTER_CODE) this.cluster(packet, from, now);
+    if (packet[0] === PEER_TO_BASE_DATA_CODE) this.data(packet, key, now);
+    else if (packet[0] === CLUSTER_CODE) this.cluster(packet, key, now);
     else if (
-      !this.deps.netcheck.take(packet, from, (answer, port, address) =>
-        this.deps.udp.sendFrom(socketIndex, answer, port, address),
+      !this.deps.netcheck.take(packet, ip, port, (answer) =>
+        this.deps.udp.sendFrom(socketIndex, answer, { ip, port }),
       )
     )
-      this.signed(socketIndex, packet, from, now);
+      this.signed(socketIndex, packet, ip, port, key, now);
   }
 
-  private cluster(packet: Buffer, from: RemoteInfo, now: number): void {
+  private cluster(packet: Buffer, key: string, now: number): void {
     const cluster = this.deps.addresses.cluster;
-    if (cluster) cluster.udpPacket(packet, from, now);
+    if (cluster) cluster.udpPacket(packet, key, now);
     else this.deps.metrics.drop('cluster_stranger');
   }
 
-  private data(packet: Buffer, from: RemoteInfo, now: number): void {
+  private data(packet: Buffer, key: string, now: number): void {
     const { registry, metrics, relay } = this.deps;
     if (packet.length < MIN_PEER_TO_BASE_DATA_LENGTH) return metrics.drop('malformed');
     const sender = registry.device(idKey(packet, PEER_TO_BASE_DATA_SOURCE_AT));
-    if (!sender?.udp || !isSource(sender.udp, from)) return metrics.drop('unbound_udp_source');
+    if (sender?.udp?.key !== key) return metrics.drop('unbound_udp_source');
     if (!sender.connection.messageBudget.take(now)) return metrics.drop('rate_limited');
     relay.forward(packet, now);
   }
 
-  private signed(socketIndex: number, packet: Buffer, from: RemoteInfo, now: number): void {
+  private signed(
+    socketIndex: number,
+    packet: Buffer,
+    ip: string,
+    port: number,
+    key: string,
+    now: number,
+  ): void {
     const { registry, metrics } = this.deps;
     // Signed UDP messages name their TCP connection by its cookie: without a live one, no
     // signature check is spent on them.
@@ -84,7 +92,7 @@ export class UdpMessages {
     if (!device) return;
     connection.lastHeardAt = now;
     const bound = device.udp;
-    const sameSource = bound !== undefined && isSource(bound, from);
+    const sameSource = bound?.key === key;
     if (message.kind === 'natOkConfirm') {
       if (sameSource) bound.refreshedAt = now;
       return;
@@ -94,7 +102,9 @@ export class UdpMessages {
       return metrics.drop('replayed');
 
     // NAT_OK must come from the first STATE address whichever address the NAT_INIT reached.
-    this.deps.udp.send(this.natOk, 0, this.natOk.length, from.port, from.address);
+    const { udp } = this.deps;
+    if (sameSource) udp.send(this.natOk, bound.target);
+    else udp.sendFrom(0, this.natOk, { ip, port });
     // Only the first address's mapping is confirmed by NAT_OK, and that is where clients send DATA.
     if (socketIndex !== 0) return;
     if (sameSource) {
@@ -102,19 +112,15 @@ export class UdpMessages {
       bound.counter = message.counter;
       return;
     }
-    const endpoint = makeEndpoint(from.address, from.port);
+    const endpoint = makeEndpoint(ip, port);
     if (!endpoint.ok) return metrics.drop('malformed');
     device.udp = {
-      address: from.address,
-      port: from.port,
+      key,
       endpoint: endpoint.value,
+      target: udp.target(endpoint.value),
       refreshedAt: now,
       counter: message.counter,
     };
     this.deps.addresses.natObserved(device, endpoint.value);
   }
-}
-
-function isSource(binding: UdpBinding, from: RemoteInfo): boolean {
-  return binding.port === from.port && binding.address === from.address;
 }

@@ -37,8 +37,10 @@ Napi::Object OpenPlatformTun(Napi::Env env, const std::string& name) {
   if (fd < 0) ThrowErrno(env, "open(/dev/net/tun)", errno);
   struct ifreq ifr {};
   // IFF_TUN_EXCL: fail with EBUSY rather than attach to an existing device of the same name,
-  // which could be another VPN's persistent TUN.
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL;
+  // which could be another VPN's persistent TUN. IFF_VNET_HDR: every packet carries a virtio-net
+  // header, so that the engine (which holds the fd) can take the kernel's large TCP and UDP
+  // segments; it chooses the offloads itself (fd-source.cc) and reads the flag back.
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL | IFF_VNET_HDR;
   std::memcpy(ifr.ifr_name, name.c_str(), name.size());
   if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
     int err = errno;

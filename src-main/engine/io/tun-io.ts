@@ -7,7 +7,13 @@
 // packet (counted) instead of stalling the event loop. On Windows the same reader runs in the
 // helper over a Wintun session (device = adapter name), read by a thread of its own.
 import type { NativeError } from '../../../src-helper/api/native.js';
-import { loadDataPlane, type DataLaneHandle, type TunReaderHandle } from '../../native/dataplane-addon.js';
+import type { OffloadStatus } from '../../contract/status.js';
+import {
+  loadDataPlane,
+  TUN_OFFLOADS,
+  type DataLaneHandle,
+  type TunReaderHandle,
+} from '../../native/dataplane-addon.js';
 import { countedWrite, emptyTunStats, type PacketDeviceHandlers, type TunStats } from './packet-device.js';
 
 export class TunIo {
@@ -56,6 +62,18 @@ export class TunIo {
   /** Packets the lane carries from now on bypass onPacket (and these stats). */
   useLane(lane: DataLaneHandle | null): void {
     if (this.open) this.reader.useLane(lane);
+  }
+
+  disableOffloads(): void {
+    if (this.open) this.reader.disableOffloads();
+  }
+
+  offloads(): Partial<OffloadStatus> {
+    const [bits = 0] = this.open ? this.reader.offloads() : [];
+    return {
+      tcpSegments: (bits & TUN_OFFLOADS.tcpSegments) !== 0,
+      udpSegments: (bits & TUN_OFFLOADS.udpSegments) !== 0,
+    };
   }
 
   /** Stops reading, closes the fd; resolves when both are done. */

@@ -19,7 +19,7 @@ const literalLookup: SocketOptions['lookup'] = (address, options, callback) => {
   callback(null, address, family === 'IPv6' || family === 6 ? 6 : 4);
 };
 
-export const openDgramSocket: OpenUdpSocket = async (port, dualStack, onDatagram) => {
+export const openDgramSocket: OpenUdpSocket = async (port, dualStack, onDatagram, _drops, address) => {
   const socket = createSocket({
     type: dualStack ? 'udp6' : 'udp4',
     ipv6Only: false,
@@ -28,7 +28,7 @@ export const openDgramSocket: OpenUdpSocket = async (port, dualStack, onDatagram
     lookup: literalLookup,
   });
   try {
-    await bind(socket, port, dualStack ? '::' : '0.0.0.0');
+    await bind(socket, port, address ?? (dualStack ? '::' : '0.0.0.0'));
   } catch (error) {
     socket.close();
     throw error;

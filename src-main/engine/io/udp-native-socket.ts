@@ -14,6 +14,7 @@ import {
   type DataPlaneAddon,
   type UdpSocketHandle,
 } from '../../native/dataplane-addon.js';
+import type { OffloadStatus } from '../../contract/status.js';
 import type { DropCounter } from '../drops.js';
 import type { DatagramHandler, OpenUdpSocket, UdpTarget, UdpTransport } from './udp-socket.js';
 
@@ -26,8 +27,8 @@ const NO_SOCKADDR = new Uint8Array(0);
 /** Loads the addon once, so a missing build fails at once instead of at every port tried. */
 export function nativeSocketOpener(): OpenUdpSocket {
   const { UdpSocket } = loadDataPlane();
-  return async (port, dualStack, onDatagram, drops) =>
-    new NativeTransport(UdpSocket, port, dualStack, onDatagram, drops);
+  return async (port, dualStack, onDatagram, drops, address) =>
+    new NativeTransport(UdpSocket, port, dualStack, onDatagram, drops, address);
 }
 
 class NativeTransport implements UdpTransport {
@@ -53,12 +54,14 @@ class NativeTransport implements UdpTransport {
     dualStack: boolean,
     private readonly onDatagram: DatagramHandler,
     private readonly drops: DropCounter,
+    address: string | undefined,
   ) {
     this.socket = new UdpSocket(
       port,
       dualStack,
       (data, count, oversized) => this.deliver(data, count, oversized),
       (error) => this.emitError(error),
+      address,
     );
     this.port = this.socket.port;
     const { sources } = this.socket;
@@ -86,6 +89,14 @@ class NativeTransport implements UdpTransport {
 
   useLane(lane: DataLaneHandle | null): void {
     if (this.open) this.socket.useLane(lane);
+  }
+
+  disableOffloads(): void {
+    if (this.open) this.socket.disableOffloads();
+  }
+
+  offloads(): Partial<OffloadStatus> {
+    return { udpReceive: this.open && this.socket.offloads()[0] === 1 };
   }
 
   close(): void {

@@ -45,10 +45,15 @@ export interface UdpTransport extends LaneCarrier {
   close(): void;
 }
 
-/** Binds one socket; throws an error with `code` (EADDRINUSE, EAFNOSUPPORT…) when it cannot. */
+/**
+ * Binds one socket; throws an error with `code` (EADDRINUSE, EAFNOSUPPORT…) when it cannot. The
+ * engine binds the wildcard; the base server passes `address`, an IP literal of the socket's family
+ * (IPv6 when dualStack), to bind only the address it announces.
+ */
 export type OpenUdpSocket = (
   port: number,
   dualStack: boolean,
   onDatagram: DatagramHandler,
   drops: DropCounter,
+  address?: string,
 ) => Promise<UdpTransport>;

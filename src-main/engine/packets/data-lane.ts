@@ -141,6 +141,16 @@ export class DataLane {
     return this.handle.echoRoundTrips(peer, out);
   }
 
+  /** One datagram per message from now on. */
+  disableOffloads(): void {
+    this.handle.disableOffloads();
+  }
+
+  /** True while the lane sends runs of datagrams in one message (UDP GSO). */
+  get segmenting(): boolean {
+    return this.handle.segmenting;
+  }
+
   /** IPv6 packets the lane carried, both ways. */
   carried(): number {
     const { stats } = this.handle;

@@ -55,6 +55,14 @@ const settings = {
     env: 'HNET_DATA_LANE',
     fallback: (): 'on' | 'off' => 'on',
   },
+  // 'off' has the kernel hand hnet0's packets and the socket's datagrams over one by one instead
+  // of in 64 KB segments (TSO, USO, UDP GSO and GRO): for comparing, and a way out should a
+  // kernel's offloads misbehave.
+  offloads: {
+    check: oneOf(['on', 'off'] as const),
+    env: 'HNET_OFFLOADS',
+    fallback: (): 'on' | 'off' => 'on',
+  },
   // 'on' asks the home router (PCP, NAT-PMP, UPnP IGD) to forward a public port to udpPort; 'off'
   // leaves peers behind strict NATs to the base's relay, as before there was a port mapper.
   portMapping: {
@@ -75,9 +83,11 @@ type Settings = typeof settings;
 export type Config = { [K in keyof Settings]: ReturnType<Settings[K]['fallback']> };
 /**
  * What the engine itself reads: `user` matters to hnetd only, before the engine starts. An engine
- * started without `portMapping` (websetup's node, tests) asks no router for anything.
+ * started without `portMapping` (websetup's node, tests) asks no router for anything; without
+ * `offloads`, it uses them.
  */
-export type EngineConfig = Omit<Config, 'user' | 'portMapping'> & Partial<Pick<Config, 'portMapping'>>;
+export type EngineConfig = Omit<Config, 'user' | 'portMapping' | 'offloads'> &
+  Partial<Pick<Config, 'portMapping' | 'offloads'>>;
 
 const fileSchema = object(
   Object.fromEntries(

@@ -203,7 +203,9 @@ class DataLaneObject : public Napi::ObjectWrap<DataLaneObject> {
                         InstanceMethod("relayThrough", &DataLaneObject::RelayThrough),
                         InstanceMethod("counters", &DataLaneObject::Counters),
                         InstanceMethod("echoRoundTrips", &DataLaneObject::EchoRoundTrips),
-                        InstanceAccessor<&DataLaneObject::Stats>("stats")});
+                        InstanceMethod("disableOffloads", &DataLaneObject::DisableOffloads),
+                        InstanceAccessor<&DataLaneObject::Stats>("stats"),
+                        InstanceAccessor<&DataLaneObject::Segmenting>("segmenting")});
   }
 
   explicit DataLaneObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DataLaneObject>(info) {
@@ -280,6 +282,15 @@ class DataLaneObject : public Napi::ObjectWrap<DataLaneObject> {
     Napi::Float64Array out = Float64Out(info, 1, "echoRoundTrips: out");
     size_t taken = router_->TakeEchoRoundTrips(peer.Data(), out.Data(), out.ElementLength());
     return Napi::Number::New(env, static_cast<double>(taken));
+  }
+
+  Napi::Value DisableOffloads(const Napi::CallbackInfo& info) {
+    router_->StopSegmenting();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Segmenting(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), router_->segmenting());
   }
 
   // A copy: the router may outlive this object (a socket or reader still holds it), so it keeps

@@ -31,15 +31,7 @@ constexpr size_t kHeartbeatBytes = 9;
 
 }  // namespace
 
-LaneRouter::LaneRouter(const uint8_t* own_address) {
-  std::memcpy(own_.data(), own_address, kAddressBytes);
-  for (unsigned i = 0; i < kSendBatch; i++) {
-    struct msghdr& header = messages_[i].msg_hdr;
-    header.msg_name = &names_[i];
-    header.msg_iov = &iovecs_[i];
-    header.msg_iovlen = 1;
-  }
-}
+LaneRouter::LaneRouter(const uint8_t* own_address) { std::memcpy(own_.data(), own_address, kAddressBytes); }
 
 void LaneRouter::SetRoute(LaneRoute route) {
   LaneRoute* existing = FindRoute(route.peer.data());
@@ -92,7 +84,7 @@ LaneRoute* LaneRouter::FindBySource(const SourceKey& source, size_t& index) {
 }
 
 void LaneRouter::AttachUdp(const void* owner, int fd, int family) {
-  pending_ = 0;
+  queue_.Clear();
   udp_owner_ = owner;
   udp_fd_ = fd;
   udp_family_ = family;
@@ -100,18 +92,21 @@ void LaneRouter::AttachUdp(const void* owner, int fd, int family) {
 
 void LaneRouter::DetachUdp(const void* owner) {
   if (udp_owner_ != owner) return;
-  pending_ = 0;
+  queue_.Clear();
   udp_owner_ = nullptr;
   udp_fd_ = -1;
 }
 
 void LaneRouter::AttachTun(const void* owner, PacketSource* device) {
+  FlushReceived();
   tun_owner_ = owner;
   tun_ = device;
+  joins_refused_ = false;
 }
 
 void LaneRouter::DetachTun(const void* owner) {
   if (tun_owner_ != owner) return;
+  FlushReceived();
   tun_owner_ = nullptr;
   tun_ = nullptr;
 }
@@ -191,13 +186,30 @@ bool LaneRouter::Deliver(LaneRoute& route, const uint8_t* packet, size_t length,
   route.packets_received++;
   route.bytes_received += packet_length;
   if (from_source != nullptr) (*from_source)++;
-  if (tun_->Write(rebuild_.data(), packet_length) != 0) {
-    stats_[kTunWriteFailed]++;
-  } else {
-    stats_[kTunPacketsWritten]++;
-    stats_[kTunBytesWritten] += packet_length;
-  }
+  if (Joining())
+    coalescer_.Add(rebuild_.data(), packet_length);
+  else
+    Emit(VnetHeader{}, rebuild_.data(), packet_length, 1);
   return true;
+}
+
+void LaneRouter::FlushReceived() { coalescer_.Flush(); }
+
+void LaneRouter::Emit(const VnetHeader& header, const uint8_t* packet, size_t length, unsigned packets) {
+  bool described = header.flags != 0 || header.gso_type != VnetHeader::kGsoNone;
+  int err = tun_ == nullptr ? EBADF
+            : described    ? tun_->WriteOffloaded(header, packet, length)
+                           : tun_->Write(packet, length);
+  if (err != 0) {
+    stats_[kTunWriteFailed] += packets;
+    // A kernel that will not take joined segments gets single packets from now on; TCP resends these.
+    if (packets > 1 && err != EAGAIN) joins_refused_ = true;
+    return;
+  }
+  if (packets > 1) stats_[kTunJoinedWrites]++;
+  stats_[kTunPacketsWritten] += packets;
+  // As the packets were: each with its own headers.
+  stats_[kTunBytesWritten] += length + (packets - 1) * header.header_length;
 }
 
 bool LaneRouter::TakeTunPacket(uint8_t* packet, size_t length) {
@@ -215,7 +227,7 @@ bool LaneRouter::TakeTunPacket(uint8_t* packet, size_t length) {
   // seq ‖ nextHeader ‖ payload, in place over the header this packet no longer needs.
   uint8_t* plain = packet + kPlainAt;
   plain[kSeqBytes] = packet[6];
-  uint8_t* slot = slots_.data() + pending_ * kSlotBytes;
+  uint8_t* slot = queue_.Slot();
   if (framing == kP2pFraming) {
     slot[0] = kP2pData;
   } else {
@@ -224,15 +236,12 @@ bool LaneRouter::TakeTunPacket(uint8_t* packet, size_t length) {
     std::memcpy(slot + 1 + kAddressBytes, route->peer.data(), kAddressBytes);
   }
   size_t sealed = route->cipher->Seal(plain, tunnel_length, slot + framing);
-  iovecs_[pending_] = {slot, framing + sealed};
-  names_[pending_] = target->address;
-  messages_[pending_].msg_hdr.msg_namelen = target->length;
-  pending_++;
+  queue_.Push(slot, framing + sealed, *target);
   route->packets_sent++;
   route->bytes_sent += length;
   stats_[kTunPacketsRead]++;
   stats_[kTunBytesRead] += length;
-  if (pending_ == kSendBatch) Flush();
+  if (queue_.full()) Flush();
   return true;
 }
 
@@ -248,19 +257,11 @@ const SendTarget* LaneRouter::TargetOf(const LaneRoute& route, size_t tunnel_len
 }
 
 void LaneRouter::Flush() {
-  unsigned done = 0;
-  while (done < pending_) {
-    int sent = SendMany(udp_fd_, messages_.data() + done, pending_ - done);
-    if (sent > 0) {
-      done += static_cast<unsigned>(sent);
-      continue;
-    }
-    if (sent < 0 && errno == EINTR) continue;
-    // The first of the rest failed: count it and carry on after it.
-    CountSendError(sent < 0 ? errno : EIO);
-    done++;
-  }
-  pending_ = 0;
+  if (queue_.empty()) return;
+  DatagramQueue::Sent sent = queue_.Flush(udp_fd_);
+  stats_[kUdpSegmentedSends] += sent.segmented;
+  stats_[kUdpSendQueueFull] += sent.queue_full;
+  stats_[kUdpSendFailed] += sent.failed;
 }
 
 void LaneRouter::CountSendError(int err) {

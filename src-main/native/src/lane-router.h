@@ -22,13 +22,14 @@
 #include <optional>
 #include <vector>
 
+#include "datagram-queue.h"
 #include "echo-timer.h"
 #include "lane-cipher.h"
 #include "lane-endpoints.h"
 #include "packet-source.h"
 #include "socket-address.h"
+#include "tcp-coalescer.h"
 #include "tunnel-codec.h"
-#include "udp-batch.h"
 
 namespace hnet {
 
@@ -42,6 +43,9 @@ enum LaneStat : size_t {
   kTunWriteFailed,
   kUdpSendQueueFull,
   kUdpSendFailed,
+  // Sends that carried several datagrams (UDP GSO), and TUN writes that carried several packets.
+  kUdpSegmentedSends,
+  kTunJoinedWrites,
   kLaneStatCount,
 };
 
@@ -69,7 +73,7 @@ struct BaseRelay {
   SourceSet sources;
 };
 
-class LaneRouter {
+class LaneRouter : private CoalescedSink {
  public:
   explicit LaneRouter(const uint8_t* own_address);
   LaneRouter(const LaneRouter&) = delete;
@@ -85,6 +89,9 @@ class LaneRouter {
   // Replaces the base relay; one without a target keeps no sources.
   void SetRelay(BaseRelay relay);
   const std::array<uint64_t, kLaneStatCount>& stats() const { return stats_; }
+  // True while sends carry runs of datagrams (UDP GSO): until the kernel refuses one.
+  bool segmenting() const { return queue_.segmenting(); }
+  void StopSegmenting() { queue_.StopSegmenting(); }
 
   // owner: whoever attached, so that a socket or reader replaced since does not detach its successor.
   void AttachUdp(const void* owner, int fd, int family);
@@ -93,9 +100,11 @@ class LaneRouter {
   void DetachTun(const void* owner);
 
   // A datagram received on the attached socket (a peer's P2P DATA from one of its sources, or base
-  // DATA from a relay source): true when the lane took it (written to TUN, dropped as a replay, or a
-  // heartbeat ping it answered), false to leave it to JavaScript.
+  // DATA from a relay source): true when the lane took it (for TUN, dropped as a replay, or a
+  // heartbeat ping it answered), false to leave it to JavaScript. Call FlushReceived once the
+  // batch is through: what is for TUN may wait until then, to be joined with what follows.
   bool TakeDatagram(const uint8_t* datagram, size_t length, const struct sockaddr_storage& from);
+  void FlushReceived();
   // A packet read from TUN: true when the lane took it (queued for sending; its bytes are then
   // overwritten), false to leave it to JavaScript. Call Flush once the batch is through.
   bool TakeTunPacket(uint8_t* packet, size_t length);
@@ -103,9 +112,6 @@ class LaneRouter {
   void Flush();
 
  private:
-  static constexpr unsigned kSendBatch = 64;
-  static constexpr size_t kSlotBytes = 2048;
-
   LaneRoute* FindRoute(const uint8_t* peer);
   LaneRoute* FindBySource(const SourceKey& source, size_t& index);
   // Base DATA from a relay source: true when taken, as TakeDatagram.
@@ -120,6 +126,10 @@ class LaneRouter {
   // precede its security packet there; nullptr when the lane cannot send it.
   const SendTarget* TargetOf(const LaneRoute& route, size_t tunnel_length, size_t& framing) const;
   void CountSendError(int err);
+  // Whether the device takes joined segments (its offloads can be switched off at any time).
+  bool Joining() const { return tun_ != nullptr && !joins_refused_ && (tun_->Offloads() & kVnetHeader) != 0; }
+  // CoalescedSink: a packet, or joined ones, to TUN.
+  void Emit(const VnetHeader& header, const uint8_t* packet, size_t length, unsigned packets) override;
 
   std::array<uint8_t, kAddressBytes> own_;
   std::vector<LaneRoute> routes_;
@@ -135,11 +145,10 @@ class LaneRouter {
   // The IPv6 packet being rebuilt: opened so that its payload lands right after the header.
   std::array<uint8_t, kIpv6HeaderBytes + kMaxDataPayload> rebuild_{};
   // Datagrams sealed from one TUN batch, sent together.
-  std::vector<uint8_t> slots_ = std::vector<uint8_t>(kSendBatch * kSlotBytes);
-  std::array<struct iovec, kSendBatch> iovecs_{};
-  std::array<struct sockaddr_storage, kSendBatch> names_{};
-  std::array<struct mmsghdr, kSendBatch> messages_{};
-  unsigned pending_ = 0;
+  DatagramQueue queue_;
+  // Packets opened from one batch of datagrams, joined for TUN where the device takes large segments.
+  TcpCoalescer coalescer_{*this};
+  bool joins_refused_ = false;
 };
 
 }  // namespace hnet

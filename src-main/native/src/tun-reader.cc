@@ -42,15 +42,9 @@ namespace hnet {
 
 namespace {
 
-constexpr size_t kBatchBytes = 256 * 1024;
-constexpr size_t kMaxBatchPackets = 256;
 constexpr size_t kQueuedBatches = 4;
 
-struct Batch {
-  std::vector<uint8_t> data = std::vector<uint8_t>(kBatchBytes);
-  std::vector<uint32_t> ends;
-  size_t used = 0;
-};
+using Batch = PacketBatch;
 
 struct ReaderState {
   std::unique_ptr<PacketSource> source;
@@ -110,12 +104,10 @@ Napi::Error ErrorFrom(Napi::Env env, int code, const std::string& operation) {
 
 // Reads what is pending into the batch, up to its limits; false when the device failed.
 bool FillBatch(PacketSource& source, Batch& batch, SourceError& error) {
-  while (batch.ends.size() < kMaxBatchPackets && kBatchBytes - batch.used >= kMaxPacket) {
-    long n = source.ReadPacket(batch.data.data() + batch.used, error);
+  while (batch.ends.size() + kMaxSplitPackets <= Batch::kMaxPackets && batch.Room() >= kReadRoom) {
+    long n = source.ReadInto(batch, error);
     if (n == 0) return true;
     if (n < 0) return false;
-    batch.used += static_cast<size_t>(n);
-    batch.ends.push_back(static_cast<uint32_t>(batch.used));
   }
   return true;
 }
@@ -324,7 +316,9 @@ class TunReader : public Napi::ObjectWrap<TunReader> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "TunReader",
                        {InstanceMethod("close", &TunReader::Close), InstanceMethod("write", &TunReader::Write),
-                        InstanceMethod("useLane", &TunReader::UseLane)});
+                        InstanceMethod("useLane", &TunReader::UseLane),
+                        InstanceMethod("offloads", &TunReader::Offloads),
+                        InstanceMethod("disableOffloads", &TunReader::DisableOffloads)});
   }
 
   explicit TunReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TunReader>(info) {
@@ -372,6 +366,23 @@ class TunReader : public Napi::ObjectWrap<TunReader> {
     if (err == 0) return Napi::Boolean::New(env, true);
     if (err == EAGAIN) return Napi::Boolean::New(env, false);
     throw ErrorFrom(env, err, "write");
+  }
+
+  // [TunOffload bits, packets dropped as malformed]; zeros once the device is closed.
+  Napi::Value Offloads(const Napi::CallbackInfo& info) {
+    Napi::Float64Array out = Napi::Float64Array::New(info.Env(), 2);
+    const SharedState& s = state_;
+    if (s->source && !s->finished) {
+      out[0] = static_cast<double>(s->source->Offloads());
+      out[1] = static_cast<double>(s->source->Malformed());
+    }
+    return out;
+  }
+
+  Napi::Value DisableOffloads(const Napi::CallbackInfo& info) {
+    const SharedState& s = state_;
+    if (s->source && !s->finished) s->source->DisableOffloads();
+    return info.Env().Undefined();
   }
 
   // The lane runs on the JS thread, where only the event-loop driver reads.

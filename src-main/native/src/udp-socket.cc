@@ -56,6 +56,7 @@ void InitUdpSocket(Napi::Env env, Napi::Object exports) {
 #include <string>
 #include <vector>
 
+#include "datagram-queue.h"
 #include "lane-router.h"
 #include "socket-address.h"
 #include "udp-batch.h"
@@ -67,6 +68,8 @@ namespace {
 constexpr unsigned kBatch = 64;
 // Larger than anything hnet or a stock peer sends (MTU 1350 plus the security layer, < 2000).
 constexpr size_t kSlotBytes = 2048;
+// With UDP GRO a slot takes a run of datagrams the kernel joined: up to 64 KB.
+constexpr size_t kJoinedSlotBytes = 65536;
 // Per wake-up: enough to keep up with a gigabit, small enough to let other handles run between.
 constexpr unsigned kDatagramsPerWake = 256;
 // Big kernel buffers absorb bursts while the JS thread is busy with crypto.
@@ -107,6 +110,21 @@ void SetKernelBuffer(int fd, int force_option, int option) {
   setsockopt(fd, SOL_SOCKET, option, &bytes, sizeof bytes);
 }
 
+// UDP GRO (Linux 5.0+): a run of equal-sized datagrams from one source, as a peer's UDP GSO sent
+// them, arrives in one read. False where the kernel has none; datagrams then come one by one.
+bool EnableJoinedReceive(int fd) {
+#if defined(__linux__)
+#if !defined(UDP_GRO)
+#define UDP_GRO 104
+#endif
+  int on = 1;
+  return setsockopt(fd, IPPROTO_UDP, UDP_GRO, &on, sizeof on) == 0;
+#else
+  (void)fd;
+  return false;
+#endif
+}
+
 #if defined(SO_RCVBUFFORCE)
 constexpr int kReceiveBufferForce = SO_RCVBUFFORCE;
 constexpr int kSendBufferForce = SO_SNDBUFFORCE;
@@ -120,8 +138,18 @@ struct Bound {
   int port = 0;
 };
 
-Bound OpenBound(Napi::Env env, int port, bool dual_stack) {
+// `bind_address`: an IP literal of the socket's family to bind (the base server binds the addresses it
+// announces), or empty for the wildcard.
+Bound OpenBound(Napi::Env env, int port, bool dual_stack, const std::string& bind_address) {
   int family = dual_stack ? AF_INET6 : AF_INET;
+  struct in6_addr v6 = in6addr_any;
+  struct in_addr v4 {};
+  v4.s_addr = htonl(INADDR_ANY);
+  void* parsed = dual_stack ? static_cast<void*>(&v6) : static_cast<void*>(&v4);
+  if (!bind_address.empty() && inet_pton(family, bind_address.c_str(), parsed) != 1) {
+    throw Napi::TypeError::New(env, std::string("UdpSocket: address must be an ") + (dual_stack ? "IPv6" : "IPv4") +
+                                        " literal, not " + bind_address);
+  }
   int fd = CreateSocket(family);
   if (fd < 0) throw SocketError(env, "socket", errno);
   auto fail = [&](const char* operation) {
@@ -146,13 +174,13 @@ Bound OpenBound(Napi::Env env, int port, bool dual_stack) {
   if (dual_stack) {
     auto* a = reinterpret_cast<struct sockaddr_in6*>(&address);
     a->sin6_family = AF_INET6;
-    a->sin6_addr = in6addr_any;
+    a->sin6_addr = v6;
     a->sin6_port = htons(static_cast<uint16_t>(port));
     length = sizeof(struct sockaddr_in6);
   } else {
     auto* a = reinterpret_cast<struct sockaddr_in*>(&address);
     a->sin_family = AF_INET;
-    a->sin_addr.s_addr = htonl(INADDR_ANY);
+    a->sin_addr = v4;
     a->sin_port = htons(static_cast<uint16_t>(port));
     length = sizeof(struct sockaddr_in);
   }
@@ -178,19 +206,22 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
                         InstanceMethod("sockaddr", &UdpSocket::Sockaddr),
                         InstanceMethod("interfaceName", &UdpSocket::InterfaceName),
                         InstanceMethod("useLane", &UdpSocket::UseLane),
+                        InstanceMethod("offloads", &UdpSocket::Offloads),
+                        InstanceMethod("disableOffloads", &UdpSocket::DisableOffloads),
                         InstanceMethod("close", &UdpSocket::Close)});
   }
 
   explicit UdpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocket>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsBoolean() || !info[2].IsFunction() ||
-        !info[3].IsFunction()) {
-      throw Napi::TypeError::New(env, "UdpSocket expects (port, dualStack, onBatch, onError)");
+        !info[3].IsFunction() || !(info[4].IsUndefined() || info[4].IsString())) {
+      throw Napi::TypeError::New(env, "UdpSocket expects (port, dualStack, onBatch, onError, address?)");
     }
     int port = info[0].As<Napi::Number>().Int32Value();
     if (port < 0 || port > 65535) throw Napi::RangeError::New(env, "UdpSocket: port must be 0 to 65535");
     family_ = info[1].As<Napi::Boolean>().Value() ? AF_INET6 : AF_INET;
-    Bound bound = OpenBound(env, port, family_ == AF_INET6);
+    std::string address = info[4].IsString() ? info[4].As<Napi::String>().Utf8Value() : std::string();
+    Bound bound = OpenBound(env, port, family_ == AF_INET6, address);
     fd_ = bound.fd;
 
     // `ends`, `sources` and `arrivals` live in the JS heap, so JS reads them without a copy; the
@@ -216,9 +247,11 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     on_batch_ = Napi::Persistent(info[2].As<Napi::Function>());
     on_error_ = Napi::Persistent(info[3].As<Napi::Function>());
 
-    slots_.resize(kBatch * kSlotBytes);
+    joined_receive_ = EnableJoinedReceive(fd_);
+    slot_bytes_ = joined_receive_ ? kJoinedSlotBytes : kSlotBytes;
+    slots_.resize(kBatch * slot_bytes_);
     for (unsigned i = 0; i < kBatch; i++) {
-      iovecs_[i] = {slots_.data() + i * kSlotBytes, kSlotBytes};
+      iovecs_[i] = {slots_.data() + i * slot_bytes_, slot_bytes_};
       struct msghdr& header = messages_[i].msg_hdr;
       header = {};
       header.msg_name = &names_[i];
@@ -294,8 +327,9 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
         ReportError(err, "recvmmsg");
         return;
       }
-      budget -= static_cast<unsigned>(received);
-      if (!Deliver(static_cast<unsigned>(received))) return;
+      unsigned datagrams = 0;
+      if (!Deliver(static_cast<unsigned>(received), datagrams)) return;
+      budget -= std::min(budget, datagrams);
       // Fewer than asked for: the queue is empty, and asking again would only return EAGAIN.
       if (static_cast<unsigned>(received) < wanted) return;
     }
@@ -322,42 +356,81 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     return now_ms;
   }
 
-  // False when JS threw or closed the socket: stop draining.
-  bool Deliver(unsigned received) {
-    Napi::Env env = Env();
+  // The size of each datagram joined in message i's slot (UDP GRO), or 0 when it holds one.
+  size_t JoinedSizeOf(unsigned i) const {
+#if defined(__linux__)
+    const struct msghdr& header = messages_[i].msg_hdr;
+    for (const struct cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr;
+         c = CMSG_NXTHDR(const_cast<struct msghdr*>(&header), const_cast<struct cmsghdr*>(c))) {
+      if (c->cmsg_level != IPPROTO_UDP || c->cmsg_type != UDP_GRO) continue;
+      int size = 0;
+      std::memcpy(&size, CMSG_DATA(c), sizeof size);
+      return size > 0 ? static_cast<size_t>(size) : 0;
+    }
+#endif
+    (void)i;
+    return 0;
+  }
+
+  // Offers every datagram of the received messages to the lane and hands the rest to JS, in calls
+  // of up to kBatch; datagrams: how many there were. False when JS threw or closed the socket.
+  bool Deliver(unsigned received, unsigned& datagrams) {
     double now_ms = static_cast<double>(uv_hrtime()) / 1e6;
     struct timespec wall_now {};
     clock_gettime(CLOCK_REALTIME, &wall_now);
-    size_t total = 0;
-    unsigned count = 0;
+    unsigned queued = 0;
     for (unsigned i = 0; i < received; i++) {
-      const uint8_t* datagram = slots_.data() + i * kSlotBytes;
-      size_t length = messages_[i].msg_len;
       if (messages_[i].msg_hdr.msg_flags & MSG_TRUNC) {
         oversized_++;
-        for_js_[i] = false;
-      } else {
+        continue;
+      }
+      const uint8_t* slot = slots_.data() + i * slot_bytes_;
+      size_t length = messages_[i].msg_len;
+      size_t size = JoinedSizeOf(i);
+      if (size == 0 || size > length) size = length;
+      if (size < length) joined_++;
+      for (size_t offset = 0; offset < length; offset += size) {
+        size_t datagram = std::min(size, length - offset);
+        datagrams++;
+        // Nothing hnet or a stock peer sends is this long, joined slots or not.
+        if (datagram > kSlotBytes) {
+          oversized_++;
+          continue;
+        }
         // What the data lane takes never reaches JS; a batch it took whole costs no call at all.
-        for_js_[i] = !(lane_ && lane_->TakeDatagram(datagram, length, names_[i]));
-        if (for_js_[i]) {
-          total += length;
-          count++;
+        if (lane_ && lane_->TakeDatagram(slot + offset, datagram, names_[i])) continue;
+        for_js_[queued++] = {slot + offset, datagram, i};
+        if (queued == kBatch) {
+          if (!CallBatch(queued, now_ms, wall_now)) return false;
+          queued = 0;
         }
       }
     }
-    if (count == 0 && oversized_ == 0) return true;
+    return queued == 0 && oversized_ == 0 ? FlushLane() : CallBatch(queued, now_ms, wall_now);
+  }
+
+  // What the lane kept to join goes to TUN before JS runs (which may detach the lane).
+  bool FlushLane() {
+    if (lane_) lane_->FlushReceived();
+    return true;
+  }
+
+  // The first count datagrams of for_js_ to JS: false when JS threw or closed the socket.
+  bool CallBatch(unsigned count, double now_ms, const struct timespec& wall_now) {
+    FlushLane();
+    Napi::Env env = Env();
+    size_t total = 0;
+    for (unsigned j = 0; j < count; j++) total += for_js_[j].length;
     // Copied into a JS-owned buffer: handlers may keep a datagram, and the slots are reused at once.
     Napi::Buffer<uint8_t> data = Napi::Buffer<uint8_t>::New(env, total);
     size_t used = 0;
-    for (unsigned i = 0, j = 0; i < received; i++) {
-      if (!for_js_[i]) continue;
-      size_t length = messages_[i].msg_len;
-      std::memcpy(data.Data() + used, slots_.data() + i * kSlotBytes, length);
-      used += length;
+    for (unsigned j = 0; j < count; j++) {
+      const ForJs& datagram = for_js_[j];
+      std::memcpy(data.Data() + used, datagram.bytes, datagram.length);
+      used += datagram.length;
       ends_[j] = static_cast<uint32_t>(used);
-      arrivals_[j] = ArrivalOf(i, now_ms, wall_now);
-      WriteSource(names_[i], sources_ + j * kSourceBytes);
-      j++;
+      arrivals_[j] = ArrivalOf(datagram.message, now_ms, wall_now);
+      WriteSource(names_[datagram.message], sources_ + j * kSourceBytes);
     }
     unsigned oversized = oversized_;
     oversized_ = 0;
@@ -400,6 +473,8 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     }
   }
 
+  // Through the same queue as the data lane's sends: runs of equal-sized datagrams to one
+  // destination (a relayed burst, say) leave as one message where the kernel has UDP GSO.
   Napi::Value SendBatch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Array packets = info[0].As<Napi::Array>();
@@ -407,45 +482,32 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     unsigned count = std::min(info[2].As<Napi::Number>().Uint32Value(), kBatch);
     unsigned ready = 0;
     unsigned failed = 0;
+    SendTarget target;
     for (unsigned i = 0; i < count; i++) {
       send_errors_[i] = 0;
       Napi::Uint8Array packet = packets.Get(i).As<Napi::Uint8Array>();
       Napi::Uint8Array to = destinations.Get(i).As<Napi::Uint8Array>();
       size_t length = to.ByteLength();
-      struct sockaddr_storage& address = send_names_[ready];
       if (fd_ < 0 || length != AddressLength()) {
         send_errors_[i] = fd_ < 0 ? EBADF : EINVAL;
         failed++;
         continue;
       }
-      std::memcpy(&address, to.Data(), length);
-      if (address.ss_family != family_) {
+      std::memcpy(&target.address, to.Data(), length);
+      target.length = static_cast<socklen_t>(length);
+      if (target.address.ss_family != family_) {
         send_errors_[i] = EINVAL;
         failed++;
         continue;
       }
-      send_iovecs_[ready] = {packet.Data(), packet.ByteLength()};
-      struct msghdr& header = send_messages_[ready].msg_hdr;
-      header = {};
-      header.msg_name = &address;
-      header.msg_namelen = static_cast<socklen_t>(length);
-      header.msg_iov = &send_iovecs_[ready];
-      header.msg_iovlen = 1;
-      send_index_[ready] = i;
-      ready++;
+      send_queue_.Push(packet.Data(), packet.ByteLength(), target);
+      send_index_[ready++] = i;
     }
-    unsigned done = 0;
-    while (done < ready) {
-      int sent = SendMany(fd_, send_messages_.data() + done, ready - done);
-      if (sent >= 0) {
-        done += static_cast<unsigned>(sent);
-        continue;
-      }
-      if (errno == EINTR) continue;
-      // The first of the rest failed: note it and carry on after it.
-      send_errors_[send_index_[done]] = errno;
-      failed++;
-      done++;
+    if (ready == 0) return Napi::Number::New(env, failed);
+    send_queue_.Flush(fd_, queue_errors_.data());
+    for (unsigned j = 0; j < ready; j++) {
+      send_errors_[send_index_[j]] = queue_errors_[j];
+      if (queue_errors_[j] != 0) failed++;
     }
     return Napi::Number::New(env, failed);
   }
@@ -510,6 +572,24 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     return Napi::String::New(info.Env(), std::to_string(index));
   }
 
+  // [1 when the kernel joins datagrams on receive (UDP GRO), reads that brought joined ones].
+  Napi::Value Offloads(const Napi::CallbackInfo& info) {
+    Napi::Float64Array out = Napi::Float64Array::New(info.Env(), 2);
+    out[0] = joined_receive_ && fd_ >= 0 ? 1 : 0;
+    out[1] = static_cast<double>(joined_);
+    return out;
+  }
+
+  // Datagrams one per read from now on.
+  Napi::Value DisableOffloads(const Napi::CallbackInfo& info) {
+#if defined(__linux__)
+    int off = 0;
+    if (joined_receive_ && fd_ >= 0) setsockopt(fd_, IPPROTO_UDP, UDP_GRO, &off, sizeof off);
+#endif
+    joined_receive_ = false;
+    return info.Env().Undefined();
+  }
+
   Napi::Value UseLane(const Napi::CallbackInfo& info) {
     std::shared_ptr<LaneRouter> lane = LaneRouterOf(info[0]);
     if (lane_) lane_->DetachUdp(this);
@@ -566,8 +646,9 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   uint8_t* sources_ = nullptr;
   double* arrivals_ = nullptr;
   // Room for the kernel's arrival stamp of each datagram (SCM_TIMESTAMPNS).
+  // And for the size of the datagrams UDP GRO joined.
   struct Control {
-    alignas(struct cmsghdr) char bytes[CMSG_SPACE(sizeof(struct timespec))];
+    alignas(struct cmsghdr) char bytes[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(int))];
   };
   std::array<Control, kBatch> controls_{};
   std::vector<uint8_t> slots_;
@@ -576,11 +657,21 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   std::array<struct mmsghdr, kBatch> messages_{};
   int32_t* send_errors_ = nullptr;
   Napi::Reference<Napi::Int32Array> send_errors_ref_;
-  std::array<struct iovec, kBatch> send_iovecs_{};
-  std::array<struct sockaddr_storage, kBatch> send_names_{};
-  std::array<struct mmsghdr, kBatch> send_messages_{};
+  DatagramQueue send_queue_;
+  static_assert(kBatch <= DatagramQueue::kCapacity, "a sendMany batch fits the queue");
+  std::array<int, kBatch> queue_errors_{};
   std::array<unsigned, kBatch> send_index_{};
-  std::array<bool, kBatch> for_js_{};
+  // A datagram in a slot, for JS: where it is, and the message it came in.
+  struct ForJs {
+    const uint8_t* bytes;
+    size_t length;
+    unsigned message;
+  };
+  std::array<ForJs, kBatch> for_js_{};
+  bool joined_receive_ = false;
+  size_t slot_bytes_ = kSlotBytes;
+  // Reads that brought several datagrams joined.
+  uint64_t joined_ = 0;
   // Sends through fd_ while attached; detached before fd_ is closed.
   std::shared_ptr<LaneRouter> lane_;
 };

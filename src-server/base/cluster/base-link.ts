@@ -10,7 +10,8 @@ import {
   MAX_FRAME_PAYLOAD,
   writeFrameHeader,
 } from '../../../src-protocol/base-messages.js';
-import { formatEndpoint } from '../../../src-protocol/endpoint.js';
+import type { UdpTarget } from '../../../src-main/engine/index.js';
+import { endpointKey, formatEndpoint } from '../../../src-protocol/endpoint.js';
 import type { ClusterBase } from './cluster-directory.js';
 import type { ClusterType } from './cluster-wire.js';
 
@@ -27,7 +28,7 @@ const MAX_TCP_BACKLOG = 1024 * 1024;
 export interface LinkIo {
   /** A sealed packet from us, with `headroom` spare bytes in front. */
   seal(type: ClusterType, body: Uint8Array, headroom?: number): Uint8Array;
-  sendUdp(packet: Uint8Array, to: ClusterBase): void;
+  sendUdp(packet: Uint8Array, to: UdpTarget): void;
   log(line: string): void;
 }
 
@@ -35,6 +36,8 @@ export type LinkPath = 'udp' | 'tcp';
 
 export class BaseLink {
   lastPongAt = -Infinity;
+  /** The base's UDP endpoint as the socket names a datagram's source: only its packets are its. */
+  readonly udpKey: string;
   private socket: Socket | undefined;
   private ready = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -44,7 +47,10 @@ export class BaseLink {
   constructor(
     readonly base: ClusterBase,
     private readonly io: LinkIo,
+    /** The base's UDP endpoint, prepared for our first UDP socket. */
+    readonly udpTarget: UdpTarget,
   ) {
+    this.udpKey = endpointKey(base.udp);
     this.timers.push(setInterval(() => this.ping(), PING_MS));
     this.timers.push(setInterval(() => this.keepTcpAlive(), TCP_KEEPALIVE_MS));
     for (const timer of this.timers) timer.unref();
@@ -67,7 +73,7 @@ export class BaseLink {
   send(framed: Uint8Array, now: number): LinkPath | 'unreachable' | 'backpressure' | 'oversized' {
     const packet = framed.subarray(FRAME_HEADER_LENGTH);
     if (this.udpAlive(now)) {
-      this.io.sendUdp(packet, this.base);
+      this.io.sendUdp(packet, this.udpTarget);
       return 'udp';
     }
     if (!this.ready || !this.socket) return 'unreachable';
@@ -79,7 +85,7 @@ export class BaseLink {
   }
 
   private ping(): void {
-    this.io.sendUdp(this.io.seal('ping', new Uint8Array(0)), this.base);
+    this.io.sendUdp(this.io.seal('ping', new Uint8Array(0)), this.udpTarget);
   }
 
   private keepTcpAlive(): void {

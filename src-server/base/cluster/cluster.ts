@@ -2,10 +2,9 @@
 // keeps its own clients, publishes who they are and where they can be reached in the shared
 // registry (cluster-directory.ts), answers REQUEST_INFO and pushes late endpoints for devices held
 // by other bases, and relays DATA to them base to base (base-link.ts, cluster-wire.ts).
-import type { RemoteInfo } from 'node:dgram';
 import { FRAME_HEADER_LENGTH, PEER_TO_BASE_DATA_TARGET_AT } from '../../../src-protocol/base-messages.js';
 import { equalBytes } from '../../../src-protocol/bytes.js';
-import { formatEndpoint, makeEndpoint, type Endpoint } from '../../../src-protocol/endpoint.js';
+import { formatEndpoint, type Endpoint } from '../../../src-protocol/endpoint.js';
 import { ReplayWindow } from '../../../src-protocol/security/replay-window.js';
 import type { ClientRegistry } from '../client-registry.js';
 import { idKey, type ClientConnection } from '../connection.js';
@@ -95,11 +94,15 @@ export class Cluster {
       if (this.links.has(base.id)) continue;
       this.links.set(
         base.id,
-        new BaseLink(base, {
-          seal: (type, body, headroom) => this.seal(type, body, headroom),
-          sendUdp: (packet, to) => this.hooks.udp.send(packet, 0, packet.length, to.udp.port, to.udp.ip),
-          log: this.hooks.log,
-        }),
+        new BaseLink(
+          base,
+          {
+            seal: (type, body, headroom) => this.seal(type, body, headroom),
+            sendUdp: (packet, to) => this.hooks.udp.send(packet, to),
+            log: this.hooks.log,
+          },
+          this.hooks.udp.target(base.udp),
+        ),
       );
     }
     for (const [id, link] of this.links)
@@ -160,11 +163,11 @@ export class Cluster {
     }
   }
 
-  /** A cluster packet on our UDP socket. */
-  udpPacket(packet: Uint8Array, from: RemoteInfo, now: number): void {
+  /** A cluster packet on our UDP socket, from the source with this endpointKey. */
+  udpPacket(packet: Uint8Array, sourceKey: string, now: number): void {
     const link = this.links.get(peekSender(packet) ?? '');
     // Only from where that base said it is: a stranger's packets cost no HMAC.
-    if (!link || !fromBase(link.base.udp, from)) return this.hooks.metrics.drop('cluster_stranger');
+    if (link?.udpKey !== sourceKey) return this.hooks.metrics.drop('cluster_stranger');
     const opened = this.open(packet);
     if (!opened) return;
     switch (opened.type) {
@@ -172,7 +175,7 @@ export class Cluster {
         return this.hooks.deliver(opened.body, now);
       case 'ping': {
         const pong = this.seal('pong', new Uint8Array(0));
-        return this.hooks.udp.send(pong, 0, pong.length, link.base.udp.port, link.base.udp.ip);
+        return this.hooks.udp.send(pong, link.udpTarget);
       }
       case 'pong':
         link.lastPongAt = now;
@@ -239,11 +242,4 @@ export class Cluster {
     this.links.clear();
     await this.directory.close();
   }
-}
-
-function fromBase(udp: Endpoint, from: RemoteInfo): boolean {
-  if (from.port !== udp.port) return false;
-  if (from.address === udp.ip) return true;
-  const canonical = makeEndpoint(from.address, from.port);
-  return canonical.ok && canonical.value.ip === udp.ip;
 }
