@@ -11,8 +11,9 @@ import { STOCK_FLAGS } from '../../src-protocol/security/flags.js';
 
 const loaded = await loadConfig({ env: process.env });
 if (!loaded.ok) throw new Error(loaded.error.message);
-// Stock Husarnet asks no router for a port mapping.
-const config = { ...loaded.value, portMapping: 'off' as const };
+// Stock Husarnet asks no router for a port mapping, and reads and writes its TUN device one
+// packet at a time.
+const config = { ...loaded.value, portMapping: 'off' as const, offloads: 'off' as const };
 const log = createLogger(config.logLevel);
 const helper = new HelperClient(config.helperSocket);
 const engine = await Engine.start({

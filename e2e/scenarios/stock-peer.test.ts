@@ -1,7 +1,8 @@
 // An hnet node and a peer that behaves like a stock Husarnet 2.x daemon (flags 3: none of hnet's
 // extensions, see stock-peer-daemon.ts), each behind a cone NAT with a base server between
 // them. The handshake settles on what both support, and they ping each other by name both ways,
-// through the base at first and then directly.
+// through the base at first and then directly. TCP streams cross both ways while only the hnet node
+// moves 64 KB segments, the stock peer single packets.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import {
@@ -15,6 +16,8 @@ import {
   waitForStatus,
 } from './hnet-node.js';
 import { scenarioLab } from './scenario-lab.js';
+
+const PROBE = 'e2e/lab/fixtures/net-probe.ts';
 
 describe('an hnet node and a stock Husarnet peer', () => {
   const world = scenarioLab();
@@ -51,5 +54,22 @@ describe('an hnet node and a stock Husarnet peer', () => {
     const output = await pinging;
     assert.ok(pingsReceived(output) >= 25, output);
     assert.match(output, /from modern \(fc94:/);
+  });
+
+  test('TCP streams cross whole both ways: the hnet node cuts and joins segments, the stock peer moves single packets', async () => {
+    for (const [from, to] of [
+      [hnet, stock],
+      [stock, hnet],
+    ] as const) {
+      const sink = to.host.spawnScript(PROBE, ['tcp-sink', to.address, '5201']);
+      await sink.waitForOutput(/ready/);
+      const sent = await from.host.runScript(PROBE, ['tcp-stream', to.address, '5201', '8']);
+      const [received] = await sink.waitForOutput(/\{"bytes".*\}/);
+      assert.deepEqual(JSON.parse(received), JSON.parse(sent.stdout), `${from.hostname} to ${to.hostname}`);
+    }
+    const offloads = (await hnet.status()).dataLane?.offloads;
+    assert.equal(offloads?.tcpSegments, true, 'the hnet node takes TSO segments');
+    assert.equal(offloads?.udpSend, true, 'and sends with UDP GSO');
+    assert.equal((await stock.status()).dataLane?.offloads?.tcpSegments, false, 'the stock peer does not');
   });
 });

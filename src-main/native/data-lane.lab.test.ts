@@ -33,22 +33,11 @@ import {
 import { dataLaneUnavailable } from './lane-availability.js';
 
 const P2P_DATA = 0x02;
-const TCP_PORT = 5201;
-
-/** A script that takes one TCP connection and prints how many bytes came and their SHA-256. */
-const tcpSink = (host: string): string =>
-  `const hash = require('crypto').createHash('sha256'); let count = 0;` +
-  `const server = require('net').createServer((c) => { c.on('data', (d) => { hash.update(d); count += d.length; });` +
-  `c.on('end', () => { console.log('received ' + count + ' ' + hash.digest('hex')); server.close(); }); });` +
-  `server.listen(${TCP_PORT}, '${host}', () => console.log('listening'));`;
-
-/** A script that sends megabytes of random bytes over TCP and prints their SHA-256. */
-const tcpSource = (host: string, megabytes: number): string =>
-  `const crypto = require('crypto'); const hash = crypto.createHash('sha256');` +
-  `const socket = require('net').connect(${TCP_PORT}, '${host}', async () => {` +
-  `for (let i = 0; i < ${megabytes}; i++) { const chunk = crypto.randomBytes(1 << 20); hash.update(chunk);` +
-  `if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve)); }` +
-  `socket.end(() => console.log(hash.digest('hex'))); });`;
+/** Runs e2e/lab/fixtures/net-probe.ts in a node's namespace. */
+const probe = (node: Node, args: readonly string[]): string[] => [
+  ...['ip', 'netns', 'exec', node.name, process.execPath, '--import', 'tsx'],
+  ...['e2e/lab/fixtures/net-probe.ts', ...args],
+];
 /** PROTOCOL.md §5: peer → base DATA, and base → peer DATA (the same number as P2P DATA). */
 const TO_BASE_DATA = 0x01;
 const FROM_BASE_DATA = 0x02;
@@ -110,20 +99,21 @@ const ping = (from: Node, to: Node, count: number, size = 56) =>
 
 /** Sends megabytes of random bytes over TCP from one node's kernel to the other's; asserts all arrived unchanged. */
 async function streamArrivesWhole(from: Node, to: Node, megabytes: number): Promise<void> {
-  const listener = spawn('ip', ['netns', 'exec', to.name, process.execPath, '-e', tcpSink(to.text)]);
+  const [command, ...args] = probe(to, ['tcp-sink', to.text, '5201']);
+  const sink = spawn(command!, args);
   const heard = [] as string[];
-  listener.stdout.on('data', (chunk: Buffer) => heard.push(chunk.toString()));
+  sink.stdout.on('data', (chunk: Buffer) => heard.push(chunk.toString()));
   try {
-    await eventually('the listener', () => heard.join('').includes('listening'));
-    const command = ['ip', 'netns', 'exec', from.name, process.execPath, '-e', tcpSource(to.text, megabytes)];
-    const sent = await runCommand(command);
-    await eventually('the whole stream at the listener', () => /received /.test(heard.join('')));
-    const received = /received (\d+) ([0-9a-f]{64})/.exec(heard.join(''));
-    assert.ok(received, heard.join(''));
-    assert.equal(Number(received[1]), megabytes << 20);
-    assert.equal(received[2], sent.stdout.trim(), 'the bytes arrived unchanged and in order');
+    await eventually('the sink', () => heard.join('').includes('ready'));
+    const sent = await runCommand(probe(from, ['tcp-stream', to.text, '5201', String(megabytes)]));
+    await eventually('the whole stream at the sink', () => heard.join('').includes('sha256'));
+    const received = heard.join('').slice(heard.join('').indexOf('{'));
+    assert.deepEqual(JSON.parse(received), {
+      bytes: megabytes << 20,
+      sha256: JSON.parse(sent.stdout).sha256,
+    });
   } finally {
-    listener.kill();
+    sink.kill();
   }
 }
 
