@@ -1,6 +1,8 @@
 // Runs the measuring tools inside the lab and turns their output into figures; the reading of
 // the output lives in iperf-output.ts and ping-output.ts, so it is tested on captured runs.
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cut, NetNode } from '../../e2e/lab/index.js';
 import { median } from '../../e2e/scenarios/hnet-node.js';
@@ -104,14 +106,26 @@ export async function measureMedianThroughput(
   return median;
 }
 
-/** `count` echo requests 10 ms apart (sub-200 ms intervals need root, which the lab has anyway). */
+/**
+ * `count` echo requests 10 ms apart (sub-200 ms intervals need root, which the lab has anyway).
+ * ping writes to a file read afterwards: reading its lines as they come would wake this process
+ * for each, and its garbage collector then ran on both cores for milliseconds at a time, right
+ * when the overlay's processes wanted them (seen with `perf sched timehist`).
+ */
 export async function measureRtt(from: NetNode, address: string, count: number): Promise<RttPercentiles> {
-  const run = await from.exec(['ping', '-n', '-i', '0.01', '-c', String(count), address], {
-    allowFailure: true,
-    timeoutMs: count * 10 + 15_000,
-  });
-  const what = `ping from ${from.name} to ${address}`;
-  return figure(what, rttPercentiles(figure(what, parsePing(run.stdout), run.stderr)));
+  const dir = await mkdtemp(join(tmpdir(), 'hnet-bench-ping-'));
+  try {
+    const file = join(dir, 'ping.txt');
+    const command = `ping -n -i 0.01 -c ${count} ${address} > ${file}`;
+    const run = await from.exec(['sh', '-c', command], {
+      allowFailure: true,
+      timeoutMs: count * 10 + 15_000,
+    });
+    const what = `ping from ${from.name} to ${address}`;
+    return figure(what, rttPercentiles(figure(what, parsePing(await readFile(file, 'utf8')), run.stderr)));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /**
