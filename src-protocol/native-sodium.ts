@@ -2,7 +2,8 @@
 // speed of the WebAssembly build on the data path and 3 times for signatures. Prebuilds exist for
 // Linux x64/arm64, macOS, Windows and Android, not for 32-bit ARM Linux; there, or in a bundle
 // shipped without its copy of the addon, loading throws and crypto.ts falls back to wasm-sodium.ts.
-import { createRequire } from 'node:module';
+import Module, { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { CryptoBackend, KeyPair, KxRole, SessionKeys } from './crypto-backend.js';
 
 /**
@@ -48,11 +49,13 @@ interface SodiumNativePackage {
  * asked for (a failure has to stay catchable), so it is required, not imported. Run as an ES
  * module this file has no `require`: the package comes from node_modules. In the single-file
  * bundles (build-bundles.ts) the bundler supplies one, and only a literal `require()` call makes
- * it inline the package there, with the addon loaded from beside the bundle.
+ * it inline the package there, with the addon loaded from beside the bundle. The programs bundled
+ * in dist/ (scripts/bundle-programs.ts) are given Node's own, which finds node_modules as here.
  */
 function requireSodiumNative(): SodiumNativePackage {
   if (typeof require === 'function') {
-    /* eslint-disable @typescript-eslint/no-require-imports -- the bundler's require, see above */
+    loadBindingDirectly(require);
+    /* eslint-disable @typescript-eslint/no-require-imports -- a bundle's require, see above */
     return {
       sodium: require('sodium-native') as SodiumNative,
       version: (require('sodium-native/package.json') as { version: string }).version,
@@ -60,10 +63,35 @@ function requireSodiumNative(): SodiumNativePackage {
     /* eslint-enable @typescript-eslint/no-require-imports */
   }
   const requireHere = createRequire(import.meta.url);
+  loadBindingDirectly(requireHere);
   return {
     sodium: requireHere('sodium-native') as SodiumNative,
     version: (requireHere('sodium-native/package.json') as { version: string }).version,
   };
+}
+
+/**
+ * sodium-native's binding.js finds the addon through require-addon, which first loads a resolver of
+ * several modules and reads package files: about 25 ms of CPU on a small machine at every start of
+ * hnetd, on the way to its first packet. Where the package has a prebuilt addon for this platform
+ * and architecture (the one that search finds, but on musl), it is loaded here and put in
+ * binding.js's place in the module cache, so the package takes it from there. Anything unexpected
+ * (another layout, a bundler's require, an addon that does not load) leaves the package to search.
+ */
+function loadBindingDirectly(nodeRequire: NodeJS.Require): void {
+  try {
+    const binding = nodeRequire.resolve('sodium-native/binding.js');
+    if (nodeRequire.cache[binding]) return;
+    const host = `${process.platform}-${process.arch}`;
+    const addon = join(dirname(binding), 'prebuilds', host, 'sodium-native.node');
+    const entry = new Module(binding);
+    entry.filename = binding;
+    entry.exports = nodeRequire(addon);
+    entry.loaded = true;
+    nodeRequire.cache[binding] = entry;
+  } catch {
+    // No such addon, or it does not load: the package's own search finds another or says why not.
+  }
 }
 
 /** Loads the addon for this platform; throws, saying why, when there is none. */

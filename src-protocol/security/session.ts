@@ -380,6 +380,14 @@ export class SecuritySession {
     return { ok: false, error: error ?? fail('NoSession', 'No session keys with this peer yet.').error };
   }
 
+  /**
+   * The hello #1 last handed out never left (there was no way to the peer yet): the next tick sends
+   * it again at once instead of a retry interval later, so a packet queued behind it is not held up.
+   */
+  helloNotSent(): void {
+    this.hello1SentAt = -Infinity;
+  }
+
   /** Starts or continues our handshake, sending hello #1 when a retry is due. */
   private initiate(now: number, packets: Uint8Array[]): void {
     this.initiatingSince ??= now;

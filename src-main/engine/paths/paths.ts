@@ -74,7 +74,14 @@ export class PathSelector<Target> {
   private nextActiveProbeAt = Infinity;
   private readonly fresh: Candidate<Target>[] = [];
 
-  constructor(private readonly onTransition: TransitionListener = () => undefined) {}
+  /**
+   * `onWay` hears of every candidate added and of a base to relay through appearing: a way to the
+   * peer that a packet with nowhere to go before may take now.
+   */
+  constructor(
+    private readonly onTransition: TransitionListener = () => undefined,
+    private readonly onWay: (now: number) => void = () => undefined,
+  ) {}
 
   /**
    * Where to send a packet now: the direct path, else (undefined) the base; with no base at all,
@@ -105,6 +112,7 @@ export class PathSelector<Target> {
     if (relay === this.relay) return;
     this.relay = relay;
     this.evaluate(now);
+    if (relay !== null) this.onWay(now);
   }
 
   /**
@@ -145,6 +153,7 @@ export class PathSelector<Target> {
     this.fresh.push(candidate);
     if (!this.direct) this.restartProbing(now);
     this.evaluate(now);
+    this.onWay(now);
     return candidate;
   }
 

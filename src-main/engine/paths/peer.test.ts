@@ -27,6 +27,8 @@ interface Net {
   now: number;
   up: boolean;
   held?: (() => void)[];
+  /** a has no base to relay through: its relayed packets go nowhere. */
+  aWithoutBase?: boolean;
 }
 
 /** `a` talks to `b` and back; packets cross instantly, through the "base" or "directly". */
@@ -51,6 +53,7 @@ function pair(flagsA: bigint, flagsB: bigint, laneA?: LaneLink): { a: Side; b: S
     };
     const links: PeerOutbound & PeerInbound = {
       sendRelay: (_target, packet) => {
+        if (index === 0 && clock.aWithoutBase) return false;
         side.relayed++;
         cross(packet);
         return true;
@@ -110,6 +113,19 @@ describe('a peer', () => {
       assert.equal(report.path, 'resolving');
     });
   }
+
+  test('sends the first packet, queued while no way to the peer was known, as soon as one appears', () => {
+    const { a, b, clock } = pair(HNET_FLAGS, HNET_FLAGS);
+    // No base on a's side (a LAN without one, or before it answered) and no endpoint of b yet.
+    clock.aWithoutBase = true;
+    a.peer.path.setRelay(null, 0);
+    a.peer.send(text('first'), 45, 0);
+    assert.deepEqual(b.delivered, [], 'nowhere to send it yet');
+    // b's LAN beacon arrives 10 ms later: the handshake goes out then, not a retry interval later.
+    const endpoint = { ip: '192.168.1.20', port: 5582 };
+    a.peer.path.add(endpoint, { address: endpoint.ip, port: endpoint.port }, 'lan', 10);
+    assert.deepEqual(b.delivered, ['first']);
+  });
 
   test('moves traffic to a direct endpoint once its HELLO probe is answered', () => {
     const { a, b, clock } = pair(HNET_FLAGS, HNET_FLAGS);

@@ -120,6 +120,8 @@ export class Peer {
   private readonly onHandshake: (peer: Peer) => void;
   private readonly probes = new Map<string, number>();
   private lastHeartbeatAt = -Infinity;
+  /** Something had no way to the peer (no candidate, no base): the next way that appears retries. */
+  private stranded = false;
   /** The last tick sent a HELLO: a heartbeat now would queue behind its signature checks. */
   private probedLastTick = false;
   /** Our heartbeats awaiting a reply: when each was sent, and on which path. */
@@ -146,10 +148,13 @@ export class Peer {
     const counters = LANE_COUNTERS + MAX_CANDIDATES;
     this.laneSeen = new Float64Array(counters);
     this.laneNow = new Float64Array(counters);
-    this.path = new PathSelector((state, reason) => {
-      this.laneStale = true;
-      options.onTransition(this, state, reason);
-    });
+    this.path = new PathSelector(
+      (state, reason) => {
+        this.laneStale = true;
+        options.onTransition(this, state, reason);
+      },
+      (now) => this.wayAppeared(now),
+    );
   }
 
   /** An IPv6 packet from the TUN device, already compressed into `payload`. */
@@ -387,6 +392,23 @@ export class Peer {
   private transmit(packet: Uint8Array): void {
     const candidate = this.path.route();
     if (candidate) this.outbound.sendDirect(packet, candidate.target);
-    else if (!this.outbound.sendRelay(this.address, packet)) this.drops.count('no-route-to-peer');
+    else if (!this.outbound.sendRelay(this.address, packet)) {
+      this.drops.count('no-route-to-peer');
+      this.stranded = true;
+    }
+  }
+
+  /**
+   * A candidate or the base appeared. A handshake that found no way out (the first packet to a peer
+   * before its LAN beacon, its addresses or the base arrived) starts again now instead of after the
+   * session's retry interval, and the packets it queued follow as soon as it completes. Nothing is
+   * retried while there is still no way, so packets meanwhile cost no more handshakes than before.
+   */
+  private wayAppeared(now: number): void {
+    if (!this.stranded) return;
+    this.stranded = false;
+    this.session.helloNotSent();
+    const { packets } = this.session.tick(now);
+    for (const packet of packets) this.transmit(packet);
   }
 }
