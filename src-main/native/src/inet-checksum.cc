@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "packet-fields.h"
+
 namespace hnet {
 
 namespace {
@@ -73,7 +75,7 @@ void WriteLayer4Checksum(uint8_t* packet, size_t l4, size_t length, uint8_t prot
   uint64_t sum = PseudoHeaderSum(packet + 8, packet + 24, l4_length, protocol);
   uint16_t checksum = static_cast<uint16_t>(~ChecksumFold(ChecksumAdd(packet + l4, l4_length, sum)));
   // UDP sends all ones for a sum of zero: zero there means "no checksum" (RFC 768).
-  if (checksum == 0 && protocol == 17) checksum = 0xffff;
+  if (checksum == 0 && protocol == kUdpProtocol) checksum = 0xffff;
   std::memcpy(field, &checksum, 2);
 }
 

@@ -3,34 +3,12 @@
 #include <cstring>
 
 #include "inet-checksum.h"
+#include "packet-fields.h"
+#include "tunnel-codec.h"
 
 namespace hnet {
 
 namespace {
-
-constexpr size_t kIpv6Header = 40;
-constexpr uint8_t kTcp = 6;
-constexpr uint8_t kUdp = 17;
-constexpr size_t kTcpChecksumAt = 16;
-constexpr size_t kUdpChecksumAt = 6;
-constexpr size_t kUdpHeader = 8;
-constexpr uint8_t kTcpFin = 0x01;
-constexpr uint8_t kTcpPsh = 0x08;
-constexpr uint8_t kTcpCwr = 0x80;
-
-uint32_t Load32(const uint8_t* at) { return uint32_t{at[0]} << 24 | uint32_t{at[1]} << 16 | uint32_t{at[2]} << 8 | at[3]; }
-
-void Store32(uint8_t* at, uint32_t value) {
-  at[0] = static_cast<uint8_t>(value >> 24);
-  at[1] = static_cast<uint8_t>(value >> 16);
-  at[2] = static_cast<uint8_t>(value >> 8);
-  at[3] = static_cast<uint8_t>(value);
-}
-
-void Store16(uint8_t* at, size_t value) {
-  at[0] = static_cast<uint8_t>(value >> 8);
-  at[1] = static_cast<uint8_t>(value);
-}
 
 // A packet that needs no cutting, its checksum finished as the kernel's skb_checksum_help would.
 SplitOutcome Whole(const VnetHeader& header, uint8_t* packet, size_t length, PacketBatch& out) {
@@ -53,13 +31,13 @@ SplitOutcome Whole(const VnetHeader& header, uint8_t* packet, size_t length, Pac
 SplitOutcome Cut(const VnetHeader& header, uint8_t* packet, size_t length, PacketBatch& out) {
   bool tcp = (header.gso_type & ~VnetHeader::kGsoEcn) == VnetHeader::kGsoTcpV6;
   size_t l4 = header.checksum_start;
-  if (length < kIpv6Header || packet[0] >> 4 != 6 || l4 < kIpv6Header || header.gso_size == 0)
+  if (length < kIpv6HeaderBytes || packet[0] >> 4 != 6 || l4 < kIpv6HeaderBytes || header.gso_size == 0)
     return SplitOutcome::kMalformed;
-  size_t l4_header = kUdpHeader;
+  size_t l4_header = kUdpHeaderBytes;
   if (tcp) {
-    if (l4 + 20 > length) return SplitOutcome::kMalformed;
-    l4_header = static_cast<size_t>(packet[l4 + 12] >> 4) * 4;
-    if (l4_header < 20) return SplitOutcome::kMalformed;
+    if (l4 + kMinTcpHeaderBytes > length) return SplitOutcome::kMalformed;
+    l4_header = static_cast<size_t>(packet[l4 + kTcpOffsetAt] >> 4) * 4;
+    if (l4_header < kMinTcpHeaderBytes) return SplitOutcome::kMalformed;
   }
   size_t headers = l4 + l4_header;
   if (headers > length) return SplitOutcome::kMalformed;
@@ -67,8 +45,8 @@ SplitOutcome Cut(const VnetHeader& header, uint8_t* packet, size_t length, Packe
   size_t size = header.gso_size;
   size_t pieces = payload == 0 ? 1 : (payload + size - 1) / size;
   if (pieces > kMaxSplitPackets || length + (pieces - 1) * headers > kMaxSplitBytes) return SplitOutcome::kMalformed;
-  uint32_t seq = tcp ? Load32(packet + l4 + 4) : 0;
-  uint8_t flags = tcp ? packet[l4 + 13] : 0;
+  uint32_t seq = tcp ? Load32(packet + l4 + kTcpSeqAt) : 0;
+  uint8_t flags = tcp ? packet[l4 + kTcpFlagsAt] : 0;
   for (size_t i = 0; i < pieces; i++) {
     size_t taken = i * size;
     size_t piece = payload - taken < size ? payload - taken : size;
@@ -76,17 +54,17 @@ SplitOutcome Cut(const VnetHeader& header, uint8_t* packet, size_t length, Packe
     std::memcpy(at, packet, headers);
     std::memcpy(at + headers, packet + headers + taken, piece);
     size_t total = headers + piece;
-    Store16(at + 4, total - kIpv6Header);
+    Store16(at + 4, total - kIpv6HeaderBytes);
     if (tcp) {
-      Store32(at + l4 + 4, seq + static_cast<uint32_t>(taken));
+      Store32(at + l4 + kTcpSeqAt, seq + static_cast<uint32_t>(taken));
       uint8_t piece_flags = flags;
       if (i + 1 < pieces) piece_flags &= static_cast<uint8_t>(~(kTcpFin | kTcpPsh));
       if (i > 0) piece_flags &= static_cast<uint8_t>(~kTcpCwr);
-      at[l4 + 13] = piece_flags;
-      WriteLayer4Checksum(at, l4, total, kTcp, kTcpChecksumAt);
+      at[l4 + kTcpFlagsAt] = piece_flags;
+      WriteLayer4Checksum(at, l4, total, kTcpProtocol, kTcpChecksumAt);
     } else {
-      Store16(at + l4 + 4, l4_header + piece);
-      WriteLayer4Checksum(at, l4, total, kUdp, kUdpChecksumAt);
+      Store16(at + l4 + kUdpLengthAt, l4_header + piece);
+      WriteLayer4Checksum(at, l4, total, kUdpProtocol, kUdpChecksumAt);
     }
     out.Append(total);
   }
