@@ -68,16 +68,25 @@ describe('crypto backends', () => {
     assert.equal(bogus, 'HNET_CRYPTO_BACKEND is "fast"; set it to native or wasm, or leave it unset.');
   });
 
-  test('the native build loads its prebuilt addon without require-addon’s resolver (CPU at every start)', async (t) => {
-    if (nativeMissing) return t.skip(nativeMissing);
-    const script = `const c = await import(${JSON.stringify(new URL('./crypto.ts', import.meta.url).href)});
+  test(
+    'the native build loads its prebuilt addon without require-addon’s resolver (CPU at every start)',
+    { skip: nativeMissing },
+    async () => {
+      const script = `const c = await import(${JSON.stringify(new URL('./crypto.ts', import.meta.url).href)});
       await c.initCrypto();
       const { createRequire } = await import('node:module');
       const loaded = Object.keys(createRequire(import.meta.url).cache);
       console.log(c.cryptoBackendInfo().name, loaded.some((path) => path.includes('/require-addon/')));`;
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
-    assert.equal(stdout.trim(), 'native false');
-  });
+      const { stdout } = await run(process.execPath, [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+      ]);
+      assert.equal(stdout.trim(), 'native false');
+    },
+  );
 
   test(
     'data packets sealed by either build are the same bytes and open with the other',

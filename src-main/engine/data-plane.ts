@@ -61,6 +61,8 @@ const PORT_MAPPING_OFF =
 
 export interface TunDevice extends LaneCarrier {
   write(packet: Uint8Array): boolean;
+  /** Packets read that no header could describe, dropped, since the device was opened (TunIo). */
+  malformedReads?(): number;
   close(): Promise<unknown>;
 }
 
@@ -187,6 +189,8 @@ class NetworkDataPlane implements DataPlane {
   private tun: (TunDevice & { readonly name: string }) | undefined;
   /** performance.now() when `tun` was opened. */
   private tunOpenedAt = 0;
+  /** The device's malformed reads already counted as drops. */
+  private tunMalformedSeen = 0;
   /** An open in progress: the watch and the timer together must never start a second one. */
   private tunOpening = false;
   private tunWait: TunWait | undefined;
@@ -535,6 +539,7 @@ class NetworkDataPlane implements DataPlane {
     const now = performance.now();
     try {
       running.lane?.countDrops(this.dropCounter);
+      this.countMalformedReads();
       // STATE may move the relay to other endpoints without the relay kind changing.
       running.lane?.relayThrough(running.base.udpRelay());
       let relaying = false;
@@ -549,6 +554,13 @@ class NetworkDataPlane implements DataPlane {
     // In a turn of their own, once the HELLOs this tick signed have left: a heartbeat is stamped as
     // it leaves, so its round trip is the path's, not this engine's backlog.
     setImmediate(() => this.heartbeats(running));
+  }
+
+  private countMalformedReads(): void {
+    const malformed = this.tun?.malformedReads?.() ?? 0;
+    if (malformed > this.tunMalformedSeen)
+      this.dropCounter.count('tun-malformed', malformed - this.tunMalformedSeen);
+    this.tunMalformedSeen = malformed;
   }
 
   private heartbeats(running: Running): void {
@@ -706,6 +718,7 @@ class NetworkDataPlane implements DataPlane {
     }
     this.tunMissingReason = undefined;
     this.tun = tun;
+    this.tunMalformedSeen = 0;
     this.tunOpenedAt = performance.now();
     running.receiver.tun = tun;
     if (this.c.config.offloads === 'off') tun.disableOffloads?.();

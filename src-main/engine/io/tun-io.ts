@@ -64,6 +64,10 @@ export class TunIo {
     if (this.open) this.reader.useLane(lane);
   }
 
+  malformedReads(): number {
+    return this.open ? this.reader.offloads()[1]! : 0;
+  }
+
   disableOffloads(): void {
     if (this.open) this.reader.disableOffloads();
   }

@@ -17,8 +17,8 @@ uint64_t AddCarry(uint64_t sum, uint64_t word) {
 
 uint64_t ChecksumAdd(const uint8_t* data, size_t length, uint64_t sum) {
   // 32-bit words into 64-bit accumulators cannot carry out below 2^32 words, so the loop has no
-  // carries to chase and the compiler can use vector adds; 2^32 is 1 modulo 2^16 - 1, so a sum of
-  // 32-bit words folds to the sum of their 16-bit halves.
+  // carries to chase, only plain adds; 2^32 is 1 modulo 2^16 - 1, so a sum of 32-bit words folds to
+  // the sum of their 16-bit halves.
   uint64_t even = 0;
   uint64_t odd = 0;
   for (; length >= 16; data += 16, length -= 16) {

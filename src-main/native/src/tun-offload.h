@@ -37,11 +37,22 @@ struct VnetHeader {
   void Write(uint8_t* bytes) const;
 };
 
+// A split never adds more than this many packets, nor more than this many bytes.
+constexpr size_t kMaxSplitPackets = 256;
+constexpr size_t kMaxSplitBytes = 2 * 65536;
+// What the kernel hands over at most: a 64 KB segment and its IPv6 header.
+constexpr size_t kMaxSegment = 65536 + 40;
+// Room a read from the device needs in a batch: the segment as read, past where its pieces go.
+constexpr size_t kReadRoom = kMaxSplitBytes + kMaxSegment;
+
 // Packets read from the device, back to back, and where each ends. Whoever fills it checks Room()
 // (kReadRoom) before a read; the read may add many packets (a split segment).
 struct PacketBatch {
   static constexpr size_t kBytes = 1024 * 1024;
-  static constexpr size_t kMaxPackets = 1024;
+  // Reading stops once this many are in (a flood must not keep the event loop from the socket);
+  // the last read may still add a whole split segment.
+  static constexpr size_t kDrainPackets = 256;
+  static constexpr size_t kMaxPackets = kDrainPackets + kMaxSplitPackets;
 
   std::vector<uint8_t> data = std::vector<uint8_t>(kBytes);
   std::vector<uint32_t> ends;
@@ -55,14 +66,6 @@ struct PacketBatch {
     ends.push_back(static_cast<uint32_t>(used));
   }
 };
-
-// A split never adds more than this many packets, nor more than this many bytes.
-constexpr size_t kMaxSplitPackets = 256;
-constexpr size_t kMaxSplitBytes = 2 * 65536;
-// What the kernel hands over at most: a 64 KB segment and its IPv6 header.
-constexpr size_t kMaxSegment = 65536 + 40;
-// Room a read from the device needs in a batch: the segment as read, past where its pieces go.
-constexpr size_t kReadRoom = kMaxSplitBytes + kMaxSegment;
 
 enum class SplitOutcome {
   kDone,

@@ -104,7 +104,7 @@ Napi::Error ErrorFrom(Napi::Env env, int code, const std::string& operation) {
 
 // Reads what is pending into the batch, up to its limits; false when the device failed.
 bool FillBatch(PacketSource& source, Batch& batch, SourceError& error) {
-  while (batch.ends.size() + kMaxSplitPackets <= Batch::kMaxPackets && batch.Room() >= kReadRoom) {
+  while (batch.ends.size() < Batch::kDrainPackets && batch.Room() >= kReadRoom) {
     long n = source.ReadInto(batch, error);
     if (n == 0) return true;
     if (n < 0) return false;
