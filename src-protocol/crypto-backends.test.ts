@@ -215,3 +215,43 @@ describe('crypto backends', () => {
     assert.throws(() => wasm.secretboxOpen(new Uint8Array(10), new Uint8Array(30), nonce, key), RangeError);
   });
 });
+
+describe('the native build', { skip: nativeMissing }, () => {
+  test('reads signatures, messages and keys from views at any offset in a larger buffer', () => {
+    const pair = native.signKeyPair(bytesOf('view seed', 32));
+    const message = bytesOf('view message', 100);
+    const signature = native.signDetached(message, pair.secretKey);
+    const packet = new Uint8Array(3 + 64 + 100 + 32);
+    packet.set(signature, 3);
+    packet.set(message, 67);
+    packet.set(pair.publicKey, 167);
+    const [inSignature, inMessage, inKey] = [
+      packet.subarray(3, 67),
+      packet.subarray(67, 167),
+      packet.subarray(167),
+    ];
+    assert.ok(native.verifyDetached(inSignature, inMessage, inKey));
+    packet[100]! ^= 1;
+    assert.ok(!native.verifyDetached(inSignature, inMessage, inKey), 'a changed byte inside the view counts');
+  });
+
+  // Its addon checks no size itself: a short key or nonce would be read past its end.
+  test('refuses arguments of the wrong size instead of reading or writing past them', () => {
+    const [nonce, key, seed] = [new Uint8Array(24), new Uint8Array(32), new Uint8Array(32)];
+    assert.throws(
+      () => native.secretboxSeal(new Uint8Array(26), new Uint8Array(10), nonce, key.subarray(1)),
+      RangeError,
+    );
+    assert.throws(() => native.secretboxSeal(new Uint8Array(20), new Uint8Array(10), nonce, key), RangeError);
+    assert.throws(
+      () => native.secretboxOpen(new Uint8Array(10), new Uint8Array(26), nonce.subarray(8), key),
+      RangeError,
+    );
+    assert.throws(() => native.secretboxOpen(new Uint8Array(0), new Uint8Array(8), nonce, key), RangeError);
+    assert.throws(() => native.signKeyPair(seed.subarray(0, 16)), RangeError);
+    assert.throws(() => native.signDetached(new Uint8Array(5), new Uint8Array(32)), RangeError);
+    assert.throws(() => native.kxKeyPair(seed.subarray(4)), RangeError);
+    const own = native.kxKeyPair(seed);
+    assert.equal(native.kxSessionKeys('client', own, new Uint8Array(31)), undefined);
+  });
+});

@@ -21,7 +21,7 @@ describe('the hnet rows of the overlay benchmark', () => {
   });
   after(() => lab.destroy());
 
-  test('the first ping is broken down into every step of the start, in order; status RTT and a restart measured', async () => {
+  test('the first ping is broken down into every step of the start, in order; status RTT, a restart and a reboot measured', async () => {
     const overlay = await hnet(await lab.host('base', { on: bench.internet }), currentBuild());
     const pair = bench.sameLan;
     const since = performance.now();
@@ -61,6 +61,18 @@ describe('the hnet rows of the overlay benchmark', () => {
       assert.ok(shown !== null && shown > 0, `hnet status showed ${shown} while pings ran`);
       const restartedAt = await running.restartDaemons!();
       assert.ok((await timeToFirstPing(pair.a, target, restartedAt)) > 0);
+      // As after a reboot: both programs start again, keys and whitelist kept, nothing to add.
+      const bootedAt = await running.restartAll!();
+      const booted = await timeToFirstPing(pair.a, target, bootedAt);
+      const bootSteps = new Map(
+        ((await running.startupSteps?.(bootedAt)) ?? []).map(({ step, ms }) => [step, ms]),
+      );
+      assert.equal(bootSteps.get('whitelisted'), null, 'nothing to whitelist after a reboot');
+      for (const step of ['helper ready', 'hnetd loaded', 'TUN up', 'handshake'])
+        assert.ok(
+          (bootSteps.get(step) ?? Infinity) <= booted,
+          `${step} after the reboot: ${bootSteps.get(step)}`,
+        );
     } finally {
       await running.stop();
     }

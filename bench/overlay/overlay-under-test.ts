@@ -44,6 +44,12 @@ export interface RunningOverlay {
    * them again: resolves with when the start began (`performance.now()`), once they answer.
    */
   restartDaemons?(): Promise<number>;
+  /**
+   * Stops everything on both hosts and starts it again with the state kept (keys, settings), as a
+   * reboot does: resolves with when the start began (`performance.now()`), once the daemons answer.
+   * Overlays whose keys are made before `start` leave it out: their first start is already that.
+   */
+  restartAll?(): Promise<number>;
   /** Stops everything `start` began; the hosts are left as they were found. */
   stop(): Promise<void>;
 }

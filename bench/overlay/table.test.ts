@@ -16,6 +16,7 @@ const underlay: Row = {
   addedP99Ms: null,
   statusRttMs: null,
   firstPingMs: null,
+  firstPingNewDeviceMs: null,
   firstPingHelperUpMs: null,
   failoverGapMs: null,
 };
@@ -47,16 +48,17 @@ test('every row lines up under the header, figures rounded, missing ones shown a
   assert.equal(second.indexOf('3%') + 2, end('of underlay'));
   assert.equal(second.indexOf('0.274') + 5, end('added p50 ms'));
   assert.ok(first.startsWith('underlay  '));
-  assert.match(first, /0\.038\s+0\.053\s+-\s+-\s+-\s+-\s+-\s+-\s+-$/);
-  assert.match(second, /76\.047\s+-\s+72\s+-\s+-\s+-$/);
+  assert.match(first, /0\.038\s+0\.053\s+-\s+-\s+-\s+-\s+-\s+-\s+-\s+-$/);
+  assert.match(second, /76\.047\s+-\s+72\s+-\s+-\s+-\s+-$/);
   const hnetRow = {
     ...overlay,
     overlay: 'hnet',
     statusRttMs: 0.2914,
+    firstPingNewDeviceMs: 181.2,
     firstPingHelperUpMs: 96.6,
     offloads: 'TSO GSO GRO',
   };
-  assert.match(formatTable([hnetRow]).split('\n')[2]!, /76\.047\s+0\.291\s+72\s+97\s+-\s+TSO GSO GRO$/);
+  assert.match(formatTable([hnetRow]).split('\n')[2]!, /76\.047\s+0\.291\s+72\s+181\s+97\s+-\s+TSO GSO GRO$/);
 });
 
 test('the start-up table has a column per step, in order, and "-" for a step never reached', () => {

@@ -19,7 +19,10 @@ export interface Row {
   readonly addedP99Ms: number | null;
   /** The RTT the overlay's own status showed while the pings ran; null where it shows none. */
   readonly statusRttMs: number | null;
+  /** From starting everything on both hosts, keys already made (as at boot), to the first reply. */
   readonly firstPingMs: number | null;
+  /** The same from a device's very first start, its keys made then; null where they are made before. */
+  readonly firstPingNewDeviceMs: number | null;
   /** From restarting the daemons, the privileged service left running, to the first reply. */
   readonly firstPingHelperUpMs: number | null;
   /** Null where the overlay has no other path to fall back on, or for the underlay. */
@@ -51,6 +54,7 @@ const columns: readonly Column[] = [
   { title: 'added p99 ms', cell: (row) => fixed(row.addedP99Ms, 3) },
   { title: 'status RTT ms', cell: (row) => fixed(row.statusRttMs, 3) },
   { title: 'first ping ms', cell: (row) => fixed(row.firstPingMs, 0) },
+  { title: 'new device ms', cell: (row) => fixed(row.firstPingNewDeviceMs, 0) },
   { title: 'helper running ms', cell: (row) => fixed(row.firstPingHelperUpMs, 0) },
   { title: 'failover gap ms', cell: (row) => fixed(row.failoverGapMs, 0) },
   { title: 'offloads', cell: (row) => row.offloads ?? '-', alignLeft: true },

@@ -33,7 +33,7 @@ export interface HnetNode {
 /** A node as startMeasuredNode started it: its control socket too, and how its start went. */
 export interface StartedNode extends HnetNode {
   readonly controlSocket: string;
-  /** When (performance.now() of this process) the helper said it listens, then hnetd's socket answered. */
+  /** When (performance.now() of this process) the helper said it listens, then hnetd's socket answered, at the last start. */
   readonly started: { readonly helperReady: number; readonly daemonReady: number };
   /** One control API call, as `hnet` makes it but without starting a process; throws on failure. */
   call<K extends CallName>(name: K, params: ParamsOf<K>): Promise<ResultOf<K>>;
@@ -41,10 +41,26 @@ export interface StartedNode extends HnetNode {
   stopDaemon(): Promise<void>;
   /** …and starts it again as before, with its state: resolves once it answers. */
   startDaemon(): Promise<void>;
+  /** Stops hnetd and the helper, as a shutdown does… */
+  stopAll(): Promise<void>;
+  /** …and starts both at once with the state kept, as a boot does: resolves once hnetd answers. */
+  startAll(): Promise<void>;
 }
 
-/** The root helper behind each node startNode started, for stopNode. */
-const helpers = new WeakMap<HnetNode, LabProcess>();
+/** The root helper running now behind each node startNode started, for stopNode. */
+const helpers = new WeakMap<HnetNode, () => LabProcess>();
+
+/**
+ * The environment of this process without what no unit gives the programs: systemd starts them
+ * with a clean one. NODE_EXTRA_CA_CERTS in particular makes Node 20 build its whole CA store
+ * before running any code, about 80 ms of CPU per process here (a shell profile or CI image may
+ * set it); neither program calls a TLS server on the way to its first packet.
+ */
+function unitEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env['NODE_EXTRA_CA_CERTS'];
+  return env;
+}
 
 export interface NodeOptions {
   readonly baseServers: readonly string[];
@@ -261,13 +277,18 @@ export async function startMeasuredNode(
     }),
   );
   // Both at once, as their systemd units start them: hnetd opens hnet0 once the helper listens.
-  const helper = host.spawn(build.argv('helper', ['--config', helperConfig]));
-  const helperListening = helper.waitForOutput(/"event":"listening"/).then(() => performance.now());
-  // Awaited once hnetd answers; should hnetd fail first, its error is the one reported.
-  helperListening.catch(() => undefined);
+  let helper: LabProcess;
+  const spawnHelper = (): Promise<number> => {
+    helper = host.spawn(build.argv('helper', ['--config', helperConfig]), { env: unitEnvironment() });
+    const listening = helper.waitForOutput(/"event":"listening"/).then(() => performance.now());
+    // Awaited once hnetd answers; should hnetd fail first, its error is the one reported.
+    listening.catch(() => undefined);
+    return listening;
+  };
+  const helperListening = spawnHelper();
   const hostname = options.hostname ?? host.name;
   const env = {
-    ...process.env,
+    ...unitEnvironment(),
     HNET_STATE_DIR: stateDir,
     HNET_CONTROL_SOCKET: controlSocket,
     HNET_HELPER_SOCKET: helperSocket,
@@ -294,7 +315,7 @@ export async function startMeasuredNode(
   };
   const client = await spawnDaemon();
   const daemonReady = performance.now();
-  const helperReady = await helperListening;
+  let started = { helperReady: await helperListening, daemonReady };
   const { address } = await callAndClose(client, 'status', {});
   const hnet = async (args: readonly string[]): Promise<string> => {
     const result = await host.exec(build.argv('hnet', [...args, '--socket', controlSocket]));
@@ -308,21 +329,30 @@ export async function startMeasuredNode(
       return daemon;
     },
     controlSocket,
-    started: { helperReady, daemonReady },
+    get started() {
+      return started;
+    },
     hnet,
     call: (name, params) => callOnce(controlSocket, name, params),
     status: async () => JSON.parse(await hnet(['status', '--json'])) as Status,
     stopDaemon: async () => void (await daemon.stop()),
     startDaemon: async () => (await spawnDaemon()).close(),
+    stopAll: () => stopNode(node),
+    startAll: async () => {
+      const listening = spawnHelper();
+      (await spawnDaemon()).close();
+      const daemonReady = performance.now();
+      started = { helperReady: await listening, daemonReady };
+    },
   };
-  helpers.set(node, helper);
+  helpers.set(node, () => helper);
   return node;
 }
 
 /** Stops a node startNode started: the daemon, then the helper (which removes hnet0 with it). */
 export async function stopNode(node: HnetNode): Promise<void> {
   await node.daemon.stop();
-  await helpers.get(node)?.stop();
+  await helpers.get(node)?.().stop();
 }
 
 /**

@@ -17,6 +17,7 @@
         "src/udp-batch.cc",
         "src/socket-address.cc",
         "src/sodium-runtime.cc",
+        "src/secret-box.cc",
         "src/lane-cipher.cc",
         "src/tunnel-codec.cc",
         "src/echo-timer.cc",

@@ -114,6 +114,45 @@ describe('lane cipher against the JavaScript data packets', { skip }, () => {
     assert.deepEqual(opened.value.payload, payload);
   });
 
+  test('the lane counts its nonces up under a random prefix it replaces every 65,536 packets', () => {
+    const { a, aToB } = ciphers(true);
+    const payload = new Uint8Array(64);
+    const nonceOf = (packet: Uint8Array): Uint8Array => packet.subarray(1, 25);
+    const count = (nonce: Uint8Array): bigint =>
+      new DataView(nonce.buffer, nonce.byteOffset + 16, 8).getBigUint64(0, true);
+    const first = nonceOf(seal(a, payload));
+    const second = nonceOf(seal(a, payload));
+    assert.deepEqual(second.subarray(0, 16), first.subarray(0, 16));
+    assert.equal(count(second), count(first) + 1n);
+    for (let i = 2; i < 65_536; i++) seal(a, payload);
+    const last = seal(a, payload);
+    assert.notDeepEqual(nonceOf(last).subarray(0, 16), first.subarray(0, 16), 'a new prefix after 65,536');
+    assert.equal(count(nonceOf(last)), 0n);
+    // The reference opens packets made with the subkey of a prefix the lane kept.
+    const opened = openData(last, aToB);
+    assert.ok(opened.ok && opened.value.seq === 65_537);
+    const { b: other } = ciphers(true);
+    assert.notDeepEqual(
+      nonceOf(seal(other, payload)).subarray(0, 16),
+      first.subarray(0, 16),
+      'one prefix per cipher',
+    );
+  });
+
+  test('packets of the lane and random-nonce packets open in any order, each under its own subkey', () => {
+    const { a, b, aToB } = ciphers(false);
+    const nonces = new NoncePool(systemRandom);
+    for (let i = 0; i < 6; i++) {
+      const payload = new Uint8Array(randomBytes(40 + i * 300));
+      const packet = i % 3 === 0 ? sealData(aToB, 0, payload, nonces) : seal(a, payload);
+      assert.deepEqual(open(b, packet), payload, `packet ${i}`);
+      // The same nonce prefix with another MAC: the cached subkey opens nothing forged.
+      const forged = packet.slice();
+      forged[30]! ^= 1;
+      assert.equal(open(b, forged), LANE_OPEN_REFUSED.DecryptFailed);
+    }
+  });
+
   test('forged, malformed and replayed packets are refused, and refusals open nothing', () => {
     const { a, b } = ciphers(true);
     const packet = seal(a, new Uint8Array(randomBytes(200)));

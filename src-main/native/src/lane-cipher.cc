@@ -19,11 +19,6 @@ uint64_t ReadU64(const uint8_t* at) {
   return value;
 }
 
-void Wipe(uint8_t* bytes, size_t length) {
-  volatile uint8_t* target = bytes;
-  for (size_t i = 0; i < length; i++) target[i] = 0;
-}
-
 }  // namespace
 
 int ReplayWindow::Check(uint64_t counter) const {
@@ -46,34 +41,26 @@ void ReplayWindow::Commit(uint64_t counter) {
 }
 
 LaneCipher::LaneCipher(const Sodium& sodium, const uint8_t* rx, const uint8_t* tx, bool counted)
-    : sodium_(sodium), counted_(counted) {
-  std::memcpy(rx_, rx, kKeyBytes);
-  std::memcpy(tx_, tx, kKeyBytes);
-}
-
-LaneCipher::~LaneCipher() {
-  Wipe(rx_, kKeyBytes);
-  Wipe(tx_, kKeyBytes);
-}
+    : sodium_(sodium), rx_(sodium, rx), tx_(sodium, tx), counted_(counted) {}
 
 size_t LaneCipher::Seal(uint8_t* plain, size_t payload_length, uint8_t* out) {
   sent_++;
   WriteU64(plain, counted_ ? sent_ : 0);
-  if (next_nonce_ == kNoncesPerRefill) {
-    sodium_.random_bytes(nonces_.data(), nonces_.size());
-    next_nonce_ = 0;
+  if (prefix_seals_ == kSealsPerPrefix) {
+    sodium_.random_bytes(nonce_, SecretBox::kPrefixBytes);
+    prefix_seals_ = 0;
   }
-  const uint8_t* nonce = nonces_.data() + kNonceBytes * next_nonce_++;
+  // Unique under this key: a fresh random prefix, then a count within it.
+  WriteU64(nonce_ + SecretBox::kPrefixBytes, prefix_seals_++);
   out[0] = 0;
-  std::memcpy(out + 1, nonce, kNonceBytes);
-  sodium_.secretbox_easy(out + kDataHeaderBytes, plain, kSeqBytes + payload_length, nonce, tx_);
+  std::memcpy(out + 1, nonce_, kNonceBytes);
+  tx_.Seal(out + kDataHeaderBytes, plain, kSeqBytes + payload_length, nonce_);
   return kDataOverhead + payload_length;
 }
 
-int LaneCipher::Open(const uint8_t* packet, size_t length, uint8_t* plain, uint64_t& seq) const {
+int LaneCipher::Open(const uint8_t* packet, size_t length, uint8_t* plain, uint64_t& seq) {
   if (length < kDataOverhead + 1 || length > kDataOverhead + kMaxDataPayload || packet[0] != 0) return kBadLength;
-  if (sodium_.secretbox_open_easy(plain, packet + kDataHeaderBytes, length - kDataHeaderBytes, packet + 1, rx_) != 0)
-    return kDecryptFailed;
+  if (!rx_.Open(plain, packet + kDataHeaderBytes, length - kDataHeaderBytes, packet + 1)) return kDecryptFailed;
   seq = ReadU64(plain);
   if (counted_) {
     int verdict = window_.Check(seq);

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "secret-box.h"
 #include "sodium-runtime.h"
 
 namespace hnet {
@@ -52,7 +53,6 @@ class ReplayWindow {
 class LaneCipher {
  public:
   LaneCipher(const Sodium& sodium, const uint8_t* rx, const uint8_t* tx, bool counted);
-  ~LaneCipher();
   LaneCipher(const LaneCipher&) = delete;
   LaneCipher& operator=(const LaneCipher&) = delete;
 
@@ -62,7 +62,7 @@ class LaneCipher {
   // Opens a data packet into plain (room for length - kDataHeaderBytes - kMacBytes bytes: seq,
   // then the payload) and checks its seq: the payload length, or an OpenRefusal. Nothing is
   // committed until Accept, so a packet can be looked at and still be left to someone else.
-  int Open(const uint8_t* packet, size_t length, uint8_t* plain, uint64_t& seq) const;
+  int Open(const uint8_t* packet, size_t length, uint8_t* plain, uint64_t& seq);
   // Commits a packet Open accepted.
   void Accept(uint64_t seq);
 
@@ -70,18 +70,21 @@ class LaneCipher {
   uint64_t opened() const { return opened_; }
 
  private:
-  static constexpr size_t kNoncesPerRefill = 256;
+  // Seals under one random nonce prefix (its last 8 bytes counting) this many times before drawing
+  // another, so that the receiver's SecretBox makes one subkey per prefix, not per packet. Any
+  // prefix keeps nonces unique; drawing anew keeps one from tying together more than a moment of a
+  // bulk transfer for someone watching the wire, at one HSalsa20 per end each time.
+  static constexpr uint64_t kSealsPerPrefix = 1 << 16;
 
   const Sodium& sodium_;
-  uint8_t rx_[kKeyBytes];
-  uint8_t tx_[kKeyBytes];
+  SecretBox rx_;
+  SecretBox tx_;
   bool counted_;
   uint64_t sent_ = 0;
   uint64_t opened_ = 0;
   ReplayWindow window_;
-  // One random_bytes call per few hundred packets rather than one per packet.
-  std::array<uint8_t, kNonceBytes * kNoncesPerRefill> nonces_;
-  size_t next_nonce_ = kNoncesPerRefill;
+  uint8_t nonce_[kNonceBytes] = {};
+  uint64_t prefix_seals_ = kSealsPerPrefix;
 };
 
 }  // namespace hnet

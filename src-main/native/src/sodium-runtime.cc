@@ -37,9 +37,13 @@ const Sodium* Open() {
     static Sodium sodium;
     int (*init)() = nullptr;
     // Kept loaded for the life of the process, as a linked library would be.
-    if (Resolve(library, "sodium_init", init) && Resolve(library, "crypto_secretbox_easy", sodium.secretbox_easy) &&
-        Resolve(library, "crypto_secretbox_open_easy", sodium.secretbox_open_easy) &&
-        Resolve(library, "randombytes_buf", sodium.random_bytes) && init() >= 0) {
+    if (Resolve(library, "sodium_init", init) && Resolve(library, "crypto_core_hsalsa20", sodium.core_hsalsa20) &&
+        Resolve(library, "crypto_stream_salsa20", sodium.stream_salsa20) &&
+        Resolve(library, "crypto_stream_salsa20_xor_ic", sodium.stream_salsa20_xor_ic) &&
+        Resolve(library, "crypto_onetimeauth_poly1305", sodium.poly1305) &&
+        Resolve(library, "crypto_onetimeauth_poly1305_verify", sodium.poly1305_verify) &&
+        Resolve(library, "randombytes_buf", sodium.random_bytes) && Resolve(library, "sodium_memzero", sodium.memzero) &&
+        init() >= 0) {
       return &sodium;
     }
     dlclose(library);
