@@ -6,7 +6,6 @@
 // own: the engine's traffic is not touched, and it works while hnet is down.
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { lookup } from 'node:dns/promises';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { formatEndpoint, makeEndpoint, type Endpoint } from '../../../src-protocol/endpoint.js';
@@ -147,6 +146,8 @@ async function resolve(host: string): Promise<string | { error: string }> {
   if (literal.ok) return literal.value.ip;
   let timer: NodeJS.Timeout | undefined;
   try {
+    // Loaded only for a base named by a DNS name, not at every start of hnetd.
+    const { lookup } = await import('node:dns/promises');
     const found = await Promise.race([
       lookup(host),
       new Promise<never>((_, reject) => {
