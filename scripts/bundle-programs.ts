@@ -1,79 +1,89 @@
 // After `tsc -p tsconfig.build.json` (npm run build:ts): each program that starts on the way to a
-// first ping (the root helper, hnetd) is rewritten in dist/ as one ES module holding all of hnet's
-// own code it imports, in place of the compiled file that imported the rest one module at a time.
+// first ping (the root helper, hnetd) is bundled as one CommonJS file holding all of hnet's own code
+// it imports, `<program>.bundle.cjs` beside its compiled file, with the V8 code cache of that file
+// (`.cache`), and the compiled file becomes a few lines that run it (src-shared/cached-bundle.ts).
 // Loading a hundred small modules cost each process more CPU than everything else it does before
-// its first packet (docs/decisions.md, "The programs load as one file each"). npm packages and
-// Node's own modules stay outside, loaded from node_modules as before.
+// its first packet, and one ES module compiled at each start still ~35 ms more than one CommonJS
+// file run from its cache (docs/decisions.md, "The programs load as one file each"). npm packages and Node's own modules
+// stay outside, loaded from node_modules as before.
 //
 // Every module keeps seeing itself where tsc put it: `import.meta.url` in a bundled module reads
-// as the URL of its compiled file beside the bundle, so the addon, package.json and code-folder
-// lookups find what they found unbundled.
+// as the URL of its compiled file, so the addon, package.json and code-folder lookups find what
+// they found unbundled.
 //   node --import tsx scripts/bundle-programs.ts
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { codeCacheOf, makeCodeCache } from '../src-shared/cached-bundle.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
-/** The programs bundled, by source; each replaces its compiled file (the same path under dist/). */
+/** The programs bundled, by source; each one's compiled file (the same path under dist/) runs its bundle. */
 export const bundledPrograms = ['src-helper/main.ts', 'src-main/cli/hnetd.ts'] as const;
 
 const compiledPath = (source: string): string => join(root, 'dist', source.replace(/\.tsx?$/, '.js'));
 
-/** `import.meta.url` in each of hnet's modules, as the URL its compiled file had in dist/. */
+/** Names the URL of the bundle's own file in the code it holds (CommonJS has no `import.meta`). */
+const BUNDLE_URL = '__hnetBundleUrl';
+const bundleUrlBanner = `const ${BUNDLE_URL} = require('node:url').pathToFileURL(__filename).href;`;
+
+/**
+ * `import.meta.url` in each of hnet's modules, as the URL its compiled file had in dist/. Code
+ * reached only when running from the sources (`import.meta.resolve('tsx')`) never runs here.
+ */
 function modulesWhereCompiled(outfile: string): Plugin {
   return {
     name: 'hnet-modules-where-compiled',
     setup(plugin) {
       plugin.onLoad({ filter: /\.ts$/ }, async ({ path }) => {
         const source = await readFile(path, 'utf8');
-        if (path.includes('/node_modules/') || !source.includes('import.meta.url')) return undefined;
+        if (path.includes('/node_modules/') || !source.includes('import.meta')) return undefined;
         const from = relative(dirname(outfile), compiledPath(relative(root, path)));
-        const url = `new URL(${JSON.stringify(from.startsWith('.') ? from : `./${from}`)}, import.meta.url).href`;
-        return { contents: source.replaceAll('import.meta.url', url), loader: 'ts' };
+        const url = `new URL(${JSON.stringify(from.startsWith('.') ? from : `./${from}`)}, ${BUNDLE_URL}).href`;
+        const contents = source
+          .replaceAll('import.meta.url', url)
+          .replaceAll('import.meta.resolve(', 'require.resolve(');
+        return { contents, loader: 'ts' };
       });
     },
   };
 }
 
-// Bundled modules that `require()` a package (native-sodium.ts: sodium-native) get Node's own,
-// resolving from the bundle's folder as from theirs: both sit under the same node_modules.
-const requireBanner =
-  "import { createRequire as hnetCreateRequire } from 'node:module';\nconst require = hnetCreateRequire(import.meta.url);";
-
-/**
- * What a program loads only when asked (hnetd's browser UI) stays out of its first file: a chunk
- * beside it, `<program>.chunk-<hash>.js`, loaded by its `import()`. Those of an earlier build are
- * removed first, so dist/ holds only the current ones.
- */
-async function removeOldChunks(dir: string, program: string): Promise<void> {
-  const prefix = `${program}.chunk-`;
-  for (const name of await readdir(dir))
-    if (name.startsWith(prefix)) await rm(join(dir, name), { force: true });
+/** The compiled file's new text: it runs the bundle beside it. */
+function launcher(compiled: string, bundle: string): string {
+  const runner = relative(dirname(compiled), join(root, 'dist/src-shared/cached-bundle.js'));
+  return [
+    '#!/usr/bin/env node',
+    `// Written by scripts/bundle-programs.ts: the program is ${basename(bundle)}, run through its code cache.`,
+    `import { runBundle } from ${JSON.stringify(runner.startsWith('.') ? runner : `./${runner}`)};`,
+    `import { fileURLToPath } from 'node:url';`,
+    `runBundle(fileURLToPath(new URL(${JSON.stringify(`./${basename(bundle)}`)}, import.meta.url)));`,
+    '',
+  ].join('\n');
 }
 
 export async function bundlePrograms(): Promise<void> {
   for (const source of bundledPrograms) {
-    const outfile = compiledPath(source);
-    const program = basename(outfile, '.js');
-    await removeOldChunks(dirname(outfile), program);
+    const compiled = compiledPath(source);
+    const bundle = compiled.replace(/\.js$/, '.bundle.cjs');
     await build({
       entryPoints: [join(root, source)],
-      outdir: dirname(outfile),
-      entryNames: '[name]',
-      chunkNames: `${program}.chunk-[hash]`,
-      splitting: true,
+      outfile: bundle,
       bundle: true,
-      format: 'esm',
+      format: 'cjs',
       platform: 'node',
       target: 'node20',
       packages: 'external',
       sourcemap: 'linked',
-      banner: { js: requireBanner },
-      plugins: [modulesWhereCompiled(outfile)],
+      banner: { js: bundleUrlBanner },
+      plugins: [modulesWhereCompiled(bundle)],
       logLevel: 'warning',
       allowOverwrite: true,
     });
+    await writeFile(codeCacheOf(bundle), makeCodeCache(bundle));
+    await writeFile(compiled, launcher(compiled, bundle));
+    // tsc's map was of the code the bundle now holds (it has its own map).
+    await rm(`${compiled}.map`, { force: true });
   }
 }
 

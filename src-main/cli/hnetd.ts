@@ -174,5 +174,6 @@ async function main(argv: string[]): Promise<number | undefined> {
   return undefined;
 }
 
-const code = await main(process.argv.slice(2));
-if (code !== undefined) process.exit(code);
+void main(process.argv.slice(2)).then((code) => {
+  if (code !== undefined) process.exit(code);
+});
