@@ -76,6 +76,9 @@ export async function bundlePrograms(): Promise<void> {
       packages: 'external',
       sourcemap: 'linked',
       banner: { js: bundleUrlBanner },
+      // A script run through node:vm has no loader for `import()`: what a program loads when first
+      // asked (a package, a module of Node's) is required then instead.
+      supported: { 'dynamic-import': false },
       plugins: [modulesWhereCompiled(bundle)],
       logLevel: 'warning',
       allowOverwrite: true,
