@@ -83,6 +83,9 @@ export async function bundlePrograms(): Promise<void> {
       logLevel: 'warning',
       allowOverwrite: true,
     });
+    // Anything esbuild left as import() would fail only when that path first runs (see above).
+    if (/\bimport\(/.test(await readFile(bundle, 'utf8')))
+      throw new Error(`${bundle} still holds an import(), which a script run through node:vm cannot do`);
     await writeFile(codeCacheOf(bundle), makeCodeCache(bundle));
     await writeFile(compiled, launcher(compiled, bundle));
     // tsc's map was of the code the bundle now holds (it has its own map).
