@@ -4,8 +4,9 @@
 // (`.cache`), and the compiled file becomes a few lines that run it (src-shared/cached-bundle.ts).
 // Loading a hundred small modules cost each process more CPU than everything else it does before
 // its first packet, and one ES module compiled at each start still ~35 ms more than one CommonJS
-// file run from its cache (docs/decisions.md, "The programs load as one file each"). npm packages and Node's own modules
-// stay outside, loaded from node_modules as before.
+// file run from its cache (docs/decisions.md, "The programs load as one file each" and "The
+// programs run from a V8 code cache of every function"). npm packages and Node's own modules stay
+// outside, loaded from node_modules as before.
 //
 // Every module keeps seeing itself where tsc put it: `import.meta.url` in a bundled module reads
 // as the URL of its compiled file, so the addon, package.json and code-folder lookups find what

@@ -50,7 +50,8 @@ size_t LaneCipher::Seal(uint8_t* plain, size_t payload_length, uint8_t* out) {
     sodium_.random_bytes(nonce_, SecretBox::kPrefixBytes);
     prefix_seals_ = 0;
   }
-  // Unique under this key: a fresh random prefix, then a count within it.
+  // Unique under this key: a fresh random prefix, then a count within it (8 bytes, as seq).
+  static_assert(kNonceBytes - SecretBox::kPrefixBytes == kSeqBytes, "the count fills the nonce's tail");
   WriteU64(nonce_ + SecretBox::kPrefixBytes, prefix_seals_++);
   out[0] = 0;
   std::memcpy(out + 1, nonce_, kNonceBytes);

@@ -14,9 +14,9 @@
 
 namespace hnet {
 
-constexpr size_t kKeyBytes = 32;
-constexpr size_t kNonceBytes = 24;
-constexpr size_t kMacBytes = 16;
+constexpr size_t kKeyBytes = SecretBox::kKeyBytes;
+constexpr size_t kNonceBytes = SecretBox::kNonceBytes;
+constexpr size_t kMacBytes = SecretBox::kMacBytes;
 constexpr size_t kSeqBytes = 8;
 constexpr size_t kDataHeaderBytes = 1 + kNonceBytes;
 // kind + nonce + MAC + seq.
